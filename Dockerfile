@@ -1,0 +1,23 @@
+# Stage 1: the front end's npm packages, from the lock file.
+FROM node:20-bookworm-slim AS web
+WORKDIR /app/web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+
+# Stage 2: the server on a slim Python.
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 BACKPROP_DATA_DIR=/data
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY server ./server
+RUN pip install --no-cache-dir '.[postgres]'
+COPY web ./web
+COPY --from=web /app/web/node_modules ./web/node_modules
+ENV BACKPROP_WEB_DIR=/app/web
+RUN useradd --create-home --uid 1000 playground && mkdir -p /data && chown playground /data
+USER playground
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=3s --retries=3 \
+  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/api/v1/health').status != 200)"
+CMD ["backprop-playground", "serve", "--host", "0.0.0.0", "--port", "8000", "--data-dir", "/data"]

@@ -1,0 +1,112 @@
+"""The ASGI application: create_app(settings) wires routers, static files and security headers."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from server import __version__
+from server.api import health
+from server.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+_INLINE_SCRIPT = re.compile(r"<script type=\"importmap\">(.*?)</script>", re.S)
+
+
+def inline_script_hashes(web_dir: Path) -> list[str]:
+    """CSP source expressions for the inline import maps of the static pages (so no 'unsafe-inline')."""
+    hashes: set[str] = set()
+    for page in sorted(web_dir.glob("*.html")):
+        for body in _INLINE_SCRIPT.findall(page.read_text(encoding="utf-8")):
+            digest = hashlib.sha256(body.encode("utf-8")).digest()
+            hashes.add("'sha256-" + base64.b64encode(digest).decode("ascii") + "'")
+    return sorted(hashes)
+
+
+def content_security_policy(settings: Settings, *, docs: bool = False) -> str:
+    """The page policy: everything from this origin; frames allowed from `frame_ancestors`."""
+    scripts = " ".join(["'self'", *inline_script_hashes(settings.web_dir)])
+    if docs:  # Swagger UI starts itself with an inline script
+        scripts += " 'unsafe-inline'"
+    return (
+        f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+        f"object-src 'none'; base-uri 'self'; frame-ancestors {settings.frame_ancestors}"
+    )
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware adding CSP and nosniff to every HTTP response (streaming-safe)."""
+
+    def __init__(self, app, settings: Settings) -> None:
+        self.app = app
+        self.page_csp = content_security_policy(settings).encode()
+        self.docs_csp = content_security_policy(settings, docs=True).encode()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        csp = self.docs_csp if scope["path"] == "/docs" else self.page_csp
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"content-security-policy", csp))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"no-referrer"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for these settings (tests pass their own)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Backprop Playground",
+        version=__version__,
+        description="Watch backpropagation happen: traces of every forward value and gradient contribution.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
+    app.state.settings = settings
+    app.dependency_overrides[get_settings] = lambda: settings
+    app.include_router(health.router, prefix=API_PREFIX)
+    _mount_front_end(app, settings)
+    app.add_middleware(SecurityHeaders, settings=settings)
+    return app
+
+
+def _mount_front_end(app: FastAPI, settings: Settings) -> None:
+    """Swagger UI and the static pages; npm packages at /vendor (mounted before /)."""
+    web = settings.web_dir
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url,
+            title="Backprop Playground API",
+            swagger_js_url="/vendor/swagger-ui-dist/swagger-ui-bundle.js",
+            swagger_css_url="/vendor/swagger-ui-dist/swagger-ui.css",
+            swagger_favicon_url="/favicon.svg",
+        )
+
+    @app.get("/embed", include_in_schema=False)
+    def embed() -> FileResponse:
+        return FileResponse(web / "embed.html")
+
+    @app.get("/studio", include_in_schema=False)
+    def studio() -> FileResponse:
+        return FileResponse(web / "studio.html")
+
+    app.mount("/vendor", StaticFiles(directory=web / "node_modules", check_dir=False), name="vendor")
+    app.mount("/", StaticFiles(directory=web, html=True, check_dir=False), name="web")

@@ -1,0 +1,42 @@
+"""Settings of a running server, read from BACKPROP_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure; each field is BACKPROP_<NAME> in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="BACKPROP_", extra="ignore")
+
+    data_dir: Path = Field(default=ROOT / "data", description="Where the SQLite database lives.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default sqlite:///<data_dir>/playground.db (WAL)."
+    )
+    web_dir: Path = Field(default=ROOT / "web", description="Static front end.")
+    frame_ancestors: str = Field(
+        default="*", description="CSP frame-ancestors: who may embed the app in an iframe."
+    )
+    max_body_bytes: int = Field(default=2_000_000, description="Largest accepted request body.")
+    max_cpu_jobs: int = Field(default=4, description="Concurrent CPU jobs before 503 + Retry-After.")
+    request_time_budget_s: float = Field(default=30.0, description="Longest CPU time one request may take.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in force: the configured one, or SQLite in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'playground.db'}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests override this dependency or pass Settings to create_app."""
+    return Settings()
