@@ -1,0 +1,91 @@
+/**
+ * Layout adapter: a trace graph → positions of node boxes and edge polylines, left to right, by a layered
+ * layout (dagre, passed in so node tests and pages load it their own way). Pure: no DOM.
+ */
+
+import { asMatrix, decodeTensor, tensorKind } from "./format.js";
+
+export const BOX = {
+  header: 34, // op · label · shape line
+  pad: 12,
+  scalarWidth: 168,
+  scalarRow: 30, // one line of value or gradient text
+  cellW: 64,
+  cellH: 24,
+  heatCell: 10,
+  summaryRow: 22,
+};
+
+/** The drawing kind of a node from its shape alone (values arrive later). */
+export function kindOfShape(shape) {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tensorKind({ shape, size, data: size <= 1024 ? [] : null });
+}
+
+/** Width and height of the box of a node: a header, then the value block and the gradient block. */
+export function nodeSize(node) {
+  const shape = node.shape ?? [];
+  const kind = kindOfShape(shape);
+  const block = blockSize(kind, shape);
+  const width = Math.max(BOX.scalarWidth, block.width + 2 * BOX.pad);
+  const height = BOX.header + 2 * block.height + BOX.pad * 1.5;
+  return { width, height, kind, block };
+}
+
+/** Size of one tensor block (value or gradient) of a given kind. */
+export function blockSize(kind, shape) {
+  const t = decodeTensor({ shape, data: [] });
+  const { rows, cols } = asMatrix(t);
+  if (kind === "matrix") return { width: cols * BOX.cellW, height: rows * BOX.cellH + 6, rows, cols };
+  if (kind === "heatmap") {
+    const cell = Math.max(3, Math.min(BOX.heatCell, Math.floor(144 / Math.max(cols, rows))));
+    return { width: Math.max(cols * cell, 60), height: rows * cell + 22, rows, cols, cell };
+  }
+  if (kind === "summary") return { width: 150, height: BOX.summaryRow * 2, rows, cols };
+  return { width: 120, height: BOX.scalarRow, rows: 1, cols: 1 };
+}
+
+/**
+ * Lay out a read trace. Nodes of a recorded backward pass (phase "backward") go in their own cluster,
+ * drawn beside the forward graph. Returns {width, height, nodes: Map id→box, edges: [{...edge, points}]}.
+ */
+export function layoutGraph(dagre, trace, { nodesep = 28, ranksep = 64, margin = 24 } = {}) {
+  const g = new dagre.graphlib.Graph({ multigraph: true, compound: true });
+  g.setGraph({ rankdir: "LR", nodesep, ranksep, edgesep: 14, marginx: margin, marginy: margin });
+  const hasBackward = trace.nodes.some((n) => n.phase === "backward");
+  if (hasBackward) {
+    g.setNode("cluster:forward", { label: "forward" });
+    g.setNode("cluster:backward", { label: "backward" });
+  }
+  for (const n of trace.nodes) {
+    const size = nodeSize(n);
+    g.setNode(n.id, { width: size.width, height: size.height });
+    if (hasBackward) g.setParent(n.id, n.phase === "backward" ? "cluster:backward" : "cluster:forward");
+  }
+  for (const e of trace.edges) g.setEdge(e.from, e.to, { minlen: 1 }, e.id);
+  dagre.layout(g);
+  const nodes = new Map();
+  for (const n of trace.nodes) {
+    const p = g.node(n.id);
+    const size = nodeSize(n);
+    nodes.set(n.id, { id: n.id, x: p.x, y: p.y, width: p.width, height: p.height, kind: size.kind, block: size.block });
+  }
+  const edges = trace.edges.map((e) => ({ ...e, points: g.edge({ v: e.from, w: e.to, name: e.id }).points }));
+  const clusters = hasBackward ? ["forward", "backward"].map((c) => ({ name: c, ...pick(g.node(`cluster:${c}`)) })) : [];
+  const { width, height } = g.graph();
+  return { width, height, nodes, edges, clusters };
+}
+
+function pick(p) {
+  return { x: p.x, y: p.y, width: p.width, height: p.height };
+}
+
+/** Scale and translation that fit a w×h drawing into a viewport, the scale kept within [min, max]. */
+export function fitTransform(drawing, viewport, { min = 0.75, max = 1.5, pad = 24 } = {}) {
+  const sx = (viewport.width - 2 * pad) / Math.max(drawing.width, 1);
+  const sy = (viewport.height - 2 * pad) / Math.max(drawing.height, 1);
+  const k = Math.max(min, Math.min(max, sx, sy));
+  const x = Math.max(pad, (viewport.width - drawing.width * k) / 2);
+  const y = Math.max(pad, (viewport.height - drawing.height * k) / 2);
+  return { k, x, y };
+}

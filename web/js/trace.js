@@ -1,0 +1,86 @@
+/**
+ * A trace (contracts §2) read into an indexed, immutable structure: nodes by id, edges (one per input,
+ * repeats kept), consumers, the output node. Pure: no DOM, no fetch. Shared by the stepper and the studio.
+ */
+
+import { decodeTensor } from "./format.js";
+
+export const SCHEMA_VERSION = 1;
+const STEP_TYPES = new Set(["forward", "backward", "update"]);
+
+/** Read a wire trace: check the version, index the graph, decode every tensor once. */
+export function readTrace(wire) {
+  if (!wire || typeof wire !== "object" || !wire.graph) throw new Error("not a trace: no graph");
+  if (wire.schema_version !== undefined && wire.schema_version !== SCHEMA_VERSION) {
+    throw new Error(`unsupported trace schema_version ${wire.schema_version}`);
+  }
+  const nodes = wire.graph.nodes.map((n) => ({ ...n, inputs: n.inputs ?? [], shape: n.shape ?? [] }));
+  const nodeById = new Map(nodes.map((n) => [n.id, n]));
+  const edges = buildEdges(nodes, nodeById);
+  const consumers = new Map(nodes.map((n) => [n.id, []]));
+  for (const e of edges) consumers.get(e.from).push(e);
+  const events = (wire.events ?? []).map(decodeEvent);
+  return {
+    nodes,
+    nodeById,
+    edges,
+    consumers,
+    events,
+    steps: events.filter((e) => STEP_TYPES.has(e.type)),
+    metrics: events.filter((e) => e.type === "metrics"),
+    output: findOutput(nodes, consumers),
+    rows: wire.rows ?? null,
+  };
+}
+
+/** One edge per (consumer, input index): `x*x` gives two edges n1→n2 with index 0 and 1. */
+function buildEdges(nodes, nodeById) {
+  const edges = [];
+  for (const n of nodes) {
+    n.inputs.forEach((from, index) => {
+      if (!nodeById.has(from)) throw new Error(`node ${n.id} has unknown input ${from}`);
+      edges.push({ id: edgeId(from, n.id, index), from, to: n.id, index });
+    });
+  }
+  return edges;
+}
+
+/** The stable id of the edge carrying input `index` of `to`. */
+export function edgeId(from, to, index) {
+  return `${from}->${to}#${index}`;
+}
+
+function decodeEvent(e) {
+  const out = { ...e };
+  for (const key of ["value", "contribution", "total", "delta"]) {
+    if (key in e) out[key] = decodeTensor(e[key]);
+  }
+  return out;
+}
+
+/** The node whose gradient is seeded: the loss if marked, else the last forward node nobody consumes. */
+function findOutput(nodes, consumers) {
+  const forward = nodes.filter((n) => n.phase !== "backward");
+  const loss = forward.filter((n) => n.role === "loss");
+  if (loss.length) return loss[loss.length - 1].id;
+  const sinks = forward.filter((n) => consumers.get(n.id).every((e) => isBackwardNode(nodes, e.to)));
+  return sinks.length ? sinks[sinks.length - 1].id : nodes[nodes.length - 1]?.id ?? null;
+}
+
+function isBackwardNode(nodes, id) {
+  return nodes.find((n) => n.id === id)?.phase === "backward";
+}
+
+/** Visual category of a node: its role, with "grad" for nodes of a recorded backward pass. */
+export function nodeCategory(node) {
+  if (node.phase === "backward") return "grad";
+  return node.role ?? "op";
+}
+
+/** A short symbol for an op, for "0.30 from ×" texts. */
+const OP_SYMBOLS = {
+  add: "+", sub: "−", mul: "×", div: "÷", matmul: "@", neg: "−", pow: "^",
+};
+export function opSymbol(op) {
+  return OP_SYMBOLS[op] ?? op;
+}
