@@ -1,0 +1,122 @@
+"""The two backends VJPs run on: `NB` computes with ndarrays, `TB` builds Tensor graph nodes.
+
+A VJP in the op table is written once, with operators (`g * b`, `g @ b`, `-g`) and the functions below
+(`B.sum_to`, `B.exp`, ...). During an ordinary backward pass it receives ndarrays and `B = NB`; with
+`create_graph=True` it receives Tensors and `B = TB`, so the same code records the backward pass as graph
+nodes that can be differentiated again. Masks (`pos`, `sign`, `max_mask`, ...) are constants in both
+backends: plain ndarrays computed from the values.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from . import ops_nn
+from .ops import OPS, keepdims_shape, normalize_axis, unbroadcast
+
+
+# ---- masks on ndarrays (shared by both backends) ----
+def max_mask(a, out, axis, keepdims):
+    """Where `a` attains its max over `axis` (ties share the gradient equally)."""
+    full = out if keepdims else out.reshape(keepdims_shape(a.shape, axis))
+    hit = a == full
+    return hit / hit.sum(axis=axis, keepdims=True)
+
+
+def group_argmax_mask(z, k):
+    """One-hot of the first argmax within each group of `k` along the last axis: shape (..., units, k)."""
+    zg = z.reshape(z.shape[:-1] + (z.shape[-1] // k, k))
+    return (np.arange(k) == zg.argmax(axis=-1)[..., None]).astype(z.dtype)
+
+
+def inside(a, lo, hi):
+    """1 where lo < a < hi (clip passes the gradient), else 0."""
+    return (a > lo) & (a < hi)
+
+
+def _expand(g, shape, axis, keepdims):
+    if not keepdims:
+        g = g.reshape(keepdims_shape(shape, axis))
+    return np.broadcast_to(g, shape)
+
+
+def _np_sum(x, axis, keepdims):
+    return x.sum(axis=axis, keepdims=keepdims)
+
+
+NB = SimpleNamespace(
+    name="numpy",
+    sum_to=unbroadcast,
+    expand=_expand,
+    broadcast_to=np.broadcast_to,
+    sum=_np_sum,
+    reshape=np.reshape,
+    transpose=np.transpose,
+    mT=lambda x: x.swapaxes(-1, -2),
+    matmul=np.matmul,
+    exp=np.exp,
+    log=np.log,
+    sigmoid=ops_nn.sigmoid,
+    softmax=ops_nn.softmax,
+    log_softmax=ops_nn.log_softmax,
+    getitem=lambda x, index: x[index],
+    scatter=lambda g, index, shape: OPS["scatter"].forward((index, shape), g),
+    pos=lambda x: x > 0,
+    neg=lambda x: x < 0,
+    sign=np.sign,
+    inside=inside,
+    max_mask=max_mask,
+    group_argmax_mask=group_argmax_mask,
+)
+
+
+def _tensor_backend():
+    """Build TB lazily-imported from tensor.py (which imports this module)."""
+    from .tensor import apply
+
+    def sum_to(x, shape):
+        return x if x.shape == tuple(shape) else apply(OPS["sum_to"], (x,), tuple(shape))
+
+    def broadcast_to(x, shape):
+        return x if x.shape == tuple(shape) else apply(OPS["broadcast_to"], (x,), tuple(shape))
+
+    def expand(g, shape, axis, keepdims):
+        if not keepdims:
+            g = g.reshape(keepdims_shape(shape, axis))
+        return broadcast_to(g, shape)
+
+    def tsum(x, axis, keepdims):
+        return apply(OPS["sum"], (x,), (normalize_axis(axis, x.ndim), keepdims))
+
+    return SimpleNamespace(
+        name="tensor",
+        sum_to=sum_to,
+        expand=expand,
+        broadcast_to=broadcast_to,
+        sum=tsum,
+        reshape=lambda x, shape: x.reshape(shape),
+        transpose=lambda x, axes: apply(OPS["transpose"], (x,), axes),
+        mT=lambda x: apply(OPS["transpose"], (x,), _swap_last(x.ndim)),
+        matmul=lambda a, b: a @ b,
+        exp=lambda x: x.exp(),
+        log=lambda x: x.log(),
+        sigmoid=lambda x: x.sigmoid(),
+        softmax=lambda x, axis: x.softmax(axis),
+        log_softmax=lambda x, axis: x.log_softmax(axis),
+        getitem=lambda x, index: apply(OPS["getitem"], (x,), index),
+        scatter=lambda g, index, shape: apply(OPS["scatter"], (g,), (index, shape)),
+        pos=lambda x: x.data > 0,
+        neg=lambda x: x.data < 0,
+        sign=lambda x: np.sign(x.data),
+        inside=lambda x, lo, hi: inside(x.data, lo, hi),
+        max_mask=lambda a, out, axis, keepdims: max_mask(a.data, out.data, axis, keepdims),
+        group_argmax_mask=lambda z, k: group_argmax_mask(z.data, k),
+    )
+
+
+def _swap_last(ndim):
+    axes = list(range(ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return tuple(axes)

@@ -1,0 +1,286 @@
+"""Tensor: an ndarray plus the graph edge that produced it (op, static parameters, ordered inputs).
+
+A node keeps exactly what the backward pass needs and nothing that points back (no closures, no parent
+links), so graphs are acyclic for the garbage collector. `_seq` is a creation counter: inputs are always
+created before their consumers, so sorting by `_seq` is a topological order, and the recorder derives stable
+ids ("n0", "n1", ...) from it.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .ops import OPS, normalize_axis
+
+_counter = itertools.count()
+_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+class _State:
+    """Process-wide switches: gradient recording on/off and the active recorder (or None)."""
+
+    __slots__ = ("grad_enabled", "recorder")
+
+    def __init__(self):
+        self.grad_enabled = True
+        self.recorder = None
+
+
+state = _State()
+
+
+class no_grad:
+    """Context manager: ops inside build no graph (results are constants) and nothing is recorded."""
+
+    def __enter__(self):
+        self._prev = state.grad_enabled
+        state.grad_enabled = False
+        return self
+
+    def __exit__(self, *exc):
+        state.grad_enabled = self._prev
+        return False
+
+
+class Tensor:
+    """An n-dimensional float array that remembers how it was computed, for reverse-mode gradients."""
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "_role", "_op", "_p", "_inputs", "_seq", "batched",
+                 "__weakref__")
+    __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operators
+
+    def __init__(self, data, requires_grad=False, label=None, role=None, dtype=None, batched=False):
+        if isinstance(data, Tensor):
+            data = data.data
+        if dtype is None:
+            dtype = getattr(data, "dtype", None)
+            dtype = dtype if dtype in _FLOATS else np.float64
+        self.data = np.array(data, dtype=dtype)
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.label = label
+        self._role = role
+        self._op = None
+        self._p = None
+        self._inputs = ()
+        self._seq = next(_counter)
+        self.batched = batched
+
+    # ---- plain properties ----
+    shape = property(lambda self: self.data.shape, doc="Shape of the value.")
+    ndim = property(lambda self: self.data.ndim, doc="Number of dimensions.")
+    size = property(lambda self: self.data.size, doc="Number of elements.")
+    dtype = property(lambda self: self.data.dtype, doc="NumPy dtype (float64 unless chosen otherwise).")
+    op = property(lambda self: self._op, doc="The Op that produced this tensor, or None for a leaf.")
+    inputs = property(lambda self: self._inputs, doc="Ordered input tensors (repeats kept).")
+
+    @property
+    def role(self) -> str:
+        """'input'|'param'|'const'|'op'|'loss'; default: 'op' for op results, else by requires_grad."""
+        if self._role is not None:
+            return self._role
+        if self._op is not None:
+            return "op"
+        if self.requires_grad:
+            return "param"
+        return "input" if self.batched else "const"
+
+    @role.setter
+    def role(self, value):
+        self._role = value
+
+    def __repr__(self) -> str:
+        name = f" {self.label!r}" if self.label else ""
+        op = f", op={self._op.name}" if self._op is not None else ""
+        return f"Tensor{name}({self.data!r}{op}, requires_grad={self.requires_grad})"
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def item(self) -> float:
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        """A constant leaf sharing this tensor's data."""
+        return _leaf(self.data)
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    def backward(self, grad=None, create_graph=False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (seed: ones for a scalar, else `grad`)."""
+        _backward(self, grad, create_graph)
+
+    # ---- arithmetic ----
+    def __add__(self, other):
+        return _binary(ADD, self, other)
+
+    def __radd__(self, other):
+        return _binary(ADD, _lift(other, self), self)
+
+    def __sub__(self, other):
+        return _binary(SUB, self, other)
+
+    def __rsub__(self, other):
+        return _binary(SUB, _lift(other, self), self)
+
+    def __mul__(self, other):
+        return _binary(MUL, self, other)
+
+    def __rmul__(self, other):
+        return _binary(MUL, _lift(other, self), self)
+
+    def __truediv__(self, other):
+        return _binary(DIV, self, other)
+
+    def __rtruediv__(self, other):
+        return _binary(DIV, _lift(other, self), self)
+
+    def __matmul__(self, other):
+        return _binary(MATMUL, self, other)
+
+    def __rmatmul__(self, other):
+        return _binary(MATMUL, _lift(other, self), self)
+
+    def __neg__(self):
+        return apply(OPS["neg"], (self,))
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Tensor) or np.ndim(exponent) != 0:
+            raise TypeError("only scalar exponents are supported: t ** c")
+        return apply(OPS["pow"], (self,), float(exponent))
+
+    def __rpow__(self, base):
+        return (self * float(np.log(base))).exp()
+
+    def __getitem__(self, index):
+        if isinstance(index, Tensor):
+            index = index.data.astype(np.intp)
+        elif isinstance(index, list):
+            index = np.asarray(index)
+        return apply(OPS["getitem"], (self,), index)
+
+    # ---- elementwise functions ----
+    def relu(self):
+        return _unary(RELU, self)
+
+    def tanh(self):
+        return _unary(TANH, self)
+
+    def sigmoid(self):
+        return _unary(SIGMOID, self)
+
+    def exp(self):
+        return _unary(OPS["exp"], self)
+
+    def log(self):
+        return _unary(OPS["log"], self)
+
+    def abs(self):
+        return _unary(OPS["abs"], self)
+
+    def sqrt(self):
+        return _unary(OPS["sqrt"], self)
+
+    def softplus(self):
+        return _unary(OPS["softplus"], self)
+
+    # ---- reductions and shapes ----
+    def sum(self, axis=None, keepdims=False):
+        return apply(OPS["sum"], (self,), (normalize_axis(axis, self.data.ndim), bool(keepdims)))
+
+    def mean(self, axis=None, keepdims=False):
+        return apply(OPS["mean"], (self,), (normalize_axis(axis, self.data.ndim), bool(keepdims)))
+
+    def max(self, axis=None, keepdims=False):
+        return apply(OPS["max"], (self,), (normalize_axis(axis, self.data.ndim), bool(keepdims)))
+
+    def logsumexp(self, axis=-1, keepdims=False):
+        return apply(OPS["logsumexp"], (self,), (normalize_axis(axis, self.data.ndim), bool(keepdims)))
+
+    def softmax(self, axis=-1):
+        return apply(OPS["softmax"], (self,), int(axis))
+
+    def log_softmax(self, axis=-1):
+        return apply(OPS["log_softmax"], (self,), int(axis))
+
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], tuple | list):
+            shape = shape[0]
+        shape = np.empty(self.data.shape, dtype=np.bool_).reshape(shape).shape  # resolve -1
+        return apply(OPS["reshape"], (self,), shape)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], tuple | list):
+            axes = axes[0]
+        return apply(OPS["transpose"], (self,), tuple(axes) if axes else None)
+
+    @property
+    def T(self):
+        return apply(OPS["transpose"], (self,), None)
+
+
+ADD, SUB, MUL, DIV, MATMUL = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["matmul"]
+RELU, TANH, SIGMOID = OPS["relu"], OPS["tanh"], OPS["sigmoid"]
+_new = Tensor.__new__
+
+
+def _leaf(data) -> Tensor:
+    """A constant leaf around an existing array (no copy)."""
+    t = _new(Tensor)
+    t.data = data
+    t.grad = t.label = t._role = t._op = t._p = None
+    t.requires_grad = t.batched = False
+    t._inputs = ()
+    t._seq = next(_counter)
+    return t
+
+
+def _lift(x, like: Tensor) -> Tensor:
+    """Python scalars and arrays become constant leaves in `like`'s dtype."""
+    if isinstance(x, Tensor):
+        return x
+    return _leaf(np.asarray(x, dtype=like.data.dtype))
+
+
+def _node(data, op, p, inputs) -> Tensor:
+    """The result of `op` on `inputs`: a graph node if an input requires grad (or a recorder listens)."""
+    t = _new(Tensor)
+    t.data = data
+    t.grad = t.label = t._role = None
+    t.batched = False
+    t._seq = next(_counter)
+    if state.grad_enabled:
+        for x in inputs:
+            if x.requires_grad:
+                t.requires_grad = True
+                t._op, t._p, t._inputs = op, p, inputs
+                return t
+        if state.recorder is not None:
+            t.requires_grad = False
+            t._op, t._p, t._inputs = op, p, inputs
+            return t
+    t.requires_grad = False
+    t._op = t._p = None
+    t._inputs = ()
+    return t
+
+
+def _binary(op, a: Tensor, b) -> Tensor:
+    if b.__class__ is not Tensor:
+        b = _lift(b, a)
+    return _node(op.forward(None, a.data, b.data), op, None, (a, b))
+
+
+def _unary(op, a: Tensor) -> Tensor:
+    return _node(op.forward(None, a.data), op, None, (a,))
+
+
+def apply(op, inputs, p=None) -> Tensor:
+    """Run `op` forward on Tensors `inputs` (tuple) with static parameters `p` and return the node."""
+    return _node(op.forward(p, *[x.data for x in inputs]), op, p, tuple(inputs))
+
+
+from .autodiff import backward as _backward  # noqa: E402  (autodiff needs Tensor defined first)
