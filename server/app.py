@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -13,8 +15,13 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from server import __version__
-from server.api import health
+from server.api import datasets, errors, health, ops, schema
+from server.api.guards import BodyLimit
+from server.hub import ModelHub
+from server.jobs import JobPool
+from server.nets.limits import Limits
 from server.settings import Settings, get_settings
+from server.store import Store
 
 API_PREFIX = "/api/v1"
 _INLINE_SCRIPT = re.compile(r"<script type=\"importmap\">(.*?)</script>", re.S)
@@ -71,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for these settings (tests pass their own)."""
     settings = settings or get_settings()
     app = FastAPI(
+        lifespan=_lifespan,
         title="Backprop Playground",
         version=__version__,
         description="Watch backpropagation happen: traces of every forward value and gradient contribution.",
@@ -79,11 +87,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     app.state.settings = settings
+    app.state.limits = Limits(**settings.limits)
     app.dependency_overrides[get_settings] = lambda: settings
-    app.include_router(health.router, prefix=API_PREFIX)
+    errors.install(app)
+    for module in (health, ops, datasets, schema):
+        app.include_router(module.router, prefix=API_PREFIX)
     _mount_front_end(app, settings)
+    app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, settings=settings)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the store and the CPU job pool; on shutdown save live models and close both."""
+    settings: Settings = app.state.settings
+    store = Store(settings.resolved_database_url)
+    app.state.jobs = JobPool(settings.max_cpu_jobs, settings.retry_after_s)
+    app.state.hub = ModelHub(
+        store,
+        app.state.limits,
+        capacity=settings.cached_models,
+        persist_every_s=settings.persist_every_s,
+    )
+    try:
+        yield
+    finally:
+        app.state.jobs.shutdown()
+        app.state.hub.close()
+        store.close()
 
 
 def _mount_front_end(app: FastAPI, settings: Settings) -> None:

@@ -27,6 +27,17 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=2_000_000, description="Largest accepted request body.")
     max_cpu_jobs: int = Field(default=4, description="Concurrent CPU jobs before 503 + Retry-After.")
     request_time_budget_s: float = Field(default=30.0, description="Longest CPU time one request may take.")
+    retry_after_s: int = Field(default=1, description="Retry-After (s) of a 503 when all CPU slots are busy.")
+    limits: dict[str, int] = Field(
+        default_factory=dict,
+        description='Overrides of server.nets.limits.Limits, e.g. BACKPROP_LIMITS=\'{"steps": 5000}\'.',
+    )
+    trace_rows: int = Field(default=8, description="Rows a trace shows when the client does not say.")
+    persist_every_s: float = Field(
+        default=2.0, description="Longest time training or streaming runs before the model is saved again."
+    )
+    cached_models: int = Field(default=512, description="Models kept in memory between requests.")
+    max_stream_rate: float = Field(default=60.0, description="Fastest 'play' rate, steps/s.")
 
     @property
     def resolved_database_url(self) -> str:

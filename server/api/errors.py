@@ -1,0 +1,74 @@
+"""Errors as JSON {"detail": ...}: the handlers that map lower layers' exceptions to 4xx, and their docs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from server.hub import ModelBusy, NotAllowed, UnknownModel
+from server.jobs import Busy
+
+log = logging.getLogger("server.api")
+
+
+class ErrorBody(BaseModel):
+    """Every error: a message a person can act on (a list of problems for invalid input)."""
+
+    detail: Any = Field(examples=["units per layer: 4096 exceeds the limit of 512"])
+
+
+_DESCRIPTIONS = {
+    400: "The request could not be read.",
+    401: "The edit token is missing: send `Authorization: Bearer <edit_token>`.",
+    403: "The edit token is not this model's.",
+    404: "No such model, dataset or lesson.",
+    409: "The model is busy with another request (Retry-After says when to retry).",
+    413: "The request body is larger than `max_body_bytes`.",
+    422: "The request is invalid or exceeds a limit; `detail` names it.",
+    503: "All CPU job slots are busy (Retry-After says when to retry).",
+}
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI documentation of the error answers a route can give."""
+    return {code: {"model": ErrorBody, "description": _DESCRIPTIONS[code]} for code in codes}
+
+
+def _error(status: int, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers: the API answers 4xx with a message, never an HTML page or a bare 500."""
+
+    @app.exception_handler(UnknownModel)
+    async def unknown_model(_: Request, exc: UnknownModel) -> JSONResponse:
+        return _error(404, str(exc))
+
+    @app.exception_handler(NotAllowed)
+    async def not_allowed(_: Request, exc: NotAllowed) -> JSONResponse:
+        if exc.missing:
+            return _error(401, str(exc), {"WWW-Authenticate": "Bearer"})
+        return _error(403, str(exc))
+
+    @app.exception_handler(ModelBusy)
+    async def model_busy(_: Request, exc: ModelBusy) -> JSONResponse:
+        return _error(409, str(exc), {"Retry-After": "1"})
+
+    @app.exception_handler(Busy)
+    async def busy(_: Request, exc: Busy) -> JSONResponse:
+        return _error(503, str(exc), {"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(ValueError)
+    async def invalid(_: Request, exc: ValueError) -> JSONResponse:
+        # SpecError, LimitError, ExpressionError and friends: the message names the problem or the limit.
+        return _error(422, str(exc))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        return _error(500, "internal server error")

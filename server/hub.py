@@ -1,0 +1,201 @@
+"""Live models: loaded from the store on first use, one lock each, saved through after every change.
+
+Every method here does blocking work (database, NumPy) and runs in a CPU job, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, TypeVar
+
+from server.nets.limits import Limits
+from server.nets.spec import ModelSpec
+from server.store import Store, StoredModel
+
+if TYPE_CHECKING:
+    from server.nets.model import Model
+
+T = TypeVar("T")
+
+
+class UnknownModel(LookupError):
+    """No model has this id (never created, or deleted)."""
+
+    def __init__(self, model_id: str) -> None:
+        super().__init__(f"no model with id {model_id!r}")
+
+
+class NotAllowed(PermissionError):
+    """The request's edit token is missing (`missing`) or is not this model's."""
+
+    def __init__(self, missing: bool) -> None:
+        self.missing = missing
+        what = "this needs the model's edit token" if missing else "this edit token is not the model's"
+        super().__init__(f"{what} (Authorization: Bearer <edit_token>)")
+
+
+class ModelBusy(RuntimeError):
+    """Another request holds the model (e.g. a long `train`)."""
+
+    def __init__(self, model_id: str) -> None:
+        super().__init__(f"model {model_id} is busy with another request; retry shortly")
+
+
+class LiveModel:
+    """A loaded model with its lock; `saved_at` is when its state last reached the store."""
+
+    def __init__(self, stored: StoredModel, model: Model) -> None:
+        self.id = stored.id
+        self.record = stored
+        self.model = model
+        self.lock = threading.Lock()
+        self.saved_at = time.monotonic()
+        self.dirty = False
+        self.deleted = False
+        self.pins = 0  # open streams; a pinned model stays in memory
+
+    def check_token(self, token: str | None) -> None:
+        """Raise NotAllowed unless `token` is this model's edit token (constant-time)."""
+        if not self.record.accepts(token):
+            raise NotAllowed(missing=not token)
+
+    @contextmanager
+    def held(self, wait_s: float) -> Iterator[Model]:
+        """The model, exclusively; ModelBusy if another job keeps it longer than `wait_s`."""
+        if not self.lock.acquire(timeout=wait_s):
+            raise ModelBusy(self.id)
+        try:
+            if self.deleted:
+                raise UnknownModel(self.id)
+            yield self.model
+        finally:
+            self.lock.release()
+
+
+class ModelHub:
+    """The models in memory (least recently used ones evicted) over the durable store."""
+
+    def __init__(self, store: Store, limits: Limits, *, capacity: int, persist_every_s: float,
+                 wait_s: float = 5.0, model_class: type[Model] | None = None) -> None:
+        self._model_class = model_class
+        self.store = store
+        self.limits = limits
+        self.capacity = max(1, capacity)
+        self.persist_every_s = persist_every_s
+        self.wait_s = wait_s
+        self._live: OrderedDict[str, LiveModel] = OrderedDict()
+        self._guard = threading.RLock()
+
+    @property
+    def model_class(self) -> type[Model]:
+        """The nets' Model (tests may pass another class with the same create/from_state/to_state)."""
+        if self._model_class is None:
+            from server.nets.model import Model
+
+            self._model_class = Model
+        return self._model_class
+
+    def create(self, spec: ModelSpec) -> tuple[LiveModel, str]:
+        """Build and store a new model; returns it and its edit token."""
+        model = self.model_class.create(spec, self.limits)
+        model_id, token = self.store.create(model.to_state())
+        stored = self.store.get(model_id)
+        assert stored is not None
+        return self._remember(LiveModel(stored, model)), token
+
+    def get(self, model_id: str) -> LiveModel:
+        """The live model of `model_id`, loading it from the store; UnknownModel if there is none."""
+        with self._guard:
+            live = self._live.get(model_id)
+            if live is not None:
+                self._live.move_to_end(model_id)
+                return live
+            stored = self.store.get(model_id)
+            if stored is None:
+                raise UnknownModel(model_id)
+            live = LiveModel(stored, self.model_class.from_state(stored.state))
+            self._insert(live)
+            return live
+
+    def use(self, model_id: str, fn: Callable[[Model], T], *, token: str | None = None,
+            mutates: bool = False, wait_s: float | None = None) -> T:
+        """Run `fn(model)` holding the model's lock; checks the token first and saves after a mutation."""
+        live = self.get(model_id)
+        if mutates:
+            live.check_token(token)
+        with live.held(self.wait_s if wait_s is None else wait_s) as model:
+            result = fn(model)
+            if mutates:
+                live.dirty = True
+                self.save(live)
+        return result
+
+    def save(self, live: LiveModel) -> None:
+        """Write the model's state through to the store (call with its lock held)."""
+        if live.deleted:
+            return
+        if not self.store.save(live.id, live.model.to_state()):
+            self._forget(live)
+            raise UnknownModel(live.id)
+        live.saved_at = time.monotonic()
+        live.dirty = False
+
+    def save_if_due(self, live: LiveModel) -> None:
+        """Save when the last save is older than `persist_every_s` (during long training and streams)."""
+        live.dirty = True
+        if time.monotonic() - live.saved_at >= self.persist_every_s:
+            self.save(live)
+
+    def delete(self, model_id: str, token: str | None) -> None:
+        """Remove the model for good (token checked); running jobs on it end with UnknownModel."""
+        live = self.get(model_id)
+        live.check_token(token)
+        live.deleted = True
+        self._forget(live)
+        self.store.delete(model_id)
+
+    def pin(self, model_id: str) -> LiveModel:
+        """The live model, kept in memory until `unpin` (a stream holds it between steps)."""
+        with self._guard:
+            live = self.get(model_id)
+            live.pins += 1
+            return live
+
+    def unpin(self, live: LiveModel) -> None:
+        with self._guard:
+            live.pins -= 1
+
+    def _remember(self, live: LiveModel) -> LiveModel:
+        with self._guard:
+            self._insert(live)
+        return live
+
+    def _insert(self, live: LiveModel) -> None:
+        self._live[live.id] = live
+        for old in list(self._live.values())[: max(0, len(self._live) - self.capacity)]:
+            # A model in use stays: evicting it would let a second copy of it load.
+            if old.pins or not old.lock.acquire(blocking=False):
+                continue
+            try:
+                if old.dirty:
+                    self.save(old)
+                self._live.pop(old.id, None)
+            finally:
+                old.lock.release()
+
+    def _forget(self, live: LiveModel) -> None:
+        with self._guard:
+            if self._live.get(live.id) is live:
+                del self._live[live.id]
+
+    def close(self) -> None:
+        """Save every model with unsaved changes (server shutdown)."""
+        with self._guard:
+            pending = [live for live in self._live.values() if live.dirty]
+        for live in pending:
+            with live.lock:
+                self.save(live)

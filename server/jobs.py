@@ -1,0 +1,77 @@
+"""A bounded pool of CPU jobs: training and tracing run in worker threads, never on the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import numpy as np
+
+T = TypeVar("T")
+
+
+class Busy(Exception):
+    """Every CPU slot is taken; answer 503 with Retry-After."""
+
+    def __init__(self, retry_after: int, slots: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"all {slots} CPU job slots (max_cpu_jobs) are busy; retry in {retry_after} s")
+
+
+class Deadline:
+    """A request's time budget: `expired()` turns true `seconds` after creation."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def expired(self) -> bool:
+        return time.monotonic() >= self.at
+
+
+def _quiet(fn: Callable[[], T]) -> T:
+    # Diverging training is a lesson, not a crash: overflow and NaN are shown, not raised or warned about.
+    # np.errstate is thread-local, so this only affects the job.
+    with np.errstate(all="ignore"):
+        return fn()
+
+
+class JobPool:
+    """`slots` worker threads. Requests that cannot wait are refused when all slots are busy;
+    streams wait their turn (each stream has at most one job queued, so the queue is bounded).
+
+    All bookkeeping happens on the event loop thread, so it needs no lock.
+    """
+
+    def __init__(self, slots: int, retry_after: int = 1) -> None:
+        self.slots = max(1, slots)
+        self.retry_after = retry_after
+        self.running = 0
+        self._executor = ThreadPoolExecutor(self.slots, thread_name_prefix="cpu-job")
+
+    async def run(self, fn: Callable[..., T], *args, wait: bool = False, **kwargs) -> T:
+        """Run `fn(*args, **kwargs)` in a worker; raise Busy if all slots are taken and not `wait`."""
+        if not wait and self.running >= self.slots:
+            raise Busy(self.retry_after, self.slots)
+        loop = asyncio.get_running_loop()
+        self.running += 1
+        future = self._executor.submit(_quiet, functools.partial(fn, *args, **kwargs))
+        # Count the job until its thread is done, even if the awaiting request is cancelled earlier.
+        future.add_done_callback(lambda _: self._finished(loop))
+        return await asyncio.wrap_future(future)
+
+    def _finished(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            loop.call_soon_threadsafe(self._decrement)
+        except RuntimeError:  # the loop has closed (shutdown): nothing left to count for
+            pass
+
+    def _decrement(self) -> None:
+        self.running -= 1
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,157 @@
+"""Durable models: one table of (id, token hash, state JSON), SQLite by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine, make_url
+
+metadata = MetaData()
+models = Table(
+    "models",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("state", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def new_id() -> str:
+    """An unguessable model id (128 random bits, URL-safe)."""
+    return secrets.token_urlsafe(16)
+
+
+def new_token() -> str:
+    """An edit token (256 random bits); only its hash is stored."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a token: tokens are random, so a fast hash cannot be brute-forced."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    """One row: the model's id, its token hash and its state as saved."""
+
+    id: str
+    token_hash: str
+    state: dict[str, Any]
+    updated_at: datetime
+
+    def accepts(self, token: str | None) -> bool:
+        """Whether `token` is this model's edit token (constant-time comparison)."""
+        if not token:
+            return False
+        return hmac.compare_digest(hash_token(token), self.token_hash)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL: readers never block the writer; synchronous=NORMAL survives a process crash (kill -9).
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+class Store:
+    """Create, read, save and delete model rows; each call is one short transaction."""
+
+    def __init__(self, url: str) -> None:
+        if make_url(url).get_backend_name() == "sqlite":
+            self.engine = _sqlite_engine(url)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True)
+        metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def create(self, state: dict[str, Any]) -> tuple[str, str]:
+        """Store a new model; returns its (id, edit_token)."""
+        model_id, token = new_id(), new_token()
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(models).values(
+                    id=model_id,
+                    token_hash=hash_token(token),
+                    state=_dumps(state),
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        return model_id, token
+
+    def get(self, model_id: str) -> StoredModel | None:
+        """The stored row of `model_id`, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(models.c.id, models.c.token_hash, models.c.state, models.c.updated_at).where(
+                    models.c.id == model_id
+                )
+            ).first()
+        if row is None:
+            return None
+        return StoredModel(row.id, row.token_hash, json.loads(row.state), row.updated_at)
+
+    def save(self, model_id: str, state: dict[str, Any]) -> bool:
+        """Replace the state atomically; False when the model no longer exists (deleted meanwhile)."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(models)
+                .where(models.c.id == model_id)
+                .values(state=_dumps(state), updated_at=datetime.now(UTC))
+            )
+        return result.rowcount == 1
+
+    def delete(self, model_id: str) -> bool:
+        """Remove the model; False when there was none."""
+        with self.engine.begin() as conn:
+            result = conn.execute(delete(models).where(models.c.id == model_id))
+        return result.rowcount == 1
+
+
+def _dumps(state: dict[str, Any]) -> str:
+    # The standard library keeps NaN and Infinity as JSON extensions (orjson would write null), so a
+    # diverged model reloads exactly as it was; states are small, so its speed does not matter.
+    return json.dumps(state, separators=(",", ":"), default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "tolist"):  # NumPy arrays and scalars that slipped into a state
+        return value.tolist()
+    raise TypeError(f"cannot store a {type(value).__name__} in a model state")

@@ -1,0 +1,150 @@
+"""The one place engine records become JSON: schema_version, tensor encodings, seq numbers, NaN policy.
+
+NaN policy (contracts §2): a non-finite number is the string "NaN", "Infinity" or "-Infinity", never bare
+NaN (browsers' JSON.parse rejects it) and never null (orjson's choice). Tensors go out as
+`{"shape", "data"}` (flat, row-major), as `{"shape", "dtype": "float32", "b64"}` (little-endian float32,
+base64; NaN and ±Infinity survive as IEEE bits) or as `{"shape", "summary": {min, max, mean, std}}`.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import orjson
+
+SCHEMA_VERSION = 1
+TENSOR_KEYS = frozenset({"value", "contribution", "total", "delta"})
+_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How a client wants tensors: plain JSON or float32 base64, and summaries above a size."""
+
+    tensors: Literal["json", "f32"] = "json"
+    summary_over: int | None = None  # tensors with more elements are sent as {min, max, mean, std}
+
+
+PLAIN = Encoding()
+
+
+def number(value: Any) -> float | str | None:
+    """A float for JSON: finite as is, non-finite as "NaN" / "Infinity" / "-Infinity"; None stays None."""
+    if value is None:
+        return None
+    value = float(value)
+    if math.isfinite(value):
+        return value
+    if value != value:
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
+
+
+def _flat_with_strings(flat: np.ndarray) -> list[Any]:
+    out = flat.tolist()
+    for i in np.flatnonzero(~np.isfinite(flat)).tolist():
+        out[i] = number(out[i])
+    return out
+
+
+def plain_array(values: Any) -> list[Any] | float | str:
+    """Nested lists of a NumPy array (any shape) under the NaN policy, for REST bodies."""
+    array = np.asarray(values)
+    if array.ndim == 0:
+        return number(array) if array.dtype.kind == "f" else array.item()
+    if array.dtype.kind != "f" or np.isfinite(array).all():
+        return array.tolist()
+    flat = np.ascontiguousarray(array, dtype=np.float64).ravel()
+    return np.array(_flat_with_strings(flat), dtype=object).reshape(array.shape).tolist()
+
+
+def tensor(values: Any, encoding: Encoding = PLAIN) -> dict[str, Any]:
+    """One tensor T of the trace schema in the requested encoding."""
+    array = np.asarray(values)
+    shape = list(array.shape)
+    flat = np.ascontiguousarray(array).ravel()
+    if flat.dtype.kind not in "fiu":
+        flat = flat.astype(np.float64)
+    if encoding.summary_over is not None and flat.size > encoding.summary_over:
+        return {"shape": shape, "summary": summary(flat)}
+    if encoding.tensors == "f32":
+        raw = flat.astype("<f4", copy=False).tobytes()
+        return {"shape": shape, "dtype": "float32", "b64": base64.b64encode(raw).decode("ascii")}
+    if flat.dtype.kind == "f" and not np.isfinite(flat).all():
+        return {"shape": shape, "data": _flat_with_strings(flat)}
+    return {"shape": shape, "data": flat}
+
+
+def summary(flat: np.ndarray) -> dict[str, float | str | None]:
+    """min, max, mean and std of a tensor's elements (non-finite ones propagate as strings)."""
+    if flat.size == 0:
+        return {"min": None, "max": None, "mean": None, "std": None}
+    return {
+        "min": number(flat.min()),
+        "max": number(flat.max()),
+        "mean": number(flat.mean()),
+        "std": number(flat.std()),
+    }
+
+
+def _field(key: str, value: Any, encoding: Encoding) -> Any:
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0 and key not in TENSOR_KEYS:
+            return number(value) if value.dtype.kind == "f" else value.item()
+        return tensor(value, encoding)
+    if isinstance(value, float | np.floating):
+        return number(value)
+    if isinstance(value, np.integer | np.bool_):
+        return value.item()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def events(raw: Iterable[Mapping[str, Any]], encoding: Encoding = PLAIN) -> list[dict[str, Any]]:
+    """Engine events in wire form, numbered by an increasing `seq` from 0."""
+    out = []
+    for seq, event in enumerate(raw):
+        item = {key: _field(key, value, encoding) for key, value in event.items()}
+        item["seq"] = seq
+        out.append(item)
+    return out
+
+
+def graph(raw: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The recorder's graph ({"nodes": [...]} or a node list) in wire form."""
+    nodes = raw["nodes"] if isinstance(raw, Mapping) else raw
+    return {"nodes": [{key: _field(key, value, PLAIN) for key, value in node.items()} for node in nodes]}
+
+
+def trace(
+    raw: Mapping[str, Any], encoding: Encoding = PLAIN, *, step: int | None = None, with_graph: bool = True
+) -> dict[str, Any]:
+    """A whole trace {schema_version, step?, graph?, events, rows?} from a recorder's output."""
+    out: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+    if step is not None:
+        out["step"] = int(step)
+    if with_graph:
+        out["graph"] = graph(raw["graph"])
+    out["events"] = events(raw["events"], encoding)
+    if raw.get("rows") is not None:
+        out["rows"] = [int(row) for row in np.asarray(raw["rows"]).ravel().tolist()]
+    return out
+
+
+def dumps(value: Any) -> bytes:
+    """JSON bytes of wire-form data (NumPy arrays in it are already finite, see `tensor`)."""
+    return orjson.dumps(value, option=_OPTIONS, default=_fallback)
+
+
+def _fallback(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return plain_array(value)
+    if isinstance(value, np.generic):
+        return number(value) if isinstance(value, np.floating) else value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -1,0 +1,97 @@
+import math
+import threading
+
+from sqlalchemy import text
+
+from server.store import Store, hash_token
+
+STATE = {"spec": {"name": "xor"}, "step": 3, "params": [[1.0, -2.0]]}
+
+
+def test_created_model_reads_back_with_its_state(store):
+    model_id, _ = store.create(STATE)
+    assert store.get(model_id).state == STATE
+
+
+def test_ids_and_tokens_are_long_random_and_distinct(store):
+    pairs = [store.create(STATE) for _ in range(20)]
+    ids, tokens = zip(*pairs, strict=True)
+    assert len(set(ids)) == 20 and len(set(tokens)) == 20
+    assert all(len(i) >= 22 and len(t) >= 43 for i, t in pairs)
+    assert not set(ids) & set(tokens)
+
+
+def test_only_the_token_hash_is_stored(store):
+    model_id, token = store.create(STATE)
+    with store.engine.connect() as conn:
+        stored = conn.execute(text("SELECT token_hash FROM models WHERE id = :i"), {"i": model_id}).scalar()
+    assert stored == hash_token(token) and token not in stored
+
+
+def test_token_accepted_only_for_its_own_model(store):
+    first, first_token = store.create(STATE)
+    second, second_token = store.create(STATE)
+    assert store.get(first).accepts(first_token)
+    assert not store.get(first).accepts(second_token)
+    assert not store.get(second).accepts(first_token)
+    assert not store.get(first).accepts("")
+    assert not store.get(first).accepts(None)
+
+
+def test_save_replaces_state(store):
+    model_id, _ = store.create(STATE)
+    assert store.save(model_id, {**STATE, "step": 10})
+    assert store.get(model_id).state["step"] == 10
+
+
+def test_non_finite_numbers_survive_a_save(store):
+    model_id, _ = store.create(STATE)
+    store.save(model_id, {"params": [math.nan, math.inf, -math.inf]})
+    nan, inf, neg = store.get(model_id).state["params"]
+    assert math.isnan(nan) and inf == math.inf and neg == -math.inf
+
+
+def test_delete_removes_and_later_saves_report_it(store):
+    model_id, _ = store.create(STATE)
+    assert store.delete(model_id)
+    assert store.get(model_id) is None
+    assert not store.save(model_id, STATE)
+    assert not store.delete(model_id)
+
+
+def test_unknown_id_is_none(store):
+    assert store.get("no-such-model") is None
+
+
+def test_state_survives_reopening_the_database(database_url):
+    first = Store(database_url)
+    model_id, token = first.create(STATE)
+    first.close()
+    again = Store(database_url)
+    try:
+        assert again.get(model_id).state == STATE and again.get(model_id).accepts(token)
+    finally:
+        again.close()
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'sub' / 'models.db'}")
+    with store.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    store.close()
+
+
+def test_concurrent_saves_leave_one_whole_state(store):
+    model_id, _ = store.create(STATE)
+
+    def writer(k: int) -> None:
+        for i in range(10):
+            store.save(model_id, {"writer": k, "i": i, "params": [k] * 100})
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    state = store.get(model_id).state
+    assert state["params"] == [state["writer"]] * 100 and state["i"] == 9
