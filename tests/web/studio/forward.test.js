@@ -41,3 +41,8 @@ test("a learned PReLU slope in params wins over the spec", () => {
   const z = Float64Array.from([-4]);
   assert.deepEqual([...activate(z, 1, { activation: "prelu" }, { alpha: [0.5] })], [-2]);
 });
+
+test("PReLU slopes apply unit by unit", () => {
+  const z = Float64Array.from([-4, -4]);
+  assert.deepEqual([...activate(z, 1, { activation: "prelu" }, { alpha: [0.5, 0.25] })], [-2, -1]);
+});

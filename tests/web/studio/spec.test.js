@@ -46,7 +46,9 @@ test("editing one weight leaves the others alone", () => {
 
 test("output units follow the data", () => {
   assert.equal(outputUnits("softmax", { classes: 3 }), 3);
-  assert.equal(outputUnits("mixture_density", { components: 4 }), 12);
+  assert.equal(outputUnits("mixture_density"), 1);
+  const mdn = normalizeSpec({ hidden: [], output: { kind: "mixture_density", units: 1, components: 4 } });
+  assert.deepEqual(paramShapes(mdn, 1), [{ W: [1, 12], b: [12] }]);
   assert.equal(classCount([0, 2, 1]), 3);
   assert.equal(classCount([0.5, 1]), 0);
 });

@@ -26,13 +26,12 @@ export function maxoutPieces(layerSpec) {
   return layerSpec.activation === "maxout" ? layerSpec.pieces || 2 : 1;
 }
 
-/** α of one layer: the learned one in params (PReLU) wins over the spec's. */
-function alphaOf(layerSpec, layerParams) {
-  if (layerParams && layerParams.alpha !== undefined) {
-    const a = layerParams.alpha;
-    return Array.isArray(a) ? a[0] : a;
-  }
-  return layerSpec.alpha ?? DEFAULT_ALPHA[layerSpec.activation] ?? 0;
+/** α of each unit of a layer: the learned ones in params (PReLU, one per unit) win over the spec's. */
+function alphasOf(layerSpec, layerParams, width) {
+  const a = layerParams?.alpha;
+  if (Array.isArray(a) && a.length === width) return a;
+  const value = a ?? layerSpec.alpha ?? DEFAULT_ALPHA[layerSpec.activation] ?? 0;
+  return new Array(width).fill(value);
 }
 
 /** z = x W + b for a batch: rows (Float64Array, n × fanIn) → Float64Array (n × fanOut). */
@@ -68,8 +67,8 @@ export function activate(z, n, layerSpec, layerParams) {
     return out;
   }
   const g = ACTIVATIONS[layerSpec.activation] || ACTIVATIONS.linear;
-  const alpha = alphaOf(layerSpec, layerParams);
-  return z.map((v) => g(v, alpha));
+  const alphas = alphasOf(layerSpec, layerParams, width);
+  return z.map((v, i) => g(v, alphas[i % width]));
 }
 
 /** Output unit: sigmoid / softmax give probabilities, linear and mixture density raw outputs. */

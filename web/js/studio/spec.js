@@ -15,6 +15,7 @@ export const DEFAULT_LOSS = {
 };
 export const LOSS_NAMES = ["binary_cross_entropy", "cross_entropy", "mse", "mixture_nll"];
 export const OPTIMIZER_NAMES = ["sgd", "momentum", "adam"];
+/** What the studio's network view can draw legibly (the server allows far more). */
 export const LIMITS = { layers: 6, units: 16, pieces: 5, components: 8, lr: 10, batch: 10000, n: 2000 };
 
 /** The spec the studio opens with: 2-8-8-1 tanh on moons, Adam. */
@@ -30,7 +31,7 @@ export const DEFAULT_SPEC = Object.freeze({
   weight_decay: 0,
   batch_size: null,
   seed: 0,
-  data: { dataset: "moons", n: 200, noise: 0.15, seed: 0 },
+  data: { dataset: "moons", n: 200, noise: 0.15, seed: 0, test_fraction: 0.3 },
 });
 
 /** A deep copy of a spec with every optional field filled in. */
@@ -48,12 +49,16 @@ export function effectiveLoss(spec) {
   return spec.loss || DEFAULT_LOSS[spec.output.kind];
 }
 
-/** Output units for an output kind given the data: classes for softmax, 3·K for a K-mixture. */
-export function outputUnits(kind, { classes = 2, targets = 1, components = 3 } = {}) {
+/** The spec's `output.units` for an output kind given the data: classes for softmax, else targets. */
+export function outputUnits(kind, { classes = 2, targets = 1 } = {}) {
   if (kind === "softmax") return Math.max(2, classes);
-  if (kind === "mixture_density") return 3 * components;
   if (kind === "linear") return targets;
   return 1;
+}
+
+/** Width of the last affine layer: a K-mixture emits K weights, K means and K scales. */
+export function outputWidth(output) {
+  return output.kind === "mixture_density" ? 3 * (output.components || 3) : output.units;
 }
 
 /** Pre-activation width of a hidden layer (maxout has `pieces` per unit). */
@@ -63,7 +68,7 @@ export function preWidth(layer) {
 
 /** Neuron counts per layer, input first: [2, 8, 8, 1]. */
 export function layerSizes(spec, inputDim = 2) {
-  return [inputDim, ...spec.hidden.map((l) => l.units), spec.output.units];
+  return [inputDim, ...spec.hidden.map((l) => l.units), outputWidth(spec.output)];
 }
 
 /** The (W, b) shapes of each layer: W is fan_in × fan_out. */
@@ -75,7 +80,8 @@ export function paramShapes(spec, inputDim = 2) {
     shapes.push({ W: [fanIn, fanOut], b: [fanOut] });
     fanIn = layer.units;
   }
-  shapes.push({ W: [fanIn, spec.output.units], b: [spec.output.units] });
+  const width = outputWidth(spec.output);
+  shapes.push({ W: [fanIn, width], b: [width] });
   return shapes;
 }
 

@@ -17,7 +17,8 @@ function labelKind(label = "") {
 }
 
 /**
- * Map param node ids to {layer, key}. Params appear in the graph layer by layer; a 2-D node is
+ * Map param node ids to {layer, key}. Labels such as "W₂", "b₂", "α₂" name the layer; without them,
+ * params are taken to appear layer by layer: a 2-D node is
  * a weight matrix (which opens a new layer), a 1-D node that layer's bias, anything labelled α
  * the layer's PReLU slope.
  */
@@ -28,6 +29,11 @@ export function paramNodeMap(graph) {
   for (const node of graph.nodes) {
     if (node.role !== "param") continue;
     const kind = node.shape.length === 2 ? "W" : labelKind(node.label) === "alpha" ? "alpha" : "b";
+    const labelled = layerFromLabel(node.label);
+    if (labelled !== null && labelKind(node.label)) {
+      map[node.id] = { layer: labelled, key: labelKind(node.label), label: node.label };
+      continue;
+    }
     if (kind === "W" || layer < 0 || seen.has(`${layer}.${kind}`)) {
       layer += 1;
       seen.clear();

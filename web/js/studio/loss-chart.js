@@ -1,0 +1,62 @@
+/**
+ * Loss and accuracy over training steps: train loss solid, test loss dashed (left axis, log scale),
+ * accuracy thin on the right axis, with large read-outs of the latest values above the plot.
+ */
+import d3 from "d3";
+import { extent, latest } from "./series.js";
+
+const M = { left: 50, right: 44, top: 8, bottom: 26 };
+const pct = (v) => (v === null ? "–" : `${(100 * v).toFixed(1)} %`);
+const num = (v) => (v === null ? "–" : d3.format(".3~g")(v).replace("-", "−"));
+
+export function createLossChart(root) {
+  root.classList.add("loss-chart");
+  const readout = d3.select(root).append("div").attr("class", "readout");
+  const cells = {};
+  for (const [key, label] of [["loss", "train loss"], ["test_loss", "test loss"], ["accuracy", "train acc"], ["test_accuracy", "test acc"]]) {
+    const cell = readout.append("div").attr("class", `metric metric-${key}`);
+    cell.append("span").attr("class", "label").text(label);
+    cells[key] = cell.append("span").attr("class", "value").attr("data-metric", key).text("–");
+  }
+  const svg = d3.select(root).append("svg").attr("class", "chart-svg").attr("role", "img")
+    .attr("aria-label", "loss and accuracy curves");
+  const gx = svg.append("g").attr("class", "axis x");
+  const gy = svg.append("g").attr("class", "axis y");
+  const gy2 = svg.append("g").attr("class", "axis y2");
+  const paths = {
+    loss: svg.append("path").attr("class", "line train-loss"),
+    test_loss: svg.append("path").attr("class", "line test-loss"),
+    accuracy: svg.append("path").attr("class", "line train-acc"),
+    test_accuracy: svg.append("path").attr("class", "line test-acc"),
+  };
+  const empty = svg.append("text").attr("class", "empty").attr("text-anchor", "middle").text("train to see the loss");
+
+  function update({ points }) {
+    const { width, height } = svg.node().getBoundingClientRect();
+    if (!width || !height) return;
+    svg.attr("viewBox", `0 0 ${width} ${height}`);
+    for (const key of Object.keys(cells)) {
+      const v = latest(points, key);
+      cells[key].text(key.includes("acc") ? pct(v) : num(v));
+    }
+    empty.attr("x", width / 2).attr("y", height / 2).attr("display", points.length > 1 ? "none" : null);
+    const steps = points.length ? [points[0].step, Math.max(points.at(-1).step, points[0].step + 1)] : [0, 1];
+    const x = d3.scaleLinear(steps, [M.left, width - M.right]);
+    const lossRange = extent(points, ["loss", "test_loss"]) || [0.01, 1];
+    const lo = Math.max(lossRange[0], 1e-6);
+    const y = d3.scaleLog([lo, Math.max(lossRange[1], lo * 10)], [height - M.bottom, M.top]).nice();
+    const y2 = d3.scaleLinear([0, 1], [height - M.bottom, M.top]);
+    gx.attr("transform", `translate(0,${height - M.bottom})`).call(d3.axisBottom(x).ticks(5, "~s").tickSizeOuter(0));
+    gy.attr("transform", `translate(${M.left},0)`).call(d3.axisLeft(y).ticks(4, "~g").tickSizeOuter(0));
+    gy2.attr("transform", `translate(${width - M.right},0)`).call(d3.axisRight(y2).ticks(4, "~%").tickSizeOuter(0));
+    for (const [key, path] of Object.entries(paths)) {
+      const scale = key.includes("acc") ? y2 : y;
+      const line = d3.line()
+        .defined((p) => p[key] !== null && Number.isFinite(p[key]) && (scale === y2 || p[key] > 0))
+        .x((p) => x(p.step)).y((p) => scale(Math.max(p[key], scale === y ? lo : 0)));
+      path.attr("d", line(points));
+    }
+  }
+
+  return { element: root, update, svg: svg.node() };
+}

@@ -1,0 +1,53 @@
+/**
+ * What the net computes over the input plane: every neuron's activation on a grid (for the small
+ * heatmaps) and the output (for the decision boundary), evaluated with the in-browser forward pass.
+ */
+import { column, forwardAll } from "./forward.js";
+import { gridPoints, linspace } from "./layout.js";
+
+/**
+ * Per-neuron values over a res × res grid of a 2-D domain: {res, layers: [[Float64Array per neuron]]},
+ * layers[0] being the inputs themselves; null when the data is not 2-D.
+ */
+export function neuronSurfaces(spec, params, domain, res, inputDim) {
+  if (inputDim !== 2) return null;
+  const { layers } = forwardAll(spec, params, gridPoints(domain, res));
+  const widths = [inputDim, ...spec.hidden.map((l) => l.units)];
+  const out = layers.slice(0, widths.length).map((layer, l) => Array.from({ length: widths[l] }, (_, j) => column(layer, j)));
+  const last = layers[layers.length - 1];
+  out.push(Array.from({ length: last.width }, (_, j) => column(last, j)));
+  return { res, layers: out };
+}
+
+/** The output over a res × res grid of a 2-D domain: {res, width, values} (row-major, width per point). */
+export function outputGrid(spec, params, domain, res) {
+  const { output } = forwardAll(spec, params, gridPoints(domain, res));
+  return { res, width: output.width, values: output.values };
+}
+
+/** The output along a 1-D input: {xs, values, width} for regression curves and mixture densities. */
+export function outputCurve(spec, params, interval, count) {
+  const xs = linspace(interval[0], interval[1], count);
+  const { output } = forwardAll(spec, params, xs.map((x) => [x]));
+  return { xs, width: output.width, values: output.values };
+}
+
+/** Accuracy of class predictions against labels (sigmoid: p > 0.5; softmax: arg-max), or null. */
+export function accuracyOf(spec, params, x, y) {
+  const kind = spec.output.kind;
+  if (!x.length || (kind !== "sigmoid" && kind !== "softmax")) return null;
+  const { output } = forwardAll(spec, params, x);
+  let right = 0;
+  for (let r = 0; r < x.length; r++) {
+    let predicted;
+    if (kind === "sigmoid") predicted = output.values[r] > 0.5 ? 1 : 0;
+    else {
+      predicted = 0;
+      for (let k = 1; k < output.width; k++) {
+        if (output.values[r * output.width + k] > output.values[r * output.width + predicted]) predicted = k;
+      }
+    }
+    if (predicted === Number(Array.isArray(y[r]) ? y[r][0] : y[r])) right += 1;
+  }
+  return right / x.length;
+}
