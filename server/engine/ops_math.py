@@ -107,10 +107,10 @@ def _scatter(p, g):
 
 defop("getitem", lambda p, a: a[p],
       (lambda B, p, g, out, a: B.scatter(g, p, a.shape),),
-      "$a_{[i]}", ("\\operatorname{scatter}_{[i]}($g)",), "{0}[i]", "[i]")
+      "${a}_{[i]}", ("\\operatorname{scatter}_{[i]}($g)",), "{0}[i]", "[i]")
 defop("scatter", _scatter,
       (lambda B, p, g, out, a: B.getitem(g, p[0]),),
-      "\\operatorname{scatter}_{[i]}($a)", ("$g_{[i]}",), "scatter", "scatter")
+      "\\operatorname{scatter}_{[i]}($a)", ("${g}_{[i]}",), "scatter", "scatter")
 
 
 def _concat_vjp(k):
@@ -121,15 +121,15 @@ def _concat_vjp(k):
 
 
 defop("concat", lambda p, *xs: np.concatenate(xs, axis=p[0]), VariadicVjps(_concat_vjp),
-      "[$a, $b, \\dots]", ("$g_{[k]}",), "concat", "⧺", variadic=True)
+      "[$a, $b, \\dots]", ("${g}_{[k]}",), "concat", "⧺", variadic=True)
 
 # ---- reductions (p = (axis tuple or None, keepdims)) ----
 defop("sum", lambda p, a: a.sum(axis=p[0], keepdims=p[1]),
       (lambda B, p, g, out, a: B.expand(g, a.shape, p[0], p[1]),),
-      "\\sum_i $a_i", ("$g \\mathbf{1}",), "Σ", "Σ")
+      "\\sum_i ${a}_i", ("$g \\mathbf{1}",), "Σ", "Σ")
 defop("mean", lambda p, a: a.mean(axis=p[0], keepdims=p[1]),
       (lambda B, p, g, out, a: B.expand(g * (out.size / a.size), a.shape, p[0], p[1]),),
-      "\\frac{1}{n}\\sum_i $a_i", ("\\frac{$g}{n} \\mathbf{1}",), "mean", "mean")
+      "\\frac{1}{n}\\sum_i ${a}_i", ("\\frac{$g}{n} \\mathbf{1}",), "mean", "mean")
 defop("max", lambda p, a: a.max(axis=p[0], keepdims=p[1]),
       (lambda B, p, g, out, a: B.expand(g, a.shape, p[0], p[1]) * B.max_mask(a, out, p[0], p[1]),),
-      "\\max_i $a_i", ("$g\\, [$a_i = $y] / \\#\\text{ties}",), "max", "max")
+      "\\max_i ${a}_i", ("$g\\, [${a}_i = $y] / \\#\\text{ties}",), "max", "max")

@@ -60,7 +60,7 @@ def _maxout_vjp(B, k, g, out, z):
 
 
 defop("maxout", _maxout_forward, (_maxout_vjp,),
-      "\\max_{j \\le k} $a_{i,j}", ("$g \\text{ to the argmax of each group}",), "maxout", "maxout")
+      "\\max_{j \\le k} ${a}_{i,j}", ("$g \\text{ to the argmax of each group}",), "maxout", "maxout")
 defop("sigmoid", lambda p, a: sigmoid(a),
       (lambda B, p, g, out, a: g * (out * (1.0 - out)),),
       "\\sigma($a) = \\frac{1}{1 + e^{-$a}}", ("$g\\, $y (1 - $y)",), "σ", "σ")
@@ -74,15 +74,15 @@ defop("softplus", lambda p, a: np.logaddexp(0.0, a),
 # ---- softmax family (p = axis for softmax / log_softmax, (axes, keepdims) for logsumexp) ----
 defop("softmax", lambda p, a: softmax(a, p),
       (lambda B, p, g, out, a: out * (g - B.sum(g * out, (p,), True)),),
-      "\\frac{e^{$a_i}}{\\sum_j e^{$a_j}}", ("$y \\odot ($g - \\langle $g, $y \\rangle)",),
+      "\\frac{e^{${a}_i}}{\\sum_j e^{${a}_j}}", ("$y \\odot ($g - \\langle $g, $y \\rangle)",),
       "softmax", "softmax")
 defop("log_softmax", lambda p, a: log_softmax(a, p),
       (lambda B, p, g, out, a: g - B.exp(out) * B.sum(g, (p,), True),),
-      "$a_i - \\log \\sum_j e^{$a_j}", ("$g - e^{$y} \\sum_j $g_j",), "log softmax", "logsm")
+      "${a}_i - \\log \\sum_j e^{${a}_j}", ("$g - e^{$y} \\sum_j ${g}_j",), "log softmax", "logsm")
 defop("logsumexp", lambda p, a: logsumexp(a, p[0], p[1]),
       (lambda B, p, g, out, a: B.expand(g, a.shape, p[0], p[1])
        * B.exp(a - B.expand(out, a.shape, p[0], p[1])),),
-      "\\log \\sum_j e^{$a_j}", ("$g\\, \\operatorname{softmax}($a)",), "logΣexp", "LSE")
+      "\\log \\sum_j e^{${a}_j}", ("$g\\, \\operatorname{softmax}($a)",), "logΣexp", "LSE")
 
 
 # ---- fused losses, mean-reduced, scalar result ----
@@ -93,7 +93,7 @@ def _rows(a) -> int:
 defop("mse", lambda p, a, b: np.mean((a - b) ** 2),
       (lambda B, p, g, out, a, b: B.sum_to((g * (2.0 / max(a.size, b.size))) * (a - b), a.shape),
        lambda B, p, g, out, a, b: B.sum_to((g * (-2.0 / max(a.size, b.size))) * (a - b), b.shape)),
-      "\\frac{1}{n} \\sum_i ($a_i - $b_i)^2",
+      "\\frac{1}{n} \\sum_i (${a}_i - ${b}_i)^2",
       ("\\frac{2 $g}{n} ($a - $b)", "-\\frac{2 $g}{n} ($a - $b)"), "MSE", "MSE")
 
 
@@ -104,7 +104,7 @@ def _bce_logits_forward(p, z, t):
 defop("bce_with_logits", _bce_logits_forward,
       (lambda B, p, g, out, z, t: B.sum_to((g / z.size) * (B.sigmoid(z) - t), z.shape),
        lambda B, p, g, out, z, t: B.sum_to((g / z.size) * -z, t.shape)),
-      "\\frac{1}{n} \\sum_i \\log(1 + e^{$a_i}) - $b_i $a_i",
+      "\\frac{1}{n} \\sum_i \\log(1 + e^{${a}_i}) - ${b}_i ${a}_i",
       ("\\frac{$g}{n} (\\sigma($a) - $b)", "-\\frac{$g}{n} $a"), "BCE", "BCE")
 
 
@@ -115,7 +115,7 @@ def _softmax_ce_forward(p, z, t):
 defop("softmax_cross_entropy", _softmax_ce_forward,
       (lambda B, p, g, out, z, t: (g / _rows(z)) * (B.softmax(z, -1) * B.sum(t, (t.ndim - 1,), True) - t),
        lambda B, p, g, out, z, t: (g / _rows(z)) * -B.log_softmax(z, -1)),
-      "-\\frac{1}{N} \\sum_{r} \\sum_i $b_{ri} \\log \\operatorname{softmax}($a_r)_i",
+      "-\\frac{1}{N} \\sum_{r} \\sum_i ${b}_{ri} \\log \\operatorname{softmax}(${a}_r)_i",
       ("\\frac{$g}{N} (\\operatorname{softmax}($a) - $b)",
        "-\\frac{$g}{N} \\log \\operatorname{softmax}($a)"),
       "CE", "CE")

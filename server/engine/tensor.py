@@ -56,7 +56,7 @@ class Tensor:
             data = data.data
         if dtype is None:
             dtype = getattr(data, "dtype", None)
-            dtype = dtype if dtype in _FLOATS else np.float64
+            dtype = dtype if isinstance(dtype, np.dtype) and dtype in _FLOATS else np.float64
         self.data = np.array(data, dtype=dtype)
         self.grad = None
         self.requires_grad = bool(requires_grad)

@@ -1,0 +1,162 @@
+"""Recorder: graph and event contract (trace schema v1 with ndarrays), row slicing, create_graph nodes,
+copies, determinism."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from server.engine import Recorder, Tensor
+from server.engine import functional as F
+from server.engine.tensor import state
+
+
+def mlp_step(seed: int, rows=None):
+    """One recorded forward + backward of a seeded 2-3-1 net over 6 rows."""
+    rng = np.random.default_rng(seed)
+    x = Tensor(rng.standard_normal((6, 2)), label="x", batched=True)
+    y = rng.integers(0, 2, (6, 1))
+    W1 = Tensor(rng.standard_normal((2, 3)), requires_grad=True, label="W₁")
+    b1 = Tensor(np.zeros(3), requires_grad=True, label="b₁")
+    W2 = Tensor(rng.standard_normal((3, 1)), requires_grad=True, label="W₂")
+    with Recorder(row_index=rows) as rec:
+        h = (x @ W1 + b1).relu()
+        loss = F.binary_cross_entropy_with_logits(h @ W2, y)
+        loss.backward()
+    return rec, (W1, b1, W2), loss
+
+
+def test_graph_nodes_are_plain_dicts_in_creation_order():
+    rec, (W1, b1, W2), loss = mlp_step(0)
+    nodes = rec.graph()
+    assert [n["id"] for n in nodes] == [f"n{i}" for i in range(len(nodes))]
+    assert set(nodes[0]) == {"id", "op", "label", "role", "shape", "inputs", "latex", "phase"}
+    by_label = {n["label"]: n for n in nodes}
+    assert by_label["W₁"]["role"] == "param" and by_label["x"]["role"] == "input"
+    assert by_label["W₁"]["latex"] == "W_{1}"
+    assert nodes[-1]["role"] == "loss" and nodes[-1]["op"] == "bce_with_logits" and nodes[-1]["shape"] == []
+    position = {n["id"]: i for i, n in enumerate(nodes)}
+    for i, n in enumerate(nodes):
+        assert all(position[x] < i for x in n["inputs"])
+    assert rec.node_id(W1) == by_label["W₁"]["id"]
+
+
+def test_forward_events_in_topological_order_then_one_backward_event_per_edge():
+    rec, params, loss = mlp_step(0)
+    nodes = rec.graph()
+    forward = [e for e in rec.events if e["type"] == "forward"]
+    backward = [e for e in rec.events if e["type"] == "backward"]
+    assert [e["node"] for e in forward] == [n["id"] for n in nodes]
+    assert rec.events[: len(forward)] == forward
+    grad_nodes = {n["id"] for n in nodes if n["op"] != "leaf" or n["role"] == "param"}
+    edges = [(n["id"], k, x) for n in nodes for k, x in enumerate(n["inputs"]) if x in grad_nodes]
+    assert sorted((e["from"], e["input_index"], e["node"]) for e in backward) == sorted(edges)
+    order = [int(e["from"][1:]) for e in backward]
+    assert order == sorted(order, reverse=True)  # reverse topological order of consumers
+
+
+def test_pending_counts_reach_zero_and_totals_equal_final_gradients():
+    rec, (W1, b1, W2), loss = mlp_step(0)
+    last = {}
+    for e in rec.events:
+        if e["type"] == "backward":
+            if e["node"] in last:
+                assert e["pending"] == last[e["node"]]["pending"] - 1
+                np.testing.assert_allclose(e["total"], last[e["node"]]["total"] + e["contribution"])
+            last[e["node"]] = e
+    assert all(e["pending"] == 0 for e in last.values())
+    for p in (W1, b1, W2):
+        np.testing.assert_array_equal(last[rec.node_id(p)]["total"], p.grad)
+
+
+def test_recorded_values_are_not_changed_by_in_place_updates():
+    rec, (W1, b1, W2), loss = mlp_step(0)
+    ident = rec.node_id(W1)
+    before = next(e["value"] for e in rec.events if e["type"] == "forward" and e["node"] == ident).copy()
+    grad_before = [e["total"].copy() for e in rec.events if e["type"] == "backward" and e["node"] == ident]
+    W1.data -= 0.5 * W1.grad
+    W1.grad *= 0.0
+    after = next(e["value"] for e in rec.events if e["type"] == "forward" and e["node"] == ident)
+    np.testing.assert_array_equal(before, after)
+    grad_after = [e["total"] for e in rec.events if e["type"] == "backward" and e["node"] == ident]
+    np.testing.assert_array_equal(grad_before[-1], grad_after[-1])
+
+
+def test_row_slicing_keeps_full_shapes_in_graph_and_slices_per_row_values():
+    rows = [1, 4]
+    full, _, _ = mlp_step(0)
+    sliced, _, _ = mlp_step(0, rows=rows)
+    shapes = {n["id"]: n["shape"] for n in sliced.graph()}
+    assert shapes == {n["id"]: n["shape"] for n in full.graph()}
+    for a, b in zip(full.events, sliced.events, strict=True):
+        key = "value" if a["type"] == "forward" else "total"
+        if b[key].shape != a[key].shape:
+            assert shapes[a["node"]][0] == 6 and b[key].shape[0] == 2
+            np.testing.assert_array_equal(b[key], a[key][rows])
+        else:
+            np.testing.assert_array_equal(b[key], a[key])
+    param_shapes = {n["id"] for n in sliced.graph() if n["role"] == "param"}
+    assert all(e["value"].shape == tuple(shapes[e["node"]]) for e in sliced.events
+               if e["type"] == "forward" and e["node"] in param_shapes)
+
+
+def _bytes(rec):
+    def encode(v):
+        return v.tolist() if isinstance(v, np.ndarray) else v
+    events = [{k: encode(v) for k, v in e.items()} for e in rec.events]
+    return json.dumps({"graph": rec.graph(), "events": events}, ensure_ascii=False).encode()
+
+
+def test_same_seed_gives_identical_bytes():
+    assert _bytes(mlp_step(5)[0]) == _bytes(mlp_step(5)[0])
+    assert _bytes(mlp_step(5)[0]) != _bytes(mlp_step(6)[0])
+
+
+def test_create_graph_records_backward_nodes_with_forward_events():
+    x = Tensor(1.5, requires_grad=True, label="x")
+    with Recorder() as rec:
+        y = x * x * x
+        y.label = "y"
+        y.backward(create_graph=True)
+    nodes = rec.graph()
+    back = [n for n in nodes if n["phase"] == "backward"]
+    assert back and all(n["phase"] == "forward" for n in nodes[: len(nodes) - len(back)])
+    assert any(n["op"] == "mul" for n in back) and any(n["label"] == "∂y/∂x" for n in back)
+    forward_ids = [e["node"] for e in rec.events if e["type"] == "forward"]
+    assert forward_ids == [n["id"] for n in nodes]
+    final = [e for e in rec.events if e["type"] == "backward" and e["node"] == rec.node_id(x)][-1]
+    assert final["pending"] == 0 and np.isclose(final["total"], 3 * 1.5**2)
+
+
+def test_update_and_metrics_events_and_trace():
+    rec, (W1, b1, W2), loss = mlp_step(0)
+    delta = -0.1 * W1.grad
+    W1.data += delta
+    rec.add_update(W1, W1.data, delta)
+    rec.add_metrics(3, float(loss.data), None)
+    update, metrics = rec.events[-2:]
+    assert update["type"] == "update" and update["node"] == rec.node_id(W1) and update["value"] is not W1.data
+    assert metrics == {"type": "metrics", "step": 3, "loss": float(loss.data), "accuracy": None}
+    trace = rec.trace()
+    assert trace["schema_version"] == 1
+    assert [e["seq"] for e in trace["events"]] == list(range(len(rec.events)))
+
+
+def test_recorder_is_only_active_inside_its_block_and_nests():
+    assert state.recorder is None
+    with Recorder() as outer:
+        with Recorder() as inner:
+            assert state.recorder is inner
+        assert state.recorder is outer
+    assert state.recorder is None
+
+
+def test_constants_are_drawn_while_recording():
+    x = Tensor(2.0, label="x")
+    w = Tensor(3.0, requires_grad=True, label="w")
+    with Recorder() as rec:
+        ((x * 2.0) * w).backward()
+    nodes = rec.graph()
+    assert [n["op"] for n in nodes] == ["leaf", "leaf", "leaf", "mul", "mul"]
+    assert nodes[1]["label"] == "w" and nodes[2]["label"] == "2" and nodes[3]["role"] == "op"
