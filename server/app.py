@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from server import __version__
-from server.api import datasets, errors, health, ops, schema
+from server.api import datasets, errors, health, models, ops, schema, training
 from server.api.guards import BodyLimit
 from server.hub import ModelHub
 from server.jobs import JobPool
@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limits = Limits(**settings.limits)
     app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
-    for module in (health, ops, datasets, schema):
+    for module in (health, ops, datasets, models, training, schema):
         app.include_router(module.router, prefix=API_PREFIX)
     _mount_front_end(app, settings)
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)

@@ -10,14 +10,16 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from server.nets.limits import Limits
 from server.nets.spec import ModelSpec
-from server.store import Store, StoredModel
+from server.store import Store, StoredModel, hash_token
 
 if TYPE_CHECKING:
     from server.nets.model import Model
+    from server.nets.results import TrainResult
 
 T = TypeVar("T")
 
@@ -57,6 +59,7 @@ class LiveModel:
         self.dirty = False
         self.deleted = False
         self.pins = 0  # open streams; a pinned model stays in memory
+        self.state = stored.state  # as last saved: what reads see while a job holds the model
 
     def check_token(self, token: str | None) -> None:
         """Raise NotAllowed unless `token` is this model's edit token (constant-time)."""
@@ -102,9 +105,9 @@ class ModelHub:
     def create(self, spec: ModelSpec) -> tuple[LiveModel, str]:
         """Build and store a new model; returns it and its edit token."""
         model = self.model_class.create(spec, self.limits)
-        model_id, token = self.store.create(model.to_state())
-        stored = self.store.get(model_id)
-        assert stored is not None
+        state = model.to_state()
+        model_id, token = self.store.create(state)
+        stored = StoredModel(model_id, hash_token(token), state, datetime.now(UTC))
         return self._remember(LiveModel(stored, model)), token
 
     def get(self, model_id: str) -> LiveModel:
@@ -117,7 +120,7 @@ class ModelHub:
             stored = self.store.get(model_id)
             if stored is None:
                 raise UnknownModel(model_id)
-            live = LiveModel(stored, self.model_class.from_state(stored.state))
+            live = LiveModel(stored, self.model_class.from_state(stored.state, self.limits))
             self._insert(live)
             return live
 
@@ -134,13 +137,51 @@ class ModelHub:
                 self.save(live)
         return result
 
+    def authorize(self, model_id: str, token: str | None) -> LiveModel:
+        """The live model if `token` is its edit token; UnknownModel or NotAllowed otherwise."""
+        live = self.get(model_id)
+        live.check_token(token)
+        return live
+
+    def train(self, model_id: str, token: str | None, steps: int, *, every: int = 0,
+              on_progress: Callable[[int, float | None, float | None], None] | None = None,
+              should_stop: Callable[[], bool] | None = None) -> TrainResult:
+        """Train holding the model; saves at least every `persist_every_s` meanwhile (so a crash loses
+        at most that much) and once at the end. `on_progress` is called every `every` steps."""
+        live = self.authorize(model_id, token)
+
+        def checkpoint(step: int, loss: float | None, accuracy: float | None) -> None:
+            self.save_if_due(live)
+            if on_progress is not None and every and step % every == 0:
+                on_progress(step, loss, accuracy)
+
+        with live.held(self.wait_s) as model:
+            try:
+                return model.train(steps, every=1, on_progress=checkpoint, should_stop=should_stop)
+            finally:
+                live.dirty = True
+                self.save(live)
+
+    def state(self, model_id: str) -> dict:
+        """The model's current state, or the last saved one while another job holds the model."""
+        live = self.get(model_id)
+        if live.lock.acquire(blocking=False):
+            try:
+                if live.dirty:
+                    return live.model.to_state()
+            finally:
+                live.lock.release()
+        return live.state
+
     def save(self, live: LiveModel) -> None:
         """Write the model's state through to the store (call with its lock held)."""
         if live.deleted:
             return
-        if not self.store.save(live.id, live.model.to_state()):
+        state = live.model.to_state()
+        if not self.store.save(live.id, state):
             self._forget(live)
             raise UnknownModel(live.id)
+        live.state = state
         live.saved_at = time.monotonic()
         live.dirty = False
 

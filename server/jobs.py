@@ -53,8 +53,9 @@ class JobPool:
         self.running = 0
         self._executor = ThreadPoolExecutor(self.slots, thread_name_prefix="cpu-job")
 
-    async def run(self, fn: Callable[..., T], *args, wait: bool = False, **kwargs) -> T:
-        """Run `fn(*args, **kwargs)` in a worker; raise Busy if all slots are taken and not `wait`."""
+    def submit(self, fn: Callable[..., T], *args, wait: bool = False, **kwargs) -> asyncio.Future[T]:
+        """Start `fn(*args, **kwargs)` in a worker (call on the event loop); raise Busy at once if all
+        slots are taken and the caller cannot `wait`."""
         if not wait and self.running >= self.slots:
             raise Busy(self.retry_after, self.slots)
         loop = asyncio.get_running_loop()
@@ -62,7 +63,11 @@ class JobPool:
         future = self._executor.submit(_quiet, functools.partial(fn, *args, **kwargs))
         # Count the job until its thread is done, even if the awaiting request is cancelled earlier.
         future.add_done_callback(lambda _: self._finished(loop))
-        return await asyncio.wrap_future(future)
+        return asyncio.wrap_future(future)
+
+    async def run(self, fn: Callable[..., T], *args, wait: bool = False, **kwargs) -> T:
+        """Run `fn(*args, **kwargs)` in a worker and return its result (see `submit`)."""
+        return await self.submit(fn, *args, wait=wait, **kwargs)
 
     def _finished(self, loop: asyncio.AbstractEventLoop) -> None:
         try:

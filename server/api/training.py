@@ -1,0 +1,182 @@
+"""Training a model over REST: train (JSON or an NDJSON progress stream), one traced step, a trace."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from server import wire
+from server.api.deps import EncodingDep, HubDep, JobsDep, RowsQuery, SettingsDep, TokenDep
+from server.api.errors import responses
+from server.api.models import Metrics, ModelId
+from server.frames import step_frame, trace_frame
+from server.jobs import Deadline
+from server.nets.model import Model
+from server.nets.results import TrainResult
+from server.schema import Trace, WireFloat, WireModel
+
+router = APIRouter(prefix="/models", tags=["training"])
+NDJSON = "application/x-ndjson"
+
+
+class TrainIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"steps": 500, "every": 50}})
+    steps: int = Field(ge=0, le=10**9, description="Steps to take (at most the server's `steps` limit).")
+    every: int | None = Field(
+        default=None, ge=1, le=10**9, description="NDJSON: a progress line every N steps (default steps/100)."
+    )
+
+
+class DivergedOut(WireModel):
+    """Where training hit NaN or Infinity; the model keeps its last finite parameters."""
+
+    step: int
+    node: str | None
+    label: str | None
+    what: str
+    message: str
+
+
+class TrainOut(WireModel):
+    """The run: final step, steps taken now, last metrics, history entries added, and why it stopped early."""
+
+    step: int
+    steps: int
+    loss: WireFloat | None
+    accuracy: WireFloat | None
+    history: list[Metrics]
+    stopped: bool = Field(description="Stopped before `steps` (time budget or client gone).")
+    diverged: DivergedOut | None
+    detail: str | None = Field(default=None, description="Why the run stopped early, when it did.")
+
+
+class Progress(WireModel):
+    """NDJSON progress line; the last line is {"type": "result", ...TrainOut} or {"type": "error", ...}."""
+
+    type: Literal["progress"] = "progress"
+    step: int
+    loss: WireFloat | None
+    accuracy: WireFloat | None
+
+
+_TRAIN_DOCS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The run's result; with `Accept: application/x-ndjson`, progress lines, then it.",
+        "content": {NDJSON: {"schema": {"type": "string"}}},
+    },
+    **responses(401, 403, 404, 409, 413, 422, 503),
+}
+
+
+def train_out(result: TrainResult, deadline: Deadline) -> TrainOut:
+    out = TrainOut(**result.to_dict())
+    if result.stopped and deadline.expired():
+        out.detail = f"stopped at the time budget (request_time_budget_s = {deadline.seconds:g} s)"
+    elif result.stopped:
+        out.detail = "stopped: the client went away"
+    return out
+
+
+@router.post(
+    "/{model_id}/train", response_model=TrainOut, summary="Train up to `steps` steps", responses=_TRAIN_DOCS
+)
+async def train(
+    model_id: ModelId,
+    body: TrainIn,
+    hub: HubDep,
+    jobs: JobsDep,
+    token: TokenDep,
+    settings: SettingsDep,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Any:
+    deadline = Deadline(settings.request_time_budget_s)
+    stop = threading.Event()
+
+    def should_stop() -> bool:
+        return stop.is_set() or deadline.expired()
+
+    if NDJSON not in (accept or ""):
+        result = await jobs.run(hub.train, model_id, token, body.steps, should_stop=should_stop)
+        return train_out(result, deadline)
+
+    await jobs.run(hub.authorize, model_id, token)  # 401/403/404 before the stream starts
+    loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[bytes] = asyncio.Queue()
+
+    def progress(step: int, loss: float | None, accuracy: float | None) -> None:
+        line = Progress(step=step, loss=loss, accuracy=accuracy).model_dump_json().encode() + b"\n"
+        loop.call_soon_threadsafe(lines.put_nowait, line)
+
+    every = body.every or max(1, body.steps // 100)
+    future = jobs.submit(
+        hub.train, model_id, token, body.steps, every=every, on_progress=progress, should_stop=should_stop
+    )
+    future.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved even if the client left
+    return StreamingResponse(_ndjson(future, lines, stop, deadline), media_type=NDJSON)
+
+
+async def _ndjson(
+    future: asyncio.Future[TrainResult],
+    lines: asyncio.Queue[bytes],
+    stop: threading.Event,
+    deadline: Deadline,
+) -> AsyncIterator[bytes]:
+    """Progress lines while training runs, then the result (or the error); a client that goes away
+    closes this generator, which stops the training at the next step."""
+    try:
+        while not future.done() or not lines.empty():
+            getter = asyncio.ensure_future(lines.get())
+            await asyncio.wait({getter, future}, return_when=asyncio.FIRST_COMPLETED)
+            if getter.done():
+                yield getter.result()
+            else:
+                getter.cancel()
+        if future.exception() is not None:
+            yield wire.dumps({"type": "error", "detail": str(future.exception())}) + b"\n"
+        else:
+            result = train_out(future.result(), deadline)
+            yield b'{"type":"result",' + result.model_dump_json().encode()[1:] + b"\n"
+    finally:
+        stop.set()
+
+
+def _trace_response(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
+
+
+@router.post(
+    "/{model_id}/step",
+    response_model=Trace,
+    summary="Take one training step and answer its trace (forward, backward, update, metrics)",
+    responses=responses(401, 403, 404, 409, 422, 503),
+)
+async def step(
+    model_id: ModelId, hub: HubDep, jobs: JobsDep, token: TokenDep, settings: SettingsDep,
+    encoding: EncodingDep, rows: RowsQuery = None,
+) -> Response:
+    def run(model: Model) -> bytes:
+        return wire.dumps(step_frame(model, rows or settings.trace_rows, encoding))
+
+    return _trace_response(await jobs.run(hub.use, model_id, run, token=token, mutates=True))
+
+
+@router.get(
+    "/{model_id}/trace",
+    response_model=Trace,
+    summary="Trace forward and backward at the current parameters, without an update",
+    responses=responses(404, 409, 422, 503),
+)
+async def trace(
+    model_id: ModelId, hub: HubDep, jobs: JobsDep, settings: SettingsDep, encoding: EncodingDep,
+    rows: RowsQuery = None,
+) -> Response:
+    def run(model: Model) -> bytes:
+        return wire.dumps(trace_frame(model, rows or settings.trace_rows, encoding))
+
+    return _trace_response(await jobs.run(hub.use, model_id, run))
