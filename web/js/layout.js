@@ -27,9 +27,24 @@ export function nodeSize(node) {
   const shape = node.shape ?? [];
   const kind = kindOfShape(shape);
   const block = blockSize(kind, shape);
-  const width = Math.max(BOX.scalarWidth, block.width + 2 * BOX.pad);
+  const width = Math.max(BOX.scalarWidth, block.width + 2 * BOX.pad, headerWidth(node));
   const height = BOX.header + 2 * block.height + BOX.pad * 1.5;
   return { width, height, kind, block };
+}
+
+/** Room the header needs: the label (18px bold) and "op · shape" (13px), estimated per character. */
+export function headerWidth(node) {
+  const label = [...String(node.label || node.id || "")].length;
+  const meta = [...headerMeta(node)].length;
+  return Math.ceil(label * 11.5 + meta * 7.6 + 2 * BOX.pad + 16);
+}
+
+/** The header's right-hand text: "op · shape" (or "role · shape" for leaves). */
+export function headerMeta(node) {
+  const shape = node.shape ?? [];
+  const s = shape.length === 0 ? "scalar" : shape.join("×");
+  const leaf = node.op === "leaf" || (node.inputs ?? []).length === 0;
+  return `${leaf ? node.role : node.op} · ${s}`;
 }
 
 /** Size of one tensor block (value or gradient) of a given kind. */

@@ -1,0 +1,64 @@
+/**
+ * Client of the REST API (contracts §3). Every error becomes an ApiError carrying the server's "detail",
+ * so views can show it in place. Shared by the stepper and the studio.
+ */
+
+export const API_PREFIX = "/api/v1";
+
+/** An API answer with a 4xx/5xx status, or a network failure (status 0). */
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(describeDetail(detail));
+    this.name = "ApiError";
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+/** A readable line from a FastAPI "detail" (a string, or a list of validation errors). */
+export function describeDetail(detail) {
+  if (detail == null) return "request failed";
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail)) {
+    return detail.map((d) => (d && d.msg ? `${(d.loc ?? []).filter((l) => l !== "body").join(".")}: ${d.msg}`.replace(/^: /, "") : JSON.stringify(d))).join("; ");
+  }
+  if (typeof detail === "object" && detail.message) return String(detail.message);
+  return JSON.stringify(detail);
+}
+
+/** An API client on a base URL ("" for the same origin) with an injectable fetch. */
+export function createApi({ base = "", fetchImpl = globalThis.fetch.bind(globalThis) } = {}) {
+  async function request(method, path, { body, token, query } = {}) {
+    const url = new URL(base + API_PREFIX + path, globalThis.location?.href ?? "http://localhost");
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== null && v !== undefined) url.searchParams.set(k, v);
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let response;
+    try {
+      response = await fetchImpl(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (err) {
+      throw new ApiError(0, `network error: ${err.message}`);
+    }
+    if (response.status === 204) return null;
+    const data = await response.json().catch(() => null);
+    if (!response.ok) throw new ApiError(response.status, data?.detail ?? response.statusText);
+    return data;
+  }
+
+  return {
+    request,
+    health: () => request("GET", "/health"),
+    ops: () => request("GET", "/ops"),
+    lessons: () => request("GET", "/lessons"),
+    lesson: (id) => request("GET", `/lessons/${encodeURIComponent(id)}`),
+    expression: ({ source, values, mode = "numeric" }) => request("POST", "/expressions", { body: { source, values, mode } }),
+    createModel: (spec) => request("POST", "/models", { body: spec }),
+    model: (id) => request("GET", `/models/${encodeURIComponent(id)}`),
+    modelTrace: (id, rows) => request("GET", `/models/${encodeURIComponent(id)}/trace`, { query: { rows } }),
+    stepModel: (id, token) => request("POST", `/models/${encodeURIComponent(id)}/step`, { token }),
+    deleteModel: (id, token) => request("DELETE", `/models/${encodeURIComponent(id)}`, { token }),
+    gradcheck: (body) => request("POST", "/gradcheck", { body }),
+    openapi: () => request("GET", "/openapi.json"),
+  };
+}

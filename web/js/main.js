@@ -1,0 +1,154 @@
+/**
+ * The main page: wires the stepper, inspector, lesson panel, expression box and the URL state.
+ * Data flows down (state → source → trace → frames); user intent comes up through callbacks.
+ */
+
+import { createApi } from "./api.js";
+import { decodeState, encodeState, withSource, embedSnippet, sourceOf } from "./state.js";
+import { loadSource } from "./source.js";
+import { createStepper } from "./stepper.js";
+import { createInspector } from "./views/inspector.js";
+import { createLessonPanel, fillLessonMenu } from "./views/lesson.js";
+import { createExpressionForm } from "./views/expression.js";
+import { checkExpressionGradient } from "./gradcheck.js";
+import { applyTheme, showStatus, copyText } from "./page.js";
+
+const DEFAULT_EXPRESSION = { expr: "(x*y + x)*z", values: { x: 2, y: -1, z: 3 } };
+const api = createApi();
+const $ = (id) => document.getElementById(id);
+const app = { state: decodeState(location.search), loaded: null, lessons: new Map(), token: 0 };
+
+const stepper = createStepper({
+  graphEl: $("graph"),
+  controlsEl: $("controls"),
+  onStep: ({ step, frame, timeline }) => {
+    app.state.step = step;
+    writeUrl("replace");
+    if (app.state.node) inspector.show(timeline, frame, app.state.node);
+  },
+  onSelect: (id) => selectNode(id),
+});
+
+const inspector = createInspector($("inspector"), {
+  canCheck: (id) => !!app.loaded?.expression && isVariable(id),
+  checkGradient: (id) => checkGradient(id),
+  onClose: () => selectNode(null),
+});
+const lessonPanel = createLessonPanel($("lesson-panel"), { onPanel: (i) => change({ ...app.state, panel: i, step: 0, node: null, values: null, weights: null }) });
+const exprForm = createExpressionForm($("expr-form"), {
+  onSubmit: ({ source, values }) => change(withSource(app.state, { expr: source, values })),
+});
+
+function effectiveState(state) {
+  return sourceOf(state) ? state : { ...state, ...DEFAULT_EXPRESSION };
+}
+
+/** Move to a new state: write the URL, then load what it shows. */
+function change(next) {
+  app.state = next;
+  writeUrl("push");
+  return load();
+}
+
+async function load() {
+  const token = ++app.token;
+  const state = app.state;
+  applyTheme(state.theme);
+  syncHeader(state);
+  showStatus($("status"), "Loading…", "loading");
+  try {
+    const t0 = performance.now();
+    const loaded = await loadSource(api, effectiveState(state), app.lessons);
+    if (token !== app.token) return;
+    app.loaded = loaded;
+    lessonPanel.show(loaded.lesson ?? null, loaded.index ?? 0);
+    if (loaded.expression) exprForm.set(loaded.expression.source, loaded.expression.values);
+    $("s2s-note").hidden = !(state.view === "s2s" && !loaded.expression);
+    if (!loaded.trace) return showStatus($("status"), "This lesson has no graph to draw.", "info");
+    stepper.load(loaded.trace, { step: state.step, speed: state.speed });
+    document.body.dataset.ready = "true";
+    document.body.dataset.firstGraphMs = String(Math.round(performance.now() - t0));
+    showStatus($("status"), null);
+    if (state.node) selectNode(state.node);
+  } catch (err) {
+    if (token !== app.token) return;
+    showStatus($("status"), err.message, "error");
+    if (sourceOf(state) === "expression") exprForm.showError(err.message);
+  }
+}
+
+function writeUrl(mode) {
+  const q = encodeState(app.state);
+  const url = `${location.pathname}${q ? `?${q}` : ""}`;
+  if (url === `${location.pathname}${location.search}`) return;
+  history[mode === "push" ? "pushState" : "replaceState"](null, "", url);
+}
+
+function selectNode(id) {
+  app.state.node = id;
+  stepper.graph.select(id);
+  const tl = stepper.timeline();
+  if (tl) inspector.show(tl, tl.frameAt(stepper.state().step), id);
+  writeUrl("replace");
+  if (!id) $("graph").querySelector(".graph-svg")?.focus?.();
+}
+
+function isVariable(id) {
+  const node = stepper.timeline()?.trace.nodeById.get(id);
+  return !!node && node.inputs.length === 0 && node.label in (app.loaded.expression.values ?? {});
+}
+
+function checkGradient(id) {
+  const tl = stepper.timeline();
+  const node = tl.trace.nodeById.get(id);
+  const final = tl.frameAt(tl.total).grads.get(id);
+  const analytic = final?.total?.data?.[0] ?? 0;
+  return checkExpressionGradient(api, app.loaded.expression, node.label, analytic);
+}
+
+function syncHeader(state) {
+  $("lesson-select").value = state.lesson ?? "";
+  $("theme-select").value = state.theme;
+  $("s2s-toggle").checked = state.view === "s2s";
+}
+
+function bindHeader() {
+  $("lesson-select").addEventListener("change", (ev) => {
+    const id = ev.target.value;
+    change(id ? withSource(app.state, { lesson: id }) : withSource(app.state, {}));
+  });
+  $("theme-select").addEventListener("change", (ev) => {
+    app.state.theme = ev.target.value;
+    applyTheme(app.state.theme);
+    writeUrl("replace");
+  });
+  $("s2s-toggle").addEventListener("change", (ev) => change({ ...app.state, view: ev.target.checked ? "s2s" : "graph", step: 0, node: null }));
+  $("copy-embed").addEventListener("click", async () => {
+    const snippet = embedSnippet(location.origin, app.state);
+    $("embed-code").value = snippet;
+    $("embed-box").hidden = false;
+    const ok = await copyText(snippet);
+    $("copy-embed-status").textContent = ok ? "Embed code copied." : "Select the code below and copy it.";
+  });
+  $("embed-close").addEventListener("click", () => { $("embed-box").hidden = true; });
+  window.addEventListener("popstate", () => { app.state = decodeState(location.search); load(); });
+}
+
+async function loadCatalog() {
+  try {
+    const lessons = await api.lessons();
+    fillLessonMenu($("lesson-select"), lessons, app.state.lesson);
+  } catch (err) {
+    $("lesson-select").title = `lessons unavailable: ${err.message}`;
+  }
+  try {
+    inspector.setOps(await api.ops());
+  } catch {
+    // the inspector falls back to its own formulas
+  }
+}
+
+bindHeader();
+applyTheme(app.state.theme);
+loadCatalog();
+load();

@@ -1,0 +1,25 @@
+/** Small page helpers shared by the main page and the embed: theme, status line, clipboard. */
+
+/** Apply a theme ("light", "dark", "projector") to the document. */
+export function applyTheme(theme) {
+  document.documentElement.dataset.theme = theme || "light";
+}
+
+/** Show a status message (kind "loading", "error", "info") or hide it with null. */
+export function showStatus(el, message, kind = "info") {
+  if (!el) return;
+  el.hidden = !message;
+  el.textContent = message ?? "";
+  el.dataset.kind = kind;
+  el.setAttribute("role", kind === "error" ? "alert" : "status");
+}
+
+/** Copy text to the clipboard; false when the browser refuses (the caller then shows it to select). */
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Where a trace comes from: a lesson panel, a typed expression or a model spec, as the URL state says.
+ * Resolves to {trace, lesson, panel, kind, expression?}. Shared by the main page and the embed.
+ */
+
+import { sourceOf } from "./state.js";
+
+/** The spec with URL weights (per layer {W, b}) in place of its params. */
+export function withWeights(spec, weights) {
+  return weights ? { ...spec, params: weights } : spec;
+}
+
+/** Trace of one training step of a fresh model built from `spec` (forward, backward, update, metrics). */
+export async function modelStepTrace(api, spec) {
+  const created = await api.createModel(spec);
+  const trace = await api.stepModel(created.id, created.edit_token);
+  return { trace, model: created };
+}
+
+/** Load what the state asks for. `cache` keeps lessons between calls. */
+export async function loadSource(api, state, cache = new Map()) {
+  const kind = sourceOf(state);
+  const symbolic = state.view === "s2s";
+  if (kind === "expression") {
+    const expression = { source: state.expr, values: state.values ?? {}, mode: symbolic ? "symbolic" : "numeric" };
+    return { kind, expression, trace: await api.expression(expression) };
+  }
+  if (kind === "spec") {
+    const { trace, model } = await modelStepTrace(api, withWeights(state.spec, state.weights));
+    return { kind, trace, model, spec: state.spec };
+  }
+  if (kind === "lesson") {
+    if (!cache.has(state.lesson)) cache.set(state.lesson, await api.lesson(state.lesson));
+    const lesson = cache.get(state.lesson);
+    const panels = lesson.panels ?? [];
+    const index = Math.max(0, Math.min(panels.length - 1, state.panel ?? 0));
+    const panel = panels[index];
+    if (!panel) return { kind, lesson, panel: null, trace: null };
+    if (panel.expression) {
+      const e = panel.expression;
+      const expression = { source: e.source, values: state.values ?? e.values ?? {}, mode: symbolic ? "symbolic" : e.mode ?? "numeric" };
+      return { kind, lesson, panel, index, expression, trace: await api.expression(expression) };
+    }
+    const { trace, model } = await modelStepTrace(api, withWeights(panel.spec, state.weights));
+    return { kind, lesson, panel, index, model, spec: panel.spec, trace };
+  }
+  return { kind: null, trace: null };
+}

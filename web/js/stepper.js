@@ -1,0 +1,68 @@
+/**
+ * The stepper: a graph view, its controls and a player over one trace's timeline, wired together.
+ * Shared by the main page and the embed. `onStep(info)` reports every change (for the URL, the inspector,
+ * postMessage).
+ */
+
+import dagre from "dagre";
+import { readTrace } from "./trace.js";
+import { buildTimeline, narrate, phaseJumps, phaseOf } from "./timeline.js";
+import { layoutGraph } from "./layout.js";
+import { createPlayer, stepDuration } from "./player.js";
+import { createGraphView } from "./views/graph.js";
+import { createControls, bindKeys } from "./views/controls.js";
+
+/** Build a stepper on `graphEl` and `controlsEl`. */
+export function createStepper({ graphEl, controlsEl, keyTarget = document, minimal = false, onStep = () => {}, onSelect = () => {}, fitOptions }) {
+  const s = { timeline: null, player: null, speed: 1, phases: null };
+  const graph = createGraphView(graphEl, { onSelect, fitOptions });
+  const actions = {
+    goto: (k) => s.player?.goto(k),
+    next: () => s.player?.next(),
+    prev: () => s.player?.prev(),
+    toggle: () => s.player?.toggle(),
+    play: () => s.player?.play(),
+    pause: () => s.player?.pause(),
+    setSpeed: (v) => { s.speed = v; s.player?.setSpeed(v); },
+    jump: (phase) => { s.player?.pause(); if (s.phases && phase in s.phases) s.player.goto(s.phases[phase]); },
+    fit: () => graph.fit(true),
+  };
+  const controls = createControls(controlsEl, actions, { minimal });
+  bindKeys(keyTarget, actions);
+
+  /** Show a wire trace, starting at `step`. Returns the timeline. */
+  function load(wire, { step = 0, speed = s.speed } = {}) {
+    s.player?.destroy();
+    const trace = readTrace(wire);
+    const timeline = buildTimeline(trace);
+    const t0 = performance.now();
+    const layout = layoutGraph(dagre, trace);
+    const layoutMs = performance.now() - t0;
+    graph.setGraph(trace, layout);
+    s.timeline = timeline;
+    s.phases = phaseJumps(timeline);
+    s.speed = speed;
+    s.player = createPlayer(timeline, { step, speed, onChange: (k, info) => show(k, info) });
+    show(s.player.state().step, { playing: false, animate: false });
+    return { timeline, layoutMs };
+  }
+
+  function show(step, { playing, animate }) {
+    const { timeline } = s;
+    const frame = timeline.frameAt(step);
+    const previous = animate && step > 0 ? timeline.frameAt(step - 1) : null;
+    graph.update(frame, { animate, previous, duration: stepDuration(timeline, step, s.speed) });
+    const narration = narrate(timeline, frame);
+    const phase = phaseOf(timeline, step);
+    controls.update({ step, total: timeline.total, phase, playing, speed: s.speed, narration, phases: s.phases });
+    onStep({ step, total: timeline.total, phase, playing, frame, timeline, narration });
+  }
+
+  return {
+    load,
+    actions,
+    graph,
+    timeline: () => s.timeline,
+    state: () => s.player?.state() ?? { step: 0, total: 0, playing: false, speed: s.speed },
+  };
+}

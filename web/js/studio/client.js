@@ -1,0 +1,81 @@
+/**
+ * The studio's server calls: the shared REST client (../api.js) plus datasets, CSV upload, models and
+ * training, and the WebSocket stream of one model (contracts §3, §4).
+ */
+import { API_PREFIX, ApiError, createApi, describeDetail } from "../api.js";
+
+export { ApiError };
+
+export function createClient() {
+  const api = createApi();
+  const enc = encodeURIComponent;
+
+  async function uploadCsv(file) {
+    const body = new FormData();
+    body.append("file", file);
+    let response;
+    try {
+      response = await fetch(`${API_PREFIX}/datasets/csv`, { method: "POST", body });
+    } catch (err) {
+      throw new ApiError(0, `network error: ${err.message}`);
+    }
+    const data = await response.json().catch(() => null);
+    if (!response.ok) throw new ApiError(response.status, data?.detail ?? response.statusText);
+    return data;
+  }
+
+  return {
+    ...api,
+    datasets: () => api.request("GET", "/datasets"),
+    dataset: (name, query) => api.request("GET", `/datasets/${enc(name)}`, { query }),
+    uploadCsv,
+    train: (id, token, steps) => api.request("POST", `/models/${enc(id)}/train`, { token, body: { steps } }),
+    reset: (id, token) => api.request("POST", `/models/${enc(id)}/reset`, { token, body: {} }),
+    predict: (id, x) => api.request("POST", `/models/${enc(id)}/predict`, { body: { x } }),
+    trace: (id, rows) => api.request("GET", `/models/${enc(id)}/trace`, { query: { rows } }),
+  };
+}
+
+/**
+ * The WebSocket of one model. `handlers` get parsed server messages: onMessage(msg), onOpen(),
+ * onClose(event). `send` queues commands until the socket opens.
+ */
+export function openStream(id, token, handlers) {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const url = `${scheme}://${location.host}${API_PREFIX}/models/${encodeURIComponent(id)}/stream?token=${encodeURIComponent(token)}`;
+  const socket = new WebSocket(url);
+  const queue = [];
+  let open = false;
+  socket.addEventListener("open", () => {
+    open = true;
+    for (const cmd of queue.splice(0)) socket.send(JSON.stringify(cmd));
+    handlers.onOpen?.();
+  });
+  socket.addEventListener("message", (event) => {
+    let msg;
+    try {
+      msg = JSON.parse(event.data);
+    } catch {
+      return handlers.onMessage({ type: "error", detail: "the server sent a message that is not JSON" });
+    }
+    handlers.onMessage(msg);
+  });
+  socket.addEventListener("close", (event) => {
+    open = false;
+    handlers.onClose?.(event);
+  });
+  return {
+    send(cmd) {
+      if (open) socket.send(JSON.stringify(cmd));
+      else queue.push(cmd);
+    },
+    close() {
+      socket.close();
+    },
+    get open() {
+      return open;
+    },
+  };
+}
+
+export { describeDetail };

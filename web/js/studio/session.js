@@ -1,0 +1,105 @@
+/**
+ * One live model on the server: created from a spec, driven over its WebSocket (play, pause, step,
+ * reset, config). When the socket cannot open, training falls back to REST calls (POST …/step),
+ * so the studio still works behind proxies that drop WebSockets.
+ */
+import { openStream } from "./client.js";
+
+export function createSession(client, { onFrame, onModel, onError, onStatus }) {
+  let model = null;
+  let stream = null;
+  let fallback = false;
+  let playing = false;
+  let rate = 30;
+  let timer = null;
+
+  function connect() {
+    let opened = false;
+    stream = openStream(model.id, model.token, {
+      onOpen: () => {
+        opened = true;
+        onStatus("live");
+      },
+      onMessage: (msg) => (msg.type === "error" ? onError(msg.detail) : onFrame(msg)),
+      onClose: () => {
+        if (!opened && model) {
+          fallback = true;
+          onStatus("REST");
+          if (playing) restLoop();
+        } else if (model) onStatus("disconnected");
+      },
+    });
+  }
+
+  async function restStep() {
+    try {
+      onFrame({ type: "trace", ...(await client.stepModel(model.id, model.token)) });
+    } catch (err) {
+      playing = false;
+      onError(err.message);
+    }
+  }
+
+  function restLoop() {
+    clearTimeout(timer);
+    if (!playing || !fallback) return;
+    const started = performance.now();
+    restStep().then(() => {
+      timer = setTimeout(restLoop, Math.max(0, 1000 / rate - (performance.now() - started)));
+    });
+  }
+
+  function send(cmd) {
+    if (!model) return;
+    if (!fallback) return stream.send(cmd);
+    if (cmd.type === "step") restStep();
+    if (cmd.type === "play") restLoop();
+    if (cmd.type === "reset") client.reset(model.id, model.token).then(onModel, (e) => onError(e.message));
+    if (cmd.type === "config") onError("changing settings mid-run needs the live connection");
+  }
+
+  return {
+    /** A new model from a spec: answers the server's Model ({id, spec, params, step, history}). */
+    async create(spec) {
+      this.close();
+      const created = await client.createModel(spec);
+      model = { id: created.id, token: created.edit_token };
+      fallback = false;
+      connect();
+      return created.model;
+    },
+    play(stepsPerSecond) {
+      playing = true;
+      rate = stepsPerSecond;
+      send({ type: "play", rate });
+    },
+    pause() {
+      playing = false;
+      send({ type: "pause" });
+    },
+    step() {
+      send({ type: "step" });
+    },
+    reset() {
+      send({ type: "reset" });
+    },
+    config(changes) {
+      send({ type: "config", ...changes });
+    },
+    close() {
+      playing = false;
+      clearTimeout(timer);
+      const old = model;
+      model = null;
+      stream?.close();
+      stream = null;
+      return old;
+    },
+    get id() {
+      return model?.id ?? null;
+    },
+    get playing() {
+      return playing;
+    },
+  };
+}

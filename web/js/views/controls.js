@@ -1,0 +1,95 @@
+/**
+ * Step-through controls: phase jumps, step back/forward, play/pause, speed, a scrubber, the step counter
+ * and the aria-live narration line. Owns its DOM; `update(view)` shows the player state; user intent goes
+ * out through `actions`.
+ */
+
+const SPEEDS = [0.25, 0.5, 1, 2, 4];
+
+/**
+ * Build the controls in `root`. `actions`: {goto(step), next(), prev(), toggle(), setSpeed(v), fit()}.
+ * `minimal` leaves only prev / play / next, the counter and the narration (for the embed).
+ */
+export function createControls(root, actions, { minimal = false } = {}) {
+  root.classList.add("controls");
+  root.innerHTML = `
+    <div class="controls-row">
+      <div class="phase-jumps" role="group" aria-label="Jump to phase" ${minimal ? "hidden" : ""}>
+        <button type="button" data-jump="forward" aria-label="Jump to the start of the forward pass">Forward</button>
+        <button type="button" data-jump="backward" aria-label="Jump to the start of the backward pass">Backward</button>
+        <button type="button" data-jump="update" aria-label="Jump to the update">Update</button>
+      </div>
+      <div class="transport" role="group" aria-label="Step through">
+        <button type="button" class="icon" data-act="prev" aria-label="Step back" title="Step back (←)">${icon("prev")}</button>
+        <button type="button" class="icon play" data-act="toggle" aria-label="Play" title="Play / pause (space)">${icon("play")}</button>
+        <button type="button" class="icon" data-act="next" aria-label="Step forward" title="Step forward (→)">${icon("next")}</button>
+      </div>
+      <input type="range" class="scrubber" min="0" max="0" value="0" step="1" aria-label="Step" ${minimal ? "hidden" : ""}>
+      <span class="counter" aria-hidden="true"><span class="phase-tag"></span> <span class="count">0 / 0</span></span>
+      <label class="speed" ${minimal ? "hidden" : ""}><span class="visually-hidden">Speed</span>
+        <select aria-label="Playback speed" title="Playback speed">${SPEEDS.map((s) => `<option value="${s}">${s}×</option>`).join("")}</select>
+      </label>
+      <button type="button" class="icon" data-act="fit" aria-label="Fit graph to window" title="Fit (double-click the graph)">${icon("fit")}</button>
+    </div>
+    <p class="narration" aria-live="polite" role="status"></p>`;
+  const $ = (s) => root.querySelector(s);
+  const scrubber = $(".scrubber");
+  const speed = $(".speed select");
+  root.querySelector('[data-act="prev"]').addEventListener("click", () => actions.prev());
+  root.querySelector('[data-act="next"]').addEventListener("click", () => actions.next());
+  root.querySelector('[data-act="toggle"]').addEventListener("click", () => actions.toggle());
+  root.querySelector('[data-act="fit"]').addEventListener("click", () => actions.fit());
+  scrubber.addEventListener("input", () => actions.goto(Number(scrubber.value)));
+  speed.addEventListener("change", () => actions.setSpeed(Number(speed.value)));
+  for (const b of root.querySelectorAll("[data-jump]")) b.addEventListener("click", () => actions.jump(b.dataset.jump));
+
+  /** Show the player: step, total, phase, playing, speed, narration, available phases. */
+  function update({ step, total, phase, playing, speed: v, narration, phases }) {
+    scrubber.max = String(total);
+    scrubber.value = String(step);
+    scrubber.setAttribute("aria-valuetext", `step ${step} of ${total}, ${phase}`);
+    $(".count").textContent = `${step} / ${total}`;
+    const tag = $(".phase-tag");
+    tag.textContent = step === 0 ? "start" : phase;
+    tag.dataset.phase = step === 0 ? "start" : phase;
+    const play = root.querySelector('[data-act="toggle"]');
+    play.innerHTML = icon(playing ? "pause" : "play");
+    play.setAttribute("aria-label", playing ? "Pause" : "Play");
+    play.setAttribute("aria-pressed", String(playing));
+    root.querySelector('[data-act="prev"]').disabled = step <= 0;
+    root.querySelector('[data-act="next"]').disabled = step >= total;
+    if (v !== undefined) speed.value = String(v);
+    for (const b of root.querySelectorAll("[data-jump]")) b.disabled = phases ? !(b.dataset.jump in phases) : false;
+    const line = $(".narration");
+    if (line.textContent !== narration) line.textContent = narration;
+  }
+
+  return { update, element: root };
+}
+
+/** Keyboard: → and ← step, space plays or pauses, unless focus is in a field or on a button. */
+export function bindKeys(target, actions) {
+  target.addEventListener("keydown", (ev) => {
+    if (ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    const el = ev.target;
+    const inField = el.closest?.("input, textarea, select, [contenteditable]");
+    if (inField && !el.classList.contains("scrubber")) return;
+    if (ev.key === "ArrowRight") actions.next();
+    else if (ev.key === "ArrowLeft") actions.prev();
+    else if (ev.key === " " && !el.closest?.("button, [role=button], a")) actions.toggle();
+    else return;
+    ev.preventDefault();
+  });
+}
+
+const ICONS = {
+  prev: '<path d="M15 5 L7 12 L15 19" />',
+  next: '<path d="M9 5 L17 12 L9 19" />',
+  play: '<path d="M8 5 L19 12 L8 19 Z" class="fill" />',
+  pause: '<path d="M8 5 V19 M16 5 V19" />',
+  fit: '<path d="M4 9 V4 H9 M15 4 H20 V9 M20 15 V20 H15 M9 20 H4 V15" />',
+};
+
+function icon(name) {
+  return `<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">${ICONS[name]}</svg>`;
+}

@@ -1,0 +1,217 @@
+/**
+ * The graph view: owns an SVG with the computation graph (boxes from the layout adapter), pans and zooms,
+ * and shows one timeline frame at a time with `update(frame)`. Backward contributions travel along their
+ * edge before the receiving node's total changes.
+ */
+
+import d3 from "d3";
+import { edgeId, nodeCategory } from "../trace.js";
+import { BOX, fitTransform, headerMeta } from "../layout.js";
+import { formatShape, formatTensor, plainData } from "../format.js";
+import { gradStatus } from "../timeline.js";
+import { renderTensor } from "./tensor.js";
+
+const line = d3.line().x((p) => p.x).y((p) => p.y).curve(d3.curveBasis);
+
+/** Create a graph view inside `container`. `onSelect(nodeId)` fires on click or Enter. */
+export function createGraphView(container, { onSelect = () => {}, fitOptions = {} } = {}) {
+  const svg = d3.select(container).append("svg").attr("class", "graph-svg")
+    .attr("role", "group").attr("aria-label", "Computation graph");
+  const defs = svg.append("defs");
+  for (const kind of ["edge", "active", "grad"]) {
+    defs.append("marker").attr("id", `arrow-${kind}`).attr("viewBox", "0 0 10 10").attr("refX", 9).attr("refY", 5)
+      .attr("markerWidth", 7).attr("markerHeight", 7).attr("orient", "auto-start-reverse")
+      .append("path").attr("d", "M0,0 L10,5 L0,10 z").attr("class", `arrowhead arrowhead-${kind}`);
+  }
+  const viewport = svg.append("g").attr("class", "viewport");
+  const layers = Object.fromEntries(["clusters", "edges", "nodes", "particles"].map((k) => [k, viewport.append("g").attr("class", k)]));
+  const zoom = d3.zoom().scaleExtent([0.15, 4]).on("zoom", (ev) => {
+    viewport.attr("transform", ev.transform);
+    if (ev.sourceEvent) state.userZoomed = true;
+  });
+  svg.call(zoom).on("dblclick.zoom", null).on("dblclick", () => fit(true));
+
+  const state = { trace: null, layout: null, frame: null, rendered: new Map(), selected: null, userZoomed: false };
+
+  function setGraph(trace, layout) {
+    state.trace = trace;
+    state.layout = layout;
+    state.rendered.clear();
+    state.userZoomed = false;
+    drawClusters(layout);
+    drawEdges(trace, layout);
+    drawNodes(trace, layout);
+    fit(false);
+  }
+
+  function drawClusters(layout) {
+    const c = layers.clusters.selectAll("g.cluster").data(layout.clusters, (d) => d.name).join((enter) => {
+      const g = enter.append("g").attr("class", (d) => `cluster cluster-${d.name}`);
+      g.append("rect").attr("rx", 16);
+      g.append("text").attr("class", "cluster-label");
+      return g;
+    });
+    c.select("rect").attr("x", (d) => d.x - d.width / 2).attr("y", (d) => d.y - d.height / 2)
+      .attr("width", (d) => d.width).attr("height", (d) => d.height);
+    c.select("text").attr("x", (d) => d.x - d.width / 2 + 14).attr("y", (d) => d.y - d.height / 2 + 22)
+      .text((d) => (d.name === "backward" ? "backward graph (symbol-to-symbol)" : "forward graph"));
+  }
+
+  function drawEdges(trace, layout) {
+    layers.edges.selectAll("path.edge").data(layout.edges, (d) => d.id).join("path")
+      .attr("class", "edge").attr("data-edge-id", (d) => d.id)
+      .attr("data-from", (d) => d.from).attr("data-to", (d) => d.to)
+      .attr("d", (d) => line(d.points)).attr("marker-end", "url(#arrow-edge)");
+  }
+
+  function drawNodes(trace, layout) {
+    const nodes = layers.nodes.selectAll("g.node").data(trace.nodes, (d) => d.id).join((enter) => {
+      const g = enter.append("g").attr("tabindex", 0).attr("role", "button");
+      g.append("rect").attr("class", "box").attr("rx", 10);
+      g.append("rect").attr("class", "band");
+      g.append("text").attr("class", "label");
+      g.append("text").attr("class", "meta");
+      g.append("line").attr("class", "divider");
+      g.append("g").attr("class", "value");
+      g.append("g").attr("class", "grad");
+      g.append("text").attr("class", "grad-mark").text("∂");
+      const badge = g.append("g").attr("class", "badge");
+      badge.append("rect").attr("rx", 11).attr("height", 22);
+      badge.append("text").attr("dy", "0.35em").attr("y", 11);
+      return g;
+    });
+    nodes.attr("class", (d) => `node cat-${nodeCategory(d)}`).attr("data-node-id", (d) => d.id)
+      .attr("transform", (d) => { const b = layout.nodes.get(d.id); return `translate(${b.x - b.width / 2},${b.y - b.height / 2})`; })
+      .on("click", (ev, d) => onSelect(d.id))
+      .on("keydown", (ev, d) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); ev.stopPropagation(); onSelect(d.id); } });
+    nodes.each(function (d) { layoutNode(d3.select(this), d, layout.nodes.get(d.id)); });
+  }
+
+  function layoutNode(g, node, box) {
+    const { width, height, block } = box;
+    g.select("rect.box").attr("width", width).attr("height", height);
+    g.select("rect.band").attr("width", width).attr("height", BOX.header).attr("rx", 10);
+    g.select("text.label").attr("x", BOX.pad).attr("y", 23).text(node.label || node.id);
+    g.select("text.meta").attr("x", width - BOX.pad).attr("y", 22).attr("text-anchor", "end").text(headerMeta(node));
+    const vy = BOX.header + 6;
+    const gy = vy + block.height + BOX.pad * 0.5;
+    g.select("g.value").attr("transform", `translate(0,${vy})`);
+    g.select("line.divider").attr("x1", 10).attr("x2", width - 10).attr("y1", gy - 3).attr("y2", gy - 3);
+    g.select("g.grad").attr("transform", `translate(0,${gy})`);
+    g.select("text.grad-mark").attr("x", 12).attr("y", gy + block.height / 2).attr("dy", "0.36em");
+    g.select("g.badge").attr("transform", `translate(${width - 4},${-11})`);
+  }
+
+  /** Show a frame; with `animate` a backward contribution travels along its edge first. */
+  function update(frame, { animate = false, duration = 800, previous = null } = {}) {
+    if (!state.trace) return;
+    layers.particles.selectAll("*").interrupt().remove();
+    state.frame = frame;
+    const e = frame.event;
+    const delayed = animate && e?.type === "backward" && previous ? e.node : null;
+    layers.nodes.selectAll("g.node").each(function (d) {
+      const source = d.id === delayed ? previous : frame;
+      renderNode(d3.select(this), d, source);
+    });
+    highlight(frame);
+    if (delayed) travel(e, duration, () => {
+      if (state.frame === frame) renderNode(layers.nodes.select(`g.node[data-node-id="${CSS.escape(e.node)}"]`), state.trace.nodeById.get(e.node), frame);
+    });
+    if (e && !state.userZoomed) ensureVisible(e.node);
+  }
+
+  function renderNode(g, node, frame) {
+    const box = state.layout.nodes.get(node.id);
+    const upd = frame.updates.get(node.id);
+    const value = upd?.value ?? frame.values.get(node.id) ?? null;
+    const grad = frame.grads.get(node.id) ?? null;
+    const status = gradStatus(frame, node.id);
+    const key = [value, grad?.total, grad?.pending, status, !!upd];
+    const old = state.rendered.get(node.id);
+    if (old && old.every((v, i) => v === key[i])) return;
+    state.rendered.set(node.id, key);
+    renderTensor(g.select("g.value"), value, { kind: box.kind, block: box.block, width: box.width });
+    renderTensor(g.select("g.grad"), grad?.total ?? null, { kind: box.kind, block: box.block, width: box.width, placeholder: "" });
+    g.classed("has-value", !!value).classed("updated", !!upd)
+      .classed("grad-pending", status === "pending").classed("grad-final", status === "final")
+      .attr("data-value", value ? JSON.stringify(plainData(value)) : null)
+      .attr("data-grad", grad ? JSON.stringify(plainData(grad.total)) : null)
+      .attr("data-grad-status", status)
+      .attr("aria-label", describeNode(node, value, grad, status));
+    const badge = g.select("g.badge").classed("shown", status !== "none");
+    const text = status === "pending" ? `${grad.pending} pending` : "final ✓";
+    badge.select("text").text(text).attr("x", -8).attr("text-anchor", "end");
+    badge.select("rect").attr("x", -16 - text.length * 7.6).attr("width", 16 + text.length * 7.6);
+  }
+
+  function highlight(frame) {
+    const e = frame.event;
+    const active = new Set();
+    let activeNodes = new Set();
+    if (e?.type === "forward") {
+      state.trace.edges.filter((x) => x.to === e.node).forEach((x) => active.add(x.id));
+      activeNodes = new Set([e.node]);
+    } else if (e?.type === "backward") {
+      if (e.from != null) active.add(edgeId(e.node, e.from, e.input_index));
+      activeNodes = new Set([e.node, e.from]);
+    } else if (e?.type === "update") activeNodes = new Set([e.node]);
+    const phase = e?.type ?? "forward";
+    layers.edges.selectAll("path.edge").classed("active", (d) => active.has(d.id))
+      .classed("backward", phase === "backward")
+      .attr("marker-end", (d) => (active.has(d.id) && phase === "backward" ? null : `url(#arrow-${active.has(d.id) ? "active" : "edge"})`))
+      .attr("marker-start", (d) => (active.has(d.id) && phase === "backward" ? "url(#arrow-grad)" : null));
+    layers.nodes.selectAll("g.node").classed("active", (d) => activeNodes.has(d.id))
+      .classed("receiving", (d) => e?.type === "backward" && d.id === e.node)
+      .classed("selected", (d) => d.id === state.selected);
+  }
+
+  function travel(e, duration, done) {
+    const path = layers.edges.select(`path.edge[data-edge-id="${CSS.escape(edgeId(e.node, e.from, e.input_index))}"]`).node();
+    if (!path) return done();
+    const length = path.getTotalLength();
+    const p = layers.particles.append("g").attr("class", "particle");
+    p.append("circle").attr("r", 8);
+    p.append("text").attr("y", -14).attr("text-anchor", "middle").text(formatTensor(e.contribution, 3, 4));
+    p.transition().duration(duration * 0.75).ease(d3.easeCubicInOut)
+      .attrTween("transform", () => (t) => { const pt = path.getPointAtLength(length * (1 - t)); return `translate(${pt.x},${pt.y})`; })
+      .on("end", () => { p.remove(); done(); })
+      .on("interrupt", () => p.remove());
+  }
+
+  function fit(animated = true) {
+    if (!state.layout) return;
+    const rect = container.getBoundingClientRect();
+    const t = fitTransform(state.layout, { width: rect.width, height: rect.height }, fitOptions);
+    const transform = d3.zoomIdentity.translate(t.x, t.y).scale(t.k);
+    state.userZoomed = false;
+    (animated ? svg.transition().duration(400) : svg).call(zoom.transform, transform);
+  }
+
+  function ensureVisible(id) {
+    const box = state.layout?.nodes.get(id);
+    if (!box) return;
+    const t = d3.zoomTransform(svg.node());
+    const rect = container.getBoundingClientRect();
+    const [x0, y0] = t.apply([box.x - box.width / 2, box.y - box.height / 2]);
+    const [x1, y1] = t.apply([box.x + box.width / 2, box.y + box.height / 2]);
+    if (x0 >= 0 && y0 >= 0 && x1 <= rect.width && y1 <= rect.height) return;
+    const next = d3.zoomIdentity.translate(rect.width / 2 - box.x * t.k, rect.height / 2 - box.y * t.k).scale(t.k);
+    svg.transition().duration(350).call(zoom.transform, next);
+  }
+
+  function select(id) {
+    state.selected = id;
+    layers.nodes.selectAll("g.node").classed("selected", (d) => d.id === id);
+  }
+
+  new ResizeObserver(() => { if (!state.userZoomed) fit(false); }).observe(container);
+
+  return { setGraph, update, fit, select, zoomBy: (k) => svg.transition().duration(250).call(zoom.scaleBy, k), svg: svg.node() };
+}
+
+function describeNode(node, value, grad, status) {
+  const parts = [`${node.label || node.id}, ${node.inputs.length ? node.op : node.role}, ${formatShape(node.shape)}`];
+  parts.push(value ? `value ${formatTensor(value)}` : "not computed");
+  if (grad) parts.push(`gradient ${formatTensor(grad.total)}, ${status === "pending" ? `${grad.pending} pending` : "final"}`);
+  return parts.join("; ");
+}

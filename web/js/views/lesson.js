@@ -1,0 +1,47 @@
+/**
+ * The lesson panel: title, the lecture slide it belongs to, panel tabs, the text (markdown with KaTeX)
+ * and the facts it must make visible. `onPanel(index)` fires when a tab is chosen.
+ */
+
+import { renderMarkdown, escapeHtml } from "../markdown.js";
+import { tex } from "./inspector.js";
+
+/** Fill the lesson menu (a <select>) with the lesson list. */
+export function fillLessonMenu(select, lessons, current) {
+  const options = lessons.map((l) => `<option value="${escapeHtml(l.id)}" title="${escapeHtml(l.summary ?? "")}">${escapeHtml(l.title)}</option>`);
+  select.innerHTML = `<option value="">Choose a lesson…</option>${options.join("")}`;
+  select.value = current ?? "";
+}
+
+/** Build the lesson panel in `root`. */
+export function createLessonPanel(root, { onPanel = () => {} } = {}) {
+  root.addEventListener("click", (ev) => {
+    const tab = ev.target.closest("[data-panel]");
+    if (tab) onPanel(Number(tab.dataset.panel));
+  });
+
+  /** Show a lesson (or nothing), with panel `index` selected. */
+  function show(lesson, index = 0) {
+    root.hidden = !lesson;
+    if (!lesson) return;
+    const panels = lesson.panels ?? [];
+    const tabs = panels.length > 1
+      ? `<div class="tabs" role="tablist" aria-label="Panels">${panels.map((p, i) => `<button type="button" role="tab" data-panel="${i}" aria-selected="${i === index}">${escapeHtml(p.title ?? `Panel ${i + 1}`)}</button>`).join("")}</div>`
+      : "";
+    const facts = (lesson.facts ?? []).map((f) => `<li data-fact-id="${escapeHtml(f.id)}"><span class="fact-label">${renderMarkdown(f.label, tex).replace(/^<p>|<\/p>$/g, "")}</span> <strong class="fact-value">${escapeHtml(formatFact(f.value))}</strong>${f.expected !== undefined && f.expected !== null ? ` <span class="muted">(expected ${escapeHtml(formatFact(f.expected))})</span>` : ""}</li>`);
+    root.innerHTML = `
+      <p class="slide muted">${escapeHtml(lesson.slide ?? "")}</p>
+      <h2 class="lesson-title">${escapeHtml(lesson.title)}</h2>
+      ${tabs}
+      <div class="lesson-text">${renderMarkdown(lesson.text ?? lesson.summary ?? "", tex)}</div>
+      ${facts.length ? `<h3>Facts</h3><ul class="facts">${facts.join("")}</ul>` : ""}`;
+  }
+
+  return { show, element: root };
+}
+
+function formatFact(v) {
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
+  if (Array.isArray(v)) return JSON.stringify(v, (k, x) => (typeof x === "number" && !Number.isInteger(x) ? Number(x.toPrecision(4)) : x));
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
