@@ -65,14 +65,29 @@ class _Evaluator:
 
     def __init__(self, leaves: dict):
         self.Tensor, self.F, self.OPS = _engine()
-        self.leaves = leaves
+        self.names = dict(leaves)
+
+    def run(self, tree: Node):
+        """The value of the program: statements in order, `name = expr` naming (and sharing) a node."""
+        if tree.kind != "program":
+            return self.eval(tree)
+        value = None
+        for statement in tree.args:
+            if statement.kind == "let":
+                value = self.eval(statement.args[0])
+                if value.op is not None and not value.label:
+                    value.label = statement.value
+                self.names[statement.value] = value
+            else:
+                value = self.eval(statement)
+        return value
 
     def eval(self, node: Node):
         if node.kind == "num":
             text = f"{node.value:g}"
             return self.Tensor(node.value, label=text, role="const")
         if node.kind == "var":
-            return self.leaves[node.value]
+            return self.names[node.value]
         if node.kind == "unary":
             return -self.eval(node.args[0])
         if node.kind == "transpose":
@@ -145,7 +160,7 @@ class _Evaluator:
 def evaluate(source: str, values: dict, limits: Limits = DEFAULT_LIMITS, requires_grad: bool = True):
     """Build the expression on engine tensors; returns (output tensor, {variable name: leaf tensor})."""
     tree = parse(source, limits)
-    names = variables(tree)
+    names = variables(tree, source)
     missing = [name for name in names if name not in values]
     if missing:
         raise ExpressionError(f"no value given for {', '.join(repr(m) for m in missing)}")
@@ -153,7 +168,7 @@ def evaluate(source: str, values: dict, limits: Limits = DEFAULT_LIMITS, require
     leaves = {name: Tensor(to_tensor_value(name, values[name], limits), requires_grad=requires_grad,
                            label=name, role="input") for name in names}
     try:
-        out = _Evaluator(leaves).eval(tree)
+        out = _Evaluator(leaves).run(tree)
     except (ValueError, TypeError) as exc:
         if isinstance(exc, ExpressionError):
             raise

@@ -1,5 +1,7 @@
 """A small math-expression grammar parsed to a syntax tree with source positions (never `eval`).
 
+    program := statement ((';' | newline) statement)*       the last statement's value is the output
+    statement := name '=' expr | expr                        a name makes a shared node (fan-out)
     expr    := term (('+' | '-') term)*
     term    := unary (('*' | '/' | '@') unary)*
     unary   := ('-' | '+') unary | power
@@ -31,7 +33,8 @@ class ExpressionError(SpecError):
 
 @dataclass
 class Node:
-    """A syntax-tree node: kind 'num' | 'var' | 'call' | 'binop' | 'unary' | 'transpose' | 'index'."""
+    """A syntax-tree node: kind 'num' | 'var' | 'call' | 'binop' | 'unary' | 'transpose' | 'index', or
+    'let' (value = the name, args = [expr]) and 'program' (args = statements) for several statements."""
 
     kind: str
     pos: int
@@ -40,8 +43,8 @@ class Node:
 
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z_0-9]*)"
-    r"|(?P<op>\*\*|\.T\b|[-+*/@^(),\[\]]))"
+    r"[ \t\r]*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z_0-9]*)"
+    r"|(?P<op>\*\*|\.T\b|[-+*/@^(),\[\]=;\n]))"
 )
 
 
@@ -56,7 +59,8 @@ def tokenize(source: str) -> list[tuple[str, str, int]]:
             start = len(source) - len(source[pos:].lstrip())
             raise ExpressionError(f"unexpected character {source[start]!r}", start, source)
         kind = match.lastgroup
-        tokens.append((kind, match.group(kind), match.start(kind)))
+        text = match.group(kind)
+        tokens.append((kind, ";" if text == "\n" else text, match.start(kind)))
         pos = match.end()
     tokens.append(("end", "", len(source)))
     return tokens
@@ -74,11 +78,29 @@ class Parser:
         self.nodes = 0
 
     def parse(self) -> Node:
-        tree = self.expr()
-        kind, text, pos = self.tokens[self.i]
-        if kind != "end":
-            raise self.error(f"unexpected {text!r} after a complete expression", pos)
-        return tree
+        statements = []
+        while True:
+            while self.accept(";"):
+                pass
+            if self.peek()[0] == "end":
+                break
+            statements.append(self.statement())
+            kind, text, pos = self.peek()
+            if kind != "end" and text != ";":
+                raise self.error(f"unexpected {text!r} after a complete expression", pos)
+        if not statements:
+            raise self.error("the expression is empty", 0)
+        if len(statements) == 1 and statements[0].kind != "let":
+            return statements[0]
+        return Node("program", 0, None, statements)
+
+    def statement(self) -> Node:
+        kind, name, pos = self.peek()
+        following = self.tokens[self.i + 1]
+        if kind == "name" and following[:2] == ("op", "="):
+            self.i += 2
+            return self.make("let", pos, name, [self.expr()])
+        return self.expr()
 
     # ---- helpers ----
     def error(self, message: str, pos: int) -> ExpressionError:
@@ -221,13 +243,25 @@ def depth(tree: Node) -> int:
     return deepest
 
 
-def variables(tree: Node) -> list[str]:
-    """Names of the variables in `tree`, in order of first appearance."""
-    seen: dict[str, None] = {}
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if node.kind == "var":
-            seen.setdefault(node.value, None)
-        stack.extend(reversed(node.args))
-    return list(seen)
+def variables(tree: Node, source: str = "") -> list[str]:
+    """Names whose values must be given (not assigned in the program), in order of first appearance;
+    ExpressionError when a name is used before its assignment or assigned twice."""
+    statements = tree.args if tree.kind == "program" else [tree]
+    assigned: dict[str, int] = {}
+    used: dict[str, int] = {}
+    for statement in statements:
+        body = statement.args[0] if statement.kind == "let" else statement
+        stack = [body]
+        while stack:
+            node = stack.pop()
+            if node.kind == "var" and node.value not in assigned:
+                used.setdefault(node.value, node.pos)
+            stack.extend(reversed(node.args))
+        if statement.kind == "let":
+            name = statement.value
+            if name in assigned:
+                raise ExpressionError(f"{name!r} is assigned twice", statement.pos, source)
+            if name in used:
+                raise ExpressionError(f"{name!r} is used before it is assigned", used[name], source)
+            assigned[name] = statement.pos
+    return list(used)

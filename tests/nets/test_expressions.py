@@ -101,3 +101,13 @@ def test_value_size_limit_and_mode():
         trace_expression("sum(x)", {"x": [1, 2, 3]}, limits=Limits(value_elements=2))
     with pytest.raises(ExpressionError, match="mode"):
         trace_expression("x", {"x": 1}, mode="fast")
+
+
+def test_assignment_makes_one_node_with_two_consumers():
+    trace = trace_expression("a = x*y; b = exp(a); a*b + x", {"x": 0.5, "y": 2.0})
+    by_label = {node["label"]: node for node in trace["graph"]}
+    a = by_label["a"]["id"]
+    consumers = [node for node in trace["graph"] if a in node["inputs"]]
+    assert len(consumers) == 2
+    e = math.e
+    assert float(trace["gradients"]["x"]) == pytest.approx(2 * (e + e) + 1)  # ∂/∂x of a·eᵃ + x, a = 2x

@@ -75,3 +75,20 @@ def test_length_depth_and_node_limits():
 def test_no_python_evaluation():
     with pytest.raises(ExpressionError):
         parse("__import__('os').system('true')")
+
+
+def test_statements_name_shared_nodes():
+    tree = parse("a = x*y; b = exp(a)\na*b + x")
+    assert tree.kind == "program" and [s.kind for s in tree.args] == ["let", "let", "binop"]
+    assert variables(tree) == ["x", "y"]
+
+
+@pytest.mark.parametrize("source,message", [
+    ("a = 1; a = 2; a", "'a' is assigned twice"),
+    ("b = a + 1; a = 2; b", "'a' is used before it is assigned"),
+    ("1 = x", "unexpected '='"),
+    (";;", "empty"),
+])
+def test_statement_errors(source, message):
+    with pytest.raises(ExpressionError, match=message):
+        variables(parse(source), source)
