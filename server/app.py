@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from server import __version__
-from server.api import datasets, errors, health, models, ops, schema, training
+from server.api import datasets, errors, expressions, health, models, ops, schema, stream, training
 from server.api.guards import BodyLimit
 from server.hub import ModelHub
 from server.jobs import JobPool
@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limits = Limits(**settings.limits)
     app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
-    for module in (health, ops, datasets, models, training, schema):
+    for module in (health, ops, datasets, expressions, models, training, stream, schema):
         app.include_router(module.router, prefix=API_PREFIX)
     _mount_front_end(app, settings)
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
@@ -104,6 +104,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     store = Store(settings.resolved_database_url)
     app.state.jobs = JobPool(settings.max_cpu_jobs, settings.retry_after_s)
+    app.state.streams = set()
     app.state.hub = ModelHub(
         store,
         app.state.limits,

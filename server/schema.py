@@ -36,7 +36,7 @@ Shape = Annotated[list[int], Field(description="Dimensions, e.g. [4, 2]; [] for 
 class TensorData(BaseModel):
     """Plain JSON tensor: `data` is flat, row-major."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", ser_json_inf_nan="strings")
     shape: Shape
     data: list[WireFloat]
 

@@ -86,11 +86,11 @@ async def upload_csv(request: Request, jobs: JobsDep, limits: LimitsDep) -> Data
 
 async def _csv_text(request: Request) -> str:
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise HTTPException(422, "multipart upload needs a file field named 'file'")
-        raw = await upload.read()
+        async with request.form() as form:
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise HTTPException(422, "multipart upload needs a file field named 'file'")
+            raw = await upload.read()
     else:
         raw = await request.body()
     try:

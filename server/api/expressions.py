@@ -1,0 +1,108 @@
+"""Expressions: trace a typed formula (POST /expressions) and check its gradients (POST /gradcheck)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from server import wire
+from server.api.deps import EncodingDep, JobsDep, LimitsDep
+from server.api.errors import responses
+from server.gradcheck import check_expression
+from server.nets.expressions import trace_expression
+from server.schema import Tensor, TensorData, Trace, WireFloat, WireModel
+
+router = APIRouter(tags=["expressions"])
+
+Value = float | list[float] | list[list[float]] | list[list[list[float]]]
+_EXAMPLE = {"source": "(x*y + x)*z", "values": {"x": 2, "y": -1, "z": 3}, "mode": "numeric"}
+
+
+class ExpressionIn(BaseModel):
+    """A formula over named variables, e.g. `(x*y + x)*z` or `sum(relu(x @ W + b))`."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"example": _EXAMPLE})
+    source: str = Field(max_length=100_000, description="The expression (limit: `expression_length`).")
+    values: dict[str, Value] = Field(default_factory=dict, description="A number or nested list each.")
+    mode: Literal["numeric", "symbolic"] = Field(
+        default="numeric", description="symbolic: the backward pass is built as graph nodes (create_graph)."
+    )
+
+
+class ExpressionTrace(Trace):
+    """The trace plus where to find things in it: output node, each variable's node and gradient."""
+
+    source: str
+    mode: str
+    output: str = Field(description="Node id of the expression's value.")
+    value: Tensor
+    inputs: dict[str, str] = Field(description="Variable → node id.")
+    gradients: dict[str, Tensor] = Field(description="Variable → ∂output/∂variable (summed over outputs).")
+    gradient_nodes: dict[str, str | None] | None = Field(default=None, description="symbolic: their nodes.")
+
+
+class GradCheckIn(ExpressionIn):
+    model_config = ConfigDict(
+        extra="forbid", allow_inf_nan=False, json_schema_extra={"example": {**_EXAMPLE, "variable": "y"}}
+    )
+    variable: str | None = Field(default=None, description="Check only this variable (default: all).")
+    eps: float = Field(default=1e-6, gt=0, le=1e-1, description="Finite-difference step ε.")
+    tolerance: float = Field(default=1e-6, gt=0, le=1, description="Largest accepted relative error.")
+
+
+class GradCheck(WireModel):
+    """Backprop's gradient of one variable against central differences (f(x+ε) − f(x−ε)) / 2ε."""
+
+    variable: str
+    passed: bool
+    max_rel_error: WireFloat
+    tolerance: float
+    analytic: TensorData = Field(description="The engine's gradient.")
+    numeric: TensorData = Field(description="The finite-difference estimate (NaN where not sampled).")
+
+
+@router.post(
+    "/expressions",
+    response_model=ExpressionTrace,
+    summary="Trace forward and backward of an expression's output",
+    responses=responses(413, 422, 503),
+)
+async def trace(body: ExpressionIn, jobs: JobsDep, limits: LimitsDep, encoding: EncodingDep) -> Response:
+    def run() -> bytes:
+        raw = trace_expression(body.source, body.values, body.mode, limits)
+        out = wire.trace(raw, encoding)
+        out.update(
+            source=raw["source"],
+            mode=raw["mode"],
+            output=raw["output"],
+            value=wire.tensor(raw["value"], encoding),
+            inputs=raw["inputs"],
+            gradients={name: wire.tensor(g, encoding) for name, g in raw["gradients"].items()},
+        )
+        if "gradient_nodes" in raw:
+            out["gradient_nodes"] = raw["gradient_nodes"]
+        return wire.dumps(out)
+
+    return Response(await jobs.run(run), media_type="application/json")
+
+
+@router.post(
+    "/gradcheck",
+    response_model=list[GradCheck],
+    summary="Check an expression's gradients against finite differences",
+    responses=responses(413, 422, 503),
+)
+async def gradcheck(body: GradCheckIn, jobs: JobsDep, limits: LimitsDep) -> list[GradCheck]:
+    results = await jobs.run(
+        check_expression, body.source, body.values, limits,
+        variable=body.variable, eps=body.eps, tolerance=body.tolerance,
+    )
+    return [GradCheck(**{**r, "analytic": _plain(r["analytic"]), "numeric": _plain(r["numeric"])})
+            for r in results]
+
+
+def _plain(values: np.ndarray) -> TensorData:
+    return TensorData(shape=list(values.shape), data=values.ravel().tolist())

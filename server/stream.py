@@ -1,0 +1,312 @@
+"""A WebSocket stream of one model's training (contracts §4): commands in, one trace per step out.
+
+Three tasks per connection: the reader parses commands (a bad one is answered with an error message),
+the stepper runs steps in CPU jobs (paced by `play`, or one per `step`), and the writer sends. Between
+stepper and writer sits an Outbox holding only the newest frame, so a slow client gets fewer, newer
+frames and memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from starlette.websockets import WebSocketDisconnect
+
+from server import wire
+from server.frames import step_frame, trace_frame
+from server.hub import LiveModel, ModelBusy, ModelHub, UnknownModel
+from server.jobs import JobPool
+from server.nets.model import Model
+from server.wire import Encoding
+
+log = logging.getLogger("server.stream")
+MAX_PENDING_STEPS = 64
+MAX_COMMAND_CHARS = 4096
+STEP_WAIT_S = 0.25  # how long a stream step waits for a model another request holds
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class Step(_Command):
+    type: Literal["step"]
+    count: int = Field(default=1, ge=1, le=MAX_PENDING_STEPS)
+
+
+class Play(_Command):
+    type: Literal["play"]
+    rate: float = Field(gt=0, description="Steps per second (capped by max_stream_rate).")
+
+
+class Pause(_Command):
+    type: Literal["pause"]
+
+
+class Reset(_Command):
+    type: Literal["reset"]
+    seed: int | None = Field(default=None, ge=0, lt=2**32)
+
+
+class Config(_Command):
+    type: Literal["config"]
+    lr: float | None = Field(default=None, gt=0, le=1e3)
+    rows: int | None = Field(default=None, ge=1, le=10_000)
+    encoding: Literal["json", "f32"] | None = None
+    summary_over: int | None = Field(default=None, ge=0)
+
+
+Command = Annotated[Step | Play | Pause | Reset | Config, Field(discriminator="type")]
+COMMANDS: TypeAdapter[Command] = TypeAdapter(Command)
+
+
+def parse_command(text: str) -> Command:
+    """A command from JSON text; ValueError with a readable message otherwise."""
+    if len(text) > MAX_COMMAND_CHARS:
+        raise ValueError(f"command longer than {MAX_COMMAND_CHARS} characters")
+    try:
+        return COMMANDS.validate_python(orjson.loads(text))
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"not JSON: {exc}") from None
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'command'}: {e['msg']}" for e in exc.errors()
+        )
+        expected = "expected type step, play, pause, reset or config"
+        raise ValueError(f"bad command ({problems}); {expected}") from None
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One message ready to send; `graph` is set when it carries the graph (wire form)."""
+
+    text: str
+    graph: Any = None
+    last: bool = False  # the writer closes the stream after sending it
+
+
+class Outbox:
+    """Control messages (errors) in order, plus a single slot for the newest trace frame."""
+
+    def __init__(self) -> None:
+        self.frame: Frame | None = None
+        self.control: deque[Frame] = deque(maxlen=32)
+        self.dropped = 0
+        self._ready = asyncio.Event()
+
+    def put_frame(self, frame: Frame) -> None:
+        if self.frame is not None:
+            self.dropped += 1
+        self.frame = frame
+        self._ready.set()
+
+    def put_control(self, message: dict[str, Any], *, last: bool = False) -> None:
+        self.control.append(Frame(wire.dumps(message).decode(), last=last))
+        self._ready.set()
+
+    async def get(self) -> Frame:
+        while True:
+            if self.control:
+                return self.control.popleft()
+            if self.frame is not None:
+                frame, self.frame = self.frame, None
+                return frame
+            self._ready.clear()
+            await self._ready.wait()
+
+
+@dataclass(frozen=True)
+class View:
+    """What the client asked to see: how many rows and which tensor encoding."""
+
+    rows: int
+    encoding: Encoding = Encoding()
+
+
+class StreamSession:
+    """One connection's state; `run()` returns when the client leaves (or the model is deleted)."""
+
+    def __init__(self, socket, hub: ModelHub, jobs: JobPool, live: LiveModel, *, rows: int,
+                 max_rate: float) -> None:
+        self.socket, self.hub, self.jobs, self.live = socket, hub, jobs, live
+        self.view = View(rows=rows)
+        self.max_rate = max_rate
+        self.playing = False
+        self.rate = 1.0
+        self.pending = 0
+        self.actions: deque[Callable[[], Awaitable[None]]] = deque()
+        self.outbox = Outbox()
+        self.graph_sent: Any = None  # the graph the client has, as the writer last sent it
+        self.tasks: list[asyncio.Task] = []
+        self.close_code = 1000
+        self._wake = asyncio.Event()
+
+    async def run(self) -> None:
+        self.tasks = [
+            asyncio.create_task(self._reader(), name="stream-reader"),
+            asyncio.create_task(self._stepper(), name="stream-stepper"),
+            asyncio.create_task(self._writer(), name="stream-writer"),
+        ]
+        try:
+            done, _ = await asyncio.wait(self.tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task.cancelled() or isinstance(task.exception(), WebSocketDisconnect):
+                    continue
+                if task.exception() is not None:
+                    log.error("stream task failed", exc_info=task.exception())
+                    self.close_code = 1011
+        finally:
+            for task in self.tasks:
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    # ---- reader: commands in ----
+    async def _reader(self) -> None:
+        while True:
+            message = await self.socket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None:
+                self.outbox.put_control({"type": "error", "detail": "commands are JSON text messages"})
+                continue
+            try:
+                self._apply(parse_command(text))
+            except ValueError as exc:
+                self.outbox.put_control({"type": "error", "detail": str(exc)})
+
+    def _apply(self, command: Command) -> None:
+        if isinstance(command, Step):
+            self.pending = min(self.pending + command.count, MAX_PENDING_STEPS)
+        elif isinstance(command, Play):
+            self.playing, self.rate = True, min(command.rate, self.max_rate)
+        elif isinstance(command, Pause):
+            self.playing, self.pending = False, 0
+        elif isinstance(command, Reset):
+            self.pending = 0
+            self.actions.append(lambda: self._model_job(_reset, command.seed))
+        else:
+            self._configure(command)
+        self._wake.set()
+
+    def _configure(self, command: Config) -> None:
+        view = self.view
+        if command.rows is not None:
+            view = replace(view, rows=command.rows)
+        if command.encoding is not None:
+            view = replace(view, encoding=replace(view.encoding, tensors=command.encoding))
+        if "summary_over" in command.model_fields_set:
+            view = replace(view, encoding=replace(view.encoding, summary_over=command.summary_over))
+        self.view = view
+        if command.lr is not None:
+            self.actions.append(lambda: self._model_job(_set_lr, command.lr))
+
+    # ---- stepper: model work in CPU jobs ----
+    async def _stepper(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        while True:
+            self._wake.clear()
+            if self.actions:
+                await self.actions.popleft()()
+            elif self.pending:
+                self.pending -= 1
+                await self._model_job(_step)
+            elif self.playing:
+                delay = next_at - loop.time()
+                if delay > 0:
+                    await self._sleep(delay)
+                    continue
+                next_at = max(next_at + 1.0 / self.rate, loop.time())
+                await self._model_job(_step)
+            else:
+                await self._wake.wait()
+                next_at = loop.time()
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep until the next tick, or until a command arrives."""
+        try:
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        except TimeoutError:
+            pass
+
+    async def _model_job(self, work: Callable[..., Any], *args: Any) -> None:
+        try:
+            frame = await self.jobs.run(self._locked, work, self.view, *args, wait=True)
+        except ModelBusy as exc:
+            self.outbox.put_control({"type": "error", "detail": str(exc)})
+            return
+        except UnknownModel as exc:
+            # The model was deleted: say so, let the writer close the stream, and do nothing more.
+            self.close_code = 4404
+            self.outbox.put_control({"type": "error", "detail": str(exc)}, last=True)
+            await asyncio.Future()
+        except ValueError as exc:
+            self.outbox.put_control({"type": "error", "detail": str(exc)})
+            return
+        if frame is None:
+            return
+        message, graph = frame
+        self.outbox.put_frame(Frame(wire.dumps(message).decode(), graph))
+        if "diverged" in message:
+            self.playing, self.pending = False, 0
+            self.outbox.put_control({"type": "error", "detail": message["diverged"]["message"],
+                                     "diverged": message["diverged"]})
+
+    def _locked(self, work: Callable[..., Any], view: View, *args: Any) -> tuple[dict, Any] | None:
+        """In a worker: run `work` holding the model, save if due, shape the message (graph if new)."""
+        with self.live.held(STEP_WAIT_S) as model:
+            trace = work(model, view, *args)
+            self.hub.save_if_due(self.live)
+        if trace is None:
+            return None
+        graph = trace.pop("graph")
+        message = {"type": "trace", **trace}
+        if graph != self.graph_sent:
+            message["graph"] = graph
+            return message, graph
+        return message, None
+
+    # ---- writer: frames out ----
+    async def _writer(self) -> None:
+        while True:
+            frame = await self.outbox.get()
+            await self.socket.send_text(frame.text)
+            if frame.graph is not None:
+                self.graph_sent = frame.graph
+            if frame.last:
+                return
+
+    async def finish(self) -> None:
+        """Save what the stream changed since the last periodic save."""
+        if self.live.dirty and not self.live.deleted:
+            try:
+                await self.jobs.run(_save, self.hub, self.live, wait=True)
+            except (UnknownModel, ModelBusy):
+                pass
+
+
+def _step(model: Model, view: View) -> dict:
+    return step_frame(model, view.rows, view.encoding)
+
+
+def _reset(model: Model, view: View, seed: int | None) -> dict:
+    model.reset(seed)
+    return trace_frame(model, view.rows, view.encoding)
+
+
+def _set_lr(model: Model, view: View, lr: float) -> None:
+    model.set_hyper(lr=lr)
+    return None
+
+
+def _save(hub: ModelHub, live: LiveModel) -> None:
+    with live.held(5.0):
+        hub.save(live)
