@@ -77,6 +77,11 @@ export function probabilityColor(p, theme = "light") {
   return diverging(2 * p - 1, theme);
 }
 
+/** A colour moved toward the theme's neutral (a background that lets same-coloured points show). */
+export function soften(rgb, theme = "light", keep = 0.62) {
+  return mix((THEMES[theme] || THEMES.light).neutral, rgb, keep);
+}
+
 /** Colour of a softmax row: the winning class's colour, faded toward neutral by its margin. */
 export function softmaxColor(probs, theme = "light") {
   let best = 0;

@@ -4,7 +4,7 @@
  * density net. Owns a canvas (the surface) under an SVG (points, axes, boundary line).
  */
 import d3 from "d3";
-import { classColor, css, diverging, probabilityColor, rasterize, softmaxColor, THEMES } from "./colors.js";
+import { classColor, css, probabilityColor, rasterize, soften, softmaxColor, THEMES } from "./colors.js";
 import { domainOf, intervalOf, linspace } from "./layout.js";
 import { mixtureDensity } from "./mixture.js";
 import { outputCurve, outputGrid } from "./surface.js";
@@ -26,6 +26,7 @@ export function createDataView(root, { resolution = 72 } = {}) {
   const svg = d3.select(root).append("svg").attr("class", "data-svg").attr("role", "img")
     .attr("aria-label", "the data and what the net predicts");
   const gAxes = svg.append("g").attr("class", "axes");
+  const clipRect = svg.append("clipPath").attr("id", "boundary-clip").append("rect");
   const gLine = svg.append("g").attr("class", "boundary");
   const gPoints = svg.append("g").attr("class", "points");
   const note = d3.select(root).append("p").attr("class", "data-note").node();
@@ -100,16 +101,17 @@ export function createDataView(root, { resolution = 72 } = {}) {
     if (width > 1) {
       const rows = Array.from({ length: res * res }, (_, i) => values.subarray(i * width, (i + 1) * width));
       scalar = rows;
-      colour = (row) => softmaxColor(row, theme);
+      colour = (row) => soften(softmaxColor(row, theme), theme);
     } else if (spec.output.kind === "sigmoid" || spec.output.kind === "linear") {
-      colour = (p) => probabilityColor(Math.max(0, Math.min(1, p)), theme);
+      colour = (p) => soften(probabilityColor(Math.max(0, Math.min(1, p)), theme), theme);
     }
-    paint(rasterize(scalar, res, res, colour, 235), res, res);
+    paint(rasterize(scalar, res, res, colour), res, res);
     const contour = width === 1 ? d3.contours().size([res, res]).thresholds([0.5])(values) : [];
     const k = (box.width - MARGIN.left - MARGIN.right) / res;
-    gLine.selectAll("path").data(contour).join("path")
-      .attr("transform", `translate(${MARGIN.left},${MARGIN.top}) scale(${k})`)
-      .attr("d", d3.geoPath());
+    // Contour polygons also run along the grid's edges; the clip keeps only the boundary itself.
+    gLine.attr("transform", `translate(${MARGIN.left},${MARGIN.top}) scale(${k})`).attr("clip-path", "url(#boundary-clip)");
+    clipRect.attr("x", 0.5).attr("y", 0.5).attr("width", res - 1).attr("height", res - 1);
+    gLine.selectAll("path").data(contour).join("path").attr("d", d3.geoPath());
   }
 
   function drawCurve(spec, params) {
@@ -117,7 +119,8 @@ export function createDataView(root, { resolution = 72 } = {}) {
     paint(null);
     const line = d3.line().x((d) => sx(d[0])).y((d) => sy(d[1]));
     const pts = curve.xs.map((x, i) => [x, curve.values[i * curve.width]]).filter((p) => Number.isFinite(p[1]));
-    gLine.selectAll("path").data([pts]).join("path").attr("transform", null).attr("d", line);
+    gLine.attr("transform", null).attr("clip-path", null);
+    gLine.selectAll("path").data([pts]).join("path").attr("d", line);
   }
 
   function drawDensity(spec, params) {

@@ -49,7 +49,7 @@ export function createNetworkView(root, { onEditWeight = () => {}, onEditBias = 
     const { width, height } = root.getBoundingClientRect();
     const sizes = layerSizes(spec, inputDim);
     const tallest = Math.max(...sizes);
-    const node = Math.max(22, Math.min(48, Math.floor((height - 80) / (tallest * 1.3))));
+    const node = Math.max(22, Math.min(width > 1100 ? 64 : 48, Math.floor((height - 80) / (tallest * 1.3))));
     layout = networkLayout(sizes, { width, height: height - 28, node, pad: 30, maxGap: node * 1.6 });
     layout.neurons.forEach((n) => (n.y += 28));
     svg.attr("viewBox", `0 0 ${width} ${height}`).attr("width", width).attr("height", height);

@@ -4,6 +4,7 @@
  */
 import { column, forwardAll } from "./forward.js";
 import { gridPoints, linspace } from "./layout.js";
+import { mixtureDensity } from "./mixture.js";
 
 /**
  * Per-neuron values over a res × res grid of a 2-D domain: {res, layers: [[Float64Array per neuron]]},
@@ -50,4 +51,33 @@ export function accuracyOf(spec, params, x, y) {
     if (predicted === Number(Array.isArray(y[r]) ? y[r][0] : y[r])) right += 1;
   }
   return right / x.length;
+}
+
+const EPS = 1e-12;
+
+/** Mean data loss of rows (x, y) under the spec's output and loss, as the server defines it. */
+export function lossOf(spec, params, x, y) {
+  if (!x.length) return null;
+  const kind = spec.output.kind;
+  const loss = spec.loss || { sigmoid: "binary_cross_entropy", softmax: "cross_entropy", linear: "mse", mixture_density: "mixture_nll" }[kind];
+  const { output } = forwardAll(spec, params, x);
+  const w = output.width;
+  const v = output.values;
+  let total = 0;
+  for (let r = 0; r < x.length; r++) {
+    const t = Array.isArray(y[r]) ? y[r] : [y[r]];
+    if (loss === "binary_cross_entropy") {
+      const p = Math.min(1 - EPS, Math.max(EPS, v[r]));
+      total -= t[0] * Math.log(p) + (1 - t[0]) * Math.log(1 - p);
+    } else if (loss === "cross_entropy") total -= Math.log(Math.max(EPS, v[r * w + t[0]]));
+    else if (loss === "mixture_nll") {
+      const k = spec.output.components || 3;
+      const row = Array.from(v.subarray(r * w, (r + 1) * w));
+      total -= Math.log(Math.max(EPS, mixtureDensity({ xs: [0], width: w, values: Float64Array.from(row) }, [t[0]], k)[0]));
+    } else {
+      const target = kind === "softmax" ? Array.from({ length: w }, (_, j) => (j === t[0] ? 1 : 0)) : t;
+      for (let j = 0; j < w; j++) total += (v[r * w + j] - target[j]) ** 2 / w;
+    }
+  }
+  return total / x.length;
 }

@@ -18,7 +18,7 @@ export function createTransport(root, handlers) {
     <span class="counter" id="counter" aria-live="off">step <span id="step-count" data-step="0">0</span></span>
     <span class="speedo" id="speedo"></span>
     <span class="status" id="conn"></span>
-    <a class="to-stepper" id="open-stepper" href="/">Watch this step in the stepper →</a>`;
+    <a class="to-stepper" id="open-stepper" href="/">Open in stepper →</a>`;
   const $ = (id) => root.querySelector(`#${id}`);
   let playing = false;
   $("reset").addEventListener("click", () => handlers.onReset());

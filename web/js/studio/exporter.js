@@ -1,0 +1,181 @@
+/**
+ * Export and share: network and boundary as SVG/PNG, the latest trace and the model as JSON, the
+ * offline replay page, the share link (also kept in the address bar while paused), and loading a
+ * model file back.
+ */
+import { encodeForLink } from "./codec.js";
+import { fileName, modelFile, relativeImports, specFromFile, standaloneHtml, traceFile } from "./packaging.js";
+import { replayRecording } from "./replay-data.js";
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+function download(name, blob) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+}
+
+const jsonBlob = (value) => new Blob([JSON.stringify(value, null, 1)], { type: "application/json" });
+
+/** A standalone SVG of a view: its SVG with computed colours, canvases as images, on the page colour. */
+function standaloneSvg(host, svgEl, canvases) {
+  const box = host.getBoundingClientRect();
+  const clone = svgEl.cloneNode(true);
+  clone.setAttribute("xmlns", SVG_NS);
+  clone.setAttribute("width", box.width);
+  clone.setAttribute("height", box.height);
+  clone.setAttribute("viewBox", `0 0 ${box.width} ${box.height}`);
+  const styles = getComputedStyle(document.body);
+  const copyStyle = (from, to) => {
+    const cs = getComputedStyle(from);
+    for (const prop of ["fill", "stroke", "stroke-width", "stroke-dasharray", "stroke-opacity", "font-size", "font-weight", "font-family"]) {
+      to.style.setProperty(prop, cs.getPropertyValue(prop));
+    }
+  };
+  const originals = svgEl.querySelectorAll("*");
+  clone.querySelectorAll("*").forEach((el, i) => copyStyle(originals[i], el));
+  const bg = document.createElementNS(SVG_NS, "rect");
+  Object.entries({ width: box.width, height: box.height, fill: styles.getPropertyValue("background-color") })
+    .forEach(([k, v]) => bg.setAttribute(k, v));
+  const images = document.createElementNS(SVG_NS, "g");
+  for (const canvas of canvases) {
+    if (canvas.classList.contains("blank") || !canvas.width) continue;
+    const r = canvas.getBoundingClientRect();
+    const img = document.createElementNS(SVG_NS, "image");
+    Object.entries({ x: r.left - box.left, y: r.top - box.top, width: r.width, height: r.height, href: canvas.toDataURL(), preserveAspectRatio: "none" })
+      .forEach(([k, v]) => img.setAttribute(k, v));
+    images.append(img);
+  }
+  clone.prepend(bg, images);
+  return { text: new XMLSerializer().serializeToString(clone), width: box.width, height: box.height };
+}
+
+async function svgToPng({ text, width, height }, scale = 2) {
+  const url = URL.createObjectURL(new Blob([text], { type: "image/svg+xml" }));
+  try {
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(width * scale);
+    canvas.height = Math.round(height * scale);
+    canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+    return await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+/** Source texts of a module and everything it imports relatively, keyed by file name. */
+async function moduleClosure(entry, base = "/js/studio/") {
+  const sources = {};
+  const queue = [entry];
+  while (queue.length) {
+    const name = queue.shift();
+    if (sources[name]) continue;
+    const response = await fetch(base + name);
+    if (!response.ok) throw new Error(`could not read ${name} (${response.status})`);
+    sources[name] = await response.text();
+    for (const spec of relativeImports(sources[name])) queue.push(spec.slice(2));
+  }
+  return sources;
+}
+
+async function text(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`could not read ${url} (${response.status})`);
+  return response.text();
+}
+
+export function createExporter({ app, network, dataView, toast, onLoadSpec }) {
+  const title = () => `${app.spec.name || "studio"} step ${app.step}`;
+  const shareState = () => ({
+    spec: { ...app.spec, params: app.params }, presetId: app.presetId, theme: app.theme,
+    showGradients: app.showGradients, step: app.step,
+  });
+
+  const actions = {
+    "network-svg": () => download(fileName(`${title()} network`, "svg"), new Blob([networkSvg().text], { type: "image/svg+xml" })),
+    "network-png": async () => download(fileName(`${title()} network`, "png"), await svgToPng(networkSvg())),
+    "data-svg": () => download(fileName(`${title()} boundary`, "svg"), new Blob([dataSvg().text], { type: "image/svg+xml" })),
+    "data-png": async () => download(fileName(`${title()} boundary`, "png"), await svgToPng(dataSvg())),
+    trace: () => {
+      const last = app.traces.at(-1);
+      if (!app.graph || !last) return toast("Take a training step first: the trace is the latest step's.");
+      download(fileName(`${title()} trace`, "json"), jsonBlob(traceFile(app.graph, last.events)));
+    },
+    model: () => download(fileName(`${app.spec.name || "model"} model`, "json"),
+      jsonBlob(modelFile(app.spec, app.params, { step: app.step, history: app.series.points }))),
+    replay: async () => {
+      const [modules, d3Source, css] = await Promise.all([
+        moduleClosure("replay.js"), text("/vendor/d3/dist/d3.min.js"), text("/css/studio.css"),
+      ]);
+      const recording = replayRecording(app, title());
+      const html = standaloneHtml({ title: `${title()} · replay`, css, modules, d3Source, recording, theme: app.theme });
+      download(fileName(`${app.spec.name || "studio"} replay`, "html"), new Blob([html], { type: "text/html" }));
+    },
+  };
+
+  function networkSvg() {
+    return standaloneSvg(network.element, network.svg, network.element.querySelectorAll("canvas"));
+  }
+  function dataSvg() {
+    return standaloneSvg(dataView.element, dataView.svg, [dataView.canvas]);
+  }
+
+  document.querySelector("#export-menu .menu-items").addEventListener("click", async (event) => {
+    const kind = event.target.closest("button")?.dataset.export;
+    if (!kind) return;
+    event.target.closest("details").open = false;
+    try {
+      await actions[kind]();
+    } catch (err) {
+      toast(`Export failed: ${err.message}`);
+    }
+  });
+
+  document.getElementById("load-model").addEventListener("change", async (event) => {
+    const file = event.target.files[0];
+    event.target.value = "";
+    if (!file) return;
+    try {
+      onLoadSpec(specFromFile(JSON.parse(await file.text())));
+      event.target.closest("details").open = false;
+    } catch (err) {
+      toast(`${file.name}: ${err.message}`);
+    }
+  });
+
+  async function link() {
+    const result = await encodeForLink(shareState());
+    if (result.error) throw new Error(result.error);
+    return { url: `${location.origin}/studio#s=${result.fragment}`, rounded: result.rounded };
+  }
+
+  document.getElementById("share").addEventListener("click", async () => {
+    try {
+      const { url, rounded } = await link();
+      history.replaceState(null, "", url);
+      await navigator.clipboard?.writeText(url).catch(() => {});
+      const button = document.getElementById("share");
+      button.dataset.url = url;
+      toast(`Link copied (${url.length} characters${rounded ? ", weights rounded to 5 digits" : ""}).`);
+    } catch (err) {
+      toast(`No link: ${err.message}`);
+    }
+  });
+
+  return {
+    /** Keep the current state in the address bar (so a reload or a slide iframe comes back to it). */
+    async rememberInUrl() {
+      if (!app.params) return;
+      const result = await encodeForLink(shareState()).catch(() => ({ error: true }));
+      if (!result.error) history.replaceState(null, "", `/studio#s=${result.fragment}`);
+    },
+    actions,
+  };
+}

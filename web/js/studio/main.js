@@ -1,0 +1,270 @@
+/**
+ * The training studio page: wires the builder, the transport, the three views and the live session.
+ * State flows down into views' update(); user actions come back up as callbacks here.
+ */
+import { createBuilder } from "./builder.js";
+import { createClient } from "./client.js";
+import { decodeState, stateFromHash } from "./codec.js";
+import { loadData, markTest } from "./data.js";
+import { applyEdit } from "./edits.js";
+import { createExporter } from "./exporter.js";
+import { createFrameHandler } from "./frames.js";
+import { createDataView } from "./data-view.js";
+import { createLossChart } from "./loss-chart.js";
+import { createNetworkView } from "./network-view.js";
+import { FALLBACK_DATASETS, PRESETS, lessonPresets } from "./presets.js";
+import { createRenderLoop } from "./render-loop.js";
+import { createSession } from "./session.js";
+import { classCount, isLiveChange, normalizeSpec, paramShapes, validateSpec, withWeight } from "./spec.js";
+import { createRecording, createSeries, fromHistory } from "./series.js";
+import { createTransport } from "./transport.js";
+
+const $ = (id) => document.getElementById(id);
+const client = createClient();
+
+/** Everything the page shows, in one place (views read it; handlers replace parts of it). */
+const app = {
+  spec: normalizeSpec(PRESETS[0].spec),
+  presetId: PRESETS[0].id,
+  datasets: FALLBACK_DATASETS,
+  lessonGroups: [],
+  csvName: null,
+  csvError: null,
+  errors: [],
+  data: null,
+  params: null,
+  grads: null,
+  step: 0,
+  series: createSeries(),
+  recording: createRecording(),
+  traces: [],
+  graph: null,
+  showGradients: false,
+  theme: document.documentElement.dataset.theme || "light",
+  diverged: null,
+  buildNo: 0,
+};
+
+const banner = $("banner");
+function showBanner(html, kind = "error") {
+  banner.innerHTML = html;
+  banner.dataset.kind = kind;
+  banner.hidden = !html;
+}
+
+function toast(text) {
+  const el = $("toast");
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => (el.hidden = true), 3500);
+}
+
+const network = createNetworkView($("network"), {
+  onEditWeight: (l, i, j, v) => rebuildWithParams(withWeight(app.params, l, i, j, v)),
+  onEditBias: (l, j, v) => rebuildWithParams(withWeight(app.params, l, null, j, v)),
+  onHover: (text) => ($("hover-info").textContent = text ?? "Hover a link or a neuron; click to edit it."),
+});
+const dataView = createDataView($("data"));
+const lossChart = createLossChart($("loss"));
+const loop = createRenderLoop({ app, network, dataView, lossChart, transport: null });
+
+const session = createSession(client, {
+  onFrame: (msg) => frames.handle(msg),
+  onModel: (model) => adoptModel(model),
+  onError: (detail) => {
+    toast(`server: ${typeof detail === "string" ? detail : JSON.stringify(detail)}`);
+    setPlaying(false);
+  },
+  onStatus: (text) => transport.update({ status: text === "live" ? "" : `connection: ${text}` }),
+});
+
+const frames = createFrameHandler(app, {
+  changed: (what) => loop.mark(what),
+  diverged: (d) => {
+    setPlaying(false);
+    showBanner(`<span>⚠ Training diverged at step ${d.step}: a non-finite ${d.what}${d.label ? ` at <b>${d.label}</b>` : ""}${d.node ? ` (node ${d.node})` : ""}. The weights are the last finite ones — try a smaller learning rate.</span><button type="button" id="banner-close">Dismiss</button>`);
+  },
+});
+
+const transport = createTransport($("transport"), {
+  onPlay: (rate) => {
+    setPlaying(true);
+    session.play(rate);
+  },
+  onPause: () => {
+    setPlaying(false);
+    session.pause();
+  },
+  onStep: () => session.step(),
+  onReset: () => {
+    showBanner("");
+    session.reset();
+  },
+  onSpeed: (rate) => session.playing && session.play(rate),
+  onGradients: (on) => {
+    app.showGradients = on;
+    loop.mark("network");
+  },
+});
+loop.transport = transport;
+
+function setPlaying(on) {
+  app.playing = on;
+  transport.update({ playing: on });
+  if (!on) exporter.rememberInUrl();
+}
+
+const builder = createBuilder($("builder"), {
+  onEdit: (field, raw) => {
+    const before = app.spec;
+    const { spec, structural } = applyEdit(before, field, raw, { datasets: app.datasets, classes: app.data?.classes });
+    app.presetId = null;
+    if (structural) return build(spec);
+    app.spec = spec;
+    const errors = validateSpec(normalizeSpec(spec));
+    renderBuilder(errors);
+    if (!errors.length && isLiveChange(before, spec)) {
+      session.config({ lr: spec.optimizer.lr, weight_decay: spec.weight_decay, batch_size: spec.batch_size });
+    }
+  },
+  onPreset: (id) => {
+    const preset = [...PRESETS, ...app.lessonGroups.flatMap((g) => g.items)].find((p) => p.id === id);
+    if (!preset) return;
+    app.presetId = id;
+    build(normalizeSpec(preset.spec));
+  },
+  onCsv: async (file) => {
+    try {
+      const data = await client.uploadCsv(file);
+      app.csvName = file.name;
+      app.csvError = null;
+      const classes = data.task === "regression" ? 0 : data.classes;
+      const output = data.task === "multiclass" ? { kind: "softmax", units: classes }
+        : data.task === "binary" ? { kind: "sigmoid", units: 1 } : { kind: "linear", units: 1 };
+      build({ ...app.spec, output, loss: null, params: undefined, data: { x: data.x, y: data.y, test_fraction: 0.2 } });
+    } catch (err) {
+      app.csvError = `${file.name}: ${err.message}`;
+      renderBuilder();
+    }
+  },
+  onNamedData: () => build({ ...app.spec, params: undefined, data: { dataset: "moons", n: 200, noise: 0.15, seed: 0, test_fraction: 0.3 } }),
+});
+
+function renderBuilder(errors = app.errors) {
+  app.errors = errors;
+  builder.render(app.spec, {
+    datasets: app.datasets,
+    presetGroups: [{ label: "Studio", items: PRESETS }, ...app.lessonGroups],
+    presetId: app.presetId,
+    csvError: app.csvError,
+    csvName: app.csvName,
+    errors,
+  });
+}
+
+/** Take a server Model as the current state (after create or a REST reset). */
+function adoptModel(model) {
+  app.params = model.params;
+  app.grads = null;
+  app.step = model.step;
+  app.series = fromHistory(model.history || []);
+  app.recording = createRecording();
+  frames.record();
+  loop.mark("all");
+}
+
+/** Create the model of `spec` on the server and show it. */
+async function build(specIn) {
+  const spec = normalizeSpec(specIn);
+  app.spec = spec;
+  const errors = validateSpec(spec);
+  renderBuilder(errors);
+  if (errors.length) return;
+  const buildNo = ++app.buildNo;
+  setPlaying(false);
+  showBanner("");
+  try {
+    const [model, data] = await Promise.all([session.create(spec), loadData(client, spec)]);
+    if (buildNo !== app.buildNo) return;
+    app.spec = normalizeSpec({ ...spec, params: spec.params });
+    app.data = { ...data, classes: data.classes ?? classCount(data.y) };
+    app.inputDim = data.x[0]?.length ?? 2;
+    app.modelId = session.id;
+    app.testSet = null;
+    app.graph = null;
+    app.traces = [];
+    network.setModel(app.spec, app.inputDim);
+    dataView.setData(app.data, app.spec.output.kind);
+    adoptModel(model);
+    renderBuilder([]);
+    exporter.rememberInUrl();
+    const test = await markTest(client, model.id, spec, data).catch(() => null);
+    if (test && buildNo === app.buildNo) {
+      app.data.test = test;
+      app.testSet = { x: data.x.filter((_, i) => test[i]), y: data.y.filter((_, i) => test[i]) };
+      dataView.setData(app.data, app.spec.output.kind);
+      loop.mark("data");
+    }
+  } catch (err) {
+    if (buildNo === app.buildNo) renderBuilder([{ field: "server", message: err.message }]);
+  }
+}
+
+/** Edited weights: a new model with explicit params (the server keeps one model per weight set). */
+function rebuildWithParams(params) {
+  const fits = paramShapes(app.spec, app.inputDim).length === params.length;
+  if (fits) build({ ...app.spec, params });
+}
+
+const exporter = createExporter({ app, network, dataView, toast, onLoadSpec: (spec) => build(spec) });
+
+document.addEventListener("click", (e) => {
+  if (e.target.id === "banner-close") showBanner("");
+});
+$("theme").addEventListener("click", () => {
+  app.theme = app.theme === "dark" ? "light" : "dark";
+  document.documentElement.dataset.theme = app.theme;
+  $("theme").textContent = app.theme === "dark" ? "Light" : "Dark";
+  $("theme").setAttribute("aria-pressed", String(app.theme === "dark"));
+  loop.mark("all");
+});
+window.addEventListener("resize", () => {
+  if (!app.data) return;
+  network.setModel(app.spec, app.inputDim);
+  dataView.setData(app.data, app.spec.output.kind);
+  loop.mark("all");
+});
+
+async function loadCatalog() {
+  const [datasets, lessons] = await Promise.all([
+    client.datasets().catch(() => null),
+    client.lessons().catch(() => []),
+  ]);
+  if (datasets?.length) app.datasets = datasets;
+  const full = await Promise.all((lessons || []).map((l) => client.lesson(l.id).catch(() => null)));
+  app.lessonGroups = full.filter(Boolean).map((l) => ({ label: `Lesson: ${l.title}`, items: lessonPresets(l) }))
+    .filter((g) => g.items.length);
+  renderBuilder();
+}
+
+async function boot() {
+  const shared = stateFromHash(location.hash);
+  let spec = app.spec;
+  if (shared) {
+    try {
+      const state = await decodeState(shared);
+      spec = state.spec;
+      app.presetId = state.presetId ?? null;
+      if (state.theme && state.theme !== app.theme) $("theme").click();
+      if (state.showGradients) $("show-grads").click();
+    } catch (err) {
+      showBanner(`This share link could not be read: ${err.message}.`);
+    }
+  }
+  renderBuilder();
+  await Promise.all([build(spec), loadCatalog()]);
+  loop.start();
+}
+
+boot();

@@ -1,0 +1,59 @@
+/**
+ * Redraws at a bounded rate: frames mark what changed, and one requestAnimationFrame loop redraws
+ * at most `maxFps` times a second, so a fast training stream never floods the page. It also measures
+ * steps per second (from frame arrival) and redraws per second.
+ */
+import { domainOf } from "./layout.js";
+import { neuronSurfaces } from "./surface.js";
+
+export function createRenderLoop({ app, network, dataView, lossChart, transport, maxFps = 24, neuronRes = 28 }) {
+  const dirty = new Set();
+  let last = 0;
+  let draws = [];
+  const self = {
+    transport,
+    mark(what) {
+      dirty.add(what);
+    },
+    start() {
+      requestAnimationFrame(tick);
+    },
+    /** Redraws during the last second. */
+    get fps() {
+      return draws.length;
+    },
+  };
+
+  function draw() {
+    const all = dirty.has("all");
+    const theme = app.theme;
+    if (app.params && app.data) {
+      const domain = app.data.domain || domainOf(app.data.x);
+      const surfaces = neuronSurfaces(app.spec, app.params, domain, neuronRes, app.inputDim);
+      network.update({ params: app.params, grads: app.grads, surfaces, showGradients: app.showGradients, theme });
+      dataView.update({ spec: app.spec, params: app.params, theme });
+    }
+    if (all || dirty.has("chart")) lossChart.update({ points: app.series.points });
+    dirty.clear();
+  }
+
+  function tick(now) {
+    requestAnimationFrame(tick);
+    draws = draws.filter((t) => t > now - 1000);
+    if (dirty.size && now - last >= 1000 / maxFps) {
+      last = now;
+      draw();
+      draws.push(now);
+    }
+    const times = app.stepTimes || [];
+    const recent = times.filter((t) => t > now - 1000).length;
+    self.transport?.update({ step: app.step, sps: recent, fps: draws.length, stepperHref: stepperHref() });
+  }
+
+  function stepperHref() {
+    const id = app.modelId;
+    return id ? `/?model=${encodeURIComponent(id)}&step=${app.step}` : "/";
+  }
+
+  return self;
+}
