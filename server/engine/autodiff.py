@@ -27,7 +27,11 @@ def tensor_backend():
 
 
 def reverse_topo(root: Tensor) -> list[Tensor]:
-    """Nodes that `root` depends on through requires_grad edges, consumers before their inputs."""
+    """Op nodes that `root` depends on through requires_grad edges, consumers before their inputs.
+
+    Leaves are left out: they only receive, and are settled after the loop."""
+    if root._op is None:
+        return []
     seen = {root}
     stack = [root]
     order = []
@@ -35,7 +39,7 @@ def reverse_topo(root: Tensor) -> list[Tensor]:
         node = stack.pop()
         order.append(node)
         for x in node._inputs:
-            if x.requires_grad and x not in seen:
+            if x.requires_grad and x._op is not None and x not in seen:
                 seen.add(x)
                 stack.append(x)
     order.sort(key=_by_seq, reverse=True)
@@ -48,7 +52,7 @@ def _seed(root: Tensor, grad, create_graph: bool):
             raise RuntimeError(f"backward() without a gradient needs a scalar, got shape {root.data.shape}")
         seed = np.ones(root.data.shape, dtype=root.data.dtype)
     else:
-        seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
+        seed = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
         if seed.shape != root.data.shape:
             raise ValueError(f"gradient shape {seed.shape} does not match tensor shape {root.data.shape}")
     if create_graph:
@@ -64,7 +68,7 @@ def backward(root: Tensor, grad=None, create_graph: bool = False) -> None:
     order = reverse_topo(root)
     rec = state.recorder if state.grad_enabled else None
     if rec is not None:
-        rec._begin_backward(root, order)
+        rec._begin_backward(root)
     seed = _seed(root, grad, create_graph)
     if not create_graph:
         _run(order, root, seed, rec)
@@ -78,47 +82,60 @@ def backward(root: Tensor, grad=None, create_graph: bool = False) -> None:
 
 
 def _run(order, root, seed, rec) -> None:
-    """The ndarray fast path."""
+    """The ndarray fast path (unrolled for one and two inputs: per-op Python overhead is what counts)."""
     B = backend.NB
     grads = {root: seed}
-    assigned = set()
+    pop, get = grads.pop, grads.get
+    log = None if rec is None else rec._log.append  # a recorded edge costs one tuple
     for node in order:
-        g = grads.pop(node)
-        op = node._op
-        if op is None:
-            _to_leaf(node, g, assigned, rec is not None)
-            continue
+        g = pop(node)
         ins = node._inputs
-        out = node.data
-        p = node._p
-        vjps = op.vjps
+        vjps = node._op.vjps
+        if len(ins) == 2:
+            a, b = ins
+            ad, bd = a.data, b.data
+            if a.requires_grad:
+                c = (vjps[0] or node._op.vjp(0))(B, node._p, g, node.data, ad, bd)
+                prev = get(a)
+                total = grads[a] = c if prev is None else prev + c
+                if log is not None:
+                    log((a, node, 0, c, total))
+            if b.requires_grad:
+                c = (vjps[1] or node._op.vjp(1))(B, node._p, g, node.data, ad, bd)
+                prev = get(b)
+                total = grads[b] = c if prev is None else prev + c
+                if log is not None:
+                    log((b, node, 1, c, total))
+            continue
         args = [x.data for x in ins]
-        k = 0
-        for x in ins:
+        for k, x in enumerate(ins):
             if x.requires_grad:
-                fn = vjps[k]
-                if fn is None:
-                    op.vjp(k)  # raises, naming op and input
-                c = fn(B, p, g, out, *args)
-                prev = grads.get(x)
+                c = (vjps[k] or node._op.vjp(k))(B, node._p, g, node.data, *args)
+                prev = get(x)
                 total = grads[x] = c if prev is None else prev + c
-                if rec is not None:
-                    rec._contribution(x, node, k, c, total)
-            k += 1
+                if log is not None:
+                    log((x, node, k, c, total))
+    _settle_leaves(grads, rec is not None)
 
 
-def _to_leaf(leaf: Tensor, g: np.ndarray, assigned: set, copy: bool) -> None:
-    """Add a leaf's final total into `.grad`; never hand out a view or an array another leaf holds."""
-    if g.__class__ is not np.ndarray:
-        g = np.asarray(g)  # a NumPy scalar from a 0-d operation
-    old = leaf.grad
-    if old is not None:
-        leaf.grad = old + g
-        return
-    if copy or g.base is not None or not g.flags.writeable or id(g) in assigned:
-        g = g.copy()
-    assigned.add(id(g))
-    leaf.grad = g
+def _settle_leaves(grads: dict, recording: bool) -> None:
+    """Add each leaf's final total into `.grad`, never handing out a view or an array two leaves share.
+
+    While recording, the recorded totals are these very arrays, so they are made read-only: an in-place
+    change of `.grad` would silently rewrite the trace."""
+    assigned = set()
+    for leaf, g in grads.items():
+        if g.__class__ is not np.ndarray:
+            g = np.asarray(g)  # a NumPy scalar from a 0-d operation
+        old = leaf.grad
+        if old is not None:
+            g = old + g
+        elif g.base is not None or id(g) in assigned:
+            g = g.copy()
+        assigned.add(id(g))
+        if recording and g.__class__ is np.ndarray:
+            g.flags.writeable = False
+        leaf.grad = g
 
 
 def _run_graph(order, root, seed, rec) -> None:
@@ -129,12 +146,8 @@ def _run_graph(order, root, seed, rec) -> None:
     name = root.label or "L"
     for node in order:
         g = grads.pop(node)
-        if g.label is None and g._seq >= first_new and node.label:
-            g.label = f"∂{name}/∂{node.label}"
+        _name_gradient(g, node, name, first_new)
         op = node._op
-        if op is None:
-            node.grad = g if node.grad is None else node.grad + g
-            continue
         ins = node._inputs
         for k, x in enumerate(ins):
             if x.requires_grad:
@@ -143,3 +156,12 @@ def _run_graph(order, root, seed, rec) -> None:
                 total = grads[x] = c if prev is None else prev + c
                 if rec is not None:
                     rec._contribution(x, node, k, c, total)
+    for leaf, g in grads.items():
+        _name_gradient(g, leaf, name, first_new)
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+
+
+def _name_gradient(g: Tensor, node: Tensor, root_name: str, first_new: int) -> None:
+    """Label a gradient node made in this backward pass "∂L/∂h" after the node it belongs to."""
+    if g.label is None and g._seq >= first_new and node.label:
+        g.label = f"∂{root_name}/∂{node.label}"

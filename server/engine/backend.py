@@ -61,6 +61,8 @@ NB = SimpleNamespace(
     sigmoid=ops_nn.sigmoid,
     softmax=ops_nn.softmax,
     log_softmax=ops_nn.log_softmax,
+    softmax_of=lambda z, logp: np.exp(logp),  # from a saved log-softmax
+    log_softmax_of=lambda z, logp: logp,
     getitem=lambda x, index: x[index],
     scatter=lambda g, index, shape: OPS["scatter"].forward((index, shape), g),
     pos=lambda x: x > 0,
@@ -105,6 +107,8 @@ def _tensor_backend():
         sigmoid=lambda x: x.sigmoid(),
         softmax=lambda x, axis: x.softmax(axis),
         log_softmax=lambda x, axis: x.log_softmax(axis),
+        softmax_of=lambda z, logp: z.softmax(-1),  # a graph node, differentiable again
+        log_softmax_of=lambda z, logp: z.log_softmax(-1),
         getitem=lambda x, index: apply(OPS["getitem"], (x,), index),
         scatter=lambda g, index, shape: apply(OPS["scatter"], (g,), (index, shape)),
         pos=lambda x: x.data > 0,

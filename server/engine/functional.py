@@ -132,13 +132,16 @@ def one_hot(labels, classes: int, dtype=np.float64) -> np.ndarray:
 
 
 def softmax_cross_entropy(logits: Tensor, labels) -> Tensor:
-    """−(1/N) Σ_rows log softmax(z)[label]; `labels` are ints (N,) or one-hot / probability rows (N, C)."""
+    """−(1/N) Σ_rows Σ_i t_i log softmax(z)_i; `labels` are ints (N,) or one-hot / probability rows (N, C)
+    (rows of Tensor targets may sum to anything; integer labels take a slightly faster path)."""
+    one_hot_rows = False
     if not isinstance(labels, Tensor):
         arr = np.asarray(labels)
-        if arr.ndim == logits.ndim - 1 or np.issubdtype(arr.dtype, np.integer) and arr.shape != logits.shape:
+        if np.issubdtype(arr.dtype, np.integer) and arr.shape != logits.shape:
             arr = one_hot(arr, logits.shape[-1], logits.dtype).reshape(logits.shape)
+            one_hot_rows = True
         labels = _lift(arr, logits)
-    return apply(OPS["softmax_cross_entropy"], (logits, labels))
+    return apply(OPS["softmax_cross_entropy"], (logits, labels), one_hot_rows)
 
 
 def gaussian_nll(mean: Tensor, log_std, target) -> Tensor:

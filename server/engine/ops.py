@@ -11,7 +11,9 @@ An `Op` row holds
 - `latex` / `vjp_latex`: the forward formula and each local VJP, written with `$a`, `$b` for the inputs,
   `$y` for the output and `$g` for the upstream gradient (a `string.Template`), rendered generically for
   `GET /api/v1/ops` and with real input names for each graph node;
-- `label`: a short readable label for a graph node (`"{0}·{1}"` composes the input labels, or a symbol).
+- `label`: a short readable label for a graph node (`"{0}·{1}"` composes the input labels, or a symbol);
+- `saves`: the forward returns `(value, p)` and the node keeps that `p`, so a VJP can reuse a forward
+  intermediate (the fused cross-entropy keeps log-softmax instead of recomputing softmax).
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ class Op:
     """One primitive of the engine: forward, VJPs and their formulas."""
 
     __slots__ = ("name", "arity", "forward", "vjps", "latex_template", "vjp_latex_templates", "label",
-                 "symbol")
+                 "symbol", "saves")
 
-    def __init__(self, name, forward, vjps, latex, vjp_latex, label, symbol=None, variadic=False):
+    def __init__(self, name, forward, vjps, latex, vjp_latex, label, symbol=None, variadic=False,
+                 saves=False):
         self.name = name
         self.forward = forward
         self.vjps = vjps
@@ -38,6 +41,7 @@ class Op:
         self.vjp_latex_templates = tuple(Template(s) for s in vjp_latex)
         self.label = label
         self.symbol = symbol or label
+        self.saves = saves
 
     @property
     def latex(self) -> str:
@@ -80,11 +84,11 @@ class VariadicVjps:
 OPS: dict[str, Op] = {}
 
 
-def defop(name, forward, vjps, latex, vjp_latex, label, symbol=None, variadic=False) -> Op:
+def defop(name, forward, vjps, latex, vjp_latex, label, symbol=None, variadic=False, saves=False) -> Op:
     """Create an Op and enter it in the table `OPS` under `name`."""
     if name in OPS:
         raise ValueError(f"op {name!r} defined twice")
-    op = OPS[name] = Op(name, forward, vjps, latex, vjp_latex, label, symbol, variadic)
+    op = OPS[name] = Op(name, forward, vjps, latex, vjp_latex, label, symbol, variadic, saves)
     return op
 
 
@@ -102,7 +106,9 @@ def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
         return g
     lead = g.ndim - len(shape)
     if lead:
-        g = g.sum(axis=tuple(range(lead)))
+        g = g.sum(axis=0 if lead == 1 else tuple(range(lead)))
+        if g.shape == shape:
+            return g
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     if axes:
         g = g.sum(axis=axes, keepdims=True)

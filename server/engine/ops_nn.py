@@ -102,20 +102,30 @@ def _bce_logits_forward(p, z, t):
 
 
 defop("bce_with_logits", _bce_logits_forward,
-      (lambda B, p, g, out, z, t: B.sum_to((g / z.size) * (B.sigmoid(z) - t), z.shape),
+      (lambda B, p, g, out, z, t: B.sum_to((B.sigmoid(z) - t) * (g / z.size), z.shape),
        lambda B, p, g, out, z, t: B.sum_to((g / z.size) * -z, t.shape)),
       "\\frac{1}{n} \\sum_i \\log(1 + e^{${a}_i}) - ${b}_i ${a}_i",
       ("\\frac{$g}{n} (\\sigma($a) - $b)", "-\\frac{$g}{n} $a"), "BCE", "BCE")
 
 
 def _softmax_ce_forward(p, z, t):
-    return -(t * log_softmax(z, -1)).sum() / _rows(z)
+    """Returns (loss, (rows_sum_to_one, log_softmax(z))): the VJP reuses log-softmax."""
+    logp = log_softmax(z, -1)
+    return -(t * logp).sum() / _rows(z), (p, logp)
+
+
+def _softmax_ce_vjp_z(B, p, g, out, z, t):
+    # d/dz of −Σ t·(z − lse z) is softmax(z)·Σt − t; Σt = 1 for one-hot rows (p[0]), which saves a sum
+    probs = B.softmax_of(z, p[1])
+    if not p[0]:
+        probs = probs * B.sum(t, (t.ndim - 1,), True)
+    return (probs - t) * (g / _rows(z))
 
 
 defop("softmax_cross_entropy", _softmax_ce_forward,
-      (lambda B, p, g, out, z, t: (g / _rows(z)) * (B.softmax(z, -1) * B.sum(t, (t.ndim - 1,), True) - t),
-       lambda B, p, g, out, z, t: (g / _rows(z)) * -B.log_softmax(z, -1)),
+      (_softmax_ce_vjp_z,
+       lambda B, p, g, out, z, t: B.log_softmax_of(z, p[1]) * (-g / _rows(z))),
       "-\\frac{1}{N} \\sum_{r} \\sum_i ${b}_{ri} \\log \\operatorname{softmax}(${a}_r)_i",
       ("\\frac{$g}{N} (\\operatorname{softmax}($a) - $b)",
        "-\\frac{$g}{N} \\log \\operatorname{softmax}($a)"),
-      "CE", "CE")
+      "CE", "CE", saves=True)

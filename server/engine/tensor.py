@@ -280,7 +280,10 @@ def _unary(op, a: Tensor) -> Tensor:
 
 def apply(op, inputs, p=None) -> Tensor:
     """Run `op` forward on Tensors `inputs` (tuple) with static parameters `p` and return the node."""
-    return _node(op.forward(p, *[x.data for x in inputs]), op, p, tuple(inputs))
+    data = op.forward(p, *[x.data for x in inputs])
+    if op.saves:
+        data, p = data
+    return _node(data, op, p, tuple(inputs))
 
 
 from .autodiff import backward as _backward  # noqa: E402  (autodiff needs Tensor defined first)

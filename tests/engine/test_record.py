@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from server.engine import Recorder, Tensor
 from server.engine import functional as F
@@ -76,7 +77,8 @@ def test_recorded_values_are_not_changed_by_in_place_updates():
     before = next(e["value"] for e in rec.events if e["type"] == "forward" and e["node"] == ident).copy()
     grad_before = [e["total"].copy() for e in rec.events if e["type"] == "backward" and e["node"] == ident]
     W1.data -= 0.5 * W1.grad
-    W1.grad *= 0.0
+    with pytest.raises(ValueError, match="read-only"):
+        W1.grad *= 0.0  # the recorded total is this array: changing it in place would rewrite the trace
     after = next(e["value"] for e in rec.events if e["type"] == "forward" and e["node"] == ident)
     np.testing.assert_array_equal(before, after)
     grad_after = [e["total"] for e in rec.events if e["type"] == "backward" and e["node"] == ident]
