@@ -41,7 +41,7 @@ class Recorder:
         self._phase: list[str] = []
         self._values: list[np.ndarray] = []
         self._role: dict[Tensor, str] = {}
-        self._log: list = []  # node index (forward) | _PASS | (x, consumer, k, c, total) | ("update"|"metrics", ...)
+        self._log: list = []  # node index | _PASS | (x, consumer, k, c, total) | ("update"|"metrics", ...)
         self._events: list[dict] = []
         self._events_at = 0  # len(self._log) when self._events was built
         self._outer = None
