@@ -23,9 +23,10 @@ test("validation names the field and the problem", () => {
   assert.deepEqual(fields, ["hidden.0.units", "optimizer.lr"]);
 });
 
-test("learning rate and weight decay change live; widths need a new model", () => {
+test("the learning rate changes live; weight decay and widths need a new model", () => {
   const a = normalizeSpec(DEFAULT_SPEC);
-  assert.equal(isLiveChange(a, { ...a, optimizer: { ...a.optimizer, lr: 0.3 }, weight_decay: 0.01 }), true);
+  assert.equal(isLiveChange(a, { ...a, optimizer: { ...a.optimizer, lr: 0.3 } }), true);
+  assert.equal(isLiveChange(a, { ...a, weight_decay: 0.01 }), false);
   assert.equal(isLiveChange(a, withLayerCount(a, 3)), false);
 });
 

@@ -45,6 +45,12 @@ export function createFrameHandler(app, { changed, diverged }) {
     }
     const metrics = metricsFrom(events);
     const step = msg.step ?? metrics?.step ?? app.step;
+    if (step < app.step) {
+      // A reset: the curves and the recording start again.
+      app.series = { ...app.series, points: app.series.points.filter((p) => p.step <= step) };
+      app.recording = { ...app.recording, frames: [] };
+      app.grads = null;
+    }
     if (metrics && metrics.loss !== undefined) {
       app.series = appendPoint(app.series, { ...withTestMetrics(metrics), step: metrics.step ?? step });
     }

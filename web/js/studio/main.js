@@ -121,12 +121,14 @@ const builder = createBuilder($("builder"), {
     const { spec, structural } = applyEdit(before, field, raw, { datasets: app.datasets, classes: app.data?.classes });
     app.presetId = null;
     if (structural) return build(spec);
-    app.spec = spec;
     const errors = validateSpec(normalizeSpec(spec));
-    renderBuilder(errors);
-    if (!errors.length && isLiveChange(before, spec)) {
-      session.config({ lr: spec.optimizer.lr, weight_decay: spec.weight_decay, batch_size: spec.batch_size });
+    if (errors.length || !isLiveChange(before, spec)) {
+      // Weight decay and batch size: a new model that starts from the current weights.
+      return errors.length ? renderBuilder(errors) : build({ ...spec, params: app.params });
     }
+    app.spec = spec;
+    renderBuilder([]);
+    session.config({ lr: spec.optimizer.lr });
   },
   onPreset: (id) => {
     const preset = [...PRESETS, ...app.lessonGroups.flatMap((g) => g.items)].find((p) => p.id === id);

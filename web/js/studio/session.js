@@ -20,7 +20,8 @@ export function createSession(client, { onFrame, onModel, onError, onStatus }) {
         opened = true;
         onStatus("live");
       },
-      onMessage: (msg) => (msg.type === "error" ? onError(msg.detail) : onFrame(msg)),
+      // A divergence arrives twice: in the trace frame (shown from there) and as an error message.
+      onMessage: (msg) => (msg.type !== "error" ? onFrame(msg) : msg.diverged ? null : onError(msg.detail)),
       onClose: () => {
         if (!opened && model) {
           fallback = true;

@@ -151,8 +151,8 @@ export function changedFields(before, after) {
   return fields;
 }
 
-/** Hyper-parameters the server can change mid-run; anything else needs a new model. */
-export const LIVE_FIELDS = ["optimizer.lr", "weight_decay", "batch_size"];
+/** Hyper-parameters the stream changes mid-run (its `config` command); anything else needs a new model. */
+export const LIVE_FIELDS = ["optimizer.lr"];
 
 /** True when going from `before` to `after` can be done without rebuilding the model. */
 export function isLiveChange(before, after) {

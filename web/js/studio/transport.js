@@ -3,7 +3,8 @@
  * measured steps/s and redraws/s, and the hand-off link to the stepper at the current step.
  */
 
-export const SPEEDS = [1, 3, 10, 30, 60, 120];
+/** Play rates offered (the server caps streams at its max_stream_rate, 60 by default). */
+export const SPEEDS = [1, 3, 10, 30, 60];
 
 export function createTransport(root, handlers) {
   root.innerHTML = `

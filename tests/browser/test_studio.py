@@ -1,0 +1,169 @@
+"""The training studio in a real Chromium against a live server: train, tune mid-run, upload, export, share."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT = 20_000
+
+
+def api_get(base: str, path: str) -> dict:
+    with urllib.request.urlopen(base + "/api/v1" + path, timeout=10) as response:
+        return json.load(response)
+
+
+def open_studio(page, url: str) -> None:
+    """Open the studio and wait until its model is built and drawn."""
+    page.goto(url)
+    page.wait_for_selector(".network-view .links path", timeout=TIMEOUT)
+    wait_js(page, "document.querySelector('#data').dataset.redraws > 0")
+
+
+def model_id(page) -> str:
+    href = page.get_attribute("#open-stepper", "href")
+    match = re.search(r"model=([^&]+)", href)
+    assert match, f"no model in the stepper link {href}"
+    return match.group(1)
+
+
+def step_of(page) -> int:
+    return int(page.get_attribute("#step-count", "data-step"))
+
+
+def boundary_pixels(page) -> str:
+    return page.evaluate("document.querySelector('#data canvas.surface').toDataURL()")
+
+
+def wait_js(page, expression: str, timeout: int = TIMEOUT) -> None:
+    """Wait until a JS expression is truthy (as a function: the page's CSP forbids eval)."""
+    page.wait_for_function(f"() => ({expression})", timeout=timeout)
+
+
+def train_until(page, condition: str, timeout: int = TIMEOUT) -> None:
+    page.select_option("#speed", "60")
+    page.click("#play")
+    wait_js(page, condition, timeout)
+    page.click("#play")
+
+
+def accuracy_js(key: str) -> str:
+    return f"parseFloat(document.querySelector('[data-metric={key}]').textContent) || 0"
+
+
+def test_a_2_8_8_1_net_trains_on_moons_past_95_percent(page, live_server, tmp_path):
+    open_studio(page, live_server + "/studio")
+    page.select_option("select[name=preset]", "moons")
+    wait_js(page, "document.querySelectorAll('.network-view .neurons rect').length === 19")
+    assert page.locator(".network-view .links path").count() == 2 * 8 + 8 * 8 + 8
+    wait_js(page, "document.querySelector('#data').dataset.redraws > 0")
+    before = boundary_pixels(page)
+
+    train_until(page, f"{accuracy_js('accuracy')} > 95")
+
+    assert step_of(page) > 10
+    wait_js(page, "document.querySelector('#data').dataset.redraws > 2")
+    assert boundary_pixels(page) != before, "the decision boundary image did not change while training"
+    page.screenshot(path=tmp_path / "studio-trained.png")
+    page.click("#show-grads")
+    page.click("#theme")
+    page.screenshot(path=tmp_path / "studio-dark-gradients.png")
+    assert (tmp_path / "studio-trained.png").stat().st_size > 20_000
+
+
+def test_the_learning_rate_changes_mid_run_without_a_reset(page, live_server):
+    open_studio(page, live_server + "/studio")
+    mid = model_id(page)
+    page.select_option("#speed", "30")
+    page.click("#play")
+    wait_js(page, "Number(document.querySelector('#step-count').dataset.step) >= 5")
+    page.fill("input[name='optimizer.lr']", "0.005")
+    page.dispatch_event("input[name='optimizer.lr']", "change")
+    reached = step_of(page)
+    wait_js(page, f"Number(document.querySelector('#step-count').dataset.step) >= {reached + 5}")
+    page.click("#play")
+    assert model_id(page) == mid, "changing the learning rate rebuilt the model"
+    model = api_get(live_server, f"/models/{mid}")
+    assert model["spec"]["optimizer"]["lr"] == 0.005
+    assert model["step"] >= reached
+
+
+def test_a_bad_csv_shows_the_servers_error_in_place(page, live_server):
+    open_studio(page, live_server + "/studio")
+    page.set_input_files(
+        "input[name=csv]",
+        files=[{"name": "broken.csv", "mimeType": "text/csv", "buffer": b"x1,x2,y\n0,0,0\n1,banana,1\n"}],
+    )
+    error = page.wait_for_selector("[data-error=csv]", timeout=TIMEOUT)
+    text = error.text_content()
+    assert "broken.csv" in text and "banana" in text and "line 3" in text
+    # The browser logs the expected 422 answer itself; anything else would still fail the test.
+    page.console_errors[:] = [e for e in page.console_errors if "status of 422" not in e]
+
+
+def test_a_good_csv_trains(page, live_server):
+    open_studio(page, live_server + "/studio")
+    rows = "\n".join(f"{x / 10},{(x * 7 % 10) / 10},{int(x > 10)}" for x in range(20))
+    page.set_input_files(
+        "input[name=csv]", files=[{"name": "mine.csv", "mimeType": "text/csv", "buffer": f"a,b,y\n{rows}\n".encode()}]
+    )
+    page.wait_for_selector("text=Your CSV", timeout=TIMEOUT)
+    page.click("#step")
+    wait_js(page, "Number(document.querySelector('#step-count').dataset.step) >= 1")
+
+
+def test_a_share_link_reproduces_the_same_weights(page, live_server):
+    open_studio(page, live_server + "/studio")
+    train_until(page, "Number(document.querySelector('#step-count').dataset.step) >= 15")
+    page.wait_for_timeout(300)  # let the last frame in flight land
+    original = api_get(live_server, f"/models/{model_id(page)}")["params"]
+    page.click("#share")
+    wait_js(page, "document.querySelector('#share').dataset.url")
+    url = page.get_attribute("#share", "data-url")
+    assert url.startswith(live_server + "/studio#s=")
+
+    shared = page.context.new_page()
+    open_studio(shared, url)
+    shared_id = model_id(shared)
+    assert shared_id != model_id(page)
+    assert api_get(live_server, f"/models/{shared_id}")["params"] == original
+    shared.close()
+
+
+def test_an_exported_replay_steps_offline_from_disk(page, live_server, browser, tmp_path):
+    open_studio(page, live_server + "/studio")
+    train_until(page, "Number(document.querySelector('#step-count').dataset.step) >= 20")
+    page.click("#export-menu summary")
+    with page.expect_download() as info:
+        page.click("button[data-export=replay]")
+    path = Path(tmp_path) / "replay.html"
+    info.value.save_as(path)
+    html = path.read_text(encoding="utf-8")
+    assert live_server not in html and "/vendor/" not in html
+
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    requests: list[str] = []
+    errors: list[str] = []
+    context.route(re.compile(r"^https?://"), lambda route: (requests.append(route.request.url), route.abort()))
+    offline = context.new_page()
+    offline.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    offline.on("pageerror", lambda exc: errors.append(str(exc)))
+    offline.goto(path.as_uri())
+    offline.wait_for_selector(".network-view .links path", timeout=TIMEOUT)
+    last = int(offline.get_attribute("#replay-step", "data-step"))
+    assert last >= 20
+    offline.click("#prev")
+    offline.click("#prev")
+    earlier = int(offline.get_attribute("#replay-step", "data-step"))
+    assert earlier < last
+    offline.click("#next")
+    assert earlier < int(offline.get_attribute("#replay-step", "data-step")) <= last
+    offline.screenshot(path=tmp_path / "replay.png")
+    context.close()
+    assert requests == [] and errors == []
