@@ -159,6 +159,12 @@ class _Evaluator:
 
 def evaluate(source: str, values: dict, limits: Limits = DEFAULT_LIMITS, requires_grad: bool = True):
     """Build the expression on engine tensors; returns (output tensor, {variable name: leaf tensor})."""
+    out, leaves, _ = evaluate_program(source, values, limits, requires_grad)
+    return out, leaves
+
+
+def evaluate_program(source: str, values: dict, limits: Limits = DEFAULT_LIMITS, requires_grad: bool = True):
+    """Like `evaluate`, also returning every name's tensor, inputs and `name = expr` results alike."""
     tree = parse(source, limits)
     names = variables(tree, source)
     missing = [name for name in names if name not in values]
@@ -167,13 +173,14 @@ def evaluate(source: str, values: dict, limits: Limits = DEFAULT_LIMITS, require
     Tensor = _engine()[0]
     leaves = {name: Tensor(to_tensor_value(name, values[name], limits), requires_grad=requires_grad,
                            label=name, role="input") for name in names}
+    evaluator = _Evaluator(leaves)
     try:
-        out = _Evaluator(leaves).run(tree)
+        out = evaluator.run(tree)
     except (ValueError, TypeError) as exc:
         if isinstance(exc, ExpressionError):
             raise
         raise ExpressionError(f"cannot evaluate: {exc}") from None
-    return out, leaves
+    return out, leaves, evaluator.names
 
 
 def trace_expression(source: str, values: dict, mode: str = "numeric",

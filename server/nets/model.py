@@ -110,6 +110,22 @@ class Model:
         with self._lock:
             return self._stepper.trace(self, rows)
 
+    def evaluate(self) -> dict:
+        """Data loss and accuracy at the current parameters on the training rows (and test rows, if any)."""
+        with self._lock, np.errstate(all="ignore"):
+            stepper = self._stepper
+            train = stepper.evaluate(self, stepper.full)
+            result = {"loss": train["test_loss"], "accuracy": train["test_accuracy"]}
+            if stepper.test is not None:
+                result.update(stepper.evaluate(self, stepper.test))
+            return result
+
+    def hidden(self, x: np.ndarray) -> list[np.ndarray]:
+        """Each hidden layer's activations h₁, h₂, … for rows `x`."""
+        x = np.asarray(x, dtype=float)
+        with self._lock, no_grad(), np.errstate(all="ignore"):
+            return [h.data for h in forward(param_tensors(self.params), Tensor(x), self.shapes).hidden]
+
     # ---- using the model ----
     def output(self, x: np.ndarray) -> np.ndarray:
         """Raw output-layer values (logits, means, mixture columns) for rows `x`."""

@@ -1,0 +1,13 @@
+"""The lessons of the lecture as data, in lecture order: adding a lesson means adding one entry.
+
+An entry: {"id", "title", "slide", "summary", "text" (markdown, $…$ LaTeX), "panels": [{"title",
+"expression": {"source", "values", "mode"}} or {"title", "spec": ModelSpec dict, ...}], "facts": [{"id",
+"label", "compute": {"kind", ...arguments} (kinds in server.nets.facts_*), "pick"?, "expected"?,
+"compare"? ("close" within "tolerance", "less", "nonzero", "same_as" another fact's id)}]}.
+"""
+
+from server.nets.lessons_data.backprop import BACKPROP
+from server.nets.lessons_data.units_and_depth import UNITS_AND_DEPTH
+from server.nets.lessons_data.xor_and_costs import XOR_AND_COSTS
+
+LESSONS: list[dict] = [*XOR_AND_COSTS, *UNITS_AND_DEPTH, *BACKPROP]
