@@ -44,7 +44,7 @@ test("backward-phase nodes are laid out in their own cluster", () => {
 
 test("fitting keeps the scale legible and centres small drawings", () => {
   const small = fitTransform({ width: 100, height: 100 }, { width: 1000, height: 600 });
-  assert.equal(small.k, 1.5);
+  assert.equal(small.k, 1.6);
   const huge = fitTransform({ width: 10000, height: 100 }, { width: 1000, height: 600 });
-  assert.equal(huge.k, 0.75);
+  assert.equal(huge.k, 0.85);
 });

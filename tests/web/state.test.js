@@ -52,3 +52,7 @@ test("choosing a new source clears the old one and the step", () => {
   assert.equal(s.step, 0);
   assert.equal(sourceOf(s), "expression");
 });
+
+test("names assigned in the expression are not variables", () => {
+  assert.deepEqual(variablesOf("h = w*x; h*h + x.T"), ["w", "x"]);
+});

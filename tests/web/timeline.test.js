@@ -106,3 +106,27 @@ test("update and metrics events are read", () => {
   assert.equal(frame.metrics.loss, 0.5);
   assert.match(narrate(tl, frame), /^Update: /);
 });
+
+test("forward events of a recorded backward graph belong to the backward phase", () => {
+  const wire = {
+    schema_version: 1, output: "n1",
+    graph: { nodes: [
+      { id: "n0", op: "leaf", label: "x", role: "input", shape: [], inputs: [], phase: "forward" },
+      { id: "n1", op: "mul", label: "out", role: "loss", shape: [], inputs: ["n0", "n0"], phase: "forward" },
+      { id: "n2", op: "leaf", label: "∂out/∂out", role: "const", shape: [], inputs: [], phase: "backward" },
+      { id: "n3", op: "mul", label: "·", role: "op", shape: [], inputs: ["n2", "n0"], phase: "backward" },
+    ] },
+    events: [
+      { seq: 0, type: "forward", node: "n0", value: { shape: [], data: [3] } },
+      { seq: 1, type: "forward", node: "n1", value: { shape: [], data: [9] } },
+      { seq: 2, type: "forward", node: "n2", value: { shape: [], data: [1] } },
+      { seq: 3, type: "forward", node: "n3", value: { shape: [], data: [3] } },
+      { seq: 4, type: "backward", node: "n0", from: "n1", input_index: 0, contribution: { shape: [], data: [3] }, total: { shape: [], data: [3] }, pending: 1 },
+    ],
+  };
+  const tl = buildTimeline(readTrace(wire));
+  assert.equal(tl.phaseStarts.backward, 3);
+  assert.equal(phaseOf(tl, 3), "backward");
+  assert.match(narrate(tl, tl.frameAt(3)), /^Backward graph: /);
+  assert.equal(tl.trace.output, "n1");
+});

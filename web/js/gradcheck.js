@@ -4,6 +4,7 @@
  */
 
 import { readTrace } from "./trace.js";
+import { decodeTensor } from "./format.js";
 
 /** The scalar value of a trace's output node (the last forward value of it). */
 export function outputValue(wire) {
@@ -27,9 +28,28 @@ export async function checkExpressionGradient(api, expression, variable, analyti
   const [plus, minus] = await Promise.all([at(values[variable] + h), at(values[variable] - h)]);
   const numeric = (outputValue(plus) - outputValue(minus)) / (2 * h);
   return {
-    numeric,
-    analytic,
+    numeric: decodeTensor(numeric),
+    analytic: decodeTensor(analytic),
     relError: relativeError(numeric, analytic),
     note: `central difference (f(${variable}+h) − f(${variable}−h)) / 2h with h = ${h}, both evaluated by the server`,
   };
+}
+
+/**
+ * The server's check (POST /gradcheck) when it answers, else the client-side central difference above.
+ * Resolves to {numeric, analytic (decoded tensors), relError, note}.
+ */
+export async function checkGradient(api, expression, variable, analytic) {
+  try {
+    const [r] = await api.gradcheck({ source: expression.source, values: expression.values ?? {}, variable });
+    return {
+      numeric: decodeTensor(r.numeric),
+      analytic: decodeTensor(r.analytic),
+      relError: Number(r.max_rel_error),
+      note: "the server's central difference (f(x+ε) − f(x−ε)) / 2ε, largest relative error over entries",
+    };
+  } catch (err) {
+    if (err.status !== 404 && err.status !== 405) throw err;
+    return checkExpressionGradient(api, expression, variable, analytic);
+  }
 }

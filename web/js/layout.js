@@ -8,10 +8,10 @@ import { asMatrix, decodeTensor, tensorKind } from "./format.js";
 export const BOX = {
   header: 34, // op · label · shape line
   pad: 12,
-  scalarWidth: 168,
+  scalarWidth: 150,
   scalarRow: 30, // one line of value or gradient text
-  cellW: 64,
-  cellH: 24,
+  cellW: 54,
+  cellH: 25,
   heatCell: 10,
   summaryRow: 22,
 };
@@ -64,7 +64,7 @@ export function blockSize(kind, shape) {
  * Lay out a read trace. Nodes of a recorded backward pass (phase "backward") go in their own cluster,
  * drawn beside the forward graph. Returns {width, height, nodes: Map id→box, edges: [{...edge, points}]}.
  */
-export function layoutGraph(dagre, trace, { nodesep = 28, ranksep = 64, margin = 24 } = {}) {
+export function layoutGraph(dagre, trace, { nodesep = 22, ranksep = 50, margin = 20 } = {}) {
   const g = new dagre.graphlib.Graph({ multigraph: true, compound: true });
   g.setGraph({ rankdir: "LR", nodesep, ranksep, edgesep: 14, marginx: margin, marginy: margin });
   const hasBackward = trace.nodes.some((n) => n.phase === "backward");
@@ -96,7 +96,7 @@ function pick(p) {
 }
 
 /** Scale and translation that fit a w×h drawing into a viewport, the scale kept within [min, max]. */
-export function fitTransform(drawing, viewport, { min = 0.75, max = 1.5, pad = 24 } = {}) {
+export function fitTransform(drawing, viewport, { min = 0.85, max = 1.6, pad = 16 } = {}) {
   const sx = (viewport.width - 2 * pad) / Math.max(drawing.width, 1);
   const sy = (viewport.height - 2 * pad) / Math.max(drawing.height, 1);
   const k = Math.max(min, Math.min(max, sx, sy));

@@ -10,7 +10,7 @@ import { createStepper } from "./stepper.js";
 import { createInspector } from "./views/inspector.js";
 import { createLessonPanel, fillLessonMenu } from "./views/lesson.js";
 import { createExpressionForm } from "./views/expression.js";
-import { checkExpressionGradient } from "./gradcheck.js";
+import { checkGradient as runGradcheck } from "./gradcheck.js";
 import { applyTheme, showStatus, copyText } from "./page.js";
 
 const DEFAULT_EXPRESSION = { expr: "(x*y + x)*z", values: { x: 2, y: -1, z: 3 } };
@@ -103,7 +103,7 @@ function checkGradient(id) {
   const node = tl.trace.nodeById.get(id);
   const final = tl.frameAt(tl.total).grads.get(id);
   const analytic = final?.total?.data?.[0] ?? 0;
-  return checkExpressionGradient(api, app.loaded.expression, node.label, analytic);
+  return runGradcheck(api, app.loaded.expression, node.label, analytic);
 }
 
 function syncHeader(state) {

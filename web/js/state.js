@@ -105,9 +105,10 @@ const FUNCTIONS = new Set(["sigmoid", "tanh", "relu", "exp", "log", "abs", "sum"
 /** The variable names of an expression source, in order of appearance (functions left out). */
 export function variablesOf(source) {
   const names = [];
-  for (const m of String(source).matchAll(/[A-Za-z_]\w*/g)) {
+  const assigned = new Set([...String(source).matchAll(/(?:^|[;\n])\s*([A-Za-z_]\w*)\s*=(?!=)/g)].map((m) => m[1]));
+  for (const m of String(source).matchAll(/(?<![.\w])[A-Za-z_]\w*/g)) {
     const after = source.slice(m.index + m[0].length).trimStart();
-    if (after.startsWith("(") || FUNCTIONS.has(m[0])) continue;
+    if (after.startsWith("(") || FUNCTIONS.has(m[0]) || assigned.has(m[0])) continue;
     if (!names.includes(m[0])) names.push(m[0]);
   }
   return names;

@@ -4,14 +4,15 @@
  */
 
 import { formatNumber, formatTensor, onesLike, addTensors } from "./format.js";
-import { opSymbol } from "./trace.js";
+import { opSymbol, eventPhase } from "./trace.js";
 
 /** Build the timeline of a read trace (see trace.js readTrace). */
 export function buildTimeline(trace) {
   const steps = trace.steps;
   const phaseStarts = {};
   steps.forEach((e, i) => {
-    if (!(e.type in phaseStarts)) phaseStarts[e.type] = i + 1;
+    const phase = eventPhase(trace, e);
+    if (!(phase in phaseStarts)) phaseStarts[phase] = i + 1;
   });
   const expected = expectedContributions(steps);
   const seeded = trace.output && !expected.has(trace.output) && "backward" in phaseStarts;
@@ -41,7 +42,7 @@ export function clampStep(timeline, step) {
 /** The phase a step belongs to: that of the event just applied ("forward" at the start). */
 export function phaseOf(timeline, step) {
   if (step <= 0) return "forward";
-  return timeline.trace.steps[step - 1].type;
+  return eventPhase(timeline.trace, timeline.trace.steps[step - 1]);
 }
 
 /** The state after `step` events: values, gradients (total, pending, contributions), updates. */
@@ -53,7 +54,7 @@ function frameAt(trace, steps, expected, seed, step) {
   for (let i = 0; i < step; i++) applyEvent(steps[i], { values, grads, updates, expected, seed });
   const event = step > 0 ? steps[step - 1] : null;
   const metrics = step === steps.length && trace.metrics.length ? trace.metrics[trace.metrics.length - 1] : null;
-  return { step, total: steps.length, phase: event ? event.type : "forward", event, values, grads, updates, metrics };
+  return { step, total: steps.length, phase: event ? eventPhase(trace, event) : "forward", event, values, grads, updates, metrics };
 }
 
 function applyEvent(e, { values, grads, updates, expected, seed }) {
@@ -86,8 +87,9 @@ export function narrate(timeline, frame) {
   if (!e) return `Start: nothing computed yet. ${timeline.total} steps ahead.`;
   if (e.type === "forward") {
     const n = nodeById.get(e.node);
-    const what = n.role === "op" || n.role === "loss" ? `${n.op} gives` : "is";
-    return `Forward: ${label(e.node)} ${what} ${formatTensor(e.value)}.`;
+    const what = n.inputs.length ? `${n.op} gives` : "is";
+    const head = n.phase === "backward" ? "Backward graph" : "Forward";
+    return `${head}: ${label(e.node)} ${what} ${formatTensor(e.value)}.`;
   }
   if (e.type === "update") {
     return `Update: ${label(e.node)} changes by ${formatTensor(e.delta)} to ${formatTensor(e.value)}.`;
@@ -124,7 +126,7 @@ export function accumulationText(timeline, frame, nodeId, digits = 3) {
   if (!acc) return "";
   const name = `∂L/∂${acc.target.label || acc.target.id}`;
   if (acc.seed) return `${name} = 1 (seed)`;
-  const terms = acc.terms.map((t) => `${formatTensor(t.value, digits)} from ${t.symbol}`).join(" + ");
+  const terms = acc.terms.map((t) => `${formatTensor(t.value, digits)} from ‘${t.symbol}’`).join(" + ");
   const tail = acc.pending > 0 ? ` (${acc.pending} pending)` : "";
   return `${name} = ${terms} = ${formatTensor(acc.total, digits)}${tail}`;
 }

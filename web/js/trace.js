@@ -28,7 +28,7 @@ export function readTrace(wire) {
     events,
     steps: events.filter((e) => STEP_TYPES.has(e.type)),
     metrics: events.filter((e) => e.type === "metrics"),
-    output: findOutput(nodes, consumers),
+    output: wire.output && nodeById.has(wire.output) ? wire.output : findOutput(nodes, consumers),
     rows: wire.rows ?? null,
   };
 }
@@ -69,6 +69,12 @@ function findOutput(nodes, consumers) {
 
 function isBackwardNode(nodes, id) {
   return nodes.find((n) => n.id === id)?.phase === "backward";
+}
+
+/** The phase an event belongs to: a forward event of a recorded-backward node is part of "backward". */
+export function eventPhase(trace, e) {
+  if (e.type === "forward" && trace.nodeById.get(e.node)?.phase === "backward") return "backward";
+  return e.type;
 }
 
 /** Visual category of a node: its role, with "grad" for nodes of a recorded backward pass. */

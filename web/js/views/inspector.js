@@ -4,7 +4,7 @@
  */
 
 import katex from "katex";
-import { formatShape, formatTensor, formatNumber } from "../format.js";
+import { formatShape, formatTensor } from "../format.js";
 import { accumulation, accumulationText, gradStatus } from "../timeline.js";
 import { forwardTex, localTex, accumulationTex, texTensor } from "../formulas.js";
 import { escapeHtml } from "../markdown.js";
@@ -110,7 +110,7 @@ export function createInspector(root, { checkGradient, canCheck = () => false, o
     try {
       const r = await checkGradient(state.nodeId);
       const verdict = r.relError < 1e-4 ? "agrees" : "DISAGREES";
-      out.innerHTML = `finite difference <strong>${escapeHtml(formatNumber(r.numeric, 6))}</strong>, backprop <strong>${escapeHtml(formatNumber(r.analytic, 6))}</strong>,
+      out.innerHTML = `finite difference <strong class="fd">${escapeHtml(formatTensor(r.numeric, 6))}</strong>, backprop <strong>${escapeHtml(formatTensor(r.analytic, 6))}</strong>,
         relative error <strong class="relerr">${escapeHtml(r.relError.toExponential(1))}</strong>: ${verdict}.<br><span class="muted">${escapeHtml(r.note ?? "")}</span>`;
     } catch (err) {
       out.innerHTML = `<span class="error">${escapeHtml(err.message)}</span>`;

@@ -1,0 +1,54 @@
+"""Helpers for the stepper's browser tests: API calls from Python, waiting for the page, reading nodes."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+EXPRESSION = {"source": "(x*y + x)*z", "values": {"x": 2, "y": -1, "z": 3}, "mode": "numeric"}
+
+
+def api(base: str, method: str, path: str, body=None, token: str | None = None):
+    """Call the live API and decode its JSON answer."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + "/api/v1" + path, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=20) as response:
+        return json.loads(response.read())
+
+
+def open_stepper(page, url: str):
+    """Open a stepper page and wait until its graph is drawn."""
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]", timeout=15_000)
+    page.wait_for_selector("g.node[data-node-id]")
+
+
+def counter(page) -> tuple[int, int]:
+    """The step counter "k / n" as numbers."""
+    text = page.locator(".controls .count").inner_text()
+    step, total = (int(s) for s in text.split("/"))
+    return step, total
+
+
+def wait_step(page, step: int):
+    page.wait_for_function("s => document.querySelector('.controls .count').textContent.startsWith(s + ' /')", arg=step)
+
+
+def shown_grads(page) -> dict[str, list[float] | None]:
+    """Every node's gradient as drawn (its data-grad attribute), by node id."""
+    return page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('g.node')].map(
+            g => [g.dataset.nodeId, g.dataset.grad ? JSON.parse(g.dataset.grad) : null]))"""
+    )
+
+
+def final_totals(trace: dict) -> dict[str, list[float]]:
+    """The last backward total of each node in an API trace."""
+    out = {}
+    for event in trace["events"]:
+        if event["type"] == "backward":
+            out[event["node"]] = event["total"]["data"]
+    return out

@@ -1,0 +1,133 @@
+"""The stepper page: drawing, stepping, the inspector, the expression box, URL state."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+
+import pytest
+
+from tests.browser.helpers import EXPRESSION, api, counter, final_totals, open_stepper, shown_grads, wait_step
+
+pytestmark = pytest.mark.browser
+
+
+def expression_url(base: str, **extra) -> str:
+    query = {"expr": EXPRESSION["source"], "values": "x=2,y=-1,z=3", **extra}
+    return f"{base}/?{urllib.parse.urlencode(query)}"
+
+
+def test_every_trace_node_is_drawn_with_its_id(page, live_server):
+    trace = api(live_server, "POST", "/expressions", EXPRESSION)
+    open_stepper(page, expression_url(live_server))
+    drawn = page.eval_on_selector_all("g.node", "gs => gs.map(g => g.dataset.nodeId)")
+    assert sorted(drawn) == sorted(n["id"] for n in trace["graph"]["nodes"])
+    edges = page.locator("path.edge").count()
+    assert edges == sum(len(n["inputs"]) for n in trace["graph"]["nodes"])
+
+
+def test_keyboard_steps_and_narrates(page, live_server):
+    open_stepper(page, expression_url(live_server))
+    page.locator("#graph svg").focus()
+    page.keyboard.press("ArrowRight")
+    wait_step(page, 1)
+    assert re.match(r"^Forward: x is 2\.$", page.locator(".narration").inner_text())
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowLeft")
+    wait_step(page, 1)
+
+
+def test_stepping_through_backward_shows_the_api_gradients(page, live_server):
+    trace = api(live_server, "POST", "/expressions", EXPRESSION)
+    open_stepper(page, expression_url(live_server))
+    page.get_by_role("button", name="Jump to the start of the backward pass").click()
+    step, total = counter(page)
+    pending_seen = False
+    while step < total:
+        page.get_by_role("button", name="Step forward").click()
+        step += 1
+        wait_step(page, step)
+        pending_seen |= page.locator("g.node.grad-pending").count() > 0
+    assert pending_seen, "x waits for its second contribution"
+    page.wait_for_function("() => !document.querySelector('.particle')")
+    grads = shown_grads(page)
+    for node_id, data in final_totals(trace).items():
+        assert grads[node_id] == pytest.approx(data), node_id
+    for name, node_id in trace["inputs"].items():
+        assert grads[node_id] == pytest.approx(trace["gradients"][name]["data"]), name
+    assert page.locator(f'g.node[data-node-id="{trace["inputs"]["y"]}"] .grad text').text_content() == "6"
+
+
+def test_reload_comes_back_at_the_same_step(page, live_server):
+    open_stepper(page, expression_url(live_server, step=9))
+    assert counter(page)[0] == 9
+    page.get_by_role("button", name="Step forward").click()
+    wait_step(page, 10)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('step') === '10'")
+    page.wait_for_function("() => !document.querySelector('.particle')")
+    before = shown_grads(page)
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    assert counter(page)[0] == 10
+    page.wait_for_function("() => !document.querySelector('.particle')")
+    assert shown_grads(page) == before
+
+
+def test_inspector_writes_out_the_accumulation_and_checks_the_gradient(page, live_server):
+    trace = api(live_server, "POST", "/expressions", EXPRESSION)
+    x = trace["inputs"]["x"]
+    open_stepper(page, expression_url(live_server, step=trace["events"][-1]["seq"] + 1))
+    page.locator(f'g.node[data-node-id="{x}"]').click()
+    inspector = page.locator("#inspector")
+    inspector.wait_for()
+    assert inspector.locator(".katex").count() > 0
+    assert re.match(r"^∂L/∂x = 3 from ‘\+’ \+ −3 from ‘×’ = 0$", inspector.locator(".accumulation-text").inner_text())
+    assert "node=" + x in page.url
+    inspector.get_by_role("button", name="Check gradient").click()
+    page.wait_for_function("() => /agrees/.test(document.querySelector('.gradcheck-result').textContent)")
+
+
+def test_the_expression_box_draws_a_new_expression(page, live_server):
+    open_stepper(page, live_server + "/")
+    page.fill("#expr-source", "sigmoid(w*x + b)")
+    page.fill("#expr-values", "w=0.5, x=2, b=-1")
+    page.get_by_role("button", name="Draw and step").click()
+    page.wait_for_function("() => [...document.querySelectorAll('g.node .label')].some(t => t.textContent === 'w')")
+    state = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)
+    assert state["expr"] == ["sigmoid(w*x + b)"]
+    assert state["values"] == ["w=0.5,x=2,b=-1"]
+
+
+def test_a_bad_expression_is_reported_in_place(page, live_server):
+    open_stepper(page, live_server + "/")
+    page.fill("#expr-source", "w*(")
+    page.get_by_role("button", name="Draw and step").click()
+    error = page.locator("#expr-form .error")
+    error.wait_for()
+    assert error.inner_text()
+    page.console_errors.clear()  # the browser logs the 422 answer itself
+
+
+def test_symbol_to_symbol_draws_the_backward_graph_beside(page, live_server):
+    open_stepper(page, expression_url(live_server))
+    page.get_by_label("Backward graph").check()
+    page.wait_for_selector("g.cluster-backward")
+    assert "view=s2s" in page.url
+    assert page.locator("g.node.cat-grad").count() > 0
+
+
+def test_theme_and_embed_code(page, live_server):
+    open_stepper(page, expression_url(live_server))
+    page.select_option("#theme-select", "projector")
+    assert page.evaluate("document.documentElement.dataset.theme") == "projector"
+    assert "theme=projector" in page.url
+    page.get_by_role("button", name="Copy embed code").click()
+    snippet = page.locator("#embed-code").input_value()
+    assert snippet.startswith(f'<iframe src="{live_server}/embed?')
+    assert "theme=projector" in snippet
+
+
+def test_the_header_links_to_the_studio(page, live_server):
+    open_stepper(page, live_server + "/")
+    assert page.get_by_role("link", name="Studio").get_attribute("href") == "/studio"

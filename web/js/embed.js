@@ -1,0 +1,61 @@
+/**
+ * The embed page (contracts §5): only the graph and minimal controls, driven by slide software through
+ * postMessage; after every change it tells its parent {source, event: "step", step, total, phase}.
+ */
+
+import { createApi } from "./api.js";
+import { decodeState, encodeState } from "./state.js";
+import { loadSource } from "./source.js";
+import { createStepper } from "./stepper.js";
+import { applyTheme, showStatus } from "./page.js";
+
+export const SOURCE = "backprop-playground";
+const DEFAULT_EXPRESSION = { expr: "(x*y + x)*z", values: { x: 2, y: -1, z: 3 } };
+const $ = (id) => document.getElementById(id);
+const state = decodeState(location.search);
+const api = createApi();
+
+const stepper = createStepper({
+  graphEl: $("graph"),
+  controlsEl: $("controls"),
+  minimal: true,
+  fitOptions: { min: 0.35, max: 1.6 },
+  onStep: ({ step, total, phase }) => {
+    state.step = step;
+    const q = encodeState(state);
+    history.replaceState(null, "", `${location.pathname}${q ? `?${q}` : ""}`);
+    if (window.parent !== window) window.parent.postMessage({ source: SOURCE, event: "step", step, total, phase }, "*");
+  },
+});
+
+/** Apply one command from the host page; anything not ours is ignored. */
+export function handleCommand(data) {
+  if (!data || data.source !== SOURCE || typeof data.command !== "string") return;
+  const a = stepper.actions;
+  if (data.command === "next") a.next();
+  else if (data.command === "prev") a.prev();
+  else if (data.command === "play") a.play();
+  else if (data.command === "pause") a.pause();
+  else if (data.command === "goto" && Number.isFinite(data.step)) a.goto(data.step);
+}
+
+window.addEventListener("message", (ev) => handleCommand(ev.data));
+
+async function start() {
+  applyTheme(state.theme);
+  const open = $("open-full");
+  const q = encodeState({ ...state });
+  open.href = `/${q ? `?${q}` : ""}`;
+  try {
+    const wanted = state.expr || state.spec || state.lesson ? state : { ...state, ...DEFAULT_EXPRESSION };
+    const loaded = await loadSource(api, wanted);
+    $("embed-title").textContent = loaded.lesson?.title ?? loaded.expression?.source ?? "Backprop Playground";
+    if (!loaded.trace) return showStatus($("status"), "Nothing to draw.", "info");
+    stepper.load(loaded.trace, { step: state.step, speed: state.speed });
+    document.body.dataset.ready = "true";
+  } catch (err) {
+    showStatus($("status"), err.message, "error");
+  }
+}
+
+start();
