@@ -83,12 +83,12 @@ export function createDataView(root, { resolution = 72 } = {}) {
   function drawPoints() {
     if (mode === "none") return gPoints.selectAll("circle").remove();
     const rows = data.x.map((x, i) => ({ x, y: data.y[i], test: data.test?.[i] ?? false }));
-    const r = rows.length > 600 ? 2.6 : 4.2;
+    const r = rows.length > 600 || mode !== "plane" ? 2.8 : 4.2;
     gPoints.selectAll("circle").data(rows).join("circle")
       .attr("cx", (d) => sx(d.x[0]))
       .attr("cy", (d) => sy(mode === "plane" ? d.x[1] : target(d.y)))
       .attr("r", (d) => (d.test ? r * 0.95 : r))
-      .attr("class", (d) => (d.test ? "test" : "train"))
+      .attr("class", (d) => `${d.test ? "test" : "train"} ${mode}`)
       .attr("fill", (d) => (d.test ? "none" : css(pointColor(d.y))))
       .attr("stroke", (d) => (d.test ? css(pointColor(d.y)) : null));
   }

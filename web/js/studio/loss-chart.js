@@ -6,7 +6,7 @@ import d3 from "d3";
 import { extent, latest } from "./series.js";
 
 const M = { left: 50, right: 44, top: 8, bottom: 26 };
-const pct = (v) => (v === null ? "–" : `${(100 * v).toFixed(1)} %`);
+const pct = (v) => (v === null ? "–" : v === 1 ? "100 %" : `${(100 * v).toFixed(1)} %`);
 const num = (v) => (v === null ? "–" : d3.format(".3~g")(v).replace("-", "−"));
 
 export function createLossChart(root) {
@@ -31,8 +31,17 @@ export function createLossChart(root) {
   };
   const empty = svg.append("text").attr("class", "empty").attr("text-anchor", "middle").text("train to see the loss");
 
+  // The size is read when it changes, not on every update (reading it forces a layout).
+  let size = { width: 0, height: 0 };
+  let lastPoints = [];
+  new ResizeObserver(([entry]) => {
+    size = { width: entry.contentRect.width, height: entry.contentRect.height };
+    update({ points: lastPoints });
+  }).observe(svg.node());
+
   function update({ points }) {
-    const { width, height } = svg.node().getBoundingClientRect();
+    lastPoints = points;
+    const { width, height } = size;
     if (!width || !height) return;
     svg.attr("viewBox", `0 0 ${width} ${height}`);
     for (const key of Object.keys(cells)) {
@@ -43,8 +52,12 @@ export function createLossChart(root) {
     const steps = points.length ? [points[0].step, Math.max(points.at(-1).step, points[0].step + 1)] : [0, 1];
     const x = d3.scaleLinear(steps, [M.left, width - M.right]);
     const lossRange = extent(points, ["loss", "test_loss"]) || [0.01, 1];
-    const lo = Math.max(lossRange[0], 1e-6);
-    const y = d3.scaleLog([lo, Math.max(lossRange[1], lo * 10)], [height - M.bottom, M.top]).nice();
+    // Log scale shows late progress; a loss that can be ≤ 0 (a mixture NLL) needs a linear one.
+    const logScale = lossRange[0] > 0;
+    const lo = logScale ? lossRange[0] : -Infinity;
+    const y = logScale
+      ? d3.scaleLog([lo, Math.max(lossRange[1], lo * 10)], [height - M.bottom, M.top]).nice()
+      : d3.scaleLinear(lossRange, [height - M.bottom, M.top]).nice();
     const y2 = d3.scaleLinear([0, 1], [height - M.bottom, M.top]);
     gx.attr("transform", `translate(0,${height - M.bottom})`).call(d3.axisBottom(x).ticks(5, "~s").tickSizeOuter(0));
     gy.attr("transform", `translate(${M.left},0)`).call(d3.axisLeft(y).ticks(4, "~g").tickSizeOuter(0));
@@ -52,7 +65,7 @@ export function createLossChart(root) {
     for (const [key, path] of Object.entries(paths)) {
       const scale = key.includes("acc") ? y2 : y;
       const line = d3.line()
-        .defined((p) => p[key] !== null && Number.isFinite(p[key]) && (scale === y2 || p[key] > 0))
+        .defined((p) => p[key] !== null && Number.isFinite(p[key]) && (scale === y2 || !logScale || p[key] > 0))
         .x((p) => x(p.step)).y((p) => scale(Math.max(p[key], scale === y ? lo : 0)));
       path.attr("d", line(points));
     }

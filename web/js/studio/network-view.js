@@ -18,7 +18,8 @@ function captions(spec) {
     const extra = l.activation === "maxout" ? ` k=${l.pieces || 2}` : l.alpha !== undefined && l.alpha !== null ? ` α=${l.alpha}` : "";
     return `${l.activation}${extra}`;
   });
-  return ["input", ...hidden, spec.output.kind.replace("_", " ")];
+  const out = spec.output.kind === "mixture_density" ? `MDN K=${spec.output.components || 3}` : spec.output.kind;
+  return ["input", ...hidden, out];
 }
 
 /** Colour of one neuron's value at a grid cell, by the kind of neuron. */
@@ -59,8 +60,10 @@ export function createNetworkView(root, { onEditWeight = () => {}, onEditBias = 
   function drawStatic(sizes) {
     const cap = captions(spec);
     const columns = sizes.map((_, l) => layout.neurons.find((n) => n.layer === l));
+    const last = columns.length - 1;
     gLabels.selectAll("text").data(columns).join("text")
-      .attr("x", (n) => n.x).attr("y", 16).attr("text-anchor", "middle")
+      .attr("x", (n) => (n.layer === last ? n.x + layout.node / 2 : n.layer === 0 ? n.x - layout.node / 2 : n.x)).attr("y", 16)
+      .attr("text-anchor", (n) => (n.layer === last ? "end" : n.layer === 0 ? "start" : "middle"))
       .text((n) => cap[n.layer]);
     gLinks.selectAll("path").data(layout.links, (d) => d.id).join("path")
       .attr("d", (d) => {
@@ -171,12 +174,37 @@ export function createNetworkView(root, { onEditWeight = () => {}, onEditBias = 
         return;
       }
       this.classList.remove("blank");
+      if (surfaces.kind === "curve") return drawCurve(this, values);
       const res = surfaces.res;
       if (this.width !== res) this.width = this.height = res;
       const kind = neuronKind(d.layer, outputLayer);
       const colour = neuronColorFn(kind, maxAbs(values), state.theme, d.index);
       this.getContext("2d").putImageData(new ImageData(rasterize(values, res, res, colour), res, res), 0, 0);
     });
+  }
+
+  /** A 1-D neuron: its activation against the input as a small line. */
+  function drawCurve(canvas, values) {
+    const size = 64;
+    if (canvas.width !== size) canvas.width = canvas.height = size;
+    const ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, size, size);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of values) if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    if (!(hi >= lo)) return;
+    const span = hi - lo || 1;
+    ctx.strokeStyle = css(THEMES[state.theme].positive);
+    ctx.lineWidth = 4;
+    ctx.lineJoin = "round";
+    ctx.beginPath();
+    values.forEach((v, i) => {
+      const x = 4 + ((size - 8) * i) / (values.length - 1);
+      const y = size - 6 - ((size - 12) * (v - lo)) / span;
+      if (i === 0) ctx.moveTo(x, y);
+      else ctx.lineTo(x, y);
+    });
+    ctx.stroke();
   }
 
   return {

@@ -75,7 +75,7 @@ export const PRESETS = [
       ...base, name: "inverse-sine",
       hidden: [{ units: 16, activation: "tanh" }, { units: 16, activation: "tanh" }],
       output: { kind: "mixture_density", units: 1, components: 3 },
-      optimizer: { name: "adam", lr: 0.01 },
+      optimizer: { name: "adam", lr: 0.005 },
       data: { dataset: "inverse_sine", n: 400, noise: 0.05, seed: 0 },
     },
   },

@@ -3,7 +3,7 @@
  * through with the studio's own views — no server. Exported pages load this module from a data: URL.
  */
 import { createDataView } from "./data-view.js";
-import { domainOf } from "./layout.js";
+import { domainOf, intervalOf } from "./layout.js";
 import { createLossChart } from "./loss-chart.js";
 import { createNetworkView } from "./network-view.js";
 import { neuronSurfaces } from "./surface.js";
@@ -49,7 +49,7 @@ export function startReplay(root, rec) {
     const frame = rec.frames[index];
     if (!frame) return;
     const theme = document.documentElement.dataset.theme;
-    const domain = rec.data ? domainOf(rec.data.x) : null;
+    const domain = !rec.data ? null : rec.inputDim === 1 ? { x: intervalOf(rec.data.x.map((r) => r[0]), 0.04) } : domainOf(rec.data.x);
     const surfaces = domain ? neuronSurfaces(rec.spec, frame.params, domain, 28, rec.inputDim) : null;
     network.update({ params: frame.params, surfaces, theme });
     dataView.update({ spec: rec.spec, params: frame.params, theme });

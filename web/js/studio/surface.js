@@ -7,17 +7,19 @@ import { gridPoints, linspace } from "./layout.js";
 import { mixtureDensity } from "./mixture.js";
 
 /**
- * Per-neuron values over a res × res grid of a 2-D domain: {res, layers: [[Float64Array per neuron]]},
- * layers[0] being the inputs themselves; null when the data is not 2-D.
+ * Per-neuron values over the input: for 2-D data a res × res grid of `domain` ({kind: "plane"}), for
+ * 1-D data `res` points along `domain.x` ({kind: "curve"}); {res, kind, layers: [[Float64Array per
+ * neuron]]}, layers[0] being the inputs themselves. Null for other data.
  */
 export function neuronSurfaces(spec, params, domain, res, inputDim) {
-  if (inputDim !== 2) return null;
-  const { layers } = forwardAll(spec, params, gridPoints(domain, res));
+  if (!domain || (inputDim !== 2 && inputDim !== 1)) return null;
+  const points = inputDim === 2 ? gridPoints(domain, res) : linspace(domain.x[0], domain.x[1], res).map((x) => [x]);
+  const { layers } = forwardAll(spec, params, points);
   const widths = [inputDim, ...spec.hidden.map((l) => l.units)];
   const out = layers.slice(0, widths.length).map((layer, l) => Array.from({ length: widths[l] }, (_, j) => column(layer, j)));
   const last = layers[layers.length - 1];
   out.push(Array.from({ length: last.width }, (_, j) => column(last, j)));
-  return { res, layers: out };
+  return { res, kind: inputDim === 2 ? "plane" : "curve", layers: out };
 }
 
 /** The output over a res × res grid of a 2-D domain: {res, width, values} (row-major, width per point). */
