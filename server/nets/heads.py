@@ -95,8 +95,8 @@ def mixture(spec: ModelSpec, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
 def accuracy(spec: ModelSpec, task: str, z: np.ndarray, y: np.ndarray) -> float | None:
     """Share of rows classified right: threshold 0.5 for binary tasks, argmax for softmax; None otherwise."""
     if spec.output.kind == "softmax":
-        return float(np.mean(z.argmax(axis=1) == y.argmax(axis=1)))
+        return np.count_nonzero(z.argmax(axis=1) == y.argmax(axis=1)) / len(z)
     if task != "binary" or spec.output.kind == "mixture_density" or z.shape[1] != 1:
         return None
-    p = predict(spec, z)
-    return float(np.mean((p[:, 0] > 0.5) == (y[:, 0] > 0.5)))
+    threshold = 0.0 if spec.output.kind == "sigmoid" else 0.5  # σ(z) > ½ exactly when z > 0
+    return np.count_nonzero((z[:, 0] > threshold) == (y[:, 0] > 0.5)) / len(z)

@@ -6,6 +6,7 @@ the forward pass wraps them in engine Tensors so the recorder sees h = g(xW + b)
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,7 @@ _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 HE_ACTIVATIONS = {"relu", "leaky_relu", "abs", "prelu", "maxout"}
 
 
+@functools.cache
 def sub(i: int) -> str:
     """Unicode subscript digits: 12 → '₁₂'."""
     return str(i).translate(_SUB)

@@ -3,6 +3,7 @@ metrics and divergence detection; plus the thinned metrics history."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -121,8 +122,7 @@ class Stepper:
         value = float(loss.data)
         flat = [t for layer in tensors for t in layer.values()]
         new, deltas, state = optim.update(model.hyper, [t.data for t in flat], grads, model.opt_state)
-        if not (np.isfinite(cost.data) and all(np.isfinite(g).all() for g in grads)
-                and all(np.isfinite(p).all() for p in new)):
+        if not all_finite([cost.data, *new]):  # a NaN/Inf gradient always makes its update non-finite
             return StepResult(model._step, None, None, self.locate(model, batch, new))
         model.params = _unflatten(model.params, new)
         model.opt_state = state
@@ -198,6 +198,16 @@ class Stepper:
             rec.add_metrics(model._step, float(loss.data),
                             heads.accuracy(self.spec, self.task, out, self.full.y.data))
         return _trace_dict(rec, rows, self.full)
+
+
+def all_finite(arrays: list[np.ndarray]) -> bool:
+    """Whether every entry is finite: one sum per array (NaN and ±Inf propagate into the total), which is
+    cheaper on small nets than an isfinite pass per array; a total overflowing from finite values above
+    ~1e307 also counts as diverged."""
+    total = 0.0
+    for a in arrays:
+        total += float(a.sum())
+    return math.isfinite(total)
 
 
 def _check_rows(rows: list[int] | None, n: int) -> list[int] | None:
