@@ -20,6 +20,7 @@ FUNCTIONS: dict[str, str] = {
     "maxout": "maxout(z, k): max over groups of k along the last axis",
     "transpose": "transpose(x), also written x.T",
 }
+_NOT_FUNCTIONS = {"reshape", "neg", "pow", "getitem", "clip"}  # ops with static parameters or operators
 _BINARY = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__", "@": "__matmul__"}
 
 
@@ -152,6 +153,8 @@ class _Evaluator:
 
     def _engine_unary(self, name: str) -> bool:
         """An elementwise op the engine gained later (e.g. sin): in its table and a Tensor method."""
+        if name in _NOT_FUNCTIONS:
+            return False
         op = self.OPS.get(name) if hasattr(self.OPS, "get") else None
         method = getattr(self.Tensor, name, None)
         return op is not None and getattr(op, "arity", None) == 1 and callable(method)

@@ -175,7 +175,7 @@ class Stepper:
     def train(self, model, steps: int, every: int, on_progress: Callable | None,
               should_stop: Callable | None) -> TrainResult:
         """Up to `steps` steps with progress callbacks; stops early on should_stop() or divergence."""
-        first, added = model._step, len(model._history.entries)
+        first = model._step
         last, stopped = None, False
         for _ in range(steps):
             if should_stop is not None and should_stop():
@@ -188,7 +188,8 @@ class Stepper:
                 on_progress(model._step, last.loss, last.accuracy)
         metrics = model._metrics or {}
         return TrainResult(model._step, model._step - first, metrics.get("loss"), metrics.get("accuracy"),
-                           model._history.entries[added:], last.diverged if last else None, stopped)
+                           [e for e in model._history.entries if e["step"] > first],
+                           last.diverged if last else None, stopped)
 
     def trace(self, model, rows: list[int] | None) -> dict:
         """Forward + backward over all training rows at the current parameters, recorded, no update."""

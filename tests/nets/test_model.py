@@ -172,3 +172,40 @@ def test_wrong_params_shape_names_the_layer():
     bad = {**XOR_EXAMPLE, "params": [{"W": [[1, 1]], "b": [0, -1]}, {"W": [[1], [-2]], "b": [0]}]}
     with pytest.raises(SpecError, match=r"layer 1: W has shape \(1, 2\), expected \(2, 2\)"):
         Model.create(bad)
+
+
+def test_switching_optimizer_mid_run_starts_its_state(spec_factory):
+    model = Model.create(spec_factory())
+    model.train(3)
+    assert model.set_hyper(name="adam", lr=0.01)["name"] == "adam"
+    assert set(model.opt_state) == {"t", "m", "v"}
+    assert model.train(3).step == 6
+
+
+def test_step_count_is_a_plain_int_in_json(spec_factory):
+    import copy
+    import json
+
+    model = Model.create(spec_factory())
+    model.train(2)
+    assert json.dumps({"step": model.step}) == '{"step": 2}'
+    assert type(copy.deepcopy(model.step)) is int
+
+
+def test_train_result_lists_the_new_history_entries(spec_factory):
+    model = Model.create(spec_factory())
+    model.train(2)
+    assert [entry["step"] for entry in model.train(3).history] == [3, 4, 5]
+
+
+def test_one_thread_trains_while_another_reads_consistent_states(spec_factory):
+    import threading
+
+    model = Model.create(spec_factory())
+    worker = threading.Thread(target=model.train, args=(300,))
+    worker.start()
+    while worker.is_alive():
+        state = model.to_state()
+        assert len(state["history"]) == state["step"]
+    worker.join()
+    assert model.step == 300
