@@ -63,7 +63,8 @@ def hand_step(x, y, params, loss):
         hs.append(h)
     z = hs[-1]
     if loss == "bce":
-        value = np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z))))
+        per_entry = np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        value = per_entry.sum() / per_entry.size
         g = (1.0 / (1.0 + np.exp(-np.maximum(z, -700.0))) - y) / z.size
     else:
         m = z.max(axis=-1, keepdims=True)
@@ -81,7 +82,7 @@ def hand_step(x, y, params, loss):
 
 
 # ---- the engine ----
-def engine_step(x, y, params, loss, rec=None):
+def engine_forward(x, y, params, loss):
     h = x
     n_layers = len(params) // 2
     for i in range(n_layers):
@@ -89,9 +90,12 @@ def engine_step(x, y, params, loss, rec=None):
         if i < n_layers - 1:
             h = h.relu()
     if loss == "bce":
-        value = F.binary_cross_entropy_with_logits(h, y)
-    else:
-        value = F.softmax_cross_entropy(h, y)
+        return F.binary_cross_entropy_with_logits(h, y)
+    return F.softmax_cross_entropy(h, y)
+
+
+def engine_step(x, y, params, loss):
+    value = engine_forward(x, y, params, loss)
     value.backward()
     for p in params:
         p.data -= LR * p.grad
@@ -100,10 +104,16 @@ def engine_step(x, y, params, loss, rec=None):
 
 
 def engine_recorded_step(x, y, params, loss):
+    """The same step, recorded in full: forward values, backward edges, updates and metrics."""
     with Recorder() as rec:
-        value = engine_step(x, y, params, loss, rec)
+        value = engine_forward(x, y, params, loss)
+        value.backward()
         for p in params:
-            rec.add_update(p, p.data, p.data)
+            delta = p.grad * -LR
+            p.data += delta
+            rec.add_update(p, p.data, delta)
+            p.grad = None
+        rec.add_metrics(0, float(value.data))
     return value
 
 

@@ -47,6 +47,8 @@ def reverse_topo(root: Tensor) -> list[Tensor]:
 
 
 def _seed(root: Tensor, grad, create_graph: bool):
+    if grad is None and not create_graph and root.data.size == 1:
+        return np.ones(root.data.shape, root.data.dtype)
     if grad is None:
         if root.data.size != 1:
             raise RuntimeError(f"backward() without a gradient needs a scalar, got shape {root.data.shape}")
@@ -68,7 +70,7 @@ def backward(root: Tensor, grad=None, create_graph: bool = False) -> None:
     order = reverse_topo(root)
     rec = state.recorder if state.grad_enabled else None
     if rec is not None:
-        rec._begin_backward(root)
+        rec._begin_backward(root, eager=create_graph)
     seed = _seed(root, grad, create_graph)
     if not create_graph:
         _run(order, root, seed, rec)
@@ -91,6 +93,16 @@ def _run(order, root, seed, rec) -> None:
         g = pop(node)
         ins = node._inputs
         vjps = node._op.vjps
+        if len(ins) == 1:
+            a = ins[0]
+            if log is not None and node.data.base is not None:  # a view (W.T): snapshot before updates
+                rec._snap.setdefault(node, node.data.copy())
+            c = (vjps[0] or node._op.vjp(0))(B, node._p, g, node.data, a.data)
+            prev = get(a)
+            total = grads[a] = c if prev is None else prev + c
+            if log is not None:
+                log((a, node, 0, c, total))
+            continue
         if len(ins) == 2:
             a, b = ins
             ad, bd = a.data, b.data
@@ -115,16 +127,20 @@ def _run(order, root, seed, rec) -> None:
                 total = grads[x] = c if prev is None else prev + c
                 if log is not None:
                     log((x, node, k, c, total))
-    _settle_leaves(grads, rec is not None)
+    _settle_leaves(grads, rec)
 
 
-def _settle_leaves(grads: dict, recording: bool) -> None:
+def _settle_leaves(grads: dict, rec) -> None:
     """Add each leaf's final total into `.grad`, never handing out a view or an array two leaves share.
 
-    While recording, the recorded totals are these very arrays, so they are made read-only: an in-place
-    change of `.grad` would silently rewrite the trace."""
+    While recording, the recorded totals are these very arrays, so they are made read-only (an in-place
+    change of `.grad` would silently rewrite the trace), and each leaf's value is snapshotted before the
+    optimizer can update it in place."""
     assigned = set()
+    recording = rec is not None
     for leaf, g in grads.items():
+        if recording and leaf not in rec._snap:
+            rec._snap[leaf] = leaf.data.copy()
         if g.__class__ is not np.ndarray:
             g = np.asarray(g)  # a NumPy scalar from a 0-d operation
         old = leaf.grad

@@ -12,9 +12,10 @@ import math
 import numpy as np
 
 from .ops import OPS
-from .tensor import Tensor, _lift, apply
+from .tensor import Tensor, _binary, _lift, apply
 
 _LOG_2PI = math.log(2.0 * math.pi)
+BCE, MSE = OPS["bce_with_logits"], OPS["mse"]
 
 
 def _const(x, like: Tensor) -> Tensor:
@@ -23,11 +24,11 @@ def _const(x, like: Tensor) -> Tensor:
 
 def _like_shape(target: Tensor, pred: Tensor) -> Tensor:
     """Reshape a target with as many entries as `pred` to `pred`'s shape ((N,) vs (N, 1) is a classic bug)."""
-    if target.shape != pred.shape and target.size == pred.size:
+    if target.data.shape == pred.data.shape:
+        return target
+    if target.size == pred.size:
         return target.reshape(pred.shape)
-    if target.shape != pred.shape:
-        raise ValueError(f"target shape {target.shape} does not match prediction shape {pred.shape}")
-    return target
+    raise ValueError(f"target shape {target.shape} does not match prediction shape {pred.shape}")
 
 
 # ---- activations ----
@@ -108,12 +109,12 @@ def concat(tensors, axis: int = 0) -> Tensor:
 # ---- losses ----
 def mse(pred: Tensor, target) -> Tensor:
     """Mean squared error, mean over all entries (over rows for one output)."""
-    return apply(OPS["mse"], (pred, _like_shape(_const(target, pred), pred)))
+    return _binary(MSE, pred, _like_shape(_const(target, pred), pred))
 
 
 def binary_cross_entropy_with_logits(logits: Tensor, target) -> Tensor:
     """Mean of log(1 + e^z) − t·z, i.e. −[t log σ(z) + (1−t) log(1−σ(z))], fused and stable."""
-    return apply(OPS["bce_with_logits"], (logits, _like_shape(_const(target, logits), logits)))
+    return _binary(BCE, logits, _like_shape(_const(target, logits), logits))
 
 
 def binary_cross_entropy(prob: Tensor, target, eps: float = 1e-7) -> Tensor:

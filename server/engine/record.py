@@ -41,7 +41,11 @@ class Recorder:
         self._phase: list[str] = []
         self._values: list[np.ndarray] = []
         self._role: dict[Tensor, str] = {}
-        self._log: list = []  # node index | _PASS | (x, consumer, k, c, total) | ("update"|"metrics", ...)
+        self._snap: dict[Tensor, np.ndarray] = {}  # values copied before they could change in place
+        # entries: ("capture", tensor, phase) | _PASS | (x, consumer, k, c, total) | ("update"|"metrics", ...)
+        self._log: list = []
+        self._added: dict[int, range] = {}  # log position → nodes registered there (forward events)
+        self._resolved = 0  # log entries up to here have their nodes registered
         self._events: list[dict] = []
         self._events_at = 0  # len(self._log) when self._events was built
         self._outer = None
@@ -59,33 +63,25 @@ class Recorder:
     # ---- public ----
     def node_id(self, tensor: Tensor) -> str:
         """The id of `tensor` in this recording (capturing its graph first if it is new)."""
+        self._resolve()
         i = self._index.get(tensor)
         return f"n{i}" if i is not None else self.capture(tensor)
 
     def capture(self, tensor: Tensor, phase: str = "forward") -> str:
         """Add every not-yet-recorded node `tensor` depends on, in creation order, with a forward event."""
-        index = self._index
-        new, seen, stack = [], set(), [tensor]
-        while stack:
-            node = stack.pop()
-            if node in index or node in seen:
-                continue
-            seen.add(node)
-            new.append(node)
-            stack.extend(node._inputs)
-        new.sort(key=_by_seq)
-        for node in new:
-            self._register(node, phase)
-        return f"n{index[tensor]}"
+        self._log.append(("capture", tensor, phase))
+        self._resolve()
+        return f"n{self._index[tensor]}"
 
     def mark(self, tensor: Tensor, role: str) -> None:
         """Give `tensor` a role in the recorded graph without changing the tensor."""
         self._role[tensor] = role
 
     def add_update(self, tensor: Tensor, value, delta) -> None:
-        """Append an optimizer update event for parameter `tensor` (value after the step, delta applied)."""
-        self.node_id(tensor)
-        self._log.append(("update", tensor, np.array(value, copy=True), np.array(delta, copy=True)))
+        """Append an optimizer update event for parameter `tensor`: its value after the step and the delta
+        applied. Arrays are kept as given (pass fresh ones), except the tensor's live `.data` or a view,
+        which are copied since the next in-place update would change them."""
+        self._log.append(("update", tensor, _fresh(value, tensor), _fresh(delta, tensor)))
 
     def add_metrics(self, step: int, loss: float, accuracy: float | None = None) -> None:
         """Append a metrics event."""
@@ -95,30 +91,15 @@ class Recorder:
     def events(self) -> list[dict]:
         """All events so far as plain dicts (built on first read after new events arrived)."""
         if self._events_at != len(self._log):
+            self._resolve()
             self._events = _materialize(self)
             self._events_at = len(self._log)
         return self._events
 
     def graph(self) -> list[dict]:
         """Recorded nodes in creation (topological) order as plain dicts (trace schema v1 `Node`s)."""
-        latex: dict[Tensor, str] = {}
-        labels: dict[Tensor, str] = {}
-        nodes = []
-        for i, node in enumerate(self._nodes):
-            ident = f"n{i}"
-            op = node._op
-            if op is None:
-                labels[node] = leaf_label(node, ident)
-            else:
-                labels[node] = op_label(node, [labels[x] for x in node._inputs])
-            inputs = [f"n{self._index[x]}" for x in node._inputs]
-            latex[node] = node_latex(node, labels[node], [latex[x] for x in node._inputs], inputs)
-            nodes.append({
-                "id": ident, "op": "leaf" if op is None else op.name, "label": labels[node],
-                "role": self._role.get(node) or node.role, "shape": list(node.data.shape),
-                "inputs": inputs, "latex": latex[node], "phase": self._phase[i],
-            })
-        return nodes
+        self._resolve()
+        return graph_nodes(self._nodes, self._index, self._phase, self._role)
 
     def trace(self) -> dict:
         """{"schema_version": 1, "graph": {"nodes": ...}, "events": [...]} with "seq" numbered, ndarrays."""
@@ -126,21 +107,11 @@ class Recorder:
         return {"schema_version": 1, "graph": {"nodes": self.graph()}, "events": events}
 
     # ---- engine hooks ----
-    def _register(self, node: Tensor, phase: str) -> None:
-        i = self._index[node] = len(self._nodes)
-        self._nodes.append(node)
-        self._phase.append(phase)
-        value = node.data
-        if node._op is None:
-            if node.requires_grad:
-                value = value.copy()
-        elif value.base is not None:
-            value = value.copy()
-        self._values.append(value)
-        self._log.append(i)
-
-    def _begin_backward(self, root: Tensor) -> None:
-        self.capture(root)
+    def _begin_backward(self, root: Tensor, eager: bool) -> None:
+        """A backward pass starts: note its graph (walked later, unless `eager`) and the loss role."""
+        self._log.append(("capture", root, "forward"))
+        if eager:
+            self._resolve()
         if root._role is None and root._op is not None and root not in self._role:
             self._role[root] = "loss"
         self._log.append(_PASS)
@@ -149,6 +120,76 @@ class Recorder:
         """One backward edge of a create_graph pass: the contribution's nodes are captured first."""
         self.capture(total, "backward")
         self._log.append((x, consumer, k, c.data, total.data))
+
+    def _resolve(self) -> None:
+        """Register the nodes of every capture (and of updated tensors) logged since the last call."""
+        log = self._log
+        for j in range(self._resolved, len(log)):
+            entry = log[j]
+            if entry.__class__ is tuple and len(entry) < 5:
+                if entry[0] == "capture":
+                    self._register(j, entry[1], entry[2])
+                elif entry[0] == "update" and entry[1] not in self._index:
+                    self._register(j, entry[1], "forward")
+        self._resolved = len(log)
+
+    def _register(self, j: int, tensor: Tensor, phase: str) -> None:
+        index, snap = self._index, self._snap
+        seen = {tensor}
+        stack = [tensor]
+        new = []
+        while stack:
+            node = stack.pop()
+            if node not in index:
+                new.append(node)
+                for x in node._inputs:
+                    if x not in seen:
+                        seen.add(x)
+                        stack.append(x)
+        new.sort(key=_by_seq)
+        start = len(self._nodes)
+        for i, node in enumerate(new, start):
+            index[node] = i
+        self._nodes += new
+        self._phase += [phase] * len(new)
+        self._values += [snap[node] if node in snap else _snapshot(node) for node in new]
+        self._added[j] = range(start, len(self._nodes))
+
+
+def graph_nodes(nodes: list[Tensor], index: dict, phases: list[str], roles: dict) -> list[dict]:
+    """Node dicts with labels and LaTeX composed from the inputs' ones."""
+    latex: dict[Tensor, str] = {}
+    labels: dict[Tensor, str] = {}
+    out = []
+    for i, node in enumerate(nodes):
+        ident = f"n{i}"
+        op = node._op
+        if op is None:
+            labels[node] = leaf_label(node, ident)
+        else:
+            labels[node] = op_label(node, [labels[x] for x in node._inputs])
+        inputs = [f"n{index[x]}" for x in node._inputs]
+        latex[node] = node_latex(node, labels[node], [latex[x] for x in node._inputs], inputs)
+        out.append({
+            "id": ident, "op": "leaf" if op is None else op.name, "label": labels[node],
+            "role": roles.get(node) or node.role, "shape": list(node.data.shape),
+            "inputs": inputs, "latex": latex[node], "phase": phases[i],
+        })
+    return out
+
+
+def _snapshot(node: Tensor):
+    """A node's value as recorded: parameters (leaves with requires_grad) and views are copied."""
+    value = node.data
+    if node._op is None:
+        return value.copy() if node.requires_grad else value
+    return value if value.base is None else value.copy()
+
+
+def _fresh(arr, tensor: Tensor) -> np.ndarray:
+    if arr.__class__ is not np.ndarray:
+        return np.asarray(arr)
+    return arr.copy() if arr is tensor.data or arr.base is not None else arr
 
 
 def _per_row_flags(rec: Recorder) -> list[bool] | None:
@@ -183,16 +224,17 @@ def _materialize(rec: Recorder) -> list[dict]:
         entry = log[j]
         if entry is _PASS:
             counts = {}
-        elif entry.__class__ is tuple and len(entry) == 5:
+        elif len(entry) == 5:
             pending[j] = counts.get(entry[0], 0)
             counts[entry[0]] = pending[j] + 1
     events = []
+    added = rec._added
     for j, entry in enumerate(log):
-        if entry.__class__ is int:
-            events.append({"type": "forward", "node": f"n{entry}", "value": value(entry, rec._values[entry])})
-        elif entry is _PASS:
+        for i in added.get(j, ()):
+            events.append({"type": "forward", "node": f"n{i}", "value": value(i, rec._values[i])})
+        if entry is _PASS:
             continue
-        elif len(entry) == 5:
+        if len(entry) == 5:
             x, consumer, k, c, total = entry
             i = index[x]
             events.append({"type": "backward", "node": f"n{i}", "from": f"n{index[consumer]}",
@@ -201,6 +243,6 @@ def _materialize(rec: Recorder) -> list[dict]:
         elif entry[0] == "update":
             events.append({"type": "update", "node": f"n{index[entry[1]]}", "value": entry[2],
                            "delta": entry[3]})
-        else:
+        elif entry[0] == "metrics":
             events.append({"type": "metrics", "step": entry[1], "loss": entry[2], "accuracy": entry[3]})
     return events

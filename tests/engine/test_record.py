@@ -162,3 +162,26 @@ def test_constants_are_drawn_while_recording():
     nodes = rec.graph()
     assert [n["op"] for n in nodes] == ["leaf", "leaf", "leaf", "mul", "mul"]
     assert nodes[1]["label"] == "w" and nodes[2]["label"] == "2" and nodes[3]["role"] == "op"
+
+
+def test_views_of_parameters_are_snapshotted_before_in_place_updates():
+    W = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True, label="W")
+    x = Tensor(np.array([[1.0, -1.0]]))
+    with Recorder() as rec:
+        (x @ W.T).sum().backward()
+        W.data -= 10.0
+        rec.add_update(W, W.data, np.full((2, 2), -10.0))
+    values = {e["node"]: e["value"] for e in rec.events if e["type"] == "forward"}
+    np.testing.assert_array_equal(values[rec.node_id(W)], [[1.0, 2.0], [3.0, 4.0]])
+    transposed = next(n["id"] for n in rec.graph() if n["op"] == "transpose")
+    np.testing.assert_array_equal(values[transposed], [[1.0, 3.0], [2.0, 4.0]])
+    update = rec.events[-1]
+    assert update["type"] == "update" and update["value"] is not W.data
+
+
+def test_update_of_a_tensor_outside_the_graph_registers_it_first():
+    lone = Tensor(np.ones(2), requires_grad=True, label="θ")
+    with Recorder() as rec:
+        rec.add_update(lone, lone.data + 1.0, np.ones(2))
+    assert [e["type"] for e in rec.events] == ["forward", "update"]
+    assert rec.graph()[0]["label"] == "θ" and rec.events[1]["node"] == "n0"
