@@ -198,10 +198,10 @@ def dataset_from_inline(x: list, y: list, limits: Limits = DEFAULT_LIMITS) -> Da
         first = len(x[0])
         bad = next(i for i, row in enumerate(x) if len(row) != first)
         raise SpecError(f"x is ragged: row {bad} has {len(x[bad])} values, row 0 has {first}")
-    if first_width := widths.pop():
-        limits.check("features", first_width)
-    else:
+    width = widths.pop()
+    if width == 0:
         raise SpecError("x rows must have at least one feature")
+    limits.check("features", width)
     if not isinstance(y, list | tuple) or len(y) != len(x):
         got = len(y) if isinstance(y, list | tuple) else type(y).__name__
         raise SpecError(f"y must have one target per row of x: {len(x)} rows, {got} targets")

@@ -7,7 +7,8 @@ import numpy as np
 from server.nets.exprparse import ExpressionError, Node, over_limit, parse, variables
 from server.nets.limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["ExpressionError", "FUNCTIONS", "trace_expression", "evaluate", "to_tensor_value"]
+__all__ = ["ExpressionError", "FUNCTIONS", "evaluate", "evaluate_program", "evaluate_tree", "to_tensor_value",
+           "trace_expression"]
 
 _ELEMENTWISE = ("relu", "sigmoid", "tanh", "exp", "log", "abs", "sqrt", "softplus")
 _REDUCTIONS = ("sum", "mean", "max")
@@ -84,6 +85,8 @@ class _Evaluator:
         return value
 
     def eval(self, node: Node):
+        if node.kind == "program":
+            return self.run(node)
         if node.kind == "num":
             text = f"{node.value:g}"
             return self.Tensor(node.value, label=text, role="const")
@@ -158,6 +161,11 @@ class _Evaluator:
         op = self.OPS.get(name) if hasattr(self.OPS, "get") else None
         method = getattr(self.Tensor, name, None)
         return op is not None and getattr(op, "arity", None) == 1 and callable(method)
+
+
+def evaluate_tree(tree: Node, leaves: dict):
+    """The tensor a parsed expression (or program) computes from leaf tensors {name: Tensor}."""
+    return _Evaluator(leaves).run(tree)
 
 
 def evaluate(source: str, values: dict, limits: Limits = DEFAULT_LIMITS, requires_grad: bool = True):

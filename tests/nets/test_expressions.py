@@ -111,3 +111,14 @@ def test_assignment_makes_one_node_with_two_consumers():
     assert len(consumers) == 2
     e = math.e
     assert float(trace["gradients"]["x"]) == pytest.approx(2 * (e + e) + 1)  # ∂/∂x of a·eᵃ + x, a = 2x
+
+
+def test_evaluate_tree_builds_programs_from_given_leaves():
+    from server.engine import Tensor
+    from server.nets.expressions import evaluate_tree
+    from server.nets.exprparse import parse
+
+    x = Tensor(0.5, requires_grad=True, label="x")
+    out = evaluate_tree(parse("a = x*x; a + a"), {"x": x})
+    out.backward()
+    assert float(out.data) == 0.5 and float(x.grad) == 2.0
