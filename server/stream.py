@@ -107,8 +107,11 @@ class Outbox:
         self.frame = frame
         self._ready.set()
 
-    def put_control(self, message: dict[str, Any], *, last: bool = False) -> None:
-        self.control.append(Frame(wire.dumps(message).decode(), last=last))
+    def put_control(self, message: dict[str, Any] | Frame, *, last: bool = False) -> None:
+        """Queue a message that must not be dropped (sent before any trace frame waiting in the slot)."""
+        if not isinstance(message, Frame):
+            message = Frame(wire.dumps(message).decode(), last=last)
+        self.control.append(message)
         self._ready.set()
 
     async def get(self) -> Frame:
@@ -254,11 +257,14 @@ class StreamSession:
         if frame is None:
             return
         message, graph = frame
-        self.outbox.put_frame(Frame(wire.dumps(message).decode(), graph))
-        if "diverged" in message:
-            self.playing, self.pending = False, 0
-            self.outbox.put_control({"type": "error", "detail": message["diverged"]["message"],
-                                     "diverged": message["diverged"]})
+        if "diverged" not in message:
+            self.outbox.put_frame(Frame(wire.dumps(message).decode(), graph))
+            return
+        # Divergence pauses the stream; its trace and the error both reach the client, in that order.
+        self.playing, self.pending = False, 0
+        self.outbox.put_control(Frame(wire.dumps(message).decode(), graph))
+        self.outbox.put_control({"type": "error", "detail": message["diverged"]["message"],
+                                 "diverged": message["diverged"]})
 
     def _locked(self, work: Callable[..., Any], view: View, *args: Any) -> tuple[dict, Any] | None:
         """In a worker: run `work` holding the model, save if due, shape the message (graph if new)."""

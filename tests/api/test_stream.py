@@ -1,0 +1,168 @@
+import json
+import time
+
+import pytest
+from starlette.websockets import WebSocketDisconnect
+
+from tests.api.conftest import MOONS, assert_valid_trace, create
+
+
+def stream_url(model, token=None) -> str:
+    return f"{model.url}/stream?token={model.token if token is None else token}"
+
+
+def receive_trace(ws) -> dict:
+    while True:
+        message = ws.receive_json()
+        if message["type"] == "trace":
+            return message
+
+
+def trace_of(message: dict) -> dict:
+    """A stream message as a trace (the message's graph may be absent after the first)."""
+    return {key: value for key, value in message.items() if key != "type"}
+
+
+def test_step_sends_one_trace_and_the_first_carries_the_graph(client, moons):
+    with client.websocket_connect(stream_url(moons)) as ws:
+        ws.send_text(json.dumps({"type": "step"}))
+        first = ws.receive_json()
+        ws.send_text(json.dumps({"type": "step"}))
+        second = ws.receive_json()
+    assert first["type"] == "trace" and first["step"] == 1 and "graph" in first
+    assert second["step"] == 2 and "graph" not in second
+    assert_valid_trace(trace_of(first))
+    assert {e["type"] for e in first["events"]} == {"forward", "backward", "update", "metrics"}
+    assert client.get(moons.url).json()["step"] == 2
+
+
+def test_steps_in_one_command(client, moons):
+    with client.websocket_connect(stream_url(moons)) as ws:
+        ws.send_text(json.dumps({"type": "step", "count": 3}))
+        steps = [ws.receive_json()["step"] for _ in range(3)]
+    assert steps == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["not json", "[1, 2]", '{"type": "fly"}', '{"type": "play"}', '{"type": "play", "rate": -1}',
+     '{"type": "config", "lr": "fast"}', '{"type": "step", "extra": 1}'],
+)
+def test_malformed_command_gets_an_error_and_the_connection_stays(client, moons, command):
+    with client.websocket_connect(stream_url(moons)) as ws:
+        ws.send_text(command)
+        error = ws.receive_json()
+        ws.send_text(json.dumps({"type": "step"}))
+        after = ws.receive_json()
+    assert error["type"] == "error" and error["detail"]
+    assert after["type"] == "trace" and after["step"] == 1
+
+
+def test_binary_message_is_an_error(client, moons):
+    with client.websocket_connect(stream_url(moons)) as ws:
+        ws.send_bytes(b"\x00")
+        assert ws.receive_json()["type"] == "error"
+
+
+def test_play_paces_steps_and_pause_stops_them(client, moons):
+    with client.websocket_connect(stream_url(moons)) as ws:
+        ws.send_text(json.dumps({"type": "play", "rate": 40}))
+        start = time.monotonic()
+        steps = [receive_trace(ws)["step"] for _ in range(8)]
+        elapsed = time.monotonic() - start
+        ws.send_text(json.dumps({"type": "pause"}))
+        time.sleep(0.2)
+        ws.send_text(json.dumps({"type": "step"}))
+        while (last := receive_trace(ws))["step"] <= steps[-1]:
+            pass
+        paused_at = last["step"]
+    assert steps == sorted(steps) and elapsed > 0.1
+    assert client.get(moons.url).json()["step"] == paused_at
+
+
+def test_config_changes_rows_encoding_summary_and_lr(client, moons):
+    with client.websocket_connect(stream_url(moons)) as ws:
+        ws.send_text(json.dumps({"type": "config", "rows": 2, "encoding": "f32", "lr": 0.01}))
+        ws.send_text(json.dumps({"type": "step"}))
+        message = ws.receive_json()
+        ws.send_text(json.dumps({"type": "config", "encoding": "json", "summary_over": 1}))
+        ws.send_text(json.dumps({"type": "step"}))
+        summarised = ws.receive_json()
+    assert message["rows"] == [0, 1]
+    assert message["events"][0]["value"]["dtype"] == "float32"
+    assert "summary" in summarised["events"][0]["value"]
+    assert client.get(moons.url).json()["spec"]["optimizer"]["lr"] == 0.01
+
+
+def test_reset_sends_the_trace_at_step_zero(client, moons):
+    with client.websocket_connect(stream_url(moons)) as ws:
+        ws.send_text(json.dumps({"type": "step", "count": 2}))
+        receive_trace(ws), receive_trace(ws)
+        ws.send_text(json.dumps({"type": "reset"}))
+        message = receive_trace(ws)
+    assert message["step"] == 0 and "update" not in {e["type"] for e in message["events"]}
+
+
+@pytest.mark.parametrize(("token", "code"), [("", 4401), ("wrong", 4403)])
+def test_bad_token_is_refused_with_an_error(client, moons, token, code):
+    with client.websocket_connect(stream_url(moons, token)) as ws:
+        assert ws.receive_json()["type"] == "error"
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == code
+
+
+def test_another_models_token_is_refused(client, moons):
+    other = create(client, MOONS)
+    with client.websocket_connect(stream_url(moons, other.token)) as ws:
+        ws.receive_json()
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == 4403
+
+
+def test_unknown_model_is_refused(client):
+    with client.websocket_connect("/api/v1/models/nope/stream?token=x") as ws:
+        assert "nope" in ws.receive_json()["detail"]
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == 4404
+
+
+def test_deleting_the_model_ends_its_stream(client, moons):
+    with client.websocket_connect(stream_url(moons)) as ws:
+        ws.send_text(json.dumps({"type": "step"}))
+        receive_trace(ws)
+        client.delete(moons.url, headers=moons.auth)
+        ws.send_text(json.dumps({"type": "step"}))
+        assert ws.receive_json()["type"] == "error"
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == 4404
+
+
+def test_diverging_training_pauses_with_an_error(client):
+    spec = {**MOONS, "optimizer": {"name": "sgd", "lr": 1000}, "hidden": [{"units": 8, "activation": "relu"}],
+            "output": {"kind": "linear"}, "data": {"dataset": "sine"}}
+    model = create(client, spec)
+    with client.websocket_connect(stream_url(model)) as ws:
+        ws.send_text(json.dumps({"type": "play", "rate": 60}))
+        messages = [ws.receive_json()]
+        while messages[-1]["type"] != "error" and len(messages) < 200:
+            messages.append(ws.receive_json())
+    assert "diverged" in messages[-1]["detail"] and messages[-1]["diverged"]["step"] >= 1
+    assert "diverged" in messages[-2]
+    json.dumps(messages, allow_nan=False)
+
+
+def test_disconnect_leaves_no_session_or_task(client, app, moons):
+    with client.websocket_connect(stream_url(moons)) as ws:
+        ws.send_text(json.dumps({"type": "play", "rate": 30}))
+        receive_trace(ws)
+        (session,) = app.state.streams
+    deadline = time.monotonic() + 5
+    while app.state.streams and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not app.state.streams
+    assert all(task.done() for task in session.tasks)
+    assert client.get(moons.url).json()["step"] >= 1

@@ -1,0 +1,139 @@
+"""A real uvicorn process: models survive a restart and a kill -9 during training; clients may leave."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.api.conftest import MOONS
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """`backprop-playground serve` in a subprocess on a free port, over `data_dir`."""
+
+    def __init__(self, data_dir: Path, **env: str) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        environment = {**os.environ, "BACKPROP_PERSIST_EVERY_S": "0.2", **env}
+        command = [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port),
+                   "--data-dir", str(data_dir), "--log-level", "warning"]
+        self.log = data_dir / f"server-{self.port}.log"
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=20)
+
+    def kill(self) -> None:
+        self.process.kill()  # SIGKILL: no shutdown hook runs
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    return tmp_path
+
+
+def _create(url: str) -> tuple[str, dict[str, str]]:
+    body = httpx.post(f"{url}/api/v1/models", json=MOONS, timeout=30).json()
+    return body["id"], {"Authorization": f"Bearer {body['edit_token']}"}
+
+
+def test_model_survives_a_restart(data_dir):
+    server = Server(data_dir)
+    try:
+        model_id, auth = _create(server.url)
+        trained = httpx.post(f"{server.url}/api/v1/models/{model_id}/train", json={"steps": 25},
+                             headers=auth, timeout=30).json()
+        before = httpx.get(f"{server.url}/api/v1/models/{model_id}").json()
+    finally:
+        server.stop()
+    server = Server(data_dir)
+    try:
+        after = httpx.get(f"{server.url}/api/v1/models/{model_id}").json()
+        stepped = httpx.post(f"{server.url}/api/v1/models/{model_id}/step", headers=auth, timeout=30)
+    finally:
+        server.stop()
+    assert trained["step"] == 25 and after == before
+    assert stepped.status_code == 200 and stepped.json()["step"] == 26
+
+
+def test_kill_9_during_training_loses_at_most_the_last_interval(data_dir):
+    server = Server(data_dir, BACKPROP_REQUEST_TIME_BUDGET_S="60")
+    model_id, auth = _create(server.url)
+    headers = {**auth, "Accept": "application/x-ndjson"}
+    seen = 0
+    try:
+        with httpx.stream("POST", f"{server.url}/api/v1/models/{model_id}/train", headers=headers,
+                          json={"steps": 100_000, "every": 50}, timeout=30) as response:
+            for line in response.iter_lines():
+                seen = json.loads(line)["step"]
+                if seen >= 1000:
+                    break
+            server.kill()
+    except httpx.HTTPError:
+        pass
+    server = Server(data_dir)
+    try:
+        model = httpx.get(f"{server.url}/api/v1/models/{model_id}").json()
+        again = httpx.post(f"{server.url}/api/v1/models/{model_id}/train", json={"steps": 5},
+                           headers=auth, timeout=30)
+    finally:
+        server.stop()
+    assert model["step"] > 0 and len(model["history"]) == model["step"]
+    assert again.status_code == 200 and again.json()["step"] == model["step"] + 5
+
+
+def test_leaving_an_ndjson_stream_stops_training_and_frees_the_slot(data_dir):
+    server = Server(data_dir, BACKPROP_MAX_CPU_JOBS="1", BACKPROP_REQUEST_TIME_BUDGET_S="60")
+    try:
+        model_id, auth = _create(server.url)
+        headers = {**auth, "Accept": "application/x-ndjson"}
+        with httpx.stream("POST", f"{server.url}/api/v1/models/{model_id}/train", headers=headers,
+                          json={"steps": 100_000, "every": 10}, timeout=30) as response:
+            lines = response.iter_lines()  # keep the iterator: dropping it closes the response
+            next(lines)
+            busy = httpx.get(f"{server.url}/api/v1/datasets/xor", timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            free = httpx.get(f"{server.url}/api/v1/datasets/xor", timeout=10)
+            if free.status_code == 200:
+                break
+            time.sleep(0.05)
+        first = httpx.get(f"{server.url}/api/v1/models/{model_id}").json()["step"]
+        time.sleep(0.3)
+        second = httpx.get(f"{server.url}/api/v1/models/{model_id}").json()["step"]
+    finally:
+        server.stop()
+    assert busy.status_code == 503 and busy.headers["retry-after"]
+    assert free.status_code == 200 and first == second < 100_000

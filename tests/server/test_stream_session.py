@@ -1,0 +1,83 @@
+import asyncio
+import json
+
+import pytest
+
+from server.nets.limits import DEFAULT_LIMITS
+from server.nets.spec import XOR_EXAMPLE
+from server.store import Store
+from server.stream import Frame, Outbox, StreamSession, parse_command
+
+
+def test_outbox_keeps_only_the_newest_frame_but_every_control_message():
+    async def main():
+        box = Outbox()
+        for i in range(100):
+            box.put_frame(Frame(str(i)))
+        box.put_control({"type": "error", "detail": "x"})
+        return [(await box.get()).text for _ in range(2)], box.dropped
+
+    (first, second), dropped = asyncio.run(main())
+    assert json.loads(first)["type"] == "error" and second == "99" and dropped == 99
+
+
+@pytest.mark.parametrize(
+    "text", ['{"type": "play", "rate": 0}', '{"type": "step", "count": 1000}', "x" * 5000]
+)
+def test_bad_commands_raise_value_error(text):
+    with pytest.raises(ValueError):
+        parse_command(text)
+
+
+def test_commands_parse():
+    assert parse_command('{"type": "play", "rate": 5}').rate == 5
+    config = parse_command('{"type": "config", "summary_over": null}')
+    assert config.model_fields_set == {"type", "summary_over"}
+
+
+class SlowSocket:
+    """A client that sends `play` and then reads one frame every `delay` seconds."""
+
+    def __init__(self, delay: float, commands: list[str]) -> None:
+        self.delay, self.sent = delay, []
+        self.inbox: asyncio.Queue = asyncio.Queue()
+        for command in commands:
+            self.inbox.put_nowait({"type": "websocket.receive", "text": command})
+
+    async def receive(self):
+        return await self.inbox.get()
+
+    async def send_text(self, text: str) -> None:
+        self.sent.append(json.loads(text))
+        await asyncio.sleep(self.delay)
+
+
+def test_slow_client_gets_fewer_newer_frames(tmp_path):
+    from server.hub import ModelHub
+    from server.jobs import JobPool
+
+    async def main():
+        hub = ModelHub(Store(f"sqlite:///{tmp_path / 'db'}"), DEFAULT_LIMITS, capacity=8, persist_every_s=60)
+        jobs = JobPool(2)
+        live, _ = await jobs.run(hub.create, _spec())
+        socket = SlowSocket(0.1, ['{"type": "play", "rate": 60}'])
+        session = StreamSession(socket, hub, jobs, live, rows=4, max_rate=60)
+        runner = asyncio.ensure_future(session.run())
+        await asyncio.sleep(1.0)
+        await socket.inbox.put({"type": "websocket.disconnect"})
+        await runner
+        await session.finish()
+        jobs.shutdown()
+        return socket.sent, live.model.step_count, session.outbox.dropped, session.tasks
+
+    sent, steps, dropped, tasks = asyncio.run(main())
+    sent_steps = [m["step"] for m in sent]
+    assert len(sent) <= 12 and steps >= 2 * len(sent) and dropped > 0
+    assert sent_steps == sorted(sent_steps) and "graph" in sent[0]
+    assert all(task.done() for task in tasks)
+
+
+def _spec():
+    from server.nets.spec import ModelSpec
+
+    return ModelSpec.model_validate(XOR_EXAMPLE)
