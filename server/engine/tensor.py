@@ -145,7 +145,7 @@ class Tensor:
         return _binary(MATMUL, _lift(other, self), self)
 
     def __neg__(self):
-        return apply(OPS["neg"], (self,))
+        return _unary(OPS["neg"], self)
 
     def __pow__(self, exponent):
         if isinstance(exponent, Tensor) or np.ndim(exponent) != 0:
@@ -269,13 +269,39 @@ def _node(data, op, p, inputs) -> Tensor:
 
 
 def _binary(op, a: Tensor, b) -> Tensor:
+    """`op(a, b)` without static parameters: `_node` inlined (the hot path of every MLP)."""
     if b.__class__ is not Tensor:
         b = _lift(b, a)
-    return _node(op.forward(None, a.data, b.data), op, None, (a, b))
+    t = _new(Tensor)
+    t.data = op.forward(None, a.data, b.data)
+    t.grad = t.label = t._role = None
+    t.batched = False
+    t._seq = next(_counter)
+    if state.grad_enabled and (a.requires_grad or b.requires_grad or state.recorder is not None):
+        t.requires_grad = a.requires_grad or b.requires_grad
+        t._op, t._p, t._inputs = op, None, (a, b)
+    else:
+        t.requires_grad = False
+        t._op = t._p = None
+        t._inputs = ()
+    return t
 
 
 def _unary(op, a: Tensor) -> Tensor:
-    return _node(op.forward(None, a.data), op, None, (a,))
+    """`op(a)` without static parameters: `_node` inlined."""
+    t = _new(Tensor)
+    t.data = op.forward(None, a.data)
+    t.grad = t.label = t._role = None
+    t.batched = False
+    t._seq = next(_counter)
+    if state.grad_enabled and (a.requires_grad or state.recorder is not None):
+        t.requires_grad = a.requires_grad
+        t._op, t._p, t._inputs = op, None, (a,)
+    else:
+        t.requires_grad = False
+        t._op = t._p = None
+        t._inputs = ()
+    return t
 
 
 def apply(op, inputs, p=None) -> Tensor:

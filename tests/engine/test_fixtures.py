@@ -34,3 +34,14 @@ def test_expression_fixture_has_x_used_twice_and_final_gradients():
     finals = {e["node"]: e["total"]["data"][0] for e in backward if e["pending"] == 0}
     assert finals["n0"] == 0.0 and finals["n1"] == 6.0 and finals["n2"] == 0.0
     assert [e["seq"] for e in trace["events"]] == list(range(len(trace["events"])))
+
+
+def test_symbolic_fixture_draws_the_backward_pass_as_nodes():
+    trace = json.loads((FIXTURES / "engine_symbolic_trace.json").read_text(encoding="utf-8"))
+    nodes = trace["graph"]["nodes"]
+    back = [n for n in nodes if n["phase"] == "backward"]
+    assert back and {n["phase"] for n in nodes[: len(nodes) - len(back)]} == {"forward"}
+    labels = {n["label"] for n in back}
+    assert {"∂L/∂L", "∂L/∂x", "∂L/∂y", "∂L/∂z"} <= labels
+    forward_ids = [e["node"] for e in trace["events"] if e["type"] == "forward"]
+    assert forward_ids == [n["id"] for n in nodes]
