@@ -60,6 +60,8 @@ class Stepper:
     def __init__(self, spec: ModelSpec, shapes: list[LayerShape], train: Dataset, test: Dataset | None,
                  limits: Limits):
         self.spec, self.shapes, self.task = spec, shapes, train.task
+        # parameter leaves first, then the data: every step's graph numbers its nodes the same way
+        self._leaves = param_tensors([_placeholder(shape) for shape in shapes])
         self.x, self.y = train.x, heads.targets(spec, train)
         self.full = Batch(self.x, self.y)
         self.test = None if test is None else Batch(test.x, heads.targets(spec, test))
@@ -96,9 +98,18 @@ class Stepper:
         cost.label = "J"
         return cost, loss, out.data
 
+    def leaves(self, params: list[dict[str, np.ndarray]]) -> list[dict[str, Tensor]]:
+        """The parameter leaves, made once and pointed at the current arrays each step (gradients cleared).
+        Updates replace arrays rather than writing into them, so recorded values stay as they were."""
+        for layer, arrays in zip(self._leaves, params, strict=True):
+            for key, t in layer.items():
+                t.data = arrays[key]
+                t.grad = None
+        return self._leaves
+
     def compute(self, model, batch: Batch):
         """Forward and backward at the model's parameters: (tensors, J, L, output, grads)."""
-        tensors = param_tensors(model.params)
+        tensors = self.leaves(model.params)
         cost, loss, out = self.cost(tensors, batch)
         cost.backward()
         grads = [t.grad for layer in tensors for t in layer.values()]
@@ -199,6 +210,13 @@ class Stepper:
             rec.add_metrics(model._step, float(loss.data),
                             heads.accuracy(self.spec, self.task, out, self.full.y.data))
         return _trace_dict(rec, rows, self.full)
+
+
+def _placeholder(shape: LayerShape) -> dict[str, np.ndarray]:
+    layer = {"W": np.zeros((shape.fan_in, shape.fan_out)), "b": np.zeros(shape.fan_out)}
+    if shape.activation == "prelu":
+        layer["alpha"] = np.zeros(shape.fan_out)
+    return layer
 
 
 def all_finite(arrays: list[np.ndarray]) -> bool:

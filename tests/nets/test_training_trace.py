@@ -79,3 +79,23 @@ def test_state_round_trips_exactly_through_json(spec_factory):
 def test_state_with_a_foreign_version_is_rejected():
     with pytest.raises(SpecError, match="version"):
         Model.from_state({"version": 99})
+
+
+@pytest.mark.parametrize("batch_size", [None, 16])
+def test_node_ids_are_the_same_every_step(spec_factory, batch_size):
+    model = Model.create(spec_factory(batch_size=batch_size))
+    traces = [model.step(record=True, rows=[0]).trace for _ in range(3)]
+    # shapes may differ (the last mini-batch of an epoch is smaller); ids, ops, labels and edges may not
+    graphs = [[(n["id"], n["op"], n["label"], n["inputs"]) for n in t["graph"]] for t in traces]
+    assert graphs[0] == graphs[1] == graphs[2]
+    assert graphs[0][0][2] == "W₁"
+
+
+def test_recorded_parameter_values_are_not_changed_by_later_steps(spec_factory):
+    model = Model.create(spec_factory())
+    trace = model.step(record=True, rows=[0]).trace
+    w_id = next(node["id"] for node in trace["graph"] if node["label"] == "W₁")
+    recorded = next(e["value"] for e in trace["events"] if e["type"] == "forward" and e["node"] == w_id)
+    before = recorded.copy()
+    model.train(5)
+    np.testing.assert_array_equal(recorded, before)
