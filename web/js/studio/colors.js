@@ -78,7 +78,7 @@ export function probabilityColor(p, theme = "light") {
 }
 
 /** A colour moved toward the theme's neutral (a background that lets same-coloured points show). */
-export function soften(rgb, theme = "light", keep = 0.62) {
+export function soften(rgb, theme = "light", keep = theme === "dark" ? 0.72 : 0.62) {
   return mix((THEMES[theme] || THEMES.light).neutral, rgb, keep);
 }
 

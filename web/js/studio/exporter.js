@@ -85,6 +85,12 @@ async function moduleClosure(entry, base = "/js/studio/") {
   return sources;
 }
 
+async function fetchTrace(id) {
+  const response = await fetch(`/api/v1/models/${encodeURIComponent(id)}/trace`);
+  if (!response.ok) throw new Error(`the server has no trace (${response.status})`);
+  return response.json();
+}
+
 async function text(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`could not read ${url} (${response.status})`);
@@ -103,10 +109,11 @@ export function createExporter({ app, network, dataView, toast, onLoadSpec }) {
     "network-png": async () => download(fileName(`${title()} network`, "png"), await svgToPng(networkSvg())),
     "data-svg": () => download(fileName(`${title()} boundary`, "svg"), new Blob([dataSvg().text], { type: "image/svg+xml" })),
     "data-png": async () => download(fileName(`${title()} boundary`, "png"), await svgToPng(dataSvg())),
-    trace: () => {
+    trace: async () => {
+      // The latest training step's trace; before any step, the server's trace at the current weights.
       const last = app.traces.at(-1);
-      if (!app.graph || !last) return toast("Take a training step first: the trace is the latest step's.");
-      download(fileName(`${title()} trace`, "json"), jsonBlob(traceFile(app.graph, last.events)));
+      const trace = app.graph && last ? traceFile(app.graph, last.events) : await fetchTrace(app.modelId);
+      download(fileName(`${title()} trace`, "json"), jsonBlob(trace));
     },
     model: () => download(fileName(`${app.spec.name || "model"} model`, "json"),
       jsonBlob(modelFile(app.spec, app.params, { step: app.step, history: app.series.points }))),

@@ -51,7 +51,9 @@ export function createLossChart(root) {
     empty.attr("x", width / 2).attr("y", height / 2).attr("display", points.length > 1 ? "none" : null);
     const steps = points.length ? [points[0].step, Math.max(points.at(-1).step, points[0].step + 1)] : [0, 1];
     const x = d3.scaleLinear(steps, [M.left, width - M.right]);
-    const lossRange = extent(points, ["loss", "test_loss"]) || [0.01, 1];
+    // Losses of a run that blows up can reach 1e300; past 1e9 the curve is clipped at the top.
+    const raw = extent(points, ["loss", "test_loss"]) || [0.01, 1];
+    const lossRange = [Math.max(raw[0], -1e9), Math.min(Math.max(raw[1], raw[0]), 1e9)];
     // Log scale shows late progress; a loss that can be ≤ 0 (a mixture NLL) needs a linear one.
     const logScale = lossRange[0] > 0;
     const lo = logScale ? lossRange[0] : -Infinity;
@@ -66,7 +68,7 @@ export function createLossChart(root) {
       const scale = key.includes("acc") ? y2 : y;
       const line = d3.line()
         .defined((p) => p[key] !== null && Number.isFinite(p[key]) && (scale === y2 || !logScale || p[key] > 0))
-        .x((p) => x(p.step)).y((p) => scale(Math.max(p[key], scale === y ? lo : 0)));
+        .x((p) => x(p.step)).y((p) => scale(Math.min(Math.max(p[key], scale === y ? lo : 0), scale === y ? lossRange[1] : 1)));
       path.attr("d", line(points));
     }
   }

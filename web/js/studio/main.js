@@ -45,6 +45,10 @@ const app = {
   buildNo: 0,
 };
 
+const hoverHint = () => (app.showGradients
+  ? "Links show ∂L/∂w of the last step: blue positive, orange negative, width its size."
+  : "Links show weights: blue positive, orange negative. Hover one; click a link or a neuron to edit it.");
+
 const banner = $("banner");
 function showBanner(html, kind = "error") {
   banner.innerHTML = html;
@@ -63,7 +67,7 @@ function toast(text) {
 const network = createNetworkView($("network"), {
   onEditWeight: (l, i, j, v) => rebuildWithParams(withWeight(app.params, l, i, j, v)),
   onEditBias: (l, j, v) => rebuildWithParams(withWeight(app.params, l, null, j, v)),
-  onHover: (text) => ($("hover-info").textContent = text ?? "Hover a link or a neuron; click to edit it."),
+  onHover: (text) => ($("hover-info").textContent = text ?? hoverHint()),
 });
 const dataView = createDataView($("data"));
 const lossChart = createLossChart($("loss"));
@@ -104,6 +108,7 @@ const transport = createTransport($("transport"), {
   onSpeed: (rate) => session.playing && session.play(rate),
   onGradients: (on) => {
     app.showGradients = on;
+    $("hover-info").textContent = hoverHint();
     loop.mark("network");
   },
 });
@@ -231,12 +236,15 @@ $("theme").addEventListener("click", () => {
   $("theme").setAttribute("aria-pressed", String(app.theme === "dark"));
   loop.mark("all");
 });
-window.addEventListener("resize", () => {
+// Views lay out again when their box changes (window size, the banner coming and going).
+const relayout = new ResizeObserver(() => {
   if (!app.data) return;
   network.setModel(app.spec, app.inputDim);
   dataView.setData(app.data, app.spec.output.kind);
   loop.mark("all");
 });
+relayout.observe($("network"));
+relayout.observe($("data"));
 
 async function loadCatalog() {
   const [datasets, lessons] = await Promise.all([

@@ -38,6 +38,8 @@ export function createNetworkView(root, { onEditWeight = () => {}, onEditBias = 
   const svg = d3.select(root).append("svg").attr("class", "network-svg").attr("role", "img")
     .attr("aria-label", "the network: neurons and weighted links");
   const gLinks = svg.append("g").attr("class", "links");
+  // Wide transparent twins of the links take the pointer: thin links are hard to hit.
+  const gHits = svg.append("g").attr("class", "link-hits");
   const gLabels = svg.append("g").attr("class", "captions");
   const gNeurons = svg.append("g").attr("class", "neurons");
   const canvasLayer = d3.select(root).append("div").attr("class", "neuron-canvases");
@@ -65,17 +67,27 @@ export function createNetworkView(root, { onEditWeight = () => {}, onEditBias = 
       .attr("x", (n) => (n.layer === last ? n.x + layout.node / 2 : n.layer === 0 ? n.x - layout.node / 2 : n.x)).attr("y", 16)
       .attr("text-anchor", (n) => (n.layer === last ? "end" : n.layer === 0 ? "start" : "middle"))
       .text((n) => cap[n.layer]);
-    gLinks.selectAll("path").data(layout.links, (d) => d.id).join("path")
-      .attr("d", (d) => {
-        const x0 = d.source.x + layout.node / 2;
-        const x1 = d.target.x - layout.node / 2;
-        const mx = (x0 + x1) / 2;
-        return `M${x0},${d.source.y} C${mx},${d.source.y} ${mx},${d.target.y} ${x1},${d.target.y}`;
-      })
+    const curve = (d) => {
+      const x0 = d.source.x + layout.node / 2;
+      const x1 = d.target.x - layout.node / 2;
+      const mx = (x0 + x1) / 2;
+      return `M${x0},${d.source.y} C${mx},${d.source.y} ${mx},${d.target.y} ${x1},${d.target.y}`;
+    };
+    const visible = gLinks.selectAll("path").data(layout.links, (d) => d.id).join("path")
+      .attr("d", curve)
+      .attr("data-layer", (d) => d.layer).attr("data-i", (d) => d.i).attr("data-j", (d) => d.j);
+    gHits.selectAll("path").data(layout.links, (d) => d.id).join("path")
+      .attr("d", curve)
       .attr("data-layer", (d) => d.layer).attr("data-i", (d) => d.i).attr("data-j", (d) => d.j)
       .on("click", (event, d) => editLink(event, d))
-      .on("mouseenter", (_, d) => onHover(describeLink(d)))
-      .on("mouseleave", () => onHover(null));
+      .on("mouseenter", (_, d) => {
+        visible.classed("hovered", (v) => v === d);
+        onHover(describeLink(d));
+      })
+      .on("mouseleave", () => {
+        visible.classed("hovered", false);
+        onHover(null);
+      });
     const half = layout.node / 2;
     gNeurons.selectAll("rect").data(layout.neurons, (d) => d.id).join("rect")
       .attr("x", (d) => d.x - half).attr("y", (d) => d.y - half)

@@ -14,7 +14,7 @@ function skeleton(rec) {
   const last = rec.frames.length - 1;
   return `<header class="replay-head">
       <h1>${esc(rec.title)} <span class="page-name">offline replay</span></h1>
-      <button type="button" id="first" title="First frame">⏮</button>
+      <button type="button" id="first" title="First frame">|◂</button>
       <button type="button" id="prev" title="Previous (←)">◂ Prev</button>
       <button type="button" id="play" class="primary">▶ Play</button>
       <button type="button" id="next" title="Next (→)">Next ▸</button>
@@ -89,10 +89,10 @@ export function startReplay(root, rec) {
     if (e.key === "ArrowLeft") show(index - 1);
     if (e.key === "ArrowRight") show(index + 1);
   });
-  window.addEventListener("resize", () => {
+  new ResizeObserver(() => {
     layout();
     show(index);
-  });
+  }).observe($("network"));
   layout();
   show(index);
   return { show, get index() { return index; } };
