@@ -1,0 +1,15 @@
+"""The nets layer stays free of web code."""
+
+import subprocess
+import sys
+
+
+def test_importing_the_nets_layer_imports_no_web_library():
+    code = (
+        "import sys\n"
+        "import server.nets.datasets, server.nets.expressions, server.nets.lessons, server.nets.model\n"
+        "import server.nets.regions, server.nets.spec\n"
+        "web = [m for m in ('fastapi', 'starlette', 'uvicorn', 'httpx') if m in sys.modules]\n"
+        "assert not web, web\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
