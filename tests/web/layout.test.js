@@ -44,7 +44,38 @@ test("backward-phase nodes are laid out in their own cluster", () => {
 
 test("fitting keeps the scale legible and centres small drawings", () => {
   const small = fitTransform({ width: 100, height: 100 }, { width: 1000, height: 600 });
-  assert.equal(small.k, 1.6);
+  assert.equal(small.k, 2);
   const huge = fitTransform({ width: 10000, height: 100 }, { width: 1000, height: 600 });
   assert.equal(huge.k, 0.85);
+});
+
+function chain(n) {
+  const nodes = [{ id: "n0", op: "leaf", label: "x", role: "input", shape: [], inputs: [] }];
+  for (let i = 1; i < n; i += 2) {
+    nodes.push({ id: `n${i}`, op: "leaf", label: `w${i}`, role: "param", shape: [], inputs: [] });
+    nodes.push({ id: `n${i + 1}`, op: "mul", label: `h${i}`, role: "op", shape: [], inputs: [`n${i - 1}`, `n${i}`] });
+  }
+  return readTrace({ schema_version: 1, graph: { nodes }, events: [] });
+}
+
+test("large graphs use the fast layered layout: inputs left of consumers, no overlaps in a column", () => {
+  const trace = chain(401);
+  const t0 = performance.now();
+  const layout = layoutGraph(dagre, trace);
+  assert.ok(performance.now() - t0 < 500, "fast");
+  assert.equal(layout.nodes.size, trace.nodes.length);
+  for (const e of trace.edges) assert.ok(layout.nodes.get(e.from).x < layout.nodes.get(e.to).x, e.id);
+  const byColumn = new Map();
+  for (const b of layout.nodes.values()) (byColumn.get(b.x) ?? byColumn.set(b.x, []).get(b.x)).push(b);
+  for (const col of byColumn.values()) {
+    col.sort((a, b) => a.y - b.y);
+    for (let i = 1; i < col.length; i++) assert.ok(col[i].y - col[i].height / 2 >= col[i - 1].y + col[i - 1].height / 2);
+  }
+  assert.equal(layout.nodes.get("n1").kind, "scalar");
+});
+
+test("the fast layout puts a leaf one rank before its consumer", () => {
+  const layout = layoutGraph(dagre, chain(9), { limit: 0 });
+  assert.ok(layout.nodes.get("n7").x < layout.nodes.get("n8").x);
+  assert.ok(layout.nodes.get("n7").x > layout.nodes.get("n4").x);
 });

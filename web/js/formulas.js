@@ -49,8 +49,8 @@ const FORWARD = {
 const LOCAL = {
   add: [() => "1", () => "1"], sub: [() => "1", () => "-1"], mul: [(a, b) => b, (a) => a],
   div: [(a, b) => `\\frac{1}{${b}}`, (a, b) => `-\\frac{${a}}{${b}^2}`], neg: [() => "-1"],
-  relu: [(a) => `\\mathbb{1}[${a} > 0]`], sigmoid: [(a) => `\\sigma(${a})(1 - \\sigma(${a}))`],
-  tanh: [(a) => `1 - \\tanh^2(${a})`], exp: [(a) => `e^{${a}}`], log: [(a) => `\\frac{1}{${a}}`],
+  relu: [(a) => `[${a} > 0]`], sigmoid: [(a, y) => `${y}\\,(1 - ${y})`],
+  tanh: [(a, y) => `1 - ${y}^2`], exp: [(a, y) => y], log: [(a) => `\\frac{1}{${a}}`],
   abs: [(a) => `\\operatorname{sign}(${a})`], square: [(a) => `2${a}`],
   matmul: [(a, b) => `\\bar g\\, ${b}^{\\top}`, (a) => `${a}^{\\top} \\bar g`],
 };
@@ -80,7 +80,8 @@ export function localTex(node, k, inputs, upstream, contribution) {
   const names = inputs.map((i) => texLabel(i.node.label || i.node.id));
   const rule = LOCAL[node.op]?.[k];
   const lhs = `\\frac{\\partial ${out}}{\\partial ${name}}`;
-  const symbolic = rule ? rule(...names) : `\\mathrm{VJP}_{${k}}`;
+  const unary = inputs.length === 1;
+  const symbolic = rule ? rule(...(unary ? [names[0], out] : names)) : `\\mathrm{VJP}_{${k}}`;
   const lines = [];
   const scalar = upstream?.size === 1 && contribution?.size === 1 && upstream.data && contribution.data;
   if (node.op === "matmul") lines.push(`\\bar g_{${name}} = ${symbolic}`);

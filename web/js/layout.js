@@ -4,6 +4,10 @@
  */
 
 import { asMatrix, decodeTensor, tensorKind } from "./format.js";
+import { fastLayout } from "./layout-fast.js";
+
+/** Above this many nodes dagre takes seconds; the fast layered layout takes milliseconds. */
+export const DAGRE_LIMIT = 100;
 
 export const BOX = {
   header: 34, // op · label · shape line
@@ -64,9 +68,11 @@ export function blockSize(kind, shape) {
  * Lay out a read trace. Nodes of a recorded backward pass (phase "backward") go in their own cluster,
  * drawn beside the forward graph. Returns {width, height, nodes: Map id→box, edges: [{...edge, points}]}.
  */
-export function layoutGraph(dagre, trace, { nodesep = 22, ranksep = 50, margin = 20 } = {}) {
+export function layoutGraph(dagre, trace, { nodesep = 22, ranksep = 50, margin = 20, limit = DAGRE_LIMIT } = {}) {
+  if (trace.nodes.length > limit) return withKinds(fastLayout(trace, nodeSize, { nodesep, ranksep, margin }), trace);
   const g = new dagre.graphlib.Graph({ multigraph: true, compound: true });
-  g.setGraph({ rankdir: "LR", nodesep, ranksep, edgesep: 14, marginx: margin, marginy: margin });
+  const top = trace.nodes.some((n) => n.phase === "backward") ? 28 : 0; // room for cluster titles
+  g.setGraph({ rankdir: "LR", nodesep: nodesep + top, ranksep, edgesep: 14, marginx: margin, marginy: margin + top });
   const hasBackward = trace.nodes.some((n) => n.phase === "backward");
   if (hasBackward) {
     g.setNode("cluster:forward", { label: "forward" });
@@ -91,12 +97,20 @@ export function layoutGraph(dagre, trace, { nodesep = 22, ranksep = 50, margin =
   return { width, height, nodes, edges, clusters };
 }
 
+function withKinds(layout, trace) {
+  for (const n of trace.nodes) {
+    const size = nodeSize(n);
+    Object.assign(layout.nodes.get(n.id), { kind: size.kind, block: size.block });
+  }
+  return layout;
+}
+
 function pick(p) {
   return { x: p.x, y: p.y, width: p.width, height: p.height };
 }
 
 /** Scale and translation that fit a w×h drawing into a viewport, the scale kept within [min, max]. */
-export function fitTransform(drawing, viewport, { min = 0.85, max = 1.6, pad = 16 } = {}) {
+export function fitTransform(drawing, viewport, { min = 0.85, max = 2, pad = 16 } = {}) {
   const sx = (viewport.width - 2 * pad) / Math.max(drawing.width, 1);
   const sy = (viewport.height - 2 * pad) / Math.max(drawing.height, 1);
   const k = Math.max(min, Math.min(max, sx, sy));

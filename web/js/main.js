@@ -67,7 +67,8 @@ async function load() {
     if (!loaded.trace) return showStatus($("status"), "This lesson has no graph to draw.", "info");
     stepper.load(loaded.trace, { step: state.step, speed: state.speed });
     document.body.dataset.ready = "true";
-    document.body.dataset.firstGraphMs = String(Math.round(performance.now() - t0));
+    document.body.dataset.loadMs = String(Math.round(performance.now() - t0));
+    document.body.dataset.readyAt ??= String(Math.round(performance.now()));
     showStatus($("status"), null);
     if (state.node) selectNode(state.node);
   } catch (err) {
@@ -129,6 +130,10 @@ function bindHeader() {
     $("embed-box").hidden = false;
     const ok = await copyText(snippet);
     $("copy-embed-status").textContent = ok ? "Embed code copied." : "Select the code below and copy it.";
+  });
+  $("toggle-side").addEventListener("click", (ev) => {
+    const collapsed = document.body.classList.toggle("side-collapsed");
+    ev.currentTarget.setAttribute("aria-expanded", String(!collapsed));
   });
   $("embed-close").addEventListener("click", () => { $("embed-box").hidden = true; });
   window.addEventListener("popstate", () => { app.state = decodeState(location.search); load(); });

@@ -37,6 +37,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     state.trace = trace;
     state.layout = layout;
     state.rendered.clear();
+    state.marks = null;
     state.userZoomed = false;
     drawClusters(layout);
     drawEdges(trace, layout);
@@ -53,7 +54,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     });
     c.select("rect").attr("x", (d) => d.x - d.width / 2).attr("y", (d) => d.y - d.height / 2)
       .attr("width", (d) => d.width).attr("height", (d) => d.height);
-    c.select("text").attr("x", (d) => d.x - d.width / 2 + 14).attr("y", (d) => d.y - d.height / 2 + 22)
+    c.select("text").attr("x", (d) => d.x - d.width / 2 + 4).attr("y", (d) => d.y - d.height / 2 - 10)
       .text((d) => (d.name === "backward" ? "backward graph (symbol-to-symbol)" : "forward graph"));
   }
 
@@ -62,6 +63,8 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
       .attr("class", "edge").attr("data-edge-id", (d) => d.id)
       .attr("data-from", (d) => d.from).attr("data-to", (d) => d.to)
       .attr("d", (d) => line(d.points)).attr("marker-end", "url(#arrow-edge)");
+    state.edgeEls = new Map();
+    layers.edges.selectAll("path.edge").each(function (d) { state.edgeEls.set(d.id, this); });
   }
 
   function drawNodes(trace, layout) {
@@ -85,6 +88,8 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
       .on("click", (ev, d) => onSelect(d.id))
       .on("keydown", (ev, d) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); ev.stopPropagation(); onSelect(d.id); } });
     nodes.each(function (d) { layoutNode(d3.select(this), d, layout.nodes.get(d.id)); });
+    state.nodeEls = new Map();
+    nodes.each(function (d) { state.nodeEls.set(d.id, this); });
   }
 
   function layoutNode(g, node, box) {
@@ -109,13 +114,12 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     state.frame = frame;
     const e = frame.event;
     const delayed = animate && e?.type === "backward" && previous ? e.node : null;
-    layers.nodes.selectAll("g.node").each(function (d) {
-      const source = d.id === delayed ? previous : frame;
-      renderNode(d3.select(this), d, source);
-    });
+    for (const node of state.trace.nodes) {
+      renderNode(d3.select(state.nodeEls.get(node.id)), node, node.id === delayed ? previous : frame);
+    }
     highlight(frame);
     if (delayed) travel(e, duration, () => {
-      if (state.frame === frame) renderNode(layers.nodes.select(`g.node[data-node-id="${CSS.escape(e.node)}"]`), state.trace.nodeById.get(e.node), frame);
+      if (state.frame === frame) renderNode(d3.select(state.nodeEls.get(e.node)), state.trace.nodeById.get(e.node), frame);
     });
     if (e && !state.userZoomed) ensureVisible(e.node);
   }
@@ -144,29 +148,52 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     badge.select("rect").attr("x", -16 - text.length * 7.6).attr("width", 16 + text.length * 7.6);
   }
 
+  /** Mark the edges and nodes of the current event; only elements whose marking changes are touched. */
   function highlight(frame) {
     const e = frame.event;
-    const active = new Set();
-    let activeNodes = new Set();
+    const phase = frame.phase;
+    const edges = new Set();
+    let nodes = [];
     if (e?.type === "forward") {
-      state.trace.edges.filter((x) => x.to === e.node).forEach((x) => active.add(x.id));
-      activeNodes = new Set([e.node]);
+      state.trace.edges.filter((x) => x.to === e.node).forEach((x) => edges.add(x.id));
+      nodes = [e.node];
     } else if (e?.type === "backward") {
-      if (e.from != null) active.add(edgeId(e.node, e.from, e.input_index));
-      activeNodes = new Set([e.node, e.from]);
-    } else if (e?.type === "update") activeNodes = new Set([e.node]);
-    const phase = e?.type ?? "forward";
-    layers.edges.selectAll("path.edge").classed("active", (d) => active.has(d.id))
-      .classed("backward", phase === "backward")
-      .attr("marker-end", (d) => (active.has(d.id) && phase === "backward" ? null : `url(#arrow-${active.has(d.id) ? "active" : "edge"})`))
-      .attr("marker-start", (d) => (active.has(d.id) && phase === "backward" ? "url(#arrow-grad)" : null));
-    layers.nodes.selectAll("g.node").classed("active", (d) => activeNodes.has(d.id))
-      .classed("receiving", (d) => e?.type === "backward" && d.id === e.node)
-      .classed("selected", (d) => d.id === state.selected);
+      if (e.from != null) edges.add(edgeId(e.node, e.from, e.input_index));
+      nodes = [e.node, e.from];
+    } else if (e?.type === "update") nodes = [e.node];
+    const backward = e?.type === "backward";
+    const marks = { edges: [...edges].map((id) => [id, backward ? "backward" : phase]), nodes: nodes.filter(Boolean).map((id) => [id, backward && id === e.node]) };
+    const old = state.marks ?? { edges: [], nodes: [] };
+    for (const [id] of old.edges) markEdge(id, null);
+    for (const [id, kind] of marks.edges) markEdge(id, kind);
+    for (const [id] of old.nodes) markNode(id, false, false);
+    for (const [id, receiving] of marks.nodes) markNode(id, true, receiving);
+    state.marks = marks;
+  }
+
+  function markEdge(id, kind) {
+    const path = state.edgeEls.get(id);
+    if (!path) return;
+    path.classList.toggle("active", !!kind);
+    path.classList.toggle("backward", kind === "backward");
+    if (kind === "backward") {
+      path.removeAttribute("marker-end");
+      path.setAttribute("marker-start", "url(#arrow-grad)");
+    } else {
+      path.removeAttribute("marker-start");
+      path.setAttribute("marker-end", `url(#arrow-${kind ? "active" : "edge"})`);
+    }
+  }
+
+  function markNode(id, active, receiving) {
+    const el = state.nodeEls.get(id);
+    if (!el) return;
+    el.classList.toggle("active", active);
+    el.classList.toggle("receiving", receiving);
   }
 
   function travel(e, duration, done) {
-    const path = layers.edges.select(`path.edge[data-edge-id="${CSS.escape(edgeId(e.node, e.from, e.input_index))}"]`).node();
+    const path = state.edgeEls.get(edgeId(e.node, e.from, e.input_index));
     if (!path) return done();
     const length = path.getTotalLength();
     const p = layers.particles.append("g").attr("class", "particle");

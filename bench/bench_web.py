@@ -1,0 +1,160 @@
+"""Front-end speed (a benchmark, not a test): time to first drawn graph, dagre layout time of a 500-node
+graph, and frames per second while the stepper animates a 300-node graph in headless Chromium.
+
+    .venv/bin/python bench/bench_web.py [--url http://127.0.0.1:8000]
+
+Without --url it starts the app on a free port. Targets: first graph < 1 s, layout < 200 ms, 60 fps.
+Headless Chromium without a GPU paints in software, so fps here is a floor, not what a laptop shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import socket
+import statistics
+import threading
+import time
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def synthetic_trace(n: int, seed: int = 0) -> dict:
+    """A computation graph shaped like real ones: each op takes a recent op and either a fresh leaf
+    (a parameter or input) or another recent op (fan-out), n nodes in all, scalar values, with forward
+    and backward events as the engine records them."""
+    rng = random.Random(seed)
+    nodes, values, ops = [], {}, []
+
+    def add(node, value):
+        nodes.append(node)
+        values[node["id"]] = value
+
+    while len(nodes) < n:
+        nid = f"n{len(nodes)}"
+        if len(ops) < 2 or (len(nodes) < n - 1 and rng.random() < 0.35):
+            add({"id": nid, "op": "leaf", "label": f"p{len(nodes)}", "role": "param", "shape": [], "inputs": []},
+                rng.uniform(-1, 1))
+            ops.append(nid) if len(ops) < 2 else None
+            continue
+        a = rng.choice(ops[-3:])
+        leaves = [m["id"] for m in nodes[-4:] if m["op"] == "leaf"]
+        b = leaves[-1] if leaves and rng.random() < 0.7 else rng.choice(ops[-6:])
+        op = rng.choice(["add", "mul"])
+        raw = values[a] + values[b] if op == "add" else values[a] * values[b]
+        add({"id": nid, "op": op, "label": f"v{len(nodes)}", "role": "op", "shape": [], "inputs": [a, b]},
+            math.tanh(raw))  # keeps the synthetic numbers finite
+        ops.append(nid)
+    nodes[-1]["role"] = "loss"
+    events = [{"seq": i, "type": "forward", "node": m["id"], "value": {"shape": [], "data": [values[m["id"]]]}}
+              for i, m in enumerate(nodes)]
+    expected = {}
+    for node in nodes:
+        for inp in node["inputs"]:
+            expected[inp] = expected.get(inp, 0) + 1
+    totals, seen = {}, {}
+    for node in reversed(nodes):
+        for k, inp in enumerate(node["inputs"]):
+            c = rng.uniform(-1, 1)
+            totals[inp] = totals.get(inp, 0) + c
+            seen[inp] = seen.get(inp, 0) + 1
+            events.append({"seq": len(events), "type": "backward", "node": inp, "from": node["id"], "input_index": k,
+                           "contribution": {"shape": [], "data": [c]}, "total": {"shape": [], "data": [totals[inp]]},
+                           "pending": expected[inp] - seen[inp]})
+    return {"schema_version": 1, "graph": {"nodes": nodes}, "events": events}
+
+
+def start_server() -> tuple[str, object]:
+    import tempfile
+
+    import uvicorn
+
+    from server.app import create_app
+    from server.settings import Settings
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = create_app(Settings(data_dir=tempfile.mkdtemp(), database_url=None))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{port}", server
+
+
+LAYOUT_JS = """async (trace) => {
+  const { readTrace } = await import('/js/trace.js');
+  const { layoutGraph } = await import('/js/layout.js');
+  const dagre = (await import('dagre')).default;
+  const t = readTrace(trace);
+  const times = [];
+  for (let i = 0; i < 3; i++) { const t0 = performance.now(); layoutGraph(dagre, t); times.push(performance.now() - t0); }
+  return times;
+}"""
+
+FPS_JS = """async ({trace, seconds}) => {
+  const { createStepper } = await import('/js/stepper.js');
+  document.body.innerHTML = '<main class="stage" style="height:100vh"><div id="g" class="graph"></div><div id="c"></div></main>';
+  const stepper = createStepper({ graphEl: document.getElementById('g'), controlsEl: document.getElementById('c') });
+  stepper.load(trace, { step: trace.graph.nodes.length, speed: 8 });
+  stepper.actions.setSpeed(8);
+  await new Promise((r) => setTimeout(r, 600));  // first paint of the whole graph is not animation
+  stepper.actions.play();
+  let frames = 0, worst = 0, last = performance.now();
+  const t0 = last;
+  await new Promise((done) => {
+    const tick = (now) => { frames++; worst = Math.max(worst, now - last); last = now;
+      if (now - t0 < seconds * 1000) requestAnimationFrame(tick); else done(); };
+    requestAnimationFrame(tick);
+  });
+  const state = stepper.state();
+  stepper.actions.pause();
+  const scripts = [];
+  for (let i = 0; i < 30; i++) { const s0 = performance.now(); stepper.actions.prev(); scripts.push(performance.now() - s0); }
+  scripts.sort((a, b) => a - b);
+  return { fps: frames / ((last - t0) / 1000), worstFrameMs: worst, stepsPlayed: state.step - trace.graph.nodes.length,
+           stepScriptMs: scripts[15] };
+}"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="a running server (default: start one)")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--seconds", type=float, default=4.0)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    base, server = (args.url, None) if args.url else start_server()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            firsts = []
+            for _ in range(3):
+                page.goto(base + "/?expr=(x*y%20%2B%20x)*z&values=x%3D2,y%3D-1,z%3D3")
+                page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+                firsts.append(float(page.evaluate("document.body.dataset.readyAt")))
+            print(f"time to first drawn graph: median {statistics.median(firsts):.0f} ms (runs {', '.join(f'{t:.0f}' for t in firsts)})")
+            layout = page.evaluate(LAYOUT_JS, synthetic_trace(150))
+            print(f"layout of a 150-node graph (dagre): median {statistics.median(layout):.0f} ms")
+            layout = page.evaluate(LAYOUT_JS, synthetic_trace(500))
+            print(f"layout of a 500-node graph (fast layered layout, above 100 nodes): median {statistics.median(layout):.0f} ms (runs {', '.join(f'{t:.0f}' for t in layout)})")
+            page.goto(base + "/embed?expr=x*x&values=x%3D3")
+            page.wait_for_selector("body[data-ready=true]")
+            trace = synthetic_trace(300)
+            r = page.evaluate(FPS_JS, {"trace": json.loads(json.dumps(trace)), "seconds": args.seconds})
+            print(f"animating a 300-node graph (backward, speed 8×): {r['fps']:.1f} fps, worst frame {r['worstFrameMs']:.0f} ms, "
+                  f"{r['stepsPlayed']} steps played in {args.seconds:.0f} s; script per step (median) {r['stepScriptMs']:.1f} ms")
+            browser.close()
+    finally:
+        if server is not None:
+            server.should_exit = True
+
+
+if __name__ == "__main__":
+    main()
