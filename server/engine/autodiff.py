@@ -119,15 +119,20 @@ def _run(order, root, seed, rec) -> None:
                 if log is not None:
                     log((b, node, 1, c, total))
             continue
-        args = [x.data for x in ins]
-        for k, x in enumerate(ins):
-            if x.requires_grad:
-                c = (vjps[k] or node._op.vjp(k))(B, node._p, g, node.data, *args)
-                prev = get(x)
-                total = grads[x] = c if prev is None else prev + c
-                if log is not None:
-                    log((x, node, k, c, total))
+        _nary(node, g, grads, log)
     _settle_leaves(grads, rec)
+
+
+def _nary(node: Tensor, g, grads: dict, log) -> None:
+    """The general case of `_run`'s loop body (three or more inputs: concat)."""
+    args = [x.data for x in node._inputs]
+    for k, x in enumerate(node._inputs):
+        if x.requires_grad:
+            c = node._op.vjp(k)(backend.NB, node._p, g, node.data, *args)
+            prev = grads.get(x)
+            total = grads[x] = c if prev is None else prev + c
+            if log is not None:
+                log((x, node, k, c, total))
 
 
 def _settle_leaves(grads: dict, rec) -> None:

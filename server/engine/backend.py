@@ -75,7 +75,7 @@ NB = SimpleNamespace(
 
 
 def _tensor_backend():
-    """Build TB lazily-imported from tensor.py (which imports this module)."""
+    """The Tensor backend TB (built on first use, since tensor.py imports this module)."""
     from .tensor import apply
 
     def sum_to(x, shape):
@@ -98,6 +98,14 @@ def _tensor_backend():
         expand=expand,
         broadcast_to=broadcast_to,
         sum=tsum,
+        **_tensor_shape_ops(apply),
+        **_tensor_masks(),
+    )
+
+
+def _tensor_shape_ops(apply) -> dict:
+    """Shape and function ops of the Tensor backend: each builds a graph node."""
+    return dict(
         reshape=lambda x, shape: x.reshape(shape),
         transpose=lambda x, axes: apply(OPS["transpose"], (x,), axes),
         mT=lambda x: apply(OPS["transpose"], (x,), _swap_last(x.ndim)),
@@ -111,6 +119,12 @@ def _tensor_backend():
         log_softmax_of=lambda z, logp: z.log_softmax(-1),
         getitem=lambda x, index: apply(OPS["getitem"], (x,), index),
         scatter=lambda g, index, shape: apply(OPS["scatter"], (g,), (index, shape)),
+    )
+
+
+def _tensor_masks() -> dict:
+    """Masks of the Tensor backend: constants (ndarrays) computed from the values."""
+    return dict(
         pos=lambda x: x.data > 0,
         neg=lambda x: x.data < 0,
         sign=lambda x: np.sign(x.data),

@@ -13,35 +13,12 @@ import itertools
 import numpy as np
 
 from .ops import OPS, normalize_axis
+from .state import no_grad, state
+
+__all__ = ["Tensor", "apply", "no_grad", "state"]
 
 _counter = itertools.count()
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
-
-
-class _State:
-    """Process-wide switches: gradient recording on/off and the active recorder (or None)."""
-
-    __slots__ = ("grad_enabled", "recorder")
-
-    def __init__(self):
-        self.grad_enabled = True
-        self.recorder = None
-
-
-state = _State()
-
-
-class no_grad:
-    """Context manager: ops inside build no graph (results are constants) and nothing is recorded."""
-
-    def __enter__(self):
-        self._prev = state.grad_enabled
-        state.grad_enabled = False
-        return self
-
-    def __exit__(self, *exc):
-        state.grad_enabled = self._prev
-        return False
 
 
 class Tensor:

@@ -164,3 +164,10 @@ def test_describe_ops_lists_every_op_with_one_vjp_formula_per_input():
     for row in rows.values():
         assert row["arity"] is None or len(row["vjp_latex"]) == row["arity"]
         assert "$" not in row["forward_latex"] and all("$" not in s for s in row["vjp_latex"])
+
+
+def test_both_backends_offer_the_same_functions():
+    from server.engine import backend
+    from server.engine.autodiff import tensor_backend
+
+    assert set(vars(backend.NB)) == set(vars(tensor_backend()))
