@@ -1,12 +1,16 @@
-"""Process-wide switches of the engine: gradient recording on/off (`no_grad`) and the active recorder."""
+"""Per-thread switches of the engine: gradient recording on/off (`no_grad`) and the active recorder.
+
+Thread-local, as in PyTorch: the server runs steps of different models in worker threads, and one
+thread's `no_grad()` or `Recorder` must not leak into another's step.
+"""
 
 from __future__ import annotations
 
+import threading
 
-class _State:
-    """Process-wide switches: gradient recording on/off and the active recorder (or None)."""
 
-    __slots__ = ("grad_enabled", "recorder")
+class _State(threading.local):
+    """This thread's switches: gradient recording on/off and the active recorder (or None)."""
 
     def __init__(self):
         self.grad_enabled = True

@@ -188,3 +188,22 @@ def test_methods_and_properties():
     t.role = "input"
     assert t.role == "input" and t.detach().data is t.data
     assert "Tensor 't'" in repr(t)
+
+
+def test_no_grad_and_recorders_are_per_thread():
+    import threading
+
+    from server.engine import Recorder
+
+    seen = {}
+
+    def other():
+        x = leaf(1.0)
+        seen["requires_grad"] = (x * 2.0).requires_grad
+        (x * 3.0).backward()
+
+    with no_grad(), Recorder() as rec:
+        worker = threading.Thread(target=other)
+        worker.start()
+        worker.join()
+    assert seen["requires_grad"] is True and rec.events == []
