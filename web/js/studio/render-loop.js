@@ -3,6 +3,7 @@
  * at most `maxFps` times a second, so a fast training stream never floods the page. It also measures
  * steps per second (from frame arrival) and redraws per second.
  */
+import { stepperUrl } from "./handoff.js";
 import { domainOf } from "./layout.js";
 import { neuronSurfaces } from "./surface.js";
 
@@ -35,6 +36,7 @@ export function createRenderLoop({ app, network, dataView, lossChart, transport,
       dataView.update({ spec: app.spec, params: app.params, theme });
     }
     if (all || dirty.has("chart")) lossChart.update({ points: app.series.points });
+    self.transport?.update({ stepperHref: stepperUrl(app.spec, app.params, app.modelId, app.theme) });
     dirty.clear();
   }
 
@@ -52,12 +54,7 @@ export function createRenderLoop({ app, network, dataView, lossChart, transport,
     }
     const times = app.stepTimes || [];
     const recent = times.filter((t) => t > now - 1000).length;
-    self.transport?.update({ step: app.step, sps: recent, fps: draws.length, stepperHref: stepperHref() });
-  }
-
-  function stepperHref() {
-    const id = app.modelId;
-    return id ? `/?model=${encodeURIComponent(id)}&step=${app.step}` : "/";
+    self.transport?.update({ step: app.step, sps: recent, fps: draws.length });
   }
 
   return self;

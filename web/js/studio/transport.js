@@ -21,6 +21,13 @@ export function createTransport(root, handlers) {
     <span class="status" id="conn"></span>
     <a class="to-stepper" id="open-stepper" href="/">Open in stepper →</a>`;
   const $ = (id) => root.querySelector(`#${id}`);
+  // Written every animation frame: touch the DOM only when a text really changes.
+  const shown = {};
+  const setText = (id, text) => {
+    if (shown[id] === text) return;
+    shown[id] = text;
+    $(id).textContent = text;
+  };
   let playing = false;
   $("reset").addEventListener("click", () => handlers.onReset());
   $("step").addEventListener("click", () => handlers.onStep());
@@ -45,15 +52,18 @@ export function createTransport(root, handlers) {
         $("play").textContent = playing ? "❚❚ Pause" : "▶ Train";
         $("play").classList.toggle("primary", !playing);
       }
-      if (s.step !== undefined) {
-        $("step-count").textContent = String(s.step);
+      if (s.step !== undefined && shown["step-count"] !== String(s.step)) {
+        setText("step-count", String(s.step));
         $("step-count").dataset.step = String(s.step);
       }
       if (s.sps !== undefined) {
-        $("speedo").textContent = playing || s.sps ? `${s.sps.toFixed(0)} steps/s · ${s.fps.toFixed(0)} redraws/s` : "";
+        setText("speedo", playing || s.sps ? `${s.sps.toFixed(0)} steps/s · ${s.fps.toFixed(0)} redraws/s` : "");
       }
-      if (s.status !== undefined) $("conn").textContent = s.status;
-      if (s.stepperHref) $("open-stepper").href = s.stepperHref;
+      if (s.status !== undefined) setText("conn", s.status);
+      if (s.stepperHref && shown.href !== s.stepperHref) {
+        shown.href = s.stepperHref;
+        $("open-stepper").href = s.stepperHref;
+      }
       if (s.canTrain !== undefined) for (const id of ["reset", "step", "play"]) $(id).disabled = !s.canTrain;
     },
   };

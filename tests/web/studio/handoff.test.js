@@ -1,0 +1,17 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import { stepperUrl } from "../../../web/js/studio/handoff.js";
+import { decodeState } from "../../../web/js/state.js";
+
+test("the stepper link carries the spec, the current weights and the model id", () => {
+  const spec = { hidden: [], output: { kind: "sigmoid", units: 1 }, data: { dataset: "moons" }, params: [{ W: [[0], [0]], b: [0] }] };
+  const now = [{ W: [[0.5], [-1.25]], b: [0.125] }];
+  const url = stepperUrl(spec, now, "abc", "dark");
+  const state = decodeState(url.slice(2));
+  assert.deepEqual(state.weights, now);
+  assert.equal(state.spec.params, undefined);
+  assert.equal(state.spec.output.kind, "sigmoid");
+  assert.equal(state.theme, "dark");
+  assert.equal(new URLSearchParams(url.slice(2)).get("model"), "abc");
+  assert.equal(stepperUrl(null, null, null), "/");
+});
