@@ -12,6 +12,7 @@ import { createLessonPanel, fillLessonMenu } from "./views/lesson.js";
 import { createExpressionForm } from "./views/expression.js";
 import { checkGradient as runGradcheck } from "./gradcheck.js";
 import { applyTheme, showStatus, copyText } from "./page.js";
+import { paramOfLabel, replaceParam, weightsOfTrace } from "./weights.js";
 
 const DEFAULT_EXPRESSION = { expr: "(x*y + x)*z", values: { x: 2, y: -1, z: 3 } };
 const api = createApi();
@@ -32,6 +33,8 @@ const stepper = createStepper({
 const inspector = createInspector($("inspector"), {
   canCheck: (id) => !!app.loaded?.expression && isVariable(id),
   checkGradient: (id) => checkGradient(id),
+  canEdit: (id) => !!app.loaded?.spec && !!paramOfLabel(stepper.timeline()?.trace.nodeById.get(id)?.label) && !!app.weights,
+  onEdit: (id, value) => editWeight(id, value),
   onClose: () => selectNode(null),
 });
 const lessonPanel = createLessonPanel($("lesson-panel"), { onPanel: (i) => change({ ...app.state, panel: i, step: 0, node: null, values: null, weights: null }) });
@@ -61,6 +64,7 @@ async function load() {
     const loaded = await loadSource(api, effectiveState(state), app.lessons);
     if (token !== app.token) return;
     app.loaded = loaded;
+    app.weights = loaded.spec && loaded.trace ? weightsOfTrace(loaded.trace) : null;
     lessonPanel.show(loaded.lesson ?? null, loaded.index ?? 0);
     if (loaded.expression) exprForm.set(loaded.expression.source, loaded.expression.values);
     $("s2s-note").hidden = !(state.view === "s2s" && !loaded.expression);
@@ -92,6 +96,13 @@ function selectNode(id) {
   if (tl) inspector.show(tl, tl.frameAt(stepper.state().step), id);
   writeUrl("replace");
   if (!id) $("graph").querySelector(".graph-svg")?.focus?.();
+}
+
+/** Put an edited parameter into the URL's weights and re-trace the model from them. */
+function editWeight(id, value) {
+  const label = stepper.timeline().trace.nodeById.get(id).label;
+  const weights = replaceParam(app.state.weights ?? app.weights, label, value);
+  change({ ...app.state, weights, step: app.state.step });
 }
 
 function isVariable(id) {

@@ -83,7 +83,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
       badge.append("text").attr("dy", "0.35em").attr("y", 11);
       return g;
     });
-    nodes.attr("class", (d) => `node cat-${nodeCategory(d)}`).attr("data-node-id", (d) => d.id)
+    nodes.attr("class", (d) => `node cat-${nodeCategory(d)} kind-${layout.nodes.get(d.id).kind}`).attr("data-node-id", (d) => d.id)
       .attr("transform", (d) => { const b = layout.nodes.get(d.id); return `translate(${b.x - b.width / 2},${b.y - b.height / 2})`; })
       .on("click", (ev, d) => onSelect(d.id))
       .on("keydown", (ev, d) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); ev.stopPropagation(); onSelect(d.id); } });

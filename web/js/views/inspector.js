@@ -8,6 +8,7 @@ import { formatShape, formatTensor } from "../format.js";
 import { accumulation, accumulationText, gradStatus } from "../timeline.js";
 import { forwardTex, localTex, accumulationTex, texTensor } from "../formulas.js";
 import { escapeHtml } from "../markdown.js";
+import { nest } from "../weights.js";
 
 /** Render LaTeX to HTML; a formula KaTeX cannot parse shows as code instead of failing. */
 export function tex(src, display = false) {
@@ -22,7 +23,7 @@ export function tex(src, display = false) {
  * Build the inspector in `root`. `checkGradient(nodeId)` resolves to {numeric, analytic, relError, note}
  * or rejects; `canCheck(nodeId)` says whether the button applies; `onClose()` closes it.
  */
-export function createInspector(root, { checkGradient, canCheck = () => false, onClose = () => {} }) {
+export function createInspector(root, { checkGradient, canCheck = () => false, canEdit = () => false, onEdit = () => {}, onClose = () => {} }) {
   root.classList.add("inspector");
   const state = { timeline: null, frame: null, nodeId: null, ops: new Map() };
 
@@ -31,6 +32,17 @@ export function createInspector(root, { checkGradient, canCheck = () => false, o
     if (!btn) return;
     if (btn.dataset.act === "close") onClose();
     if (btn.dataset.act === "check") runCheck(btn);
+  });
+  root.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const text = root.querySelector(".edit-value textarea").value;
+    const out = root.querySelector(".edit-value .error");
+    try {
+      onEdit(state.nodeId, JSON.parse(text));
+      out.textContent = "";
+    } catch (err) {
+      out.textContent = err instanceof SyntaxError ? "Write the value as JSON, e.g. [[1, 0], [0, 1]]" : err.message;
+    }
   });
 
   function setOps(list) {
@@ -63,6 +75,7 @@ export function createInspector(root, { checkGradient, canCheck = () => false, o
     sections.push(accumulationSection(timeline, frame, nodeId));
     const upd = frame.updates.get(nodeId);
     if (upd) sections.push(`<section><h3>Update</h3><div class="formula">${tex(`\\Delta = ${texTensor(upd.delta)} \\quad\\to\\quad ${texTensor(upd.value)}`, true)}</div></section>`);
+    if (canEdit(nodeId) && value) sections.push(editSection(node, value));
     if (canCheck(nodeId)) sections.push(`<section class="gradcheck"><button type="button" data-act="check">Check gradient</button><p class="gradcheck-result" aria-live="polite"></p></section>`);
     root.innerHTML = sections.join("");
   }
@@ -101,6 +114,14 @@ export function createInspector(root, { checkGradient, canCheck = () => false, o
     return `<section><h3>Gradient <span class="status status-${status}">${status}</span></h3>
       <div class="formula accumulation">${tex(accumulationTex(acc), true)}</div>
       <p class="accumulation-text">${escapeHtml(accumulationText(timeline, frame, nodeId))}</p></section>`;
+  }
+
+  function editSection(node, value) {
+    const json = JSON.stringify(nest(value.data, value.shape));
+    return `<section><h3>Edit value</h3><form class="edit-value">
+      <label for="edit-value-input" class="visually-hidden">New value of ${escapeHtml(node.label)} as JSON</label>
+      <textarea id="edit-value-input" rows="2" spellcheck="false">${escapeHtml(json)}</textarea>
+      <button type="submit">Apply and re-trace</button><p class="error" role="alert"></p></form></section>`;
   }
 
   async function runCheck(btn) {
