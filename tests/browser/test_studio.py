@@ -1,4 +1,4 @@
-"""The training studio in a real Chromium against a live server: train, tune mid-run, upload, export, share."""
+"""The training studio in Chromium against a live server: train, tune mid-run, upload, export, share."""
 
 from __future__ import annotations
 
@@ -110,9 +110,8 @@ def test_a_bad_csv_shows_the_servers_error_in_place(page, live_server):
 def test_a_good_csv_trains(page, live_server):
     open_studio(page, live_server + "/studio")
     rows = "\n".join(f"{x / 10},{(x * 7 % 10) / 10},{int(x > 10)}" for x in range(20))
-    page.set_input_files(
-        "input[name=csv]", files=[{"name": "mine.csv", "mimeType": "text/csv", "buffer": f"a,b,y\n{rows}\n".encode()}]
-    )
+    csv = {"name": "mine.csv", "mimeType": "text/csv", "buffer": f"a,b,y\n{rows}\n".encode()}
+    page.set_input_files("input[name=csv]", files=[csv])
     page.wait_for_selector("text=Your CSV", timeout=TIMEOUT)
     page.click("#step")
     wait_js(page, "Number(document.querySelector('#step-count').dataset.step) >= 1")
@@ -150,7 +149,11 @@ def test_an_exported_replay_steps_offline_from_disk(page, live_server, browser, 
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     requests: list[str] = []
     errors: list[str] = []
-    context.route(re.compile(r"^https?://"), lambda route: (requests.append(route.request.url), route.abort()))
+    def refuse(route):
+        requests.append(route.request.url)
+        route.abort()
+
+    context.route(re.compile(r"^https?://"), refuse)
     offline = context.new_page()
     offline.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     offline.on("pageerror", lambda exc: errors.append(str(exc)))
