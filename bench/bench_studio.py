@@ -23,8 +23,16 @@ import time
 import urllib.request
 from pathlib import Path
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -77,15 +85,21 @@ def play(page, pid: int, preset: str, rate: int, seconds: float) -> dict:
     shown = page.text_content("#speedo")
     page.click("#play")
     return {
-        "preset": preset, "rate": rate, "steps/s": steps / wall, "redraws/s": redraws / wall,
-        "redraw ms": statistics.median(draw_ms), "server CPU %": 100 * cpu / wall,
-        "CPU ms/step": 1000 * cpu / max(steps, 1), "shown": re.sub(r"\s+", " ", shown or ""),
+        "preset": preset,
+        "rate": rate,
+        "steps/s": steps / wall,
+        "redraws/s": redraws / wall,
+        "redraw ms": statistics.median(draw_ms),
+        "server CPU %": 100 * cpu / wall,
+        "CPU ms/step": 1000 * cpu / max(steps, 1),
+        "shown": re.sub(r"\s+", " ", shown or ""),
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--presets", nargs="+", default=["moons", "spiral"])
     parser.add_argument("--rates", nargs="+", type=int, default=[30, 60])
@@ -102,18 +116,25 @@ def main() -> int:
                 page = browser.new_page(viewport={"width": 1280, "height": 720})
                 page.goto(f"http://127.0.0.1:{port}/studio")
                 page.wait_for_selector(".network-view .links path", timeout=20_000)
-                rows = [play(page, server.pid, preset, rate, args.seconds)
-                        for preset in args.presets for rate in args.rates]
+                rows = [
+                    play(page, server.pid, preset, rate, args.seconds)
+                    for preset in args.presets
+                    for rate in args.rates
+                ]
                 browser.close()
         finally:
             server.terminate()
             server.wait(timeout=10)
     print(f"studio, headless Chromium 1280×720, {args.seconds:.0f} s per row, server pid CPU from /proc")
-    print(f"{'preset':8} {'rate':>4} {'steps/s':>8} {'redraws/s':>9} {'redraw ms':>9} {'srv CPU %':>9} "
-          f"{'CPU ms/step':>11}  page shows")
+    print(
+        f"{'preset':8} {'rate':>4} {'steps/s':>8} {'redraws/s':>9} {'redraw ms':>9} {'srv CPU %':>9} "
+        f"{'CPU ms/step':>11}  page shows"
+    )
     for r in rows:
-        print(f"{r['preset']:8} {r['rate']:>4} {r['steps/s']:>8.1f} {r['redraws/s']:>9.1f} "
-              f"{r['redraw ms']:>9.1f} {r['server CPU %']:>9.1f} {r['CPU ms/step']:>11.2f}  {r['shown']}")
+        print(
+            f"{r['preset']:8} {r['rate']:>4} {r['steps/s']:>8.1f} {r['redraws/s']:>9.1f} "
+            f"{r['redraw ms']:>9.1f} {r['server CPU %']:>9.1f} {r['CPU ms/step']:>11.2f}  {r['shown']}"
+        )
     return 0
 
 

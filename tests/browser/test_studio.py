@@ -149,6 +149,7 @@ def test_an_exported_replay_steps_offline_from_disk(page, live_server, browser, 
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     requests: list[str] = []
     errors: list[str] = []
+
     def refuse(route):
         requests.append(route.request.url)
         route.abort()
