@@ -72,7 +72,7 @@ export function layoutGraph(dagre, trace, { nodesep = 22, ranksep = 50, margin =
   if (trace.nodes.length > limit) return withKinds(fastLayout(trace, nodeSize, { nodesep, ranksep, margin }), trace);
   const g = new dagre.graphlib.Graph({ multigraph: true, compound: true });
   const top = trace.nodes.some((n) => n.phase === "backward") ? 28 : 0; // room for cluster titles
-  g.setGraph({ rankdir: "LR", nodesep: nodesep + top, ranksep, edgesep: 14, marginx: margin, marginy: margin + top });
+  g.setGraph({ rankdir: "LR", align: "UR", nodesep: nodesep + top, ranksep, edgesep: 14, marginx: margin, marginy: margin + top });
   const hasBackward = trace.nodes.some((n) => n.phase === "backward");
   if (hasBackward) {
     g.setNode("cluster:forward", { label: "forward" });

@@ -15,8 +15,8 @@ const line = d3.line().x((p) => p.x).y((p) => p.y).curve(d3.curveBasis);
 
 /** Create a graph view inside `container`. `onSelect(nodeId)` fires on click or Enter. */
 export function createGraphView(container, { onSelect = () => {}, fitOptions = {} } = {}) {
-  const svg = d3.select(container).append("svg").attr("class", "graph-svg")
-    .attr("role", "group").attr("aria-label", "Computation graph");
+  const svg = d3.select(container).append("svg").attr("class", "graph-svg").attr("tabindex", 0)
+    .attr("role", "group").attr("aria-label", "Computation graph: Tab to a node and press Enter to inspect it; arrow keys step");
   const defs = svg.append("defs");
   for (const kind of ["edge", "active", "grad"]) {
     defs.append("marker").attr("id", `arrow-${kind}`).attr("viewBox", "0 0 10 10").attr("refX", 9).attr("refY", 5)

@@ -28,7 +28,7 @@ export function createLessonPanel(root, { onPanel = () => {} } = {}) {
     const tabs = panels.length > 1
       ? `<div class="tabs" role="tablist" aria-label="Panels">${panels.map((p, i) => `<button type="button" role="tab" data-panel="${i}" aria-selected="${i === index}">${escapeHtml(p.title ?? `Panel ${i + 1}`)}</button>`).join("")}</div>`
       : "";
-    const facts = (lesson.facts ?? []).map((f) => `<li data-fact-id="${escapeHtml(f.id)}"><span class="fact-label">${renderMarkdown(f.label, tex).replace(/^<p>|<\/p>$/g, "")}</span> <strong class="fact-value">${escapeHtml(formatFact(f.value))}</strong>${f.expected !== undefined && f.expected !== null ? ` <span class="muted">(expected ${escapeHtml(formatFact(f.expected))})</span>` : ""}</li>`);
+    const facts = (lesson.facts ?? []).map((f) => `<li data-fact-id="${escapeHtml(f.id)}"><span class="fact-label">${renderMarkdown(f.label, tex).replace(/^<p>|<\/p>$/g, "")}</span> <strong class="fact-value">${escapeHtml(formatFact(f.value))}</strong>${expectation(f)}</li>`);
     root.innerHTML = `
       <p class="slide muted">${escapeHtml(lesson.slide ?? "")}</p>
       <h2 class="lesson-title">${escapeHtml(lesson.title)}</h2>
@@ -38,6 +38,14 @@ export function createLessonPanel(root, { onPanel = () => {} } = {}) {
   }
 
   return { show, element: root };
+}
+
+function expectation(f) {
+  if (f.expected === undefined || f.expected === null) return "";
+  const word = { less: "below", nonzero: "nonzero" }[f.compare] ?? "expected";
+  const mark = f.passed === true ? `<span class="fact-ok" aria-label="holds">✓</span>` : f.passed === false ? `<span class="fact-bad" aria-label="does not hold">✗</span>` : "";
+  const target = f.compare === "nonzero" ? "" : ` ${escapeHtml(formatFact(f.expected))}`;
+  return ` ${mark} <span class="muted">(${word}${target})</span>`;
 }
 
 function formatFact(v) {
