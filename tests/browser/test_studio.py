@@ -171,3 +171,63 @@ def test_an_exported_replay_steps_offline_from_disk(page, live_server, browser, 
     offline.screenshot(path=tmp_path / "replay.png")
     context.close()
     assert requests == [] and errors == []
+
+
+def test_divergence_shows_a_banner_naming_the_step_and_node(page, live_server):
+    open_studio(page, live_server + "/studio")
+    page.select_option("select[name=preset]", "sine")
+    page.select_option("select[name='optimizer.name']", "sgd")
+    wait_js(page, "document.querySelector('#data').dataset.redraws > 0")
+    page.fill("input[name='optimizer.lr']", "10")
+    page.dispatch_event("input[name='optimizer.lr']", "change")
+    page.select_option("#speed", "60")
+    page.click("#play")
+    banner = page.wait_for_selector("#banner:not([hidden])", timeout=TIMEOUT)
+    text = banner.text_content()
+    assert re.search(r"diverged at step \d+", text) and "node n" in text
+    assert page.text_content("#play").strip().endswith("Train"), "training did not stop"
+
+
+def test_reset_goes_back_to_step_zero_and_the_initial_weights(page, live_server):
+    open_studio(page, live_server + "/studio")
+    initial = api_get(live_server, f"/models/{model_id(page)}")["params"]
+    train_until(page, "Number(document.querySelector('#step-count').dataset.step) >= 10")
+    page.click("#reset")
+    wait_js(page, "Number(document.querySelector('#step-count').dataset.step) === 0")
+    assert api_get(live_server, f"/models/{model_id(page)}")["params"] == initial
+
+
+def test_clicking_a_link_edits_its_weight(page, live_server):
+    open_studio(page, live_server + "/studio")
+    before = model_id(page)
+    x, y = page.evaluate(
+        """() => {
+          const p = document.querySelector(".link-hits path[data-layer='2'][data-i='0'][data-j='0']");
+          const q = p.getPointAtLength(p.getTotalLength() * 0.3);
+          const m = p.getScreenCTM();
+          return [q.x * m.a + m.e, q.y * m.d + m.f];
+        }"""
+    )
+    page.mouse.click(x, y)
+    page.fill(".weight-editor input", "2.5")
+    page.press(".weight-editor input", "Enter")
+    wait_js(page, f"!document.querySelector('#open-stepper').href.includes('model={before}')")
+    params = api_get(live_server, f"/models/{model_id(page)}")["params"]
+    assert params[2]["W"][0][0] == 2.5
+
+
+def test_a_model_file_exports_and_loads_back(page, live_server, tmp_path):
+    open_studio(page, live_server + "/studio")
+    train_until(page, "Number(document.querySelector('#step-count').dataset.step) >= 5")
+    page.click("#export-menu summary")
+    with page.expect_download() as info:
+        page.click("button[data-export=model]")
+    path = Path(tmp_path) / "model.json"
+    info.value.save_as(path)
+    saved = json.loads(path.read_text())
+    assert saved["spec"]["hidden"][0]["units"] == 8 and len(saved["spec"]["params"]) == 3
+    before = model_id(page)
+    page.click("#export-menu summary")
+    page.set_input_files("#load-model", str(path))
+    wait_js(page, f"!document.querySelector('#open-stepper').href.includes('model={before}')")
+    assert api_get(live_server, f"/models/{model_id(page)}")["params"] == saved["spec"]["params"]

@@ -117,7 +117,8 @@ export function createDataView(root, { resolution = 72 } = {}) {
   function drawCurve(spec, params) {
     const curve = outputCurve(spec, params, data.interval, 160);
     paint(null);
-    const line = d3.line().x((d) => sx(d[0])).y((d) => sy(d[1]));
+    // A diverging net can predict 1e200: clamp to a band around the plot so the path stays drawable.
+    const line = d3.line().x((d) => sx(d[0])).y((d) => Math.max(-1e4, Math.min(1e4, sy(d[1]))));
     const pts = curve.xs.map((x, i) => [x, curve.values[i * curve.width]]).filter((p) => Number.isFinite(p[1]));
     gLine.attr("transform", null).attr("clip-path", null);
     gLine.selectAll("path").data([pts]).join("path").attr("d", line);
