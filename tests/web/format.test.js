@@ -1,7 +1,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import {
-  decodeNumber, decodeTensor, formatNumber, formatShape, formatTensor, parseDisplayed, tensorKind, summarize, asMatrix,
+  decodeNumber, decodeTensor, formatNumber, formatShape, formatTensor, parseDisplayed, tensorKind, summarize, asMatrix, formatBrief,
 } from "../../web/js/format.js";
 
 test("non-finite wire strings decode to numbers", () => {
@@ -77,4 +77,9 @@ test("summaries compute mean and std", () => {
 test("vectors are one row; matrices keep their columns", () => {
   assert.deepEqual(asMatrix(decodeTensor({ shape: [3], data: [1, 2, 3] })), { rows: 1, cols: 3 });
   assert.deepEqual(asMatrix(decodeTensor({ shape: [4, 2], data: new Array(8).fill(0) })), { rows: 4, cols: 2 });
+});
+
+test("brief tensors for sentences: numbers up to four, else shape and mean", () => {
+  assert.equal(formatBrief(decodeTensor({ shape: [2], data: [1, 2] })), "[1, 2]");
+  assert.equal(formatBrief(decodeTensor({ shape: [2, 4], data: [1, 1, 1, 1, 3, 3, 3, 3] })), "2×4 values (mean 2)");
 });

@@ -79,3 +79,14 @@ test("the fast layout puts a leaf one rank before its consumer", () => {
   assert.ok(layout.nodes.get("n7").x < layout.nodes.get("n8").x);
   assert.ok(layout.nodes.get("n7").x > layout.nodes.get("n4").x);
 });
+
+test("nodes are sized by the shape of their traced values, not the whole batch", () => {
+  const wire = {
+    schema_version: 1,
+    graph: { nodes: [{ id: "n0", op: "leaf", label: "x", role: "input", shape: [400, 2], inputs: [] }] },
+    events: [{ seq: 0, type: "forward", node: "n0", value: { shape: [4, 2], data: [0, 0, 0, 1, 1, 0, 1, 1] } }],
+  };
+  const layout = layoutGraph(dagre, readTrace(wire));
+  assert.equal(layout.nodes.get("n0").kind, "matrix");
+  assert.ok(layout.nodes.get("n0").height < 300);
+});

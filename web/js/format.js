@@ -88,7 +88,7 @@ export function asMatrix(t) {
 }
 
 /** How to draw a tensor: "scalar", "matrix" (numbers in a grid), "heatmap" or "summary". */
-export function tensorKind(t, { maxCells = 16, maxRows = 4, maxCols = 4, maxHeat = 1024 } = {}) {
+export function tensorKind(t, { maxCells = 16, maxRows = 8, maxCols = 4, maxHeat = 1024 } = {}) {
   if (!t) return "empty";
   if (!t.data) return "summary";
   if (t.size === 1) return "scalar";
@@ -141,4 +141,11 @@ export function onesLike(t) {
 /** Plain numbers of a decoded tensor (NaN stays NaN): for data attributes and tests. */
 export function plainData(t) {
   return t && t.data ? t.data : null;
+}
+
+/** A short text of a tensor for sentences: the numbers when there are at most 4, else shape and mean. */
+export function formatBrief(t, digits = 3) {
+  if (!t) return "";
+  if (t.data && t.size <= 4) return formatTensor(t, digits);
+  return `${formatShape(t.shape)} values (mean ${formatNumber(summarize(t).mean, digits)})`;
 }

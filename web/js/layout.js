@@ -14,7 +14,7 @@ export const BOX = {
   pad: 12,
   scalarWidth: 150,
   scalarRow: 30, // one line of value or gradient text
-  cellW: 54,
+  cellW: 64,
   cellH: 25,
   heatCell: 10,
   summaryRow: 22,
@@ -27,19 +27,19 @@ export function kindOfShape(shape) {
 }
 
 /** Width and height of the box of a node: a header, then the value block and the gradient block. */
-export function nodeSize(node) {
+export function nodeSize(node, { grad = true } = {}) {
   const shape = node.shape ?? [];
   const kind = kindOfShape(shape);
   const block = blockSize(kind, shape);
   const width = Math.max(BOX.scalarWidth, block.width + 2 * BOX.pad, headerWidth(node));
-  const height = BOX.header + 2 * block.height + BOX.pad * 1.5;
-  return { width, height, kind, block };
+  const height = BOX.header + (grad ? 2 : 1) * block.height + BOX.pad * (grad ? 1.5 : 1);
+  return { width, height, kind, block, grad };
 }
 
 /** Room the header needs: the label (18px bold) and "op · shape" (13px), estimated per character. */
 export function headerWidth(node) {
   const label = [...String(node.label || node.id || "")].length;
-  const meta = [...headerMeta(node)].length;
+  const meta = [...headerMeta({ ...node, shape: node.fullShape ?? node.shape })].length;
   return Math.ceil(label * 11.5 + meta * 7.6 + 2 * BOX.pad + 16);
 }
 
@@ -57,7 +57,7 @@ export function blockSize(kind, shape) {
   const { rows, cols } = asMatrix(t);
   if (kind === "matrix") return { width: cols * BOX.cellW, height: rows * BOX.cellH + 6, rows, cols };
   if (kind === "heatmap") {
-    const cell = Math.max(3, Math.min(BOX.heatCell, Math.floor(144 / Math.max(cols, rows))));
+    const cell = Math.max(4, Math.min(BOX.heatCell + 4, Math.floor(168 / Math.max(cols, rows))));
     return { width: Math.max(cols * cell, 60), height: rows * cell + 22, rows, cols, cell };
   }
   if (kind === "summary") return { width: 150, height: BOX.summaryRow * 2, rows, cols };
@@ -69,7 +69,7 @@ export function blockSize(kind, shape) {
  * drawn beside the forward graph. Returns {width, height, nodes: Map id→box, edges: [{...edge, points}]}.
  */
 export function layoutGraph(dagre, trace, { nodesep = 22, ranksep = 50, margin = 20, limit = DAGRE_LIMIT } = {}) {
-  if (trace.nodes.length > limit) return withKinds(fastLayout(trace, nodeSize, { nodesep, ranksep, margin }), trace);
+  if (trace.nodes.length > limit) return withKinds(fastLayout(trace, (n) => traceNodeSize(trace, n), { nodesep, ranksep, margin }), trace);
   const g = new dagre.graphlib.Graph({ multigraph: true, compound: true });
   const top = trace.nodes.some((n) => n.phase === "backward") ? 28 : 0; // room for cluster titles
   g.setGraph({ rankdir: "LR", align: "UR", nodesep: nodesep + top, ranksep, edgesep: 14, marginx: margin, marginy: margin + top });
@@ -79,7 +79,7 @@ export function layoutGraph(dagre, trace, { nodesep = 22, ranksep = 50, margin =
     g.setNode("cluster:backward", { label: "backward" });
   }
   for (const n of trace.nodes) {
-    const size = nodeSize(n);
+    const size = traceNodeSize(trace, n);
     g.setNode(n.id, { width: size.width, height: size.height });
     if (hasBackward) g.setParent(n.id, n.phase === "backward" ? "cluster:backward" : "cluster:forward");
   }
@@ -88,8 +88,8 @@ export function layoutGraph(dagre, trace, { nodesep = 22, ranksep = 50, margin =
   const nodes = new Map();
   for (const n of trace.nodes) {
     const p = g.node(n.id);
-    const size = nodeSize(n);
-    nodes.set(n.id, { id: n.id, x: p.x, y: p.y, width: p.width, height: p.height, kind: size.kind, block: size.block });
+    const size = traceNodeSize(trace, n);
+    nodes.set(n.id, { id: n.id, x: p.x, y: p.y, width: p.width, height: p.height, kind: size.kind, block: size.block, grad: size.grad });
   }
   const edges = trace.edges.map((e) => ({ ...e, points: g.edge({ v: e.from, w: e.to, name: e.id }).points }));
   const clusters = hasBackward ? ["forward", "backward"].map((c) => ({ name: c, ...pick(g.node(`cluster:${c}`)) })) : [];
@@ -97,10 +97,22 @@ export function layoutGraph(dagre, trace, { nodesep = 22, ranksep = 50, margin =
   return { width, height, nodes, edges, clusters };
 }
 
+/** The node with the shape its values are drawn in (see trace.js shownShapes). */
+function drawn(trace, node) {
+  const shape = trace.shapes?.get(node.id) ?? node.shape;
+  return { ...node, shape, fullShape: node.shape };
+}
+
+/** Size of a node's box in this trace: its drawn shape, and a gradient block only if it gets one. */
+export function traceNodeSize(trace, node) {
+  const grad = !trace.receivers || trace.receivers.size === 0 || trace.receivers.has(node.id);
+  return nodeSize(drawn(trace, node), { grad: grad && trace.receivers?.size !== 0 });
+}
+
 function withKinds(layout, trace) {
   for (const n of trace.nodes) {
-    const size = nodeSize(n);
-    Object.assign(layout.nodes.get(n.id), { kind: size.kind, block: size.block });
+    const size = traceNodeSize(trace, n);
+    Object.assign(layout.nodes.get(n.id), { kind: size.kind, block: size.block, grad: size.grad });
   }
   return layout;
 }

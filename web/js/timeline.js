@@ -3,7 +3,7 @@
  * (forward node by node, then backward contribution by contribution, then the update). Pure: no DOM.
  */
 
-import { formatNumber, formatTensor, onesLike, addTensors } from "./format.js";
+import { formatNumber, formatTensor, formatBrief, onesLike, addTensors } from "./format.js";
 import { opSymbol, eventPhase } from "./trace.js";
 
 /** Build the timeline of a read trace (see trace.js readTrace). */
@@ -89,15 +89,15 @@ export function narrate(timeline, frame) {
     const n = nodeById.get(e.node);
     const what = n.inputs.length ? `${n.op} gives` : "is";
     const head = n.phase === "backward" ? "Backward graph" : "Forward";
-    return `${head}: ${label(e.node)} ${what} ${formatTensor(e.value)}.`;
+    return `${head}: ${label(e.node)} ${what} ${formatBrief(e.value)}.`;
   }
   if (e.type === "update") {
-    return `Update: ${label(e.node)} changes by ${formatTensor(e.delta)} to ${formatTensor(e.value)}.`;
+    return `Update: ${label(e.node)} changes by ${formatBrief(e.delta)} to ${formatBrief(e.value)}.`;
   }
   const g = frame.grads.get(e.node);
   const from = e.from == null ? "the seed" : label(e.from);
   const rest = g.pending > 0 ? `${g.pending} pending` : "final";
-  return `${label(e.node)} receives ${formatTensor(e.contribution)} from ${from}; total ${formatTensor(g.total)}; ${rest}.`;
+  return `${label(e.node)} receives ${formatBrief(e.contribution)} from ${from}; total ${formatBrief(g.total)}; ${rest}.`;
 }
 
 /**

@@ -20,7 +20,12 @@ export function readTrace(wire) {
   const consumers = new Map(nodes.map((n) => [n.id, []]));
   for (const e of edges) consumers.get(e.from).push(e);
   const events = (wire.events ?? []).map(decodeEvent);
+  const output = wire.output && nodeById.has(wire.output) ? wire.output : findOutput(nodes, consumers);
+  const receivers = new Set(events.filter((e) => e.type === "backward").map((e) => e.node));
+  if (receivers.size && output) receivers.add(output);
   return {
+    shapes: shownShapes(nodes, events),
+    receivers,
     nodes,
     nodeById,
     edges,
@@ -28,9 +33,23 @@ export function readTrace(wire) {
     events,
     steps: events.filter((e) => STEP_TYPES.has(e.type)),
     metrics: events.filter((e) => e.type === "metrics"),
-    output: wire.output && nodeById.has(wire.output) ? wire.output : findOutput(nodes, consumers),
+    output,
     rows: wire.rows ?? null,
   };
+}
+
+/** The shape each node's values are drawn in: that of its first forward value (a model traces only a
+ * few rows of a large batch), else the node's own shape. */
+function shownShapes(nodes, events) {
+  const shapes = new Map(nodes.map((n) => [n.id, n.shape]));
+  const seen = new Set();
+  for (const e of events) {
+    if (e.type === "forward" && !seen.has(e.node) && e.value) {
+      seen.add(e.node);
+      shapes.set(e.node, e.value.shape);
+    }
+  }
+  return shapes;
 }
 
 /** One edge per (consumer, input index): `x*x` gives two edges n1→n2 with index 0 and 1. */

@@ -7,7 +7,7 @@
 import d3 from "d3";
 import { edgeId, nodeCategory } from "../trace.js";
 import { BOX, fitTransform, headerMeta } from "../layout.js";
-import { formatShape, formatTensor, plainData } from "../format.js";
+import { formatShape, formatTensor, formatBrief, plainData } from "../format.js";
 import { gradStatus } from "../timeline.js";
 import { renderTensor } from "./tensor.js";
 
@@ -101,7 +101,8 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     const vy = BOX.header + 6;
     const gy = vy + block.height + BOX.pad * 0.5;
     g.select("g.value").attr("transform", `translate(0,${vy})`);
-    g.select("line.divider").attr("x1", 10).attr("x2", width - 10).attr("y1", gy - 3).attr("y2", gy - 3);
+    g.select("g.grad").attr("display", box.grad ? null : "none");
+    g.select("line.divider").attr("display", box.grad ? null : "none").attr("x1", 10).attr("x2", width - 10).attr("y1", gy - 3).attr("y2", gy - 3);
     g.select("g.grad").attr("transform", `translate(0,${gy})`);
     g.select("text.grad-mark").attr("x", 12).attr("y", gy + block.height / 2).attr("dy", "0.36em");
     g.select("g.badge").attr("transform", `translate(${width - 4},${-11})`);
@@ -198,7 +199,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     const length = path.getTotalLength();
     const p = layers.particles.append("g").attr("class", "particle");
     p.append("circle").attr("r", 8);
-    p.append("text").attr("y", -14).attr("text-anchor", "middle").text(formatTensor(e.contribution, 3, 4));
+    p.append("text").attr("y", -14).attr("text-anchor", "middle").text(formatBrief(e.contribution));
     p.transition().duration(duration * 0.75).ease(d3.easeCubicInOut)
       .attrTween("transform", () => (t) => { const pt = path.getPointAtLength(length * (1 - t)); return `translate(${pt.x},${pt.y})`; })
       .on("end", () => { p.remove(); done(); })
