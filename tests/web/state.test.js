@@ -56,3 +56,12 @@ test("choosing a new source clears the old one and the step", () => {
 test("names assigned in the expression are not variables", () => {
   assert.deepEqual(variablesOf("h = w*x; h*h + x.T"), ["w", "x"]);
 });
+
+test("vector and matrix values parse, print and survive the URL", () => {
+  const values = { x: [1, -2.5], W: [[1, 0], [0, 1]], b: 0.5 };
+  assert.deepEqual(parseValues("x=[1, -2.5], W=[[1,0],[0,1]] b=0.5"), values);
+  assert.deepEqual(parseValues(formatValues(values)), values);
+  const state = { ...defaultState(), expr: "W @ x + b", values };
+  assert.deepEqual(decodeState(encodeState(state)), state);
+  assert.equal(parseValues("x=[1, oops]"), null);
+});

@@ -68,23 +68,38 @@ export function encodeState(state) {
   return params.toString();
 }
 
-/** "x=2, y=-1" → {x: 2, y: -1}; null if any pair is malformed. */
+/** "x=2, y=-1, v=[1, 2]" → {x: 2, y: -1, v: [1, 2]}; null if any part is malformed. */
 export function parseValues(text) {
   const out = {};
-  const parts = String(text).split(/[,;\s]+/).filter(Boolean);
-  for (const part of parts) {
-    const m = /^([A-Za-z_][\w]*)=(.+)$/.exec(part);
-    if (!m) return null;
-    const v = Number(m[2].replace("\u2212", "-"));
-    if (!Number.isFinite(v)) return null;
-    out[m[1]] = v;
+  const src = String(text).replaceAll("\u2212", "-").trim();
+  const item = /\s*([A-Za-z_]\w*)\s*=\s*(\[[^=]*\]|[^,;\s\]]+)\s*(?:[,;]|\s+|$)/y;
+  while (item.lastIndex < src.length) {
+    const start = item.lastIndex;
+    const m = item.exec(src);
+    if (!m || item.lastIndex === start) return null;
+    const value = parseValue(m[2]);
+    if (value === undefined) return null;
+    out[m[1]] = value;
   }
   return out;
 }
 
-/** {x: 2, y: -1} → "x=2,y=-1". */
+function parseValue(text) {
+  if (text.startsWith("[")) {
+    try {
+      const v = JSON.parse(text);
+      return [v].flat(Infinity).every((x) => typeof x === "number" && Number.isFinite(x)) ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  const v = Number(text);
+  return text !== "" && Number.isFinite(v) ? v : undefined;
+}
+
+/** {x: 2, y: -1, v: [1, 2]} → "x=2,y=-1,v=[1,2]". */
 export function formatValues(values) {
-  return Object.entries(values ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
+  return Object.entries(values ?? {}).map(([k, v]) => `${k}=${Array.isArray(v) ? JSON.stringify(v) : v}`).join(",");
 }
 
 /** What the state asks to show: "lesson", "expression", "spec" or null. */

@@ -88,7 +88,7 @@ export function createInspector(root, { checkGradient, canCheck = () => false, c
   }
 
   function forwardSection(node, inputs, value, opInfo) {
-    const general = opInfo?.forward_latex ? `<div class="formula general">${tex(opInfo.forward_latex, true)}</div>` : "";
+    const general = opInfo?.forward_latex && node.inputs.length ? `<div class="formula general" title="the op in general: inputs a, b, output y">${tex(`y = ${opInfo.forward_latex}`, true)}</div>` : "";
     const body = value || node.inputs.length ? tex(forwardTex(node, inputs, value, opInfo), true) : "<p class='muted'>not computed yet</p>";
     return `<section><h3>Forward</h3>${general}<div class="formula">${body}</div></section>`;
   }
@@ -96,7 +96,8 @@ export function createInspector(root, { checkGradient, canCheck = () => false, c
   function localSection(trace, frame, node, inputs, grad, opInfo) {
     const items = node.inputs.map((inputId, k) => {
       const sent = frame.grads.get(inputId)?.contributions.find((c) => c.from === node.id && c.inputIndex === k);
-      const general = opInfo?.vjp_latex?.[k] ? `<div class="formula general">${tex(opInfo.vjp_latex[k], true)}</div>` : "";
+      const name = "abcdefgh"[k] ?? `x_{${k}}`;
+      const general = opInfo?.vjp_latex?.[k] ? `<div class="formula general" title="the contribution in general, ȳ the upstream gradient">${tex(`\\bar{${name}} \\mathrel{+}= ${opInfo.vjp_latex[k]}`, true)}</div>` : "";
       const lines = localTex(node, k, inputs, grad?.total ?? null, sent?.value ?? null);
       const waiting = sent ? "" : `<p class="muted">not sent yet</p>`;
       return `<li>${general}${lines.map((l) => `<div class="formula">${tex(l, true)}</div>`).join("")}${waiting}</li>`;
