@@ -66,6 +66,7 @@ async function load() {
     app.loaded = loaded;
     app.weights = loaded.spec && loaded.trace ? weightsOfTrace(loaded.trace) : null;
     lessonPanel.show(loaded.lesson ?? null, loaded.index ?? 0);
+    $("intro").hidden = !!loaded.lesson;
     if (loaded.expression) exprForm.set(loaded.expression.source, loaded.expression.values);
     $("s2s-note").hidden = !(state.view === "s2s" && !loaded.expression);
     if (!loaded.trace) return showStatus($("status"), "This lesson has no graph to draw.", "info");
