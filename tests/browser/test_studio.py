@@ -54,7 +54,7 @@ def train_until(page, condition: str, timeout: int = TIMEOUT) -> None:
 
 
 def accuracy_js(key: str) -> str:
-    return f"parseFloat(document.querySelector('[data-metric={key}]').textContent) || 0"
+    return f"(parseFloat(document.querySelector('[data-metric={key}]').textContent) || 0)"
 
 
 def test_a_2_8_8_1_net_trains_on_moons_past_95_percent(page, live_server, tmp_path):
@@ -231,3 +231,19 @@ def test_a_model_file_exports_and_loads_back(page, live_server, tmp_path):
     page.set_input_files("#load-model", str(path))
     wait_js(page, f"!document.querySelector('#open-stepper').href.includes('model={before}')")
     assert api_get(live_server, f"/models/{model_id(page)}")["params"] == saved["spec"]["params"]
+
+
+def test_weight_decay_mid_run_continues_from_the_current_weights(page, live_server):
+    open_studio(page, live_server + "/studio")
+    first = model_id(page)
+    page.select_option("#speed", "30")
+    page.click("#play")
+    wait_js(page, "Number(document.querySelector('#step-count').dataset.step) >= 8")
+    page.fill("input[name=weight_decay]", "0.01")
+    page.dispatch_event("input[name=weight_decay]", "change")
+    wait_js(page, f"!document.querySelector('#open-stepper').href.includes('model={first}')")
+    reached = step_of(page)
+    assert reached >= 8, "the step count started again"
+    wait_js(page, f"Number(document.querySelector('#step-count').dataset.step) >= {reached + 5}")
+    page.click("#play")
+    assert api_get(live_server, f"/models/{model_id(page)}")["spec"]["weight_decay"] == 0.01

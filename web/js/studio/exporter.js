@@ -97,7 +97,7 @@ async function text(url) {
   return response.text();
 }
 
-export function createExporter({ app, network, dataView, toast, onLoadSpec }) {
+export function createExporter({ app, network, dataView, lossChart, toast, onLoadSpec }) {
   const title = () => `${app.spec.name || "studio"} step ${app.step}`;
   const shareState = () => ({
     spec: { ...app.spec, params: app.params }, presetId: app.presetId, theme: app.theme,
@@ -109,6 +109,8 @@ export function createExporter({ app, network, dataView, toast, onLoadSpec }) {
     "network-png": async () => download(fileName(`${title()} network`, "png"), await svgToPng(networkSvg())),
     "data-svg": () => download(fileName(`${title()} boundary`, "svg"), new Blob([dataSvg().text], { type: "image/svg+xml" })),
     "data-png": async () => download(fileName(`${title()} boundary`, "png"), await svgToPng(dataSvg())),
+    "loss-svg": () => download(fileName(`${title()} loss`, "svg"), new Blob([lossSvg().text], { type: "image/svg+xml" })),
+    "loss-png": async () => download(fileName(`${title()} loss`, "png"), await svgToPng(lossSvg())),
     trace: async () => {
       // The latest training step's trace; before any step, the server's trace at the current weights.
       const last = app.traces.at(-1);
@@ -129,6 +131,9 @@ export function createExporter({ app, network, dataView, toast, onLoadSpec }) {
 
   function networkSvg() {
     return standaloneSvg(network.element, network.svg, network.element.querySelectorAll("canvas"));
+  }
+  function lossSvg() {
+    return standaloneSvg(lossChart.svg, lossChart.svg, []);
   }
   function dataSvg() {
     return standaloneSvg(dataView.element, dataView.svg, [dataView.canvas]);

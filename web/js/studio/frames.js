@@ -44,7 +44,9 @@ export function createFrameHandler(app, { changed, diverged }) {
       if (grads.length) app.grads = grads;
     }
     const metrics = metricsFrom(events);
-    const step = msg.step ?? metrics?.step ?? app.step;
+    // After a mid-run rebuild the server counts from 0 again; the studio's count goes on.
+    const served = msg.step ?? metrics?.step;
+    const step = served === undefined ? app.step : served + app.stepOffset;
     if (step < app.step) {
       // A reset: the curves and the recording start again.
       app.series = { ...app.series, points: app.series.points.filter((p) => p.step <= step) };
@@ -52,7 +54,7 @@ export function createFrameHandler(app, { changed, diverged }) {
       app.grads = null;
     }
     if (metrics && metrics.loss !== undefined) {
-      app.series = appendPoint(app.series, { ...withTestMetrics(metrics), step: metrics.step ?? step });
+      app.series = appendPoint(app.series, { ...withTestMetrics(metrics), step });
     }
     if (step > app.step) {
       const now = performance.now();

@@ -47,6 +47,9 @@ export function createLossChart(root) {
     for (const key of Object.keys(cells)) {
       const v = latest(points, key);
       cells[key].text(key.includes("acc") ? pct(v) : num(v));
+      // Regression and density nets have no accuracy, and runs without a split no test loss.
+      const never = points.length > 1 && v === null;
+      cells[key].node().parentNode.hidden = never;
     }
     empty.attr("x", width / 2).attr("y", height / 2).attr("display", points.length > 1 ? "none" : null);
     const steps = points.length ? [points[0].step, Math.max(points.at(-1).step, points[0].step + 1)] : [0, 1];

@@ -43,6 +43,7 @@ const app = {
   theme: document.documentElement.dataset.theme || "light",
   diverged: null,
   buildNo: 0,
+  stepOffset: 0,
 };
 
 const hoverHint = () => (app.showGradients
@@ -129,7 +130,7 @@ const builder = createBuilder($("builder"), {
     const errors = validateSpec(normalizeSpec(spec));
     if (errors.length || !isLiveChange(before, spec)) {
       // Weight decay and batch size: a new model that starts from the current weights.
-      return errors.length ? renderBuilder(errors) : build({ ...spec, params: app.params });
+      return errors.length ? renderBuilder(errors) : build({ ...spec, params: app.params }, { continueRun: true });
     }
     app.spec = spec;
     renderBuilder([]);
@@ -170,41 +171,59 @@ function renderBuilder(errors = app.errors) {
   });
 }
 
-/** Take a server Model as the current state (after create or a REST reset). */
-function adoptModel(model) {
+/** Take a server Model as the current state (after create or a REST reset); `keep` continues the curves. */
+function adoptModel(model, { keep = false } = {}) {
   app.params = model.params;
   app.grads = null;
-  app.step = model.step;
-  app.series = fromHistory(model.history || []);
-  app.recording = createRecording();
+  app.step = app.stepOffset + model.step;
+  if (!keep) {
+    app.series = fromHistory(model.history || []);
+    app.recording = createRecording();
+  }
   frames.record();
   loop.mark("all");
 }
 
-/** Create the model of `spec` on the server and show it. */
-async function build(specIn) {
+/**
+ * Create the model of `spec` on the server and show it. With `continueRun` (a weight decay or batch
+ * size change mid-run) the new model starts from the current weights, the step count and curves go
+ * on, and training resumes if it was running.
+ */
+async function build(specIn, { continueRun = false } = {}) {
   const spec = normalizeSpec(specIn);
   app.spec = spec;
   const errors = validateSpec(spec);
   renderBuilder(errors);
   if (errors.length) return;
   const buildNo = ++app.buildNo;
+  const resume = continueRun && app.playing;
   setPlaying(false);
+  // No training commands while the model is being made: they would go to no model.
+  transport.update({ canTrain: false });
   showBanner("");
   try {
     const [model, data] = await Promise.all([session.create(spec), loadData(client, spec)]);
     if (buildNo !== app.buildNo) return;
+    // A learning rate typed while the model was being made still counts.
+    const lr = app.spec.optimizer.lr;
     app.spec = normalizeSpec({ ...spec, params: spec.params });
+    if (lr !== spec.optimizer.lr) {
+      app.spec.optimizer.lr = lr;
+      session.config({ lr });
+    }
     app.data = { ...data, classes: data.classes ?? classCount(data.y) };
     app.inputDim = data.x[0]?.length ?? 2;
     app.modelId = session.id;
+    app.stepOffset = continueRun ? app.step : 0;
     app.testSet = null;
     app.graph = null;
     app.traces = [];
     network.setModel(app.spec, app.inputDim);
     dataView.setData(app.data, app.spec.output.kind);
-    adoptModel(model);
+    adoptModel(model, { keep: continueRun });
     renderBuilder([]);
+    transport.update({ canTrain: true });
+    if (resume) transport.resume();
     exporter.rememberInUrl();
     const test = await markTest(client, model.id, spec, data).catch(() => null);
     if (test && buildNo === app.buildNo) {
@@ -215,6 +234,8 @@ async function build(specIn) {
     }
   } catch (err) {
     if (buildNo === app.buildNo) renderBuilder([{ field: "server", message: err.message }]);
+  } finally {
+    if (buildNo === app.buildNo) transport.update({ canTrain: session.id !== null });
   }
 }
 
@@ -224,7 +245,7 @@ function rebuildWithParams(params) {
   if (fits) build({ ...app.spec, params });
 }
 
-const exporter = createExporter({ app, network, dataView, toast, onLoadSpec: (spec) => build(spec) });
+const exporter = createExporter({ app, network, dataView, lossChart, toast, onLoadSpec: (spec) => build(spec) });
 
 document.addEventListener("click", (e) => {
   if (e.target.id === "banner-close") showBanner("");

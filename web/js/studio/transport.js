@@ -45,6 +45,10 @@ export function createTransport(root, handlers) {
     get speed() {
       return Number($("speed").value);
     },
+    /** Start playing again at the chosen speed (after a mid-run rebuild). */
+    resume() {
+      if (!playing) handlers.onPlay(Number($("speed").value));
+    },
     /** Redraw for {playing, step, sps, fps, status, stepperHref, canTrain}. */
     update(s) {
       if (s.playing !== undefined) {
