@@ -56,7 +56,8 @@ def test_stepping_through_backward_shows_the_api_gradients(page, live_server):
         assert grads[node_id] == pytest.approx(data), node_id
     for name, node_id in trace["inputs"].items():
         assert grads[node_id] == pytest.approx(trace["gradients"][name]["data"]), name
-    assert page.locator(f'g.node[data-node-id="{trace["inputs"]["y"]}"] .grad text').text_content() == "6"
+    y_total = page.locator(f'g.node[data-node-id="{trace["inputs"]["y"]}"] .grad text')
+    page.wait_for_function("el => el.textContent === '6'", arg=y_total.element_handle())
 
 
 def test_reload_comes_back_at_the_same_step(page, live_server):

@@ -7,7 +7,7 @@
 import d3 from "d3";
 import { edgeId, nodeCategory } from "../trace.js";
 import { BOX, fitTransform, headerMeta } from "../layout.js";
-import { formatShape, formatTensor, formatBrief, plainData } from "../format.js";
+import { formatShape, formatTensor, formatBrief, formatNumber, plainData } from "../format.js";
 import { gradStatus } from "../timeline.js";
 import { renderTensor } from "./tensor.js";
 
@@ -112,6 +112,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
   function update(frame, { animate = false, duration = 800, previous = null } = {}) {
     if (!state.trace) return;
     layers.particles.selectAll("*").interrupt().remove();
+    layers.nodes.selectAll("g.grad text").interrupt();
     state.frame = frame;
     const e = frame.event;
     const delayed = animate && e?.type === "backward" && previous ? e.node : null;
@@ -120,7 +121,10 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     }
     highlight(frame);
     if (delayed) travel(e, duration, () => {
-      if (state.frame === frame) renderNode(d3.select(state.nodeEls.get(e.node)), state.trace.nodeById.get(e.node), frame);
+      if (state.frame !== frame) return;
+      const g = d3.select(state.nodeEls.get(e.node));
+      renderNode(g, state.trace.nodeById.get(e.node), frame);
+      growTotal(g, previous.grads.get(e.node)?.total, frame.grads.get(e.node)?.total, duration * 0.25);
     });
     if (e && !state.userZoomed) ensureVisible(e.node);
   }
@@ -191,6 +195,20 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     if (!el) return;
     el.classList.toggle("active", active);
     el.classList.toggle("receiving", receiving);
+  }
+
+  /** The receiving scalar's total counts up from its old value to the new one, with a brief pulse. */
+  function growTotal(g, before, after, duration) {
+    const text = g.select("g.grad text.scalar");
+    g.classed("pulse", false);
+    g.node().getBoundingClientRect(); // restart the CSS pulse
+    g.classed("pulse", true);
+    if (text.empty() || !after?.data || after.size !== 1) return;
+    const from = before?.data?.[0] ?? 0;
+    const to = after.data[0];
+    if (!Number.isFinite(from) || !Number.isFinite(to) || from === to) return;
+    text.transition().duration(duration).ease(d3.easeCubicOut)
+      .textTween(() => (t) => formatNumber(t === 1 ? to : from + (to - from) * t));
   }
 
   function travel(e, duration, done) {
