@@ -82,11 +82,15 @@ def hand_step(x, y, params, loss):
 
 
 # ---- the engine ----
-def engine_forward(x, y, params, loss):
+def engine_forward(x, y, params, loss, fused=False):
+    """Layers as `h @ W + b` (matmul and add nodes) or, fused, as F.linear (one node per layer)."""
     h = x
     n_layers = len(params) // 2
     for i in range(n_layers):
-        h = h @ params[2 * i] + params[2 * i + 1]
+        if fused:
+            h = F.linear(h, params[2 * i], params[2 * i + 1])
+        else:
+            h = h @ params[2 * i] + params[2 * i + 1]
         if i < n_layers - 1:
             h = h.relu()
     if loss == "bce":
@@ -94,8 +98,8 @@ def engine_forward(x, y, params, loss):
     return F.softmax_cross_entropy(h, y)
 
 
-def engine_step(x, y, params, loss):
-    value = engine_forward(x, y, params, loss)
+def engine_step(x, y, params, loss, fused=False):
+    value = engine_forward(x, y, params, loss, fused)
     value.backward()
     for p in params:
         p.data -= LR * p.grad
@@ -142,11 +146,13 @@ def implementations(sizes, loss, rows):
     hand = [p.copy() for p in params]
     eng = [Tensor(p, requires_grad=True) for p in params]
     rec = [Tensor(p, requires_grad=True) for p in params]
+    lin = [Tensor(p, requires_grad=True) for p in params]
     ex = Tensor(x, batched=True)
     ey = Tensor(y) if loss == "bce" else y.argmax(axis=1)  # class labels as ints, the usual way
     impls = {
         "hand": lambda: hand_step(x, y, hand, loss),
         "engine": lambda: engine_step(ex, ey, eng, loss),
+        "linear": lambda: engine_step(ex, ey, lin, loss, fused=True),
         "recorded": lambda: engine_recorded_step(ex, ey, rec, loss),
     }
     if torch is not None:
@@ -216,13 +222,15 @@ def main(argv=None):
     print(f"numpy {np.__version__}; BLAS: {blas_info()}")
     print(f"torch {torch.__version__ if torch else 'not installed (column skipped)'}; "
           f"rounds={args.rounds} steps/round={args.steps}")
-    header = f"{'task':26} {'hand µs':>8} {'eng/hand':>9} {'eng/torch':>10} {'rec +%':>7} {'gc/step':>8}"
+    header = (f"{'task':26} {'hand µs':>8} {'eng/hand':>9} {'linear/hand':>12} {'eng/torch':>10} "
+              f"{'rec +%':>7} {'gc/step':>8}")
     print(header)
     print("-" * len(header))
     for name, sizes, loss, rows in TASKS:
         ratios, rec, tr, hand_us, gcs = bench_task(sizes, loss, rows, args.rounds, args.steps)
         torch_col = f"{tr:10.2f}" if tr is not None else f"{'skipped':>10}"
-        print(f"{name:26} {hand_us:8.0f} {ratios['engine']:9.2f} {torch_col} {100 * rec:6.1f}% {gcs:8.3f}")
+        print(f"{name:26} {hand_us:8.0f} {ratios['engine']:9.2f} {ratios['linear']:12.2f} {torch_col} "
+              f"{100 * rec:6.1f}% {gcs:8.3f}")
 
 
 if __name__ == "__main__":

@@ -124,15 +124,19 @@ def _run(order, root, seed, rec) -> None:
 
 
 def _nary(node: Tensor, g, grads: dict, log) -> None:
-    """The general case of `_run`'s loop body (three or more inputs: concat)."""
-    args = [x.data for x in node._inputs]
-    for k, x in enumerate(node._inputs):
+    """The general case of `_run`'s loop body (three or more inputs: linear, concat)."""
+    ins = node._inputs
+    args = [x.data for x in ins]
+    vjps, p, out = node._op.vjps, node._p, node.data
+    k = 0
+    for x in ins:
         if x.requires_grad:
-            c = node._op.vjp(k)(backend.NB, node._p, g, node.data, *args)
+            c = (vjps[k] or node._op.vjp(k))(backend.NB, p, g, out, *args)
             prev = grads.get(x)
             total = grads[x] = c if prev is None else prev + c
             if log is not None:
                 log((x, node, k, c, total))
+        k += 1
 
 
 def _settle_leaves(grads: dict, rec) -> None:

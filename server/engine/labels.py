@@ -56,7 +56,7 @@ def node_latex(node, label: str, input_latex: list[str], input_ids: list[str]) -
         elif x._op is not None and _COMPOUND.search(tex):
             tex = f"\\left({tex}\\right)"
         refs.append(tex)
-    names = {"a": refs[0] if refs else "", "b": refs[1] if len(refs) > 1 else "", "y": "y", "g": "\\bar{y}"}
+    names = dict(zip("abc", refs, strict=False), y="y", g="\\bar{y}")
     if node._op.name in ("add", "sub") and len(input_latex[0]) <= MAX_LATEX:
         names["a"] = input_latex[0]  # a sum needs no parentheses on its left
     if node._op.name == "add" and len(input_latex[1]) <= MAX_LATEX:

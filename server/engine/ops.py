@@ -8,9 +8,9 @@ An `Op` row holds
   on ndarrays (`backend.NB`, the fast path) and on Tensors (`backend.TB`, `create_graph=True`: the backward
   pass becomes graph nodes). A `None` entry means "no VJP": differentiating through it raises, naming the op
   and the input;
-- `latex` / `vjp_latex`: the forward formula and each local VJP, written with `$a`, `$b` for the inputs,
-  `$y` for the output and `$g` for the upstream gradient (a `string.Template`), rendered generically for
-  `GET /api/v1/ops` and with real input names for each graph node;
+- `latex` / `vjp_latex`: the forward formula and each local VJP, written with `$a`, `$b`, `$c` for the
+  inputs, `$y` for the output and `$g` for the upstream gradient (a `string.Template`), rendered
+  generically for `GET /api/v1/ops` and with real input names for each graph node;
 - `label`: a short readable label for a graph node (`"{0}·{1}"` composes the input labels, or a symbol);
 - `saves`: the forward returns `(value, p)` and the node keeps that `p`, so a VJP can reuse a forward
   intermediate (the fused cross-entropy keeps log-softmax instead of recomputing softmax).
@@ -22,7 +22,7 @@ from string import Template
 
 import numpy as np
 
-GENERIC_NAMES = {"a": "a", "b": "b", "y": "y", "g": "\\bar{y}"}
+GENERIC_NAMES = {"a": "a", "b": "b", "c": "c", "y": "y", "g": "\\bar{y}"}
 
 
 class Op:

@@ -79,6 +79,11 @@ def _matmul_vjp_b(B, p, g, out, a, b):
 
 defop("matmul", lambda p, a, b: a @ b, (_matmul_vjp_a, _matmul_vjp_b),
       "$a $b", ("$g\\, $b^\\top", "$a^\\top $g"), "{0}{1}", "@")
+defop("linear", lambda p, x, w, b: x @ w + b,
+      (lambda B, p, g, out, x, w, b: _matmul_vjp_a(B, p, g, out, x, w),
+       lambda B, p, g, out, x, w, b: _matmul_vjp_b(B, p, g, out, x, w),
+       lambda B, p, g, out, x, w, b: g if g.shape == b.shape else B.sum_to(g, b.shape)),
+      "$a $b + $c", ("$g\\, $b^\\top", "$a^\\top $g", "\\sum_{\\text{rows}} $g"), "{0}{1}+{2}", "xW+b")
 defop("transpose", lambda p, a: a.transpose(p),
       (lambda B, p, g, out, a: B.transpose(g, None if p is None else tuple(np.argsort(p))),),
       "$a^\\top", ("$g^\\top",), "{0}ᵀ", "ᵀ")

@@ -70,6 +70,9 @@ for s in UNARY_SHAPES:
 for a, b in [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 5)),
              ((2, 3, 4), (2, 4, 5)), ((2, 3, 4), (4,)), ((4,), (2, 4, 5))]:
     case("matmul", f"{a}@{b}", op("matmul"), normal(*a), normal(*b))
+for a, b, c in [((3, 4), (4, 2), (2,)), ((4,), (4, 2), (2,)), ((3, 4), (4, 2), ()), ((2, 3, 4), (4, 5), (5,)),
+                ((3, 4), (4, 2), (3, 2))]:
+    case("linear", f"{a}@{b}+{c}", op("linear"), normal(*a), normal(*b), normal(*c))
 case("transpose", "axes", op("transpose", (1, 0, 2)), normal(2, 3, 4))
 case("reshape", "3x4-2x6", op("reshape", (2, 6)), normal(3, 4))
 case("broadcast_to", "vec", op("broadcast_to", (3, 4)), normal(4))
