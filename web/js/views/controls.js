@@ -64,6 +64,7 @@ export function createControls(root, actions, { minimal = false } = {}) {
     if (line.textContent !== narration) line.textContent = narration;
   }
 
+  update({ step: 0, total: 0, phase: "forward", playing: false, speed: 1, narration: "" });
   return { update, element: root };
 }
 
