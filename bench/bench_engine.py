@@ -95,7 +95,7 @@ def engine_forward(x, y, params, loss, fused=False):
             h = h.relu()
     if loss == "bce":
         return F.binary_cross_entropy_with_logits(h, y)
-    return F.softmax_cross_entropy(h, y)
+    return F.softmax_cross_entropy(h, y, rows_sum_to_one=True)  # y: one-hot rows, as in the hand net
 
 
 def engine_step(x, y, params, loss, fused=False):
@@ -147,8 +147,7 @@ def implementations(sizes, loss, rows):
     eng = [Tensor(p, requires_grad=True) for p in params]
     rec = [Tensor(p, requires_grad=True) for p in params]
     lin = [Tensor(p, requires_grad=True) for p in params]
-    ex = Tensor(x, batched=True)
-    ey = Tensor(y) if loss == "bce" else y.argmax(axis=1)  # class labels as ints, the usual way
+    ex, ey = Tensor(x, batched=True), Tensor(y)
     impls = {
         "hand": lambda: hand_step(x, y, hand, loss),
         "engine": lambda: engine_step(ex, ey, eng, loss),

@@ -139,10 +139,12 @@ def one_hot(labels, classes: int, dtype=np.float64) -> np.ndarray:
     return out
 
 
-def softmax_cross_entropy(logits: Tensor, labels) -> Tensor:
-    """−(1/N) Σ_rows Σ_i t_i log softmax(z)_i; `labels` are ints (N,) or one-hot / probability rows (N, C)
-    (rows of Tensor targets may sum to anything; integer labels take a slightly faster path)."""
-    one_hot_rows = False
+def softmax_cross_entropy(logits: Tensor, labels, rows_sum_to_one: bool = False) -> Tensor:
+    """−(1/N) Σ_rows Σ_i t_i log softmax(z)_i; `labels` are ints (N,) or one-hot / probability rows (N, C).
+
+    The gradient is softmax(z)·Σ_i t_i − t; with `rows_sum_to_one=True` (implied for integer labels) it is
+    computed as softmax(z) − t, one reduction less. Pass it only for targets whose rows do sum to one."""
+    one_hot_rows = bool(rows_sum_to_one)
     if not isinstance(labels, Tensor):
         arr = np.asarray(labels)
         if np.issubdtype(arr.dtype, np.integer) and arr.shape != logits.shape:

@@ -74,9 +74,11 @@ class Tensor:
         return f"Tensor{name}({self.data!r}{op}, requires_grad={self.requires_grad})"
 
     def numpy(self) -> np.ndarray:
+        """The value (the same array as `.data`)."""
         return self.data
 
     def item(self) -> float:
+        """The value of a one-element tensor as a Python float."""
         return self.data.item()
 
     def detach(self) -> Tensor:
@@ -84,6 +86,7 @@ class Tensor:
         return _leaf(self.data)
 
     def zero_grad(self) -> None:
+        """Forget the accumulated gradient (the next backward starts from zero)."""
         self.grad = None
 
     def backward(self, grad=None, create_graph=False) -> None:
@@ -130,6 +133,7 @@ class Tensor:
         return apply(OPS["pow"], (self,), float(exponent))
 
     def __rpow__(self, base):
+        """c ** t for a positive scalar c, as exp(t · log c)."""
         return (self * float(np.log(base))).exp()
 
     def __getitem__(self, index):
@@ -186,7 +190,7 @@ class Tensor:
     def reshape(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
             shape = shape[0]
-        shape = np.empty(self.data.shape, dtype=np.bool_).reshape(shape).shape  # resolve -1
+        shape = self.data.reshape(shape).shape  # a view: resolves -1 and checks the size
         return apply(OPS["reshape"], (self,), shape)
 
     def transpose(self, *axes):

@@ -54,6 +54,10 @@ def test_softmax_cross_entropy_gradient_is_softmax_minus_one_hot():
     loss.backward()
     np.testing.assert_allclose(z.grad, (s - np.eye(3)[labels]) / 4)
     assert np.isclose(F.softmax_cross_entropy(Tensor(z.data), np.eye(3)[labels]).item(), loss.item())
+    for fast in (False, True):
+        z2 = leaf(z.data)
+        F.softmax_cross_entropy(z2, Tensor(np.eye(3)[labels]), rows_sum_to_one=fast).backward()
+        np.testing.assert_allclose(z2.grad, z.grad)
 
 
 def test_log_softmax_is_scores_minus_logsumexp():
