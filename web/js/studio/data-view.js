@@ -73,6 +73,11 @@ export function createDataView(root, { resolution = 72 } = {}) {
     const size = box.width;
     gAxes.append("g").attr("transform", `translate(0,${size - MARGIN.bottom})`).call(d3.axisBottom(sx).ticks(5).tickSizeOuter(0));
     gAxes.append("g").attr("transform", `translate(${MARGIN.left},0)`).call(d3.axisLeft(sy).ticks(5).tickSizeOuter(0));
+    const [xName, yName] = mode === "plane" ? ["x₁", "x₂"] : ["x", "y"];
+    gAxes.append("text").attr("class", "axis-label").attr("x", size - MARGIN.right).attr("y", size - 4)
+      .attr("text-anchor", "end").text(xName);
+    gAxes.append("text").attr("class", "axis-label").attr("x", 4).attr("y", MARGIN.top + 4)
+      .attr("dominant-baseline", "hanging").text(yName);
   }
 
   function pointColor(y) {

@@ -13,7 +13,7 @@ export function createLossChart(root) {
   root.classList.add("loss-chart");
   const readout = d3.select(root).append("div").attr("class", "readout");
   const cells = {};
-  for (const [key, label] of [["loss", "train loss"], ["test_loss", "test loss"], ["accuracy", "train acc"], ["test_accuracy", "test acc"]]) {
+  for (const [key, label] of [["loss", "loss"], ["test_loss", "test loss"], ["accuracy", "accuracy"], ["test_accuracy", "test acc"]]) {
     const cell = readout.append("div").attr("class", `metric metric-${key}`);
     cell.append("span").attr("class", "label").text(label);
     cells[key] = cell.append("span").attr("class", "value").attr("data-metric", key).text("–");

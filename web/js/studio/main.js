@@ -47,8 +47,8 @@ const app = {
 };
 
 const hoverHint = () => (app.showGradients
-  ? "Links show ∂L/∂w of the last step: blue positive, orange negative, width its size."
-  : "Links show weights: blue positive, orange negative. Hover one; click a link or a neuron to edit it.");
+  ? "Links show ∂L/∂w of the last step: blue +, orange −, width its size."
+  : "Links show weights: blue +, orange −. Click a link or a neuron to edit it.");
 
 const banner = $("banner");
 function showBanner(html, kind = "error") {

@@ -14,9 +14,10 @@ const fmt = (v) => (Number.isFinite(v) ? d3.format(".3~g")(v).replace("-", "−"
 
 /** Layer captions: "input", "hidden 1 · tanh", "output · sigmoid". */
 function captions(spec) {
-  const hidden = spec.hidden.map((l, i) => {
+  const names = { leaky_relu: "leaky ReLU", prelu: "PReLU", relu: "ReLU" };
+  const hidden = spec.hidden.map((l) => {
     const extra = l.activation === "maxout" ? ` k=${l.pieces || 2}` : l.alpha !== undefined && l.alpha !== null ? ` α=${l.alpha}` : "";
-    return `${l.activation}${extra}`;
+    return `${names[l.activation] || l.activation}${extra}`;
   });
   const out = spec.output.kind === "mixture_density" ? `MDN K=${spec.output.components || 3}` : spec.output.kind;
   return ["input", ...hidden, out];
