@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Match, Mount
 
 from server import __version__
 from server.api import datasets, errors, expressions, health, models, ops, schema, stream, training
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.limits = Limits(**settings.limits)
+    app.state.servers = 0
     app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
     for module in (health, ops, datasets, expressions, models, training, stream, schema):
@@ -100,23 +102,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Open the store and the CPU job pool; on shutdown save live models and close both."""
-    settings: Settings = app.state.settings
-    store = Store(settings.resolved_database_url)
-    app.state.jobs = JobPool(settings.max_cpu_jobs, settings.retry_after_s)
-    app.state.streams = set()
-    app.state.hub = ModelHub(
-        store,
-        app.state.limits,
-        capacity=settings.cached_models,
-        persist_every_s=settings.persist_every_s,
-    )
+    """Open the store, hub and CPU job pool at the first start; save and close them when the last server
+    of this app stops (tests and fuzzers may run several clients on one app at once)."""
+    state = app.state
+    if state.servers == 0:
+        _open_services(state)
+    state.servers += 1
     try:
         yield
     finally:
-        app.state.jobs.shutdown()
-        app.state.hub.close()
-        store.close()
+        state.servers -= 1
+        if state.servers == 0:
+            state.jobs.shutdown()
+            state.hub.close()
+            state.hub.store.close()
+
+
+def _open_services(state) -> None:
+    settings: Settings = state.settings
+    state.jobs = JobPool(settings.max_cpu_jobs, settings.retry_after_s)
+    state.streams = set()
+    state.hub = ModelHub(
+        Store(settings.resolved_database_url),
+        state.limits,
+        capacity=settings.cached_models,
+        persist_every_s=settings.persist_every_s,
+    )
 
 
 def _mount_front_end(app: FastAPI, settings: Settings) -> None:
@@ -142,4 +153,16 @@ def _mount_front_end(app: FastAPI, settings: Settings) -> None:
         return FileResponse(web / "studio.html")
 
     app.mount("/vendor", StaticFiles(directory=web / "node_modules", check_dir=False), name="vendor")
-    app.mount("/", StaticFiles(directory=web, html=True, check_dir=False), name="web")
+    pages = StaticFiles(directory=web, html=True, check_dir=False)
+    app.router.routes.append(_FrontEnd("/", pages, name="web"))
+
+
+class _FrontEnd(Mount):
+    """The static pages at /, except under the API prefix: there a wrong method gets the API route's own
+    405 (with its Allow header) and an unknown path a JSON 404, instead of the file server's answer."""
+
+    def matches(self, scope):
+        path = scope.get("path", "")
+        if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+            return Match.NONE, {}
+        return super().matches(scope)

@@ -24,6 +24,13 @@ WireFloat = Annotated[
 """A float under the NaN policy: WireModel subclasses serialise NaN/±Infinity as strings."""
 
 
+class RequestModel(BaseModel):
+    """Base of every request body: unknown fields, NaN and type coercions (true as 1, "2" as 2) are
+    refused, so what the OpenAPI schema forbids the server refuses too."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
+
+
 class WireModel(BaseModel):
     """Base of every response model: non-finite floats become "NaN" / "Infinity" / "-Infinity"."""
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocketDisconnect
 
 from server import wire
@@ -24,6 +24,7 @@ from server.frames import step_frame, trace_frame
 from server.hub import LiveModel, ModelBusy, ModelHub, UnknownModel
 from server.jobs import JobPool
 from server.nets.model import Model
+from server.schema import RequestModel
 from server.wire import Encoding
 
 log = logging.getLogger("server.stream")
@@ -32,8 +33,8 @@ MAX_COMMAND_CHARS = 4096
 STEP_WAIT_S = 0.25  # how long a stream step waits for a model another request holds
 
 
-class _Command(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+class _Command(RequestModel):
+    pass
 
 
 class Step(_Command):

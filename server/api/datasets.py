@@ -76,7 +76,7 @@ _CSV_BODY = {
     response_model=DatasetOut,
     summary="Upload CSV (text/csv body or multipart field `file`) and get it parsed and validated",
     openapi_extra=_CSV_BODY,
-    responses=responses(413, 422, 503),
+    responses=responses(400, 413, 422, 503),
 )
 async def upload_csv(request: Request, jobs: JobsDep, limits: LimitsDep) -> DatasetOut:
     text = await _csv_text(request)

@@ -6,8 +6,11 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.hub import ModelBusy, NotAllowed, UnknownModel
 from server.jobs import Busy
@@ -38,12 +41,27 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorBody, "description": _DESCRIPTIONS[code]} for code in codes}
 
 
+def _allowed(app: FastAPI, path: str) -> list[str]:
+    methods: set[str] = set()
+    for route in app.router.routes:
+        if isinstance(route, APIRoute) and route.path_regex.match(path):
+            methods |= route.methods
+    return sorted(methods)
+
+
 def _error(status: int, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
 
 def install(app: FastAPI) -> None:
     """Register the handlers: the API answers 4xx with a message, never an HTML page or a bare 500."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 405:
+            # Starlette lists only the first route matching the path; Allow must name every method.
+            return _error(405, exc.detail, {"Allow": ", ".join(_allowed(app, request.url.path))})
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(UnknownModel)
     async def unknown_model(_: Request, exc: UnknownModel) -> JSONResponse:

@@ -6,25 +6,26 @@ from typing import Literal
 
 import numpy as np
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
 from server import wire
 from server.api.deps import EncodingDep, JobsDep, LimitsDep
 from server.api.errors import responses
 from server.gradcheck import check_expression
 from server.nets.expressions import trace_expression
-from server.schema import Tensor, TensorData, Trace, WireFloat, WireModel
+from server.schema import RequestModel, Tensor, TensorData, Trace, WireFloat, WireModel
 
 router = APIRouter(tags=["expressions"])
 
-Value = float | list[float] | list[list[float]] | list[list[list[float]]]
+Number = StrictFloat | StrictInt  # strict: true/false are not numbers
+Value = Number | list[Number] | list[list[Number]] | list[list[list[Number]]]
 _EXAMPLE = {"source": "(x*y + x)*z", "values": {"x": 2, "y": -1, "z": 3}, "mode": "numeric"}
 
 
-class ExpressionIn(BaseModel):
+class ExpressionIn(RequestModel):
     """A formula over named variables, e.g. `(x*y + x)*z` or `sum(relu(x @ W + b))`."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"example": _EXAMPLE})
+    model_config = ConfigDict(json_schema_extra={"example": _EXAMPLE})
     source: str = Field(max_length=100_000, description="The expression (limit: `expression_length`).")
     values: dict[str, Value] = Field(default_factory=dict, description="A number or nested list each.")
     mode: Literal["numeric", "symbolic"] = Field(
@@ -45,9 +46,7 @@ class ExpressionTrace(Trace):
 
 
 class GradCheckIn(ExpressionIn):
-    model_config = ConfigDict(
-        extra="forbid", allow_inf_nan=False, json_schema_extra={"example": {**_EXAMPLE, "variable": "y"}}
-    )
+    model_config = ConfigDict(json_schema_extra={"example": {**_EXAMPLE, "variable": "y"}})
     variable: str | None = Field(default=None, description="Check only this variable (default: all).")
     eps: float = Field(default=1e-6, gt=0, le=1e-1, description="Finite-difference step ε.")
     tolerance: float = Field(default=1e-6, gt=0, le=1, description="Largest accepted relative error.")
@@ -68,7 +67,7 @@ class GradCheck(WireModel):
     "/expressions",
     response_model=ExpressionTrace,
     summary="Trace forward and backward of an expression's output",
-    responses=responses(413, 422, 503),
+    responses=responses(400, 413, 422, 503),
 )
 async def trace(body: ExpressionIn, jobs: JobsDep, limits: LimitsDep, encoding: EncodingDep) -> Response:
     def run() -> bytes:
@@ -93,7 +92,7 @@ async def trace(body: ExpressionIn, jobs: JobsDep, limits: LimitsDep, encoding: 
     "/gradcheck",
     response_model=list[GradCheck],
     summary="Check an expression's gradients against finite differences",
-    responses=responses(413, 422, 503),
+    responses=responses(400, 413, 422, 503),
 )
 async def gradcheck(body: GradCheckIn, jobs: JobsDep, limits: LimitsDep) -> list[GradCheck]:
     results = await jobs.run(

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from server.api.deps import HubDep, JobsDep, TokenDep
 from server.api.errors import responses
 from server.nets.model import Model
 from server.nets.spec import ModelSpec
-from server.schema import WireFloat, WireModel
+from server.schema import RequestModel, WireFloat, WireModel
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -57,10 +58,8 @@ class Created(WireModel):
     model: ModelOut
 
 
-class PredictIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", allow_inf_nan=False, json_schema_extra={"example": {"x": [[0, 1]]}}
-    )
+class PredictIn(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"example": {"x": [[0, 1]]}})
     x: list[list[float]] = Field(description="Rows to predict, each with the model's number of features.")
 
 
@@ -81,9 +80,16 @@ class GridOut(WireModel):
     probabilities: list[list[list[WireFloat]]] | None = None
 
 
-class ResetIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ResetIn(RequestModel):
     seed: int | None = Field(default=None, ge=0, lt=2**32, description="Fresh seeded initialisation.")
+
+
+async def strict_spec(request: Request, spec: ModelSpec) -> ModelSpec:
+    """The spec, validated once more as strict JSON: true is not 1 and "2" is not 2, as the schema says."""
+    try:
+        return ModelSpec.model_validate_json(await request.body(), strict=True)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from None
 
 
 def model_out(model_id: str, state: dict[str, Any]) -> ModelOut:
@@ -103,10 +109,11 @@ def model_out(model_id: str, state: dict[str, Any]) -> ModelOut:
     status_code=201,
     response_model=Created,
     summary="Create a model from a spec; answers its id and edit token",
-    responses=responses(413, 422, 503),
+    responses=responses(400, 413, 422, 503),
 )
 async def create_model(
-    spec: ModelSpec, hub: HubDep, jobs: JobsDep, response: Response) -> Created:
+    spec: Annotated[ModelSpec, Depends(strict_spec)], hub: HubDep, jobs: JobsDep, response: Response
+) -> Created:
     live, token = await jobs.run(hub.create, spec)
     response.headers["Location"] = f"/api/v1/models/{live.id}"
     return Created(id=live.id, edit_token=token, model=model_out(live.id, live.state))
@@ -121,7 +128,7 @@ async def get_model(model_id: ModelId, hub: HubDep, jobs: JobsDep) -> ModelOut:
     "/{model_id}/predict",
     response_model=PredictOut,
     summary="Predict rows x",
-    responses=responses(404, 409, 413, 422, 503),
+    responses=responses(400, 404, 409, 413, 422, 503),
 )
 async def predict(model_id: ModelId, body: PredictIn, hub: HubDep, jobs: JobsDep) -> PredictOut:
     def run(model: Model) -> np.ndarray:
@@ -150,7 +157,7 @@ async def grid(
     "/{model_id}/reset",
     response_model=ModelOut,
     summary="Back to step 0 (the spec's parameters, or a fresh seeded start with `seed`)",
-    responses=responses(401, 403, 404, 409, 422, 503),
+    responses=responses(400, 401, 403, 404, 409, 413, 422, 503),
 )
 async def reset(
     model_id: ModelId, hub: HubDep, jobs: JobsDep, token: TokenDep, body: ResetIn | None = None

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from server import wire
 from server.api.deps import EncodingDep, HubDep, JobsDep, RowsQuery, SettingsDep, TokenDep
@@ -19,14 +19,14 @@ from server.frames import step_frame, trace_frame
 from server.jobs import Deadline
 from server.nets.model import Model
 from server.nets.results import TrainResult
-from server.schema import Trace, WireFloat, WireModel
+from server.schema import RequestModel, Trace, WireFloat, WireModel
 
 router = APIRouter(prefix="/models", tags=["training"])
 NDJSON = "application/x-ndjson"
 
 
-class TrainIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"steps": 500, "every": 50}})
+class TrainIn(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"example": {"steps": 500, "every": 50}})
     steps: int = Field(ge=0, le=10**9, description="Steps to take (at most the server's `steps` limit).")
     every: int | None = Field(
         default=None, ge=1, le=10**9, description="NDJSON: a progress line every N steps (default steps/100)."
@@ -70,7 +70,7 @@ _TRAIN_DOCS: dict[int | str, dict[str, Any]] = {
         "description": "The run's result; with `Accept: application/x-ndjson`, progress lines, then it.",
         "content": {NDJSON: {"schema": {"type": "string"}}},
     },
-    **responses(401, 403, 404, 409, 413, 422, 503),
+    **responses(400, 401, 403, 404, 409, 413, 422, 503),
 }
 
 

@@ -92,13 +92,13 @@ def test_kill_9_during_training_loses_at_most_the_last_interval(data_dir):
     server = Server(data_dir, BACKPROP_REQUEST_TIME_BUDGET_S="60")
     model_id, auth = _create(server.url)
     headers = {**auth, "Accept": "application/x-ndjson"}
-    seen = 0
+    seen, started = 0, time.monotonic()
     try:
         with httpx.stream("POST", f"{server.url}/api/v1/models/{model_id}/train", headers=headers,
                           json={"steps": 100_000, "every": 50}, timeout=30) as response:
             for line in response.iter_lines():
                 seen = json.loads(line)["step"]
-                if seen >= 1000:
+                if time.monotonic() - started > 1.0:  # five persistence intervals
                     break
             server.kill()
     except httpx.HTTPError:
@@ -110,8 +110,12 @@ def test_kill_9_during_training_loses_at_most_the_last_interval(data_dir):
                            headers=auth, timeout=30)
     finally:
         server.stop()
-    assert model["step"] > 0 and len(model["history"]) == model["step"]
-    assert again.status_code == 200 and again.json()["step"] == model["step"] + 5
+    # Saved during training every 0.2 s: little is lost (slack for a busy machine), nothing invented.
+    steps_per_s = seen / (time.monotonic() - started)
+    assert seen - steps_per_s * 1.0 <= model["step"] <= seen + 50
+    assert model["metrics"]["step"] == model["step"] and model["history"][-1]["step"] <= model["step"]
+    assert again.status_code == 200, again.text
+    assert again.json()["step"] == model["step"] + 5
 
 
 def test_leaving_an_ndjson_stream_stops_training_and_frees_the_slot(data_dir):
