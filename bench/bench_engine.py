@@ -215,7 +215,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="limit BLAS threads with threadpoolctl (default: the environment's setting)")
     args = parser.parse_args(argv)
+    if args.blas_threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.blas_threads)
     if torch is not None:
         torch.set_num_threads(1)
     print(f"numpy {np.__version__}; BLAS: {blas_info()}")
