@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.engine import grad_check_node
-from server.nets.expressions import ExpressionError, _Evaluator, to_tensor_value
+from server.nets.expressions import ExpressionError, evaluate_tree, to_tensor_value
 from server.nets.exprparse import parse, variables
 from server.nets.limits import Limits
 
@@ -26,7 +26,7 @@ def check_expression(source: str, values: dict[str, Any], limits: Limits, *, var
     arrays = {name: to_tensor_value(name, values[name], limits) for name in names}
 
     def build(leaves):
-        return _Evaluator(leaves).eval(tree)
+        return evaluate_tree(tree, leaves)
 
     results = []
     for name in [variable] if variable else names:
