@@ -5,6 +5,7 @@
 
 import { renderMarkdown, escapeHtml } from "../markdown.js";
 import { tex } from "./inspector.js";
+import { factHtml, factText } from "../facts.js";
 
 /** Fill the lesson menu (a <select>) with the lesson list. */
 export function fillLessonMenu(select, lessons, current) {
@@ -28,7 +29,7 @@ export function createLessonPanel(root, { onPanel = () => {} } = {}) {
     const tabs = panels.length > 1
       ? `<div class="tabs" role="tablist" aria-label="Panels">${panels.map((p, i) => `<button type="button" role="tab" data-panel="${i}" aria-selected="${i === index}">${escapeHtml(p.title ?? `Panel ${i + 1}`)}</button>`).join("")}</div>`
       : "";
-    const facts = (lesson.facts ?? []).map((f) => `<li data-fact-id="${escapeHtml(f.id)}"><span class="fact-label">${renderMarkdown(f.label, tex).replace(/^<p>|<\/p>$/g, "")}</span> <strong class="fact-value">${escapeHtml(formatFact(f.value))}</strong>${expectation(f)}</li>`);
+    const facts = (lesson.facts ?? []).map((f) => `<li data-fact-id="${escapeHtml(f.id)}"><span class="fact-label">${renderMarkdown(f.label, tex).replace(/^<p>|<\/p>$/g, "")}</span> ${factHtml(f.value)}${expectation(f)}</li>`);
     root.innerHTML = `
       <p class="slide muted">${escapeHtml(lesson.slide ?? "")}</p>
       <h2 class="lesson-title">${escapeHtml(lesson.title)}</h2>
@@ -44,12 +45,6 @@ function expectation(f) {
   if (f.expected === undefined || f.expected === null) return "";
   const word = { less: "below", nonzero: "nonzero" }[f.compare] ?? "expected";
   const mark = f.passed === true ? `<span class="fact-ok" aria-label="holds">✓</span>` : f.passed === false ? `<span class="fact-bad" aria-label="does not hold">✗</span>` : "";
-  const target = f.compare === "nonzero" ? "" : ` ${escapeHtml(formatFact(f.expected))}`;
+  const target = f.compare === "nonzero" || f.compare === "same_as" ? "" : ` ${factText(f.expected)}`;
   return ` ${mark} <span class="muted">(${word}${target})</span>`;
-}
-
-function formatFact(v) {
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
-  if (Array.isArray(v)) return JSON.stringify(v, (k, x) => (typeof x === "number" && !Number.isInteger(x) ? Number(x.toPrecision(4)) : x));
-  return typeof v === "string" ? v : JSON.stringify(v);
 }
