@@ -98,23 +98,31 @@ def engine_forward(x, y, params, loss, fused=False):
     return F.softmax_cross_entropy(h, y, rows_sum_to_one=True)  # y: one-hot rows, as in the hand net
 
 
-def engine_step(x, y, params, loss, fused=False):
+def engine_step(x, y, params, loss, fused=False, functional=False):
     value = engine_forward(x, y, params, loss, fused)
     value.backward()
     for p in params:
-        p.data -= LR * p.grad
+        if functional:
+            p.data = p.data - LR * p.grad
+        else:
+            p.data -= LR * p.grad
         p.grad = None
     return value
 
 
-def engine_recorded_step(x, y, params, loss):
-    """The same step, recorded in full: forward values, backward edges, updates and metrics."""
-    with Recorder() as rec:
+def engine_recorded_step(x, y, params, loss, functional=False):
+    """The same step, recorded in full: forward values, backward edges, updates and metrics. In-place
+    SGD makes the recorder copy every parameter twice (before and after); a functional update
+    (`p.data = p.data + delta`, as the server's optimizers do) lets it keep references instead."""
+    with Recorder(copy_params=not functional) as rec:
         value = engine_forward(x, y, params, loss)
         value.backward()
         for p in params:
             delta = p.grad * -LR
-            p.data += delta
+            if functional:
+                p.data = p.data + delta
+            else:
+                p.data += delta
             rec.add_update(p, p.data, delta)
             p.grad = None
         rec.add_metrics(0, float(value.data))
@@ -146,6 +154,8 @@ def implementations(sizes, loss, rows):
     hand = [p.copy() for p in params]
     eng = [Tensor(p, requires_grad=True) for p in params]
     rec = [Tensor(p, requires_grad=True) for p in params]
+    rec_f = [Tensor(p, requires_grad=True) for p in params]
+    eng_f = [Tensor(p, requires_grad=True) for p in params]
     lin = [Tensor(p, requires_grad=True) for p in params]
     ex, ey = Tensor(x, batched=True), Tensor(y)
     impls = {
@@ -153,6 +163,8 @@ def implementations(sizes, loss, rows):
         "engine": lambda: engine_step(ex, ey, eng, loss),
         "linear": lambda: engine_step(ex, ey, lin, loss, fused=True),
         "recorded": lambda: engine_recorded_step(ex, ey, rec, loss),
+        "engine_f": lambda: engine_step(ex, ey, eng_f, loss, functional=True),
+        "recorded_f": lambda: engine_recorded_step(ex, ey, rec_f, loss, functional=True),
     }
     if torch is not None:
         tx, ty = torch.tensor(x), torch.tensor(y)
@@ -174,6 +186,11 @@ def collections():
     return sum(s["collections"] for s in gc.get_stats())
 
 
+def paired(per_round, a, b):
+    """Median over rounds of the ratio of a's to b's per-round median step time."""
+    return statistics.median(x / y for x, y in zip(per_round[a], per_round[b], strict=True))
+
+
 def bench_task(sizes, loss, rows, rounds, steps):
     impls = implementations(sizes, loss, rows)
     names = list(impls)
@@ -189,17 +206,15 @@ def bench_task(sizes, loss, rows, rounds, steps):
     before = collections()
     for _ in range(200):
         impls["engine"]()
-    gc_per_step = (collections() - before) / 200
-    ratios = {name: statistics.median(a / b for a, b in zip(per_round[name], per_round["hand"], strict=True))
-              for name in names}
-    rec_overhead = statistics.median(
-        a / b - 1 for a, b in zip(per_round["recorded"], per_round["engine"], strict=True))
-    torch_ratio = None
-    if torch is not None:
-        torch_ratio = statistics.median(
-            a / b for a, b in zip(per_round["engine"], per_round["torch"], strict=True))
-    hand_us = statistics.median(per_round["hand"]) / 1000
-    return ratios, rec_overhead, torch_ratio, hand_us, gc_per_step
+    return {
+        "hand_us": statistics.median(per_round["hand"]) / 1000,
+        "engine": paired(per_round, "engine", "hand"),
+        "linear": paired(per_round, "linear", "hand"),
+        "torch": paired(per_round, "engine", "torch") if "torch" in impls else None,
+        "rec": paired(per_round, "recorded", "engine") - 1,
+        "rec_f": paired(per_round, "recorded_f", "engine_f") - 1,
+        "gc": (collections() - before) / 200,
+    }
 
 
 def blas_info():
@@ -227,15 +242,17 @@ def main(argv=None):
     print(f"numpy {np.__version__}; BLAS: {blas_info()}")
     print(f"torch {torch.__version__ if torch else 'not installed (column skipped)'}; "
           f"rounds={args.rounds} steps/round={args.steps}")
-    header = (f"{'task':26} {'hand µs':>8} {'eng/hand':>9} {'linear/hand':>12} {'eng/torch':>10} "
-              f"{'rec +%':>7} {'gc/step':>8}")
+    header = (f"{'task':25} {'hand µs':>7} {'eng/hand':>8} {'linear/hand':>11} {'eng/torch':>9} "
+              f"{'rec +%':>7} {'rec(fn) +%':>10} {'gc/step':>7}")
     print(header)
     print("-" * len(header))
     for name, sizes, loss, rows in TASKS:
-        ratios, rec, tr, hand_us, gcs = bench_task(sizes, loss, rows, args.rounds, args.steps)
-        torch_col = f"{tr:10.2f}" if tr is not None else f"{'skipped':>10}"
-        print(f"{name:26} {hand_us:8.0f} {ratios['engine']:9.2f} {ratios['linear']:12.2f} {torch_col} "
-              f"{100 * rec:6.1f}% {gcs:8.3f}")
+        r = bench_task(sizes, loss, rows, args.rounds, args.steps)
+        torch_col = f"{r['torch']:9.2f}" if r["torch"] is not None else f"{'skipped':>9}"
+        print(f"{name:25} {r['hand_us']:7.0f} {r['engine']:8.2f} {r['linear']:11.2f} {torch_col} "
+              f"{100 * r['rec']:6.1f}% {100 * r['rec_f']:9.1f}% {r['gc']:7.3f}")
+    print("eng/hand: x @ W + b per layer; linear/hand: F.linear; rec: in-place SGD, recorder copies "
+          "parameters; rec(fn): functional SGD, Recorder(copy_params=False) vs the same step unrecorded")
 
 
 if __name__ == "__main__":

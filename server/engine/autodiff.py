@@ -149,7 +149,7 @@ def _settle_leaves(grads: dict, rec) -> None:
     recording = rec is not None
     for leaf, g in grads.items():
         if recording and leaf not in rec._snap:
-            rec._snap[leaf] = leaf.data.copy()
+            rec._snap[leaf] = rec._keep(leaf.data, leaf)
         if g.__class__ is not np.ndarray:
             g = np.asarray(g)  # a NumPy scalar from a 0-d operation
         old = leaf.grad

@@ -34,8 +34,13 @@ _PASS = None  # log marker: a new backward pass starts (pending counts restart)
 class Recorder:
     """Collects one step's graph and events; use as a context manager (nesting restores the outer one)."""
 
-    def __init__(self, row_index=None):
+    def __init__(self, row_index=None, copy_params: bool = True):
+        """`row_index`: rows of per-row nodes to keep in events (None: all). `copy_params=False` records
+        parameter values by reference and makes them read-only instead of copying them: for callers
+        that update parameters functionally (`p.data = p.data - lr * p.grad`), where copying 100k-entry
+        weight matrices would be the main cost of recording; an in-place write then raises."""
         self.row_index = None if row_index is None else np.asarray(row_index, dtype=np.intp)
+        self.copy_params = copy_params
         self._nodes: list[Tensor] = []
         self._index: dict[Tensor, int] = {}
         self._phase: list[str] = []
@@ -81,7 +86,14 @@ class Recorder:
         """Append an optimizer update event for parameter `tensor`: its value after the step and the delta
         applied. Arrays are kept as given (pass fresh ones), except the tensor's live `.data` or a view,
         which are copied since the next in-place update would change them."""
-        self._log.append(("update", tensor, _fresh(value, tensor), _fresh(delta, tensor)))
+        data = tensor.data
+        if value is data and self.copy_params:  # the common in-place case, inlined
+            value = value.copy()
+        elif value.__class__ is not np.ndarray or value.base is not None or value is data:
+            value = self._keep(value, tensor)
+        if delta.__class__ is not np.ndarray or delta.base is not None or delta is data:
+            delta = self._keep(delta, tensor)
+        self._log.append(("update", tensor, value, delta))
 
     def add_metrics(self, step: int, loss: float, accuracy: float | None = None) -> None:
         """Append a metrics event."""
@@ -107,6 +119,19 @@ class Recorder:
         return {"schema_version": 1, "graph": {"nodes": self.graph()}, "events": events}
 
     # ---- engine hooks ----
+    def _keep(self, arr, tensor: Tensor) -> np.ndarray:
+        """An array to hold in an event: views, and the live `.data` of a parameter, are copied (or, with
+        copy_params=False, the live data is made read-only)."""
+        if arr.__class__ is not np.ndarray:
+            return np.asarray(arr)
+        if arr.base is not None:
+            return arr.copy()
+        if arr is tensor.data:
+            if self.copy_params:
+                return arr.copy()
+            arr.flags.writeable = False
+        return arr
+
     def _begin_backward(self, root: Tensor, eager: bool) -> None:
         """A backward pass starts: note its graph (walked later, unless `eager`) and the loss role."""
         self._log.append(("capture", root, "forward"))
@@ -184,12 +209,6 @@ def _snapshot(node: Tensor):
     if node._op is None:
         return value.copy() if node.requires_grad else value
     return value if value.base is None else value.copy()
-
-
-def _fresh(arr, tensor: Tensor) -> np.ndarray:
-    if arr.__class__ is not np.ndarray:
-        return np.asarray(arr)
-    return arr.copy() if arr is tensor.data or arr.base is not None else arr
 
 
 def _per_row_flags(rec: Recorder) -> list[bool] | None:

@@ -185,3 +185,17 @@ def test_update_of_a_tensor_outside_the_graph_registers_it_first():
         rec.add_update(lone, lone.data + 1.0, np.ones(2))
     assert [e["type"] for e in rec.events] == ["forward", "update"]
     assert rec.graph()[0]["label"] == "θ" and rec.events[1]["node"] == "n0"
+
+
+def test_copy_params_false_references_parameters_and_guards_them():
+    W = Tensor(np.array([[1.0, 2.0]]), requires_grad=True, label="W")
+    with Recorder(copy_params=False) as rec:
+        (W * W).sum().backward()
+        new = W.data - 0.5 * W.grad
+        rec.add_update(W, new, new - W.data)
+    forward = next(e for e in rec.events if e["type"] == "forward" and e["node"] == rec.node_id(W))
+    assert forward["value"] is W.data and not W.data.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        W.data -= 1.0  # an in-place update would rewrite the recorded value: refused
+    W.data = new  # the functional update the flag promises
+    assert rec.events[-1]["value"] is new
