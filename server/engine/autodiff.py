@@ -47,8 +47,8 @@ def reverse_topo(root: Tensor) -> list[Tensor]:
 
 
 def _seed(root: Tensor, grad, create_graph: bool):
-    if grad is None and not create_graph and root.data.size == 1:
-        return np.ones(root.data.shape, root.data.dtype)
+    """The gradient backward starts from: ones for a one-element root, else `grad` (a Tensor with
+    create_graph, so that the backward graph starts from a node)."""
     if grad is None:
         if root.data.size != 1:
             raise RuntimeError(f"backward() without a gradient needs a scalar, got shape {root.data.shape}")
@@ -71,7 +71,10 @@ def backward(root: Tensor, grad=None, create_graph: bool = False) -> None:
     rec = state.recorder if state.grad_enabled else None
     if rec is not None:
         rec._begin_backward(root, eager=create_graph)
-    seed = _seed(root, grad, create_graph)
+    if grad is None and not create_graph and root.data.size == 1:
+        seed = np.ones(root.data.shape, root.data.dtype)  # the usual case, without a call
+    else:
+        seed = _seed(root, grad, create_graph)
     if not create_graph:
         _run(order, root, seed, rec)
         return

@@ -12,10 +12,10 @@ import math
 import numpy as np
 
 from .ops import OPS
-from .tensor import Tensor, _binary, _lift, apply
+from .tensor import Tensor, _lift, apply, binary_op
 
 _LOG_2PI = math.log(2.0 * math.pi)
-BCE, MSE = OPS["bce_with_logits"], OPS["mse"]
+_bce, _mse = binary_op(OPS["bce_with_logits"]), binary_op(OPS["mse"])
 
 
 def _const(x, like: Tensor) -> Tensor:
@@ -116,12 +116,12 @@ def concat(tensors, axis: int = 0) -> Tensor:
 # ---- losses ----
 def mse(pred: Tensor, target) -> Tensor:
     """Mean squared error, mean over all entries (over rows for one output)."""
-    return _binary(MSE, pred, _like_shape(_const(target, pred), pred))
+    return _mse(pred, _like_shape(_const(target, pred), pred))
 
 
 def binary_cross_entropy_with_logits(logits: Tensor, target) -> Tensor:
     """Mean of log(1 + e^z) − t·z, i.e. −[t log σ(z) + (1−t) log(1−σ(z))], fused and stable."""
-    return _binary(BCE, logits, _like_shape(_const(target, logits), logits))
+    return _bce(logits, _like_shape(_const(target, logits), logits))
 
 
 def binary_cross_entropy(prob: Tensor, target, eps: float = 1e-7) -> Tensor:

@@ -93,40 +93,8 @@ class Tensor:
         """Accumulate d(self)/d(leaf) into every leaf's `.grad` (seed: ones for a scalar, else `grad`)."""
         _backward(self, grad, create_graph)
 
-    # ---- arithmetic ----
-    def __add__(self, other):
-        return _binary(ADD, self, other)
-
-    def __radd__(self, other):
-        return _binary(ADD, _lift(other, self), self)
-
-    def __sub__(self, other):
-        return _binary(SUB, self, other)
-
-    def __rsub__(self, other):
-        return _binary(SUB, _lift(other, self), self)
-
-    def __mul__(self, other):
-        return _binary(MUL, self, other)
-
-    def __rmul__(self, other):
-        return _binary(MUL, _lift(other, self), self)
-
-    def __truediv__(self, other):
-        return _binary(DIV, self, other)
-
-    def __rtruediv__(self, other):
-        return _binary(DIV, _lift(other, self), self)
-
-    def __matmul__(self, other):
-        return _binary(MATMUL, self, other)
-
-    def __rmatmul__(self, other):
-        return _binary(MATMUL, _lift(other, self), self)
-
-    def __neg__(self):
-        return _unary(OPS["neg"], self)
-
+    # ---- arithmetic: + - * / @, unary -, and the elementwise methods are generated from the op table
+    # below the class (one Python frame per call); ** and indexing take static parameters ----
     def __pow__(self, exponent):
         if isinstance(exponent, Tensor) or np.ndim(exponent) != 0:
             raise TypeError("only scalar exponents are supported: t ** c")
@@ -142,31 +110,6 @@ class Tensor:
         elif isinstance(index, list):
             index = np.asarray(index)
         return apply(OPS["getitem"], (self,), index)
-
-    # ---- elementwise functions ----
-    def relu(self):
-        return _unary(RELU, self)
-
-    def tanh(self):
-        return _unary(TANH, self)
-
-    def sigmoid(self):
-        return _unary(SIGMOID, self)
-
-    def exp(self):
-        return _unary(OPS["exp"], self)
-
-    def log(self):
-        return _unary(OPS["log"], self)
-
-    def abs(self):
-        return _unary(OPS["abs"], self)
-
-    def sqrt(self):
-        return _unary(OPS["sqrt"], self)
-
-    def softplus(self):
-        return _unary(OPS["softplus"], self)
 
     # ---- reductions and shapes ----
     def sum(self, axis=None, keepdims=False):
@@ -203,8 +146,6 @@ class Tensor:
         return apply(OPS["transpose"], (self,), None)
 
 
-ADD, SUB, MUL, DIV, MATMUL = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["matmul"]
-RELU, TANH, SIGMOID = OPS["relu"], OPS["tanh"], OPS["sigmoid"]
 _new = Tensor.__new__
 
 
@@ -249,40 +190,68 @@ def _node(data, op, p, inputs) -> Tensor:
     return t
 
 
-def _binary(op, a: Tensor, b) -> Tensor:
-    """`op(a, b)` without static parameters: `_node` inlined (the hot path of every MLP)."""
-    if b.__class__ is not Tensor:
-        b = _lift(b, a)
-    t = _new(Tensor)
-    t.data = op.forward(None, a.data, b.data)
-    t.grad = t.label = t._role = None
-    t.batched = False
-    t._seq = next(_counter)
-    if state.grad_enabled and (a.requires_grad or b.requires_grad or state.recorder is not None):
-        t.requires_grad = a.requires_grad or b.requires_grad
-        t._op, t._p, t._inputs = op, None, (a, b)
-    else:
-        t.requires_grad = False
-        t._op = t._p = None
-        t._inputs = ()
-    return t
+def binary_op(op):
+    """A function computing `op(a, b)` (no static parameters) on Tensors: node creation inlined, since
+    this is the hot path of every MLP."""
+    forward = op.forward
+
+    def fn(a: Tensor, b) -> Tensor:
+        if b.__class__ is not Tensor:
+            b = _lift(b, a)
+        t = _new(Tensor)
+        t.data = forward(None, a.data, b.data)
+        t.grad = t.label = t._role = None
+        t.batched = False
+        t._seq = next(_counter)
+        if state.grad_enabled and (a.requires_grad or b.requires_grad or state.recorder is not None):
+            t.requires_grad = a.requires_grad or b.requires_grad
+            t._op, t._p, t._inputs = op, None, (a, b)
+        else:
+            t.requires_grad = False
+            t._op = t._p = None
+            t._inputs = ()
+        return t
+
+    fn.__name__, fn.__doc__ = op.name, f"{op.name}: ${op.latex}$"
+    return fn
 
 
-def _unary(op, a: Tensor) -> Tensor:
-    """`op(a)` without static parameters: `_node` inlined."""
-    t = _new(Tensor)
-    t.data = op.forward(None, a.data)
-    t.grad = t.label = t._role = None
-    t.batched = False
-    t._seq = next(_counter)
-    if state.grad_enabled and (a.requires_grad or state.recorder is not None):
-        t.requires_grad = a.requires_grad
-        t._op, t._p, t._inputs = op, None, (a,)
-    else:
-        t.requires_grad = False
-        t._op = t._p = None
-        t._inputs = ()
-    return t
+def unary_op(op):
+    """A function computing `op(a)` (no static parameters) on a Tensor, node creation inlined."""
+    forward = op.forward
+
+    def fn(a: Tensor) -> Tensor:
+        t = _new(Tensor)
+        t.data = forward(None, a.data)
+        t.grad = t.label = t._role = None
+        t.batched = False
+        t._seq = next(_counter)
+        if state.grad_enabled and (a.requires_grad or state.recorder is not None):
+            t.requires_grad = a.requires_grad
+            t._op, t._p, t._inputs = op, None, (a,)
+        else:
+            t.requires_grad = False
+            t._op = t._p = None
+            t._inputs = ()
+        return t
+
+    fn.__name__, fn.__doc__ = op.name, f"{op.name}: ${op.latex}$"
+    return fn
+
+
+def _reflected(fn):
+    def method(self, other):
+        return fn(_lift(other, self), self)
+    return method
+
+
+for _name, _op in [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "div"), ("matmul", "matmul")]:
+    _fn = binary_op(OPS[_op])
+    setattr(Tensor, f"__{_name}__", _fn)
+    setattr(Tensor, f"__r{_name}__", _reflected(_fn))
+for _name in ("relu", "tanh", "sigmoid", "exp", "log", "abs", "sqrt", "softplus"):
+    setattr(Tensor, _name, unary_op(OPS[_name]))
+Tensor.__neg__ = unary_op(OPS["neg"])
 
 
 def apply(op, inputs, p=None) -> Tensor:
