@@ -247,3 +247,19 @@ def test_weight_decay_mid_run_continues_from_the_current_weights(page, live_serv
     wait_js(page, f"Number(document.querySelector('#step-count').dataset.step) >= {reached + 5}")
     page.click("#play")
     assert api_get(live_server, f"/models/{model_id(page)}")["spec"]["weight_decay"] == 0.01
+
+
+def test_a_lesson_opens_as_a_preset_with_its_panels(page, live_server):
+    open_studio(page, live_server + "/studio")
+    wait_js(page, "document.querySelector('option[value=\"lesson:output-units\"]')")
+    page.select_option("select[name=preset]", "lesson:output-units")
+    panel = page.wait_for_selector("select[name=lesson-panel]", timeout=TIMEOUT)
+    assert "spiral" in panel.text_content()
+    mixture = page.eval_on_selector_all(
+        "select[name=lesson-panel] option", "els => els.findIndex(e => e.textContent.includes('Mixture'))"
+    )
+    page.select_option("select[name=lesson-panel]", str(mixture))
+    wait_js(page, "document.querySelector('select[name=\"output.kind\"]').value === 'mixture_density'")
+    wait_js(page, "document.querySelector('#data').dataset.redraws > 0")
+    page.click("#step")
+    wait_js(page, "Number(document.querySelector('#step-count').dataset.step) >= 1")

@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { applyEdit } from "../../../web/js/studio/edits.js";
+import { applyEdit, withCsvData, withNamedData } from "../../../web/js/studio/edits.js";
 import { DEFAULT_SPEC, normalizeSpec } from "../../../web/js/studio/spec.js";
 import { FALLBACK_DATASETS } from "../../../web/js/studio/presets.js";
 
@@ -43,4 +43,14 @@ test("an empty batch size means full batch; empty loss means the matching one", 
   assert.equal(applyEdit(spec, "batch_size", "", ctx).spec.batch_size, null);
   assert.equal(applyEdit(spec, "loss", "", ctx).spec.loss, null);
   assert.throws(() => applyEdit(spec, "nope", "1", ctx), /unknown field/);
+});
+
+test("CSV rows replace the data and fit the output to their task", () => {
+  const csv = { task: "multiclass", classes: 4, x: [[0, 1]], y: [3] };
+  const next = withCsvData(spec, csv);
+  assert.deepEqual(next.output, { kind: "softmax", units: 4 });
+  assert.deepEqual(next.data, { x: [[0, 1]], y: [3], test_fraction: 0.2 });
+  assert.equal(next.params, undefined);
+  assert.equal(withCsvData(spec, { task: "regression", x: [[1]], y: [0.5] }).output.kind, "linear");
+  assert.equal(withNamedData(next).data.dataset, "moons");
 });

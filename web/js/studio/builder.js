@@ -56,7 +56,9 @@ function formHtml(spec, ctx) {
     `<option value="${esc(p.id)}"${p.id === ctx.presetId ? " selected" : ""}>${esc(p.title)}</option>`).join("")}</optgroup>`).join("");
   const lossChoices = ["", ...LOSS_NAMES];
   return `<fieldset class="preset"><legend>Start from</legend>
-      <select name="preset" aria-label="preset"><option value="">(your own net)</option>${presetGroups}</select></fieldset>
+      <select name="preset" aria-label="preset"><option value="">(your own net)</option>${presetGroups}</select>
+      ${ctx.lessonPanels?.length > 1 ? `<select name="lesson-panel" aria-label="lesson panel">${ctx.lessonPanels.map((p, i) =>
+    `<option value="${i}"${i === ctx.panelIndex ? " selected" : ""}>${esc(p.title.split(" · ").slice(1).join(" · ") || p.title)}</option>`).join("")}</select>` : ""}</fieldset>
     <fieldset><legend>Data</legend>${dataSection(spec, ctx)}
       <div class="row"><label class="file-button">Upload CSV… <input type="file" name="csv" accept=".csv,text/csv"></label></div>
       <p class="hint">Header row; numeric columns; the target last.</p>
@@ -77,7 +79,7 @@ function formHtml(spec, ctx) {
     ${ctx.errors?.length ? `<div class="field-error" role="alert">${ctx.errors.map((e) => esc(e.message)).join("<br>")}</div>` : ""}`;
 }
 
-export function createBuilder(root, { onEdit, onPreset, onCsv, onNamedData }) {
+export function createBuilder(root, { onEdit, onPreset, onLessonPanel, onCsv, onNamedData }) {
   const form = document.createElement("form");
   form.className = "builder-form";
   form.addEventListener("submit", (e) => e.preventDefault());
@@ -87,6 +89,7 @@ export function createBuilder(root, { onEdit, onPreset, onCsv, onNamedData }) {
   form.addEventListener("change", (event) => {
     const el = event.target;
     if (el.name === "preset") return el.value && onPreset(el.value);
+    if (el.name === "lesson-panel") return onLessonPanel(Number(el.value));
     if (el.name === "csv") return el.files[0] && onCsv(el.files[0]);
     if (el.name) onEdit(el.name, el.value);
   });

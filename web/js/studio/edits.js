@@ -73,3 +73,15 @@ export function applyEdit(spec, field, raw, ctx = {}) {
   if (structural) delete next.params;
   return { spec: next, structural };
 }
+
+/** The spec training on uploaded CSV rows (an answer of POST /datasets/csv), its output fitted to the task. */
+export function withCsvData(spec, data) {
+  const output = outputFor(data.task, data.classes);
+  return { ...spec, output, loss: null, params: undefined, data: { x: data.x, y: data.y, test_fraction: 0.2 } };
+}
+
+/** The spec back on the default named dataset (after a CSV). */
+export function withNamedData(spec) {
+  const data = { dataset: "moons", n: 200, noise: 0.15, seed: 0, test_fraction: 0.3 };
+  return { ...spec, params: undefined, data, output: outputFor("binary", 2), loss: null };
+}

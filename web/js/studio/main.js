@@ -3,16 +3,18 @@
  * State flows down into views' update(); user actions come back up as callbacks here.
  */
 import { createBuilder } from "./builder.js";
+import { lessonIdOf, lessonPanels, lessonPresetId, loadCatalog } from "./catalog.js";
 import { createClient } from "./client.js";
 import { decodeState, stateFromHash } from "./codec.js";
 import { loadData, markTest } from "./data.js";
-import { applyEdit } from "./edits.js";
+import { applyEdit, withCsvData, withNamedData } from "./edits.js";
 import { createExporter } from "./exporter.js";
 import { createFrameHandler } from "./frames.js";
+import { DISCONNECTED_HTML, createNotices, divergenceHtml } from "./notices.js";
 import { createDataView } from "./data-view.js";
 import { createLossChart } from "./loss-chart.js";
 import { createNetworkView } from "./network-view.js";
-import { FALLBACK_DATASETS, PRESETS, lessonPresets } from "./presets.js";
+import { FALLBACK_DATASETS, PRESETS } from "./presets.js";
 import { createRenderLoop } from "./render-loop.js";
 import { createSession } from "./session.js";
 import { classCount, isLiveChange, normalizeSpec, paramShapes, validateSpec, withWeight } from "./spec.js";
@@ -27,7 +29,8 @@ const app = {
   spec: normalizeSpec(PRESETS[0].spec),
   presetId: PRESETS[0].id,
   datasets: FALLBACK_DATASETS,
-  lessonGroups: [],
+  lessons: [],
+  lessonPanels: null,
   csvName: null,
   csvError: null,
   errors: [],
@@ -41,7 +44,6 @@ const app = {
   graph: null,
   showGradients: false,
   theme: document.documentElement.dataset.theme || "light",
-  diverged: null,
   buildNo: 0,
   stepOffset: 0,
 };
@@ -50,20 +52,9 @@ const hoverHint = () => (app.showGradients
   ? "Links show ∂L/∂w of the last step: blue +, orange −, width its size."
   : "Links show weights: blue +, orange −. Click a link or a neuron to edit it.");
 
-const banner = $("banner");
-function showBanner(html, kind = "error") {
-  banner.innerHTML = html;
-  banner.dataset.kind = kind;
-  banner.hidden = !html;
-}
-
-function toast(text) {
-  const el = $("toast");
-  el.textContent = text;
-  el.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => (el.hidden = true), 3500);
-}
+const notices = createNotices($("banner"), $("toast"), { onReconnect: () => session.reconnect() });
+const showBanner = notices.banner;
+const toast = notices.toast;
 
 const network = createNetworkView($("network"), {
   onEditWeight: (l, i, j, v) => rebuildWithParams(withWeight(app.params, l, i, j, v)),
@@ -81,14 +72,20 @@ const session = createSession(client, {
     toast(`server: ${typeof detail === "string" ? detail : JSON.stringify(detail)}`);
     setPlaying(false);
   },
-  onStatus: (text) => transport.update({ status: text === "live" ? "" : `connection: ${text}` }),
+  onStatus: (text) => {
+    transport.update({ status: text === "live" ? "" : `connection: ${text}` });
+    if (text === "live") return showBanner("");
+    if (text !== "disconnected") return;
+    setPlaying(false);
+    showBanner(DISCONNECTED_HTML);
+  },
 });
 
 const frames = createFrameHandler(app, {
   changed: (what) => loop.mark(what),
   diverged: (d) => {
     setPlaying(false);
-    showBanner(`<span>⚠ Training diverged at step ${d.step}: a non-finite ${d.what}${d.label ? ` at <b>${d.label}</b>` : ""}${d.node ? ` (node ${d.node})` : ""}. The weights are the last finite ones — try a smaller learning rate.</span><button type="button" id="banner-close">Dismiss</button>`);
+    showBanner(divergenceHtml(d));
   },
 });
 
@@ -126,6 +123,7 @@ const builder = createBuilder($("builder"), {
     const before = app.spec;
     const { spec, structural } = applyEdit(before, field, raw, { datasets: app.datasets, classes: app.data?.classes });
     app.presetId = null;
+    app.lessonPanels = null;
     if (structural) return build(spec);
     const errors = validateSpec(normalizeSpec(spec));
     if (errors.length || !isLiveChange(before, spec)) {
@@ -137,33 +135,40 @@ const builder = createBuilder($("builder"), {
     session.config({ lr: spec.optimizer.lr });
   },
   onPreset: (id) => {
-    const preset = [...PRESETS, ...app.lessonGroups.flatMap((g) => g.items)].find((p) => p.id === id);
-    if (!preset) return;
-    app.presetId = id;
-    build(normalizeSpec(preset.spec));
+    if (lessonIdOf(id)) return openLesson(id);
+    const preset = PRESETS.find((p) => p.id === id);
+    Object.assign(app, { presetId: id, lessonPanels: null });
+    if (preset) build(normalizeSpec(preset.spec));
+  },
+  onLessonPanel: (index) => {
+    const panel = app.lessonPanels?.[index];
+    if (!panel) return;
+    app.panelIndex = index;
+    build(normalizeSpec(panel.spec));
   },
   onCsv: async (file) => {
     try {
       const data = await client.uploadCsv(file);
-      app.csvName = file.name;
-      app.csvError = null;
-      const classes = data.task === "regression" ? 0 : data.classes;
-      const output = data.task === "multiclass" ? { kind: "softmax", units: classes }
-        : data.task === "binary" ? { kind: "sigmoid", units: 1 } : { kind: "linear", units: 1 };
-      build({ ...app.spec, output, loss: null, params: undefined, data: { x: data.x, y: data.y, test_fraction: 0.2 } });
+      Object.assign(app, { csvName: file.name, csvError: null });
+      build(withCsvData(app.spec, data));
     } catch (err) {
       app.csvError = `${file.name}: ${err.message}`;
       renderBuilder();
     }
   },
-  onNamedData: () => build({ ...app.spec, params: undefined, data: { dataset: "moons", n: 200, noise: 0.15, seed: 0, test_fraction: 0.3 } }),
+  onNamedData: () => build(withNamedData(app.spec)),
 });
 
 function renderBuilder(errors = app.errors) {
   app.errors = errors;
   builder.render(app.spec, {
     datasets: app.datasets,
-    presetGroups: [{ label: "Studio", items: PRESETS }, ...app.lessonGroups],
+    presetGroups: [
+      { label: "Studio", items: PRESETS },
+      { label: "Lessons", items: app.lessons.map((l) => ({ id: lessonPresetId(l.id), title: l.title })) },
+    ],
+    lessonPanels: app.lessonPanels,
+    panelIndex: app.panelIndex,
     presetId: app.presetId,
     csvError: app.csvError,
     csvName: app.csvName,
@@ -247,36 +252,29 @@ function rebuildWithParams(params) {
 
 const exporter = createExporter({ app, network, dataView, lossChart, toast, onLoadSpec: (spec) => build(spec) });
 
-document.addEventListener("click", (e) => {
-  if (e.target.id === "banner-close") showBanner("");
-});
-$("theme").addEventListener("click", () => {
+$("theme").addEventListener("click", (event) => {
   app.theme = app.theme === "dark" ? "light" : "dark";
   document.documentElement.dataset.theme = app.theme;
-  $("theme").textContent = app.theme === "dark" ? "Light" : "Dark";
-  $("theme").setAttribute("aria-pressed", String(app.theme === "dark"));
+  Object.assign(event.currentTarget, { textContent: app.theme === "dark" ? "Light" : "Dark" });
+  event.currentTarget.setAttribute("aria-pressed", String(app.theme === "dark"));
   loop.mark("all");
 });
-// Views lay out again when their box changes (window size, the banner coming and going).
-const relayout = new ResizeObserver(() => {
-  if (!app.data) return;
-  network.setModel(app.spec, app.inputDim);
-  dataView.setData(app.data, app.spec.output.kind);
-  loop.mark("all");
-});
-relayout.observe($("network"));
-relayout.observe($("data"));
+loop.relayoutOnResize([$("network"), $("data")]);
 
-async function loadCatalog() {
-  const [datasets, lessons] = await Promise.all([
-    client.datasets().catch(() => null),
-    client.lessons().catch(() => []),
-  ]);
-  if (datasets?.length) app.datasets = datasets;
-  const full = await Promise.all((lessons || []).map((l) => client.lesson(l.id).catch(() => null)));
-  app.lessonGroups = full.filter(Boolean).map((l) => ({ label: `Lesson: ${l.title}`, items: lessonPresets(l) }))
-    .filter((g) => g.items.length);
-  renderBuilder();
+/** A lesson chosen as a preset: build its first model panel; an expression lesson belongs to the stepper. */
+async function openLesson(presetId) {
+  const lessonId = lessonIdOf(presetId);
+  try {
+    const panels = await lessonPanels(client, lessonId);
+    if (!panels.length) {
+      renderBuilder();
+      return toast("This lesson is about a computation graph, not a net: open it in the stepper.");
+    }
+    Object.assign(app, { presetId, lessonPanels: panels, panelIndex: 0 });
+    build(normalizeSpec(panels[0].spec));
+  } catch (err) {
+    toast(`Lesson ${lessonId}: ${err.message}`);
+  }
 }
 
 async function boot() {
@@ -290,11 +288,16 @@ async function boot() {
       if (state.theme && state.theme !== app.theme) $("theme").click();
       if (state.showGradients) $("show-grads").click();
     } catch (err) {
-      showBanner(`This share link could not be read: ${err.message}.`);
+      showBanner(`<span>This share link could not be read: ${notices.escape(err.message)}.</span>`);
     }
   }
   renderBuilder();
-  await Promise.all([build(spec), loadCatalog()]);
+  const catalog = loadCatalog(client).then(({ datasets, lessons }) => {
+    if (datasets) app.datasets = datasets;
+    app.lessons = lessons || [];
+    renderBuilder();
+  });
+  await Promise.all([build(spec), catalog]);
   loop.start();
 }
 

@@ -20,6 +20,16 @@ export function createRenderLoop({ app, network, dataView, lossChart, transport,
     start() {
       requestAnimationFrame(tick);
     },
+    /** Lay the views out again when these boxes change size (window, the banner coming and going). */
+    relayoutOnResize(elements) {
+      const observer = new ResizeObserver(() => {
+        if (!app.data) return;
+        network.setModel(app.spec, app.inputDim);
+        dataView.setData(app.data, app.spec.output.kind);
+        self.mark("all");
+      });
+      elements.forEach((el) => observer.observe(el));
+    },
     /** Redraws during the last second. */
     get fps() {
       return draws.length;

@@ -15,21 +15,29 @@ export function createSession(client, { onFrame, onModel, onError, onStatus }) {
 
   function connect() {
     let opened = false;
-    stream = openStream(model.id, model.token, {
+    // Events of a socket that has since been replaced (a new model, a reconnect) are ignored.
+    const mine = () => stream === current;
+    const current = openStream(model.id, model.token, {
       onOpen: () => {
         opened = true;
-        onStatus("live");
+        if (mine()) onStatus("live");
       },
       // A divergence arrives twice: in the trace frame (shown from there) and as an error message.
-      onMessage: (msg) => (msg.type !== "error" ? onFrame(msg) : msg.diverged ? null : onError(msg.detail)),
+      onMessage: (msg) => {
+        if (!mine()) return;
+        if (msg.type !== "error") onFrame(msg);
+        else if (!msg.diverged) onError(msg.detail);
+      },
       onClose: () => {
-        if (!opened && model) {
+        if (!mine() || !model) return;
+        if (!opened) {
           fallback = true;
           onStatus("REST");
           if (playing) restLoop();
-        } else if (model) onStatus("disconnected");
+        } else onStatus("disconnected");
       },
     });
+    stream = current;
   }
 
   async function restStep() {
@@ -86,6 +94,10 @@ export function createSession(client, { onFrame, onModel, onError, onStatus }) {
     },
     config(changes) {
       send({ type: "config", ...changes });
+    },
+    /** Open the model's stream again after the connection dropped. */
+    reconnect() {
+      if (model) connect();
     },
     close() {
       playing = false;
