@@ -71,8 +71,8 @@ def backward(root: Tensor, grad=None, create_graph: bool = False) -> None:
     rec = state.recorder if state.grad_enabled else None
     if rec is not None:
         rec._begin_backward(root, eager=create_graph)
-    if grad is None and not create_graph and root.data.size == 1:
-        seed = np.ones(root.data.shape, root.data.dtype)  # the usual case, without a call
+    if grad is None and not create_graph and root.data.ndim == 0:
+        seed = root.data.dtype.type(1.0)  # the usual case; a NumPy scalar: 0-d arrays are slow in arithmetic
     else:
         seed = _seed(root, grad, create_graph)
     if not create_graph:
