@@ -257,18 +257,18 @@ class StreamSession:
             return
         if frame is None:
             return
-        message, graph = frame
-        if "diverged" not in message:
-            self.outbox.put_frame(Frame(wire.dumps(message).decode(), graph))
+        frame, diverged = frame
+        if diverged is None:
+            self.outbox.put_frame(frame)
             return
         # Divergence pauses the stream; its trace and the error both reach the client, in that order.
         self.playing, self.pending = False, 0
-        self.outbox.put_control(Frame(wire.dumps(message).decode(), graph))
-        self.outbox.put_control({"type": "error", "detail": message["diverged"]["message"],
-                                 "diverged": message["diverged"]})
+        self.outbox.put_control(frame)
+        self.outbox.put_control({"type": "error", "detail": diverged["message"], "diverged": diverged})
 
-    def _locked(self, work: Callable[..., Any], view: View, *args: Any) -> tuple[dict, Any] | None:
-        """In a worker: run `work` holding the model, save if due, shape the message (graph if new)."""
+    def _locked(self, work: Callable[..., Any], view: View, *args: Any) -> tuple[Frame, dict | None] | None:
+        """In a worker: run `work` holding the model, save if due, and encode the message (with the graph
+        if the client does not have it yet), so the event loop only sends."""
         with self.live.held(STEP_WAIT_S) as model:
             trace = work(model, view, *args)
             self.hub.save_if_due(self.live)
@@ -278,8 +278,9 @@ class StreamSession:
         message = {"type": "trace", **trace}
         if graph != self.graph_sent:
             message["graph"] = graph
-            return message, graph
-        return message, None
+        else:
+            graph = None
+        return Frame(wire.dumps(message).decode(), graph), trace.get("diverged")
 
     # ---- writer: frames out ----
     async def _writer(self) -> None:

@@ -1,0 +1,169 @@
+"""Load: N concurrent WebSocket sessions on a real uvicorn, each stepping a traced 2-8-8-1 moons model.
+
+Each session sends {"type": "step"} at `--rate` Hz (closed loop: the next step waits for the last trace)
+and times each round trip. Reports frames/s, p50/p99 latency and errors. Loopback only; bounded by
+--sessions and --duration. Run: .venv/bin/python bench/bench_load.py --sessions 300 --duration 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import websockets
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = {
+    "name": "moons",
+    "hidden": [{"units": 8, "activation": "tanh"}, {"units": 8, "activation": "tanh"}],
+    "output": {"kind": "sigmoid"},
+    "optimizer": {"name": "sgd", "lr": 0.5},
+    "data": {"dataset": "moons", "n": 200},
+}
+
+
+def start_server(data_dir: str, jobs: int) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "BACKPROP_MAX_CPU_JOBS": str(jobs)}
+    command = [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--data-dir", data_dir,
+               "--log-level", "warning"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("server did not start")
+
+
+async def create_models(url: str, n: int) -> list[tuple[str, str]]:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        sem = asyncio.Semaphore(16)
+
+        async def one() -> tuple[str, str]:
+            async with sem:
+                while (response := await client.post("/api/v1/models", json=SPEC)).status_code == 503:
+                    await asyncio.sleep(float(response.headers["retry-after"]) * random.random())
+                body = response.json()
+                return body["id"], body["edit_token"]
+
+        return await asyncio.gather(*(one() for _ in range(n)))
+
+
+async def session(url: str, model: tuple[str, str], args, stats: dict, stop_at: float) -> None:
+    model_id, token = model
+    ws_url = url.replace("http", "ws") + f"/api/v1/models/{model_id}/stream?token={token}"
+    period = 1.0 / args.rate
+    try:
+        async with websockets.connect(ws_url, max_size=2**24, compression=None) as ws:
+            await ws.send(json.dumps({"type": "config", "rows": args.rows, "encoding": args.encoding}))
+            next_at = time.monotonic() + random.random() * period  # staggered start
+            while True:
+                await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+                if time.monotonic() >= stop_at:
+                    return
+                sent = time.monotonic()
+                await ws.send('{"type": "step"}')
+                while True:
+                    message = await asyncio.wait_for(ws.recv(), timeout=10)
+                    if message.startswith('{"type":"trace"'):
+                        break
+                    stats["errors"].append(message[:200])
+                stats["latency"].append(time.monotonic() - sent)
+                stats["bytes"] += len(message)
+                next_at = max(next_at + period, time.monotonic())
+    except Exception as exc:  # noqa: BLE001 - a benchmark counts every failure
+        stats["errors"].append(f"{type(exc).__name__}: {exc}")
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """CPU time (user + system) of a process so far, from /proc; this process when pid is None."""
+    if pid is None:
+        return time.process_time()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def run(args, server_pid: int | None) -> dict:
+    models = await create_models(args.url, args.sessions)
+    stats: dict = {"latency": [], "errors": [], "bytes": 0}
+    start = time.monotonic()
+    stop_at = start + args.ramp + args.duration
+    tasks = []
+    for i, model in enumerate(models):
+        tasks.append(asyncio.create_task(session(args.url, model, args, stats, stop_at)))
+        await asyncio.sleep(args.ramp / len(models))
+    measure_from = time.monotonic()
+    count_before = len(stats["latency"])
+    cpu_before = cpu_seconds(server_pid), cpu_seconds(None)
+    await asyncio.gather(*tasks)
+    elapsed = time.monotonic() - measure_from
+    server_cpu, client_cpu = cpu_seconds(server_pid) - cpu_before[0], cpu_seconds(None) - cpu_before[1]
+    latencies = sorted(stats["latency"][count_before:]) or [float("nan")]
+    return {
+        "sessions": args.sessions,
+        "rate_hz": args.rate,
+        "rows": args.rows,
+        "encoding": args.encoding,
+        "frames": len(latencies),
+        "frames_per_s": len(latencies) / elapsed,
+        "target_frames_per_s": args.sessions * args.rate,
+        "p50_ms": 1e3 * statistics.median(latencies),
+        "p99_ms": 1e3 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
+        "max_ms": 1e3 * latencies[-1],
+        "mean_frame_kb": stats["bytes"] / max(1, len(stats["latency"])) / 1e3,
+        "server_cpu_per_s": server_cpu / elapsed if server_pid else None,
+        "client_cpu_per_s": client_cpu / elapsed,
+        "load_average": os.getloadavg()[0],
+        "errors": len(stats["errors"]),
+        "first_errors": stats["errors"][:3],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sessions", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=5.0, help="steps per second per session")
+    parser.add_argument("--rows", type=int, default=8)
+    parser.add_argument("--encoding", choices=["json", "f32"], default="json")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds measured after the ramp")
+    parser.add_argument("--ramp", type=float, default=5.0, help="seconds over which sessions connect")
+    parser.add_argument("--jobs", type=int, default=4, help="BACKPROP_MAX_CPU_JOBS of the started server")
+    parser.add_argument("--url", default=None, help="use this running server instead of starting one")
+    args = parser.parse_args()
+    if args.sessions > 1000 or args.duration > 300:
+        parser.error("bounded: at most 1000 sessions for 300 s")
+    process = None
+    with tempfile.TemporaryDirectory(prefix="bp-load-") as data_dir:
+        if args.url is None:
+            process, args.url = start_server(data_dir, args.jobs)
+        if "127.0.0.1" not in args.url and "localhost" not in args.url:
+            parser.error("loopback only")
+        try:
+            result = asyncio.run(run(args, process.pid if process else None))
+        finally:
+            if process is not None:
+                process.send_signal(signal.SIGINT)
+                process.wait(timeout=30)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Per-step encode time of a full trace (2-8-8-1 moons, all 200 rows): stdlib json vs wire plain vs f32.
+
+Interleaved rounds with rotating order inside one process; medians. Run: .venv/bin/python bench/bench_wire.py
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from server import wire  # noqa: E402
+from server.nets.model import Model  # noqa: E402
+from server.wire import Encoding  # noqa: E402
+
+SPEC = {
+    "name": "moons",
+    "hidden": [{"units": 8, "activation": "tanh"}, {"units": 8, "activation": "tanh"}],
+    "output": {"kind": "sigmoid"},
+    "optimizer": {"name": "sgd", "lr": 0.5},
+    "data": {"dataset": "moons", "n": 200},
+}
+
+
+def _stdlib(raw: dict) -> bytes:
+    def plain(value):
+        return value.tolist() if isinstance(value, np.ndarray) else value
+
+    events = [{k: plain(v) for k, v in e.items()} for e in raw["events"]]
+    return json.dumps({"schema_version": 1, "graph": raw["graph"], "events": events}).encode()
+
+
+def main(rounds: int = 200) -> None:
+    model = Model.create(SPEC)
+    full = model.take_step(record=True).trace
+    few = model.take_step(record=True, rows=list(range(8))).trace
+    encoders = {
+        "stdlib json, 200 rows": lambda: _stdlib(full),
+        "wire plain JSON, 200 rows": lambda: wire.dumps(wire.trace(full)),
+        "wire f32 base64, 200 rows": lambda: wire.dumps(wire.trace(full, Encoding(tensors="f32"))),
+        "wire plain JSON, 8 rows": lambda: wire.dumps(wire.trace(few)),
+        "wire f32 base64, 8 rows": lambda: wire.dumps(wire.trace(few, Encoding(tensors="f32"))),
+    }
+    times: dict[str, list[float]] = {name: [] for name in encoders}
+    names = list(encoders)
+    for i in range(rounds):
+        for name in names[i % len(names):] + names[: i % len(names)]:
+            start = time.perf_counter()
+            encoders[name]()
+            times[name].append(time.perf_counter() - start)
+    floats = sum(np.asarray(v).size for e in full["events"] for v in e.values() if isinstance(v, np.ndarray))
+    print(f"trace: {len(full['graph'])} nodes, {len(full['events'])} events, {floats} floats (200 rows)")
+    for name in names:
+        size = len(encoders[name]())
+        print(f"{name:<28} {statistics.median(times[name]) * 1e3:7.3f} ms  {size / 1e3:8.1f} KB")
+    try:
+        from threadpoolctl import threadpool_info
+
+        print("BLAS:", ", ".join(f"{i['internal_api']} {i.get('architecture', '')}" for i in threadpool_info()))
+    except ImportError:
+        pass
+
+
+if __name__ == "__main__":
+    main()
