@@ -65,36 +65,66 @@ export function blockSize(kind, shape) {
 }
 
 /**
- * Lay out a read trace. Nodes of a recorded backward pass (phase "backward") go in their own cluster,
- * drawn beside the forward graph. Returns {width, height, nodes: Map id→box, edges: [{...edge, points}]}.
+ * Lay out a read trace left to right. A recorded backward pass (nodes with phase "backward") gets its own
+ * layered band drawn beside (below) the forward graph, so the forward graph looks as it always does.
+ * Returns {width, height, nodes: Map id→box, edges: [{...edge, points, cross?}], clusters}.
  */
 export function layoutGraph(dagre, trace, { nodesep = 22, ranksep = 50, margin = 20, limit = DAGRE_LIMIT } = {}) {
   if (trace.nodes.length > limit) return withKinds(fastLayout(trace, (n) => traceNodeSize(trace, n), { nodesep, ranksep, margin }), trace);
-  const g = new dagre.graphlib.Graph({ multigraph: true, compound: true });
-  const top = trace.nodes.some((n) => n.phase === "backward") ? 28 : 0; // room for cluster titles
-  g.setGraph({ rankdir: "LR", align: "UR", nodesep: nodesep + top, ranksep, edgesep: 14, marginx: margin, marginy: margin + top });
-  const hasBackward = trace.nodes.some((n) => n.phase === "backward");
-  if (hasBackward) {
-    g.setNode("cluster:forward", { label: "forward" });
-    g.setNode("cluster:backward", { label: "backward" });
+  const backward = new Set(trace.nodes.filter((n) => n.phase === "backward").map((n) => n.id));
+  const opts = { nodesep, ranksep, margin };
+  if (backward.size === 0) {
+    const band = dagreBand(dagre, trace, trace.nodes, trace.edges, opts);
+    return { ...band, clusters: [] };
   }
-  for (const n of trace.nodes) {
+  const inBand = (e, back) => backward.has(e.from) === back && backward.has(e.to) === back;
+  const fwd = dagreBand(dagre, trace, trace.nodes.filter((n) => !backward.has(n.id)), trace.edges.filter((e) => inBand(e, false)), opts);
+  const bwd = dagreBand(dagre, trace, trace.nodes.filter((n) => backward.has(n.id)), trace.edges.filter((e) => inBand(e, true)), opts);
+  const title = 30;
+  const dy = fwd.height + title;
+  const nodes = new Map([...fwd.nodes, ...[...bwd.nodes].map(([id, b]) => [id, { ...b, y: b.y + dy + title }])]);
+  const moved = new Map(bwd.edges.map((e) => [e.id, e.points.map((p) => ({ x: p.x, y: p.y + dy + title }))]));
+  const edges = trace.edges.map((e) => {
+    const own = fwd.edges.find((x) => x.id === e.id)?.points ?? moved.get(e.id);
+    return own ? { ...e, points: own } : { ...e, points: crossPoints(nodes.get(e.from), nodes.get(e.to)), cross: true };
+  });
+  const clusters = [
+    { name: "forward", x: fwd.width / 2, y: title / 2 + fwd.height / 2, width: fwd.width - margin, height: fwd.height - margin / 2 },
+    { name: "backward", x: bwd.width / 2, y: dy + title + bwd.height / 2, width: bwd.width - margin, height: bwd.height - margin / 2 },
+  ];
+  for (const b of fwd.nodes.values()) b.y += title / 2;
+  for (const e of edges.filter((x) => !x.cross && !moved.has(x.id))) e.points = e.points.map((p) => ({ x: p.x, y: p.y + title / 2 }));
+  for (const e of edges.filter((x) => x.cross)) e.points = crossPoints(nodes.get(e.from), nodes.get(e.to));
+  return { width: Math.max(fwd.width, bwd.width), height: dy + title + bwd.height, nodes, edges, clusters };
+}
+
+/** One dagre layout of some nodes and the edges among them. */
+function dagreBand(dagre, trace, nodeList, edgeList, { nodesep, ranksep, margin }) {
+  const g = new dagre.graphlib.Graph({ multigraph: true });
+  g.setGraph({ rankdir: "LR", align: "UR", nodesep, ranksep, edgesep: 14, marginx: margin, marginy: margin });
+  for (const n of nodeList) {
     const size = traceNodeSize(trace, n);
     g.setNode(n.id, { width: size.width, height: size.height });
-    if (hasBackward) g.setParent(n.id, n.phase === "backward" ? "cluster:backward" : "cluster:forward");
   }
-  for (const e of trace.edges) g.setEdge(e.from, e.to, { minlen: 1 }, e.id);
+  for (const e of edgeList) g.setEdge(e.from, e.to, { minlen: 1 }, e.id);
   dagre.layout(g);
   const nodes = new Map();
-  for (const n of trace.nodes) {
+  for (const n of nodeList) {
     const p = g.node(n.id);
     const size = traceNodeSize(trace, n);
     nodes.set(n.id, { id: n.id, x: p.x, y: p.y, width: p.width, height: p.height, kind: size.kind, block: size.block, grad: size.grad });
   }
-  const edges = trace.edges.map((e) => ({ ...e, points: g.edge({ v: e.from, w: e.to, name: e.id }).points }));
-  const clusters = hasBackward ? ["forward", "backward"].map((c) => ({ name: c, ...pick(g.node(`cluster:${c}`)) })) : [];
+  const edges = edgeList.map((e) => ({ ...e, points: g.edge({ v: e.from, w: e.to, name: e.id }).points }));
   const { width, height } = g.graph();
-  return { width, height, nodes, edges, clusters };
+  return { width: nodeList.length ? width : 0, height: nodeList.length ? height : 0, nodes, edges };
+}
+
+/** A curve from the bottom of a forward node to the left side of a backward node that reads it. */
+function crossPoints(a, b) {
+  const start = { x: a.x, y: a.y + a.height / 2 };
+  const end = { x: b.x - b.width / 2, y: b.y };
+  const mid = (start.y + end.y) / 2;
+  return [start, { x: start.x, y: mid }, { x: end.x - 30, y: end.y }, end];
 }
 
 /** The node with the shape its values are drawn in (see trace.js shownShapes). */
@@ -117,9 +147,6 @@ function withKinds(layout, trace) {
   return layout;
 }
 
-function pick(p) {
-  return { x: p.x, y: p.y, width: p.width, height: p.height };
-}
 
 /** Scale and translation that fit a w×h drawing into a viewport, the scale kept within [min, max]. */
 export function fitTransform(drawing, viewport, { min = 0.85, max = 2, pad = 16 } = {}) {

@@ -69,6 +69,7 @@ async function load() {
     $("intro").hidden = !!loaded.lesson;
     if (loaded.expression) exprForm.set(loaded.expression.source, loaded.expression.values);
     $("s2s-note").hidden = !(state.view === "s2s" && !loaded.expression);
+    syncToggle(state, loaded);
     if (!loaded.trace) return showStatus($("status"), "This lesson has no graph to draw.", "info");
     stepper.load(loaded.trace, { step: state.step, speed: state.speed });
     document.body.dataset.ready = "true";
@@ -117,6 +118,16 @@ function checkGradient(id) {
   const final = tl.frameAt(tl.total).grads.get(id);
   const analytic = final?.total?.data?.[0] ?? 0;
   return runGradcheck(api, app.loaded.expression, node.label, analytic);
+}
+
+/** The backward-graph switch shows what is drawn; it is fixed where the choice is not the user's. */
+function syncToggle(state, loaded) {
+  const toggle = $("s2s-toggle");
+  const fixedSymbolic = loaded.panel?.expression?.mode === "symbolic";
+  toggle.checked = loaded.expression?.mode === "symbolic";
+  toggle.disabled = fixedSymbolic || !loaded.expression;
+  toggle.parentElement.title = fixedSymbolic ? "This lesson draws the backward graph"
+    : loaded.expression ? "Draw the backward pass as graph nodes (symbol-to-symbol)" : "The backward graph is drawn for expressions";
 }
 
 function syncHeader(state) {

@@ -60,7 +60,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
 
   function drawEdges(trace, layout) {
     layers.edges.selectAll("path.edge").data(layout.edges, (d) => d.id).join("path")
-      .attr("class", "edge").attr("data-edge-id", (d) => d.id)
+      .attr("class", (d) => (d.cross ? "edge cross" : "edge")).attr("data-edge-id", (d) => d.id)
       .attr("data-from", (d) => d.from).attr("data-to", (d) => d.to)
       .attr("d", (d) => line(d.points)).attr("marker-end", "url(#arrow-edge)");
     state.edgeEls = new Map();
@@ -156,7 +156,6 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
   /** Mark the edges and nodes of the current event; only elements whose marking changes are touched. */
   function highlight(frame) {
     const e = frame.event;
-    const phase = frame.phase;
     const edges = new Set();
     let nodes = [];
     if (e?.type === "forward") {
@@ -167,7 +166,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
       nodes = [e.node, e.from];
     } else if (e?.type === "update") nodes = [e.node];
     const backward = e?.type === "backward";
-    const marks = { edges: [...edges].map((id) => [id, backward ? "backward" : phase]), nodes: nodes.filter(Boolean).map((id) => [id, backward && id === e.node]) };
+    const marks = { edges: [...edges].map((id) => [id, backward ? "backward" : "forward"]), nodes: nodes.filter(Boolean).map((id) => [id, backward && id === e.node]) };
     const old = state.marks ?? { edges: [], nodes: [] };
     for (const [id] of old.edges) markEdge(id, null);
     for (const [id, kind] of marks.edges) markEdge(id, kind);
