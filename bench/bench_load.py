@@ -107,7 +107,7 @@ async def run(args, server_pid: int | None) -> dict:
     start = time.monotonic()
     stop_at = start + args.ramp + args.duration
     tasks = []
-    for i, model in enumerate(models):
+    for model in models:
         tasks.append(asyncio.create_task(session(args.url, model, args, stats, stop_at)))
         await asyncio.sleep(args.ramp / len(models))
     measure_from = time.monotonic()

@@ -54,7 +54,7 @@ def main(rounds: int = 200) -> None:
             start = time.perf_counter()
             encoders[name]()
             times[name].append(time.perf_counter() - start)
-    floats = sum(np.asarray(v).size for e in full["events"] for v in e.values() if isinstance(v, np.ndarray))
+    floats = sum(v.size for e in full["events"] for v in e.values() if isinstance(v, np.ndarray))
     print(f"trace: {len(full['graph'])} nodes, {len(full['events'])} events, {floats} floats (200 rows)")
     for name in names:
         size = len(encoders[name]())
