@@ -62,7 +62,8 @@ def main(rounds: int = 200) -> None:
     try:
         from threadpoolctl import threadpool_info
 
-        print("BLAS:", ", ".join(f"{i['internal_api']} {i.get('architecture', '')}" for i in threadpool_info()))
+        kernels = [f"{i['internal_api']} {i.get('architecture', '')}" for i in threadpool_info()]
+        print("BLAS:", ", ".join(kernels))
     except ImportError:
         pass
 
