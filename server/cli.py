@@ -20,7 +20,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     app = create_app(Settings())
     print(f"Backprop Playground is running at http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    # Stream commands are a few hundred bytes; a small frame limit keeps a client from sending megabytes.
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, ws_max_size=64 * 1024)
     return 0
 
 
