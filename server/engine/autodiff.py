@@ -149,10 +149,9 @@ def _settle_leaves(grads: dict, rec) -> None:
     change of `.grad` would silently rewrite the trace), and each leaf's value is snapshotted before the
     optimizer can update it in place."""
     assigned = set()
-    recording = rec is not None
+    if rec is not None:
+        _snapshot_leaves(grads, rec)
     for leaf, g in grads.items():
-        if recording and leaf not in rec._snap:
-            rec._snap[leaf] = rec._keep(leaf.data, leaf)
         if g.__class__ is not np.ndarray:
             g = np.asarray(g)  # a NumPy scalar from a 0-d operation
         old = leaf.grad
@@ -161,9 +160,21 @@ def _settle_leaves(grads: dict, rec) -> None:
         elif g.base is not None or id(g) in assigned:
             g = g.copy()
         assigned.add(id(g))
-        if recording and g.__class__ is np.ndarray:
-            g.flags.writeable = False
+        if rec is not None and g.__class__ is np.ndarray:
+            g.setflags(write=False)
         leaf.grad = g
+
+
+def _snapshot_leaves(grads: dict, rec) -> None:
+    """Keep each differentiated leaf's value as it was in this pass (first pass wins)."""
+    snap = rec._snap
+    for leaf in grads:
+        if leaf not in snap:
+            data = leaf.data
+            if rec.copy_params:
+                snap[leaf] = data.copy()
+            else:
+                snap[leaf] = rec._keep(data, leaf)
 
 
 def _run_graph(order, root, seed, rec) -> None:

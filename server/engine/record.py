@@ -34,6 +34,9 @@ _PASS = None  # log marker: a new backward pass starts (pending counts restart)
 class Recorder:
     """Collects one step's graph and events; use as a context manager (nesting restores the outer one)."""
 
+    __slots__ = ("row_index", "copy_params", "_nodes", "_index", "_phase", "_values", "_role", "_snap",
+                 "_log", "_added", "_resolved", "_events", "_events_at", "_outer")
+
     def __init__(self, row_index=None, copy_params: bool = True):
         """`row_index`: rows of per-row nodes to keep in events (None: all). `copy_params=False` records
         parameter values by reference and makes them read-only instead of copying them: for callers
@@ -129,7 +132,7 @@ class Recorder:
         if arr is tensor.data:
             if self.copy_params:
                 return arr.copy()
-            arr.flags.writeable = False
+            arr.setflags(write=False)
         return arr
 
     def _begin_backward(self, root: Tensor, eager: bool) -> None:
