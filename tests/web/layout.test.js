@@ -90,3 +90,15 @@ test("nodes are sized by the shape of their traced values, not the whole batch",
   assert.equal(layout.nodes.get("n0").kind, "matrix");
   assert.ok(layout.nodes.get("n0").height < 300);
 });
+
+test("matrix cells are as wide as the longest number the node shows", () => {
+  const node = (data) => ({
+    schema_version: 1,
+    graph: { nodes: [{ id: "n0", op: "leaf", label: "W", role: "param", shape: [2, 2], inputs: [] }] },
+    events: [{ seq: 0, type: "forward", node: "n0", value: { shape: [2, 2], data } }],
+  });
+  const small = layoutGraph(dagre, readTrace(node([1, 0, 0, 1]))).nodes.get("n0");
+  const long = layoutGraph(dagre, readTrace(node([-0.0382, 1.03, 0.171, -0.635]))).nodes.get("n0");
+  assert.ok(long.block.cellW > small.block.cellW);
+  assert.ok(long.block.cellW >= 7 * 9.8, "room for −0.0382");
+});

@@ -3,7 +3,7 @@
  * layout (dagre, passed in so node tests and pages load it their own way). Pure: no DOM.
  */
 
-import { asMatrix, decodeTensor, tensorKind } from "./format.js";
+import { asMatrix, decodeTensor, formatNumber, tensorKind } from "./format.js";
 import { fastLayout } from "./layout-fast.js";
 
 /** Above this many nodes dagre takes seconds; the fast layered layout takes milliseconds. */
@@ -27,10 +27,10 @@ export function kindOfShape(shape) {
 }
 
 /** Width and height of the box of a node: a header, then the value block and the gradient block. */
-export function nodeSize(node, { grad = true } = {}) {
+export function nodeSize(node, { grad = true, chars = 6 } = {}) {
   const shape = node.shape ?? [];
   const kind = kindOfShape(shape);
-  const block = blockSize(kind, shape);
+  const block = blockSize(kind, shape, cellWidth(chars));
   const width = Math.max(BOX.scalarWidth, block.width + 2 * BOX.pad, headerWidth(node));
   const height = BOX.header + (grad ? 2 : 1) * block.height + BOX.pad * (grad ? 1.5 : 1);
   return { width, height, kind, block, grad };
@@ -51,11 +51,34 @@ export function headerMeta(node) {
   return `${leaf ? node.role : node.op} · ${s}`;
 }
 
+/** Width of a matrix cell holding numbers of up to `chars` characters (16px monospace). */
+export function cellWidth(chars) {
+  return Math.max(44, Math.ceil(chars * 9.8 + 16));
+}
+
+/** The longest formatted number a node shows (values, gradients, updates), in characters. */
+export function longestNumber(trace, id) {
+  let cache = CHARS.get(trace);
+  if (!cache) {
+    cache = new Map();
+    for (const e of trace.steps) {
+      for (const t of [e.value, e.total, e.contribution]) {
+        if (!t?.data || t.size > 64) continue;
+        const n = Math.max(...t.data.map((v) => [...formatNumber(v)].length));
+        cache.set(e.node, Math.max(cache.get(e.node) ?? 1, n));
+      }
+    }
+    CHARS.set(trace, cache);
+  }
+  return cache.get(id) ?? 6;
+}
+const CHARS = new WeakMap();
+
 /** Size of one tensor block (value or gradient) of a given kind. */
-export function blockSize(kind, shape) {
+export function blockSize(kind, shape, cellW = BOX.cellW) {
   const t = decodeTensor({ shape, data: [] });
   const { rows, cols } = asMatrix(t);
-  if (kind === "matrix") return { width: cols * BOX.cellW, height: rows * BOX.cellH + 6, rows, cols };
+  if (kind === "matrix") return { width: cols * cellW, height: rows * BOX.cellH + 6, rows, cols, cellW };
   if (kind === "heatmap") {
     const cell = Math.max(4, Math.min(BOX.heatCell + 4, Math.floor(168 / Math.max(cols, rows))));
     return { width: Math.max(cols * cell, 60), height: rows * cell + 22, rows, cols, cell };
@@ -69,7 +92,7 @@ export function blockSize(kind, shape) {
  * layered band drawn beside (below) the forward graph, so the forward graph looks as it always does.
  * Returns {width, height, nodes: Map id→box, edges: [{...edge, points, cross?}], clusters}.
  */
-export function layoutGraph(dagre, trace, { nodesep = 22, ranksep = 50, margin = 20, limit = DAGRE_LIMIT } = {}) {
+export function layoutGraph(dagre, trace, { nodesep = 20, ranksep = 44, margin = 18, limit = DAGRE_LIMIT } = {}) {
   if (trace.nodes.length > limit) return withKinds(fastLayout(trace, (n) => traceNodeSize(trace, n), { nodesep, ranksep, margin }), trace);
   const backward = new Set(trace.nodes.filter((n) => n.phase === "backward").map((n) => n.id));
   const opts = { nodesep, ranksep, margin };
@@ -136,7 +159,8 @@ function drawn(trace, node) {
 /** Size of a node's box in this trace: its drawn shape, and a gradient block only if it gets one. */
 export function traceNodeSize(trace, node) {
   const grad = !trace.receivers || trace.receivers.size === 0 || trace.receivers.has(node.id);
-  return nodeSize(drawn(trace, node), { grad: grad && trace.receivers?.size !== 0 });
+  const chars = trace.steps ? longestNumber(trace, node.id) : 6;
+  return nodeSize(drawn(trace, node), { grad: grad && trace.receivers?.size !== 0, chars });
 }
 
 function withKinds(layout, trace) {

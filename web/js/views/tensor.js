@@ -39,11 +39,12 @@ function renderScalar(g, v, width, block) {
 
 function renderMatrix(g, t, width, block) {
   const { rows, cols } = asMatrix(t);
-  const x0 = (width - cols * BOX.cellW) / 2;
+  const cellW = block.cellW ?? BOX.cellW;
+  const x0 = (width - cols * cellW) / 2;
   g.append("path").attr("class", "bracket")
-    .attr("d", bracketPath(x0 - 2, 1, cols * BOX.cellW + 4, rows * BOX.cellH + 4));
+    .attr("d", bracketPath(x0 - 2, 1, cols * cellW + 4, rows * BOX.cellH + 4));
   const cells = g.selectAll("text.cell").data(t.data).join("text").attr("class", "num cell")
-    .attr("x", (_, i) => x0 + (i % cols + 0.5) * BOX.cellW)
+    .attr("x", (_, i) => x0 + (i % cols + 0.5) * cellW)
     .attr("y", (_, i) => 3 + (Math.floor(i / cols) + 0.5) * BOX.cellH)
     .attr("dy", "0.36em").attr("text-anchor", "middle").text((v) => formatNumber(v));
   return cells;
