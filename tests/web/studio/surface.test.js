@@ -31,3 +31,10 @@ test("surfaces cover every neuron, the output grid every cell", () => {
   assert.equal(outputGrid(spec, p, { x: [-1, 1], y: [-1, 1] }, 5).values.length, 25);
   assert.equal(neuronSurfaces(spec, p, null, 4, 1), null);
 });
+
+test("a linear output on 0/1 labels is scored at one half, like the server", () => {
+  const linear = { hidden: [], output: { kind: "linear", units: 1 } };
+  const p = [{ W: [[1], [0]], b: [0] }];
+  assert.equal(accuracyOf(linear, p, [[1, 0], [0, 0]], [1, 1]), 0.5);
+  assert.equal(accuracyOf(linear, p, [[1, 0]], [0.3]), null);
+});

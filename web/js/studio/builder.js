@@ -24,7 +24,8 @@ function counter(name, value, min, max, title) {
 function layerRow(layer, i) {
   const extra = [];
   if (layer.activation === "leaky_relu" || layer.activation === "prelu") {
-    extra.push(`<label><span>α</span><input type="number" step="0.01" name="hidden.${i}.alpha" value="${layer.alpha ?? ""}"></label>`);
+    const initial = layer.activation === "prelu" ? "0.25" : "0.01";
+    extra.push(`<label><span>α</span><input type="number" step="0.01" name="hidden.${i}.alpha" placeholder="${initial}" value="${layer.alpha ?? ""}"></label>`);
   }
   if (layer.activation === "maxout") {
     extra.push(`<label><span>pieces</span><input type="number" min="2" max="${LIMITS.pieces}" name="hidden.${i}.pieces" value="${layer.pieces ?? 2}"></label>`);

@@ -88,7 +88,7 @@ export function createDataView(root, { resolution = 72 } = {}) {
   function drawPoints() {
     if (mode === "none") return gPoints.selectAll("circle").remove();
     const rows = data.x.map((x, i) => ({ x, y: data.y[i], test: data.test?.[i] ?? false }));
-    const r = rows.length > 600 || mode !== "plane" ? 2.8 : 4.2;
+    const r = rows.length > 600 || mode !== "plane" ? 2.8 : rows.length <= 20 ? 7 : 4.2;
     gPoints.selectAll("circle").data(rows).join("circle")
       .attr("cx", (d) => sx(d.x[0]))
       .attr("cy", (d) => sy(mode === "plane" ? d.x[1] : target(d.y)))

@@ -68,5 +68,15 @@ export function createFrameHandler(app, { changed, diverged }) {
     changed("all");
   }
 
-  return { handle, record };
+  /** Before the first step: the loss and accuracy at the current weights, computed here. */
+  function seedSeries() {
+    if (app.series.points.length || !app.params || !app.data) return;
+    const test = app.data.test;
+    const x = test ? app.data.x.filter((_, i) => !test[i]) : app.data.x;
+    const y = test ? app.data.y.filter((_, i) => !test[i]) : app.data.y;
+    const metrics = { step: app.step, loss: lossOf(app.spec, app.params, x, y), accuracy: accuracyOf(app.spec, app.params, x, y) };
+    app.series = appendPoint(app.series, withTestMetrics(metrics));
+  }
+
+  return { handle, record, seedSeries };
 }

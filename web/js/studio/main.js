@@ -235,7 +235,10 @@ async function build(specIn, { continueRun = false } = {}) {
       app.data.test = test;
       app.testSet = { x: data.x.filter((_, i) => test[i]), y: data.y.filter((_, i) => test[i]) };
       dataView.setData(app.data, app.spec.output.kind);
-      loop.mark("data");
+    }
+    if (buildNo === app.buildNo) {
+      frames.seedSeries();
+      loop.mark("all");
     }
   } catch (err) {
     if (buildNo === app.buildNo) renderBuilder([{ field: "server", message: err.message }]);

@@ -35,9 +35,14 @@ export function outputCurve(spec, params, interval, count) {
   return { xs, width: output.width, values: output.values };
 }
 
-/** Accuracy of class predictions against labels (sigmoid: p > 0.5; softmax: arg-max), or null. */
+/**
+ * Accuracy of class predictions against labels, as the server counts it: sigmoid (or a linear output
+ * on 0/1 labels) p > 0.5, softmax arg-max; null for regression.
+ */
 export function accuracyOf(spec, params, x, y) {
-  const kind = spec.output.kind;
+  const label = (v) => Number(Array.isArray(v) ? v[0] : v);
+  const binary = y.every((v) => label(v) === 0 || label(v) === 1);
+  const kind = spec.output.kind === "linear" && spec.output.units === 1 && binary ? "sigmoid" : spec.output.kind;
   if (!x.length || (kind !== "sigmoid" && kind !== "softmax")) return null;
   const { output } = forwardAll(spec, params, x);
   let right = 0;
@@ -50,7 +55,7 @@ export function accuracyOf(spec, params, x, y) {
         if (output.values[r * output.width + k] > output.values[r * output.width + predicted]) predicted = k;
       }
     }
-    if (predicted === Number(Array.isArray(y[r]) ? y[r][0] : y[r])) right += 1;
+    if (predicted === label(y[r])) right += 1;
   }
   return right / x.length;
 }
