@@ -11,15 +11,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from server.nets.limits import Limits
+from server.nets.model import Model
+from server.nets.results import TrainResult
 from server.nets.spec import ModelSpec
 from server.store import Store, StoredModel, hash_token
-
-if TYPE_CHECKING:
-    from server.nets.model import Model
-    from server.nets.results import TrainResult
 
 T = TypeVar("T")
 
@@ -83,8 +81,7 @@ class ModelHub:
     """The models in memory (least recently used ones evicted) over the durable store."""
 
     def __init__(self, store: Store, limits: Limits, *, capacity: int, persist_every_s: float,
-                 wait_s: float = 5.0, model_class: type[Model] | None = None) -> None:
-        self._model_class = model_class
+                 wait_s: float = 5.0) -> None:
         self.store = store
         self.limits = limits
         self.capacity = max(1, capacity)
@@ -93,18 +90,9 @@ class ModelHub:
         self._live: OrderedDict[str, LiveModel] = OrderedDict()
         self._guard = threading.RLock()
 
-    @property
-    def model_class(self) -> type[Model]:
-        """The nets' Model (tests may pass another class with the same create/from_state/to_state)."""
-        if self._model_class is None:
-            from server.nets.model import Model
-
-            self._model_class = Model
-        return self._model_class
-
     def create(self, spec: ModelSpec) -> tuple[LiveModel, str]:
         """Build and store a new model; returns it and its edit token."""
-        model = self.model_class.create(spec, self.limits)
+        model = Model.create(spec, self.limits)
         state = model.to_state()
         model_id, token = self.store.create(state)
         stored = StoredModel(model_id, hash_token(token), state, datetime.now(UTC))
@@ -120,7 +108,7 @@ class ModelHub:
             stored = self.store.get(model_id)
             if stored is None:
                 raise UnknownModel(model_id)
-            live = LiveModel(stored, self.model_class.from_state(stored.state, self.limits))
+            live = LiveModel(stored, Model.from_state(stored.state, self.limits))
             self._insert(live)
             return live
 

@@ -1,4 +1,5 @@
-"""The wire's shapes as pydantic models: the trace (contracts §2), stream messages (§4), the NaN policy.
+"""The wire's shapes as pydantic models: the trace (contracts §2), stream messages and commands (§4), the
+NaN policy.
 
 These models document and validate; the hot path never instantiates them (server.wire encodes traces
 directly). `trace_json_schema()` is what `GET /api/v1/schema/trace` serves.
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, WithJsonSchema
 
 NONFINITE = ["NaN", "Infinity", "-Infinity"]
 
@@ -164,11 +166,66 @@ class StreamError(BaseModel):
     detail: Any
 
 
+MAX_PENDING_STEPS = 64
+MAX_COMMAND_CHARS = 4096
+
+
+class _Command(RequestModel):
+    """A stream command (client → server), JSON text."""
+
+
+class Step(_Command):
+    type: Literal["step"]
+    count: int = Field(default=1, ge=1, le=MAX_PENDING_STEPS)
+
+
+class Play(_Command):
+    type: Literal["play"]
+    rate: float = Field(gt=0, description="Steps per second (capped by max_stream_rate).")
+
+
+class Pause(_Command):
+    type: Literal["pause"]
+
+
+class Reset(_Command):
+    type: Literal["reset"]
+    seed: int | None = Field(default=None, ge=0, lt=2**32)
+
+
+class Config(_Command):
+    type: Literal["config"]
+    lr: float | None = Field(default=None, gt=0, le=1e3)
+    rows: int | None = Field(default=None, ge=1, le=10_000)
+    encoding: Literal["json", "f32"] | None = None
+    summary_over: int | None = Field(default=None, ge=0)
+
+
+Command = Annotated[Step | Play | Pause | Reset | Config, Field(discriminator="type")]
+COMMANDS: TypeAdapter[Command] = TypeAdapter(Command)
+
+
+def parse_command(text: str) -> Command:
+    """A command from JSON text; ValueError with a readable message otherwise."""
+    if len(text) > MAX_COMMAND_CHARS:
+        raise ValueError(f"command longer than {MAX_COMMAND_CHARS} characters")
+    try:
+        return COMMANDS.validate_python(orjson.loads(text))
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"not JSON: {exc}") from None
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'command'}: {e['msg']}" for e in exc.errors()
+        )
+        expected = "expected type step, play, pause, reset or config"
+        raise ValueError(f"bad command ({problems}); {expected}") from None
+
+
 def trace_json_schema() -> dict[str, Any]:
     """The JSON Schema (2020-12) of a trace; stream messages are in its $defs."""
     schema = Trace.model_json_schema(by_alias=True, ref_template="#/$defs/{model}")
     defs = schema.setdefault("$defs", {})
-    for model in (StreamTrace, StreamError):
+    for model in (StreamTrace, StreamError, Step, Play, Pause, Reset, Config):
         extra = model.model_json_schema(by_alias=True, ref_template="#/$defs/{model}")
         defs.update(extra.pop("$defs", {}))
         defs[model.__name__] = extra

@@ -13,10 +13,8 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Annotated, Any, Literal
+from typing import Any
 
-import orjson
-from pydantic import Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocketDisconnect
 
 from server import wire
@@ -24,64 +22,11 @@ from server.frames import step_frame, trace_frame
 from server.hub import LiveModel, ModelBusy, ModelHub, UnknownModel
 from server.jobs import JobPool
 from server.nets.model import Model
-from server.schema import RequestModel
+from server.schema import MAX_PENDING_STEPS, Command, Config, Pause, Play, Reset, Step, parse_command
 from server.wire import Encoding
 
 log = logging.getLogger("server.stream")
-MAX_PENDING_STEPS = 64
-MAX_COMMAND_CHARS = 4096
 STEP_WAIT_S = 0.25  # how long a stream step waits for a model another request holds
-
-
-class _Command(RequestModel):
-    pass
-
-
-class Step(_Command):
-    type: Literal["step"]
-    count: int = Field(default=1, ge=1, le=MAX_PENDING_STEPS)
-
-
-class Play(_Command):
-    type: Literal["play"]
-    rate: float = Field(gt=0, description="Steps per second (capped by max_stream_rate).")
-
-
-class Pause(_Command):
-    type: Literal["pause"]
-
-
-class Reset(_Command):
-    type: Literal["reset"]
-    seed: int | None = Field(default=None, ge=0, lt=2**32)
-
-
-class Config(_Command):
-    type: Literal["config"]
-    lr: float | None = Field(default=None, gt=0, le=1e3)
-    rows: int | None = Field(default=None, ge=1, le=10_000)
-    encoding: Literal["json", "f32"] | None = None
-    summary_over: int | None = Field(default=None, ge=0)
-
-
-Command = Annotated[Step | Play | Pause | Reset | Config, Field(discriminator="type")]
-COMMANDS: TypeAdapter[Command] = TypeAdapter(Command)
-
-
-def parse_command(text: str) -> Command:
-    """A command from JSON text; ValueError with a readable message otherwise."""
-    if len(text) > MAX_COMMAND_CHARS:
-        raise ValueError(f"command longer than {MAX_COMMAND_CHARS} characters")
-    try:
-        return COMMANDS.validate_python(orjson.loads(text))
-    except orjson.JSONDecodeError as exc:
-        raise ValueError(f"not JSON: {exc}") from None
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'command'}: {e['msg']}" for e in exc.errors()
-        )
-        expected = "expected type step, play, pause, reset or config"
-        raise ValueError(f"bad command ({problems}); {expected}") from None
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ import pytest
 
 from server.nets.limits import DEFAULT_LIMITS
 from server.nets.spec import XOR_EXAMPLE
+from server.schema import parse_command
 from server.store import Store
-from server.stream import Frame, Outbox, StreamSession, parse_command
+from server.stream import Frame, Outbox, StreamSession
 
 
 def test_outbox_keeps_only_the_newest_frame_but_every_control_message():
