@@ -48,11 +48,16 @@ def test_xor_relu_steps_forward_and_backward_with_the_api_numbers(page, live_ser
 def test_a_lesson_with_panels_switches_between_them(page, live_server):
     lesson = api(live_server, "GET", "/lessons/cost-saturation")
     open_stepper(page, live_server + "/?lesson=cost-saturation")
-    tabs = page.get_by_role("tab")
+    tabs = page.get_by_role("group", name="Panels of this lesson").get_by_role("button")
     assert tabs.count() == len(lesson["panels"])
     tabs.nth(1).click()
     page.wait_for_function("() => new URLSearchParams(location.search).get('panel') === '1'")
-    page.wait_for_selector('[role=tab][aria-selected="true"]:nth-child(2)')
+    page.wait_for_selector('.tabs [aria-pressed="true"]:nth-child(2)')
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
-    assert page.locator('[role=tab][aria-selected="true"]').inner_text() == lesson["panels"][1]["title"]
+    assert page.locator('.tabs [aria-pressed="true"]').inner_text() == lesson["panels"][1]["title"]
+
+
+def test_a_model_lesson_says_which_rows_it_traces(page, live_server):
+    open_stepper(page, live_server + "/?lesson=xor-relu")
+    assert page.locator("#rows-note").inner_text() == "Traced rows 0–3 of 4 in the batch."

@@ -72,6 +72,7 @@ async function load() {
     syncToggle(state, loaded);
     if (!loaded.trace) return showStatus($("status"), "This lesson has no graph to draw.", "info");
     stepper.load(loaded.trace, { step: state.step, speed: state.speed });
+    showRows(loaded.trace);
     document.body.dataset.ready = "true";
     document.body.dataset.loadMs = String(Math.round(performance.now() - t0));
     document.body.dataset.readyAt ??= String(Math.round(performance.now()));
@@ -82,6 +83,17 @@ async function load() {
     showStatus($("status"), err.message, "error");
     if (sourceOf(state) === "expression") exprForm.showError(err.message);
   }
+}
+
+/** Which rows of the batch a model trace shows (it traces a few, not all). */
+function showRows(trace) {
+  const note = $("rows-note");
+  const rows = trace.rows;
+  const input = trace.graph.nodes.find((n) => n.role === "input");
+  note.hidden = !Array.isArray(rows) || !input;
+  if (note.hidden) return;
+  const span = rows.length > 1 && rows.at(-1) - rows[0] === rows.length - 1 ? `rows ${rows[0]}–${rows.at(-1)}` : `rows ${rows.join(", ")}`;
+  note.textContent = `Traced ${span} of ${input.shape[0]} in the batch.`;
 }
 
 function writeUrl(mode) {
@@ -159,6 +171,9 @@ function bindHeader() {
     ev.currentTarget.setAttribute("aria-expanded", String(!collapsed));
   });
   $("embed-close").addEventListener("click", () => { $("embed-box").hidden = true; });
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && app.state.node) selectNode(null);
+  });
   window.addEventListener("popstate", () => { app.state = decodeState(location.search); load(); });
 }
 

@@ -27,7 +27,7 @@ export function createLessonPanel(root, { onPanel = () => {} } = {}) {
     if (!lesson) return;
     const panels = lesson.panels ?? [];
     const tabs = panels.length > 1
-      ? `<div class="tabs" role="tablist" aria-label="Panels">${panels.map((p, i) => `<button type="button" role="tab" data-panel="${i}" aria-selected="${i === index}">${escapeHtml(p.title ?? `Panel ${i + 1}`)}</button>`).join("")}</div>`
+      ? `<div class="tabs" role="group" aria-label="Panels of this lesson">${panels.map((p, i) => `<button type="button" data-panel="${i}" aria-pressed="${i === index}">${escapeHtml(p.title ?? `Panel ${i + 1}`)}</button>`).join("")}</div>`
       : "";
     const facts = (lesson.facts ?? []).map((f) => `<li data-fact-id="${escapeHtml(f.id)}"><span class="fact-label">${renderMarkdown(f.label, tex).replace(/^<p>|<\/p>$/g, "")}</span> ${factHtml(f.value)}${expectation(f)}</li>`);
     root.innerHTML = `
