@@ -69,11 +69,16 @@ def fixture(spec: dict) -> dict:
     }
 
 
+def render(spec: dict) -> str:
+    """The fixture file's text for one net."""
+    return json.dumps(fixture(spec), indent=None, separators=(",", ":")) + "\n"
+
+
 def main() -> int:
     check = "--check" in sys.argv
     stale = []
     for name, spec in NETS.items():
-        text = json.dumps(fixture(spec), indent=None, separators=(",", ":")) + "\n"
+        text = render(spec)
         path = HERE / "fixtures" / f"{name}.json"
         if check:
             if not path.exists() or path.read_text() != text:
