@@ -106,8 +106,13 @@ def _bce_logits_forward(p, z, t):
     return per_entry.sum() / per_entry.size
 
 
+def _bce_logits_vjp_z(B, p, g, out, z, t):
+    r = (B.sigmoid(z) - t) * (g / z.size)
+    return r if r.shape == z.shape else B.sum_to(r, z.shape)
+
+
 defop("bce_with_logits", _bce_logits_forward,
-      (lambda B, p, g, out, z, t: B.sum_to((B.sigmoid(z) - t) * (g / z.size), z.shape),
+      (_bce_logits_vjp_z,
        lambda B, p, g, out, z, t: B.sum_to((g / z.size) * -z, t.shape)),
       "\\frac{1}{n} \\sum_i \\log(1 + e^{${a}_i}) - ${b}_i ${a}_i",
       ("\\frac{$g}{n} (\\sigma($a) - $b)", "-\\frac{$g}{n} $a"), "BCE", "BCE")
