@@ -132,3 +132,26 @@ def test_theme_and_embed_code(page, live_server):
 def test_the_header_links_to_the_studio(page, live_server):
     open_stepper(page, live_server + "/")
     assert page.get_by_role("link", name="Studio").get_attribute("href") == "/studio"
+
+
+def test_every_control_has_a_name_and_keyboard_reaches_the_graph(page, live_server):
+    open_stepper(page, expression_url(live_server))
+    unnamed = page.evaluate(
+        """() => [...document.querySelectorAll('button, select, input, textarea, a, [role=button]')]
+            .filter(el => el.offsetParent !== null || el.closest('svg'))
+            .filter(el => !((el.labels && el.labels.length) || el.getAttribute('aria-label')
+                            || el.textContent.trim() || el.title))
+            .map(el => el.outerHTML.slice(0, 80))"""
+    )
+    assert unnamed == []
+    reached = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        reached.add(page.evaluate("() => document.activeElement.getAttribute('aria-label') || document.activeElement.id"))
+    assert "Step forward" in reached
+    assert any(name and name.startswith("x, input") for name in reached), "graph nodes are tab stops"
+    page.locator("g.node[data-node-id]").first.focus()
+    page.keyboard.press("Enter")
+    page.locator("#inspector").wait_for()
+    page.keyboard.press("Escape")
+    page.locator("#inspector").wait_for(state="hidden")
