@@ -64,7 +64,11 @@ def _seed(root: Tensor, grad, create_graph: bool):
 
 
 def backward(root: Tensor, grad=None, create_graph: bool = False) -> None:
-    """Accumulate d(root)/d(leaf) · grad into `.grad` of every leaf that requires grad."""
+    """Accumulate d(root)/d(leaf) · grad into `.grad` of every leaf that requires grad (`Tensor.backward`).
+
+    `grad` defaults to 1 for a one-element root. Gradients add up across calls until `zero_grad()`.
+    With `create_graph=True` the backward pass is built from graph nodes, so each `.grad` is a Tensor
+    that can be differentiated again."""
     if not root.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad (no leaf requires_grad=True?)")
     order = reverse_topo(root)

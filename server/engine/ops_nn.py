@@ -40,7 +40,7 @@ def softmax(a: np.ndarray, axis: int) -> np.ndarray:
 
 # ---- activations ----
 defop("relu", lambda p, a: np.maximum(a, 0.0),
-      (lambda B, p, g, out, a: g * B.pos(out),),
+      (lambda B, p, g, out, a: g * (out > 0),),  # a comparison is a constant mask on ndarray and Tensor
       "\\max(0, $a)", ("$g\\, [$a > 0]",), "relu", "relu")
 defop("generalized_relu", lambda p, a, b: np.maximum(a, 0.0) + b * np.minimum(a, 0.0),
       (lambda B, p, g, out, a, b: B.sum_to(g * (B.pos(a) + B.neg(a) * b), a.shape),

@@ -89,12 +89,21 @@ class Tensor:
         """Forget the accumulated gradient (the next backward starts from zero)."""
         self.grad = None
 
-    def backward(self, grad=None, create_graph=False) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (seed: ones for a scalar, else `grad`)."""
-        _backward(self, grad, create_graph)
-
     # ---- arithmetic: + - * / @, unary -, and the elementwise methods are generated from the op table
     # below the class (one Python frame per call); ** and indexing take static parameters ----
+    # ---- comparisons: boolean ndarrays (masks are constants: no gradient flows through them) ----
+    def __gt__(self, other):
+        return self.data > (other.data if isinstance(other, Tensor) else other)
+
+    def __lt__(self, other):
+        return self.data < (other.data if isinstance(other, Tensor) else other)
+
+    def __ge__(self, other):
+        return self.data >= (other.data if isinstance(other, Tensor) else other)
+
+    def __le__(self, other):
+        return self.data <= (other.data if isinstance(other, Tensor) else other)
+
     def __pow__(self, exponent):
         if isinstance(exponent, Tensor) or np.ndim(exponent) != 0:
             raise TypeError("only scalar exponents are supported: t ** c")
@@ -263,3 +272,5 @@ def apply(op, inputs, p=None) -> Tensor:
 
 
 from .autodiff import backward as _backward  # noqa: E402  (autodiff needs Tensor defined first)
+
+Tensor.backward = _backward  # one frame less than a method that calls it

@@ -188,6 +188,7 @@ def test_methods_and_properties():
     t.role = "input"
     assert t.role == "input" and t.detach().data is t.data
     assert "Tensor 't'" in repr(t)
+    assert (t > 2.0).tolist() == [[False, False, False], [True, True, True]] and (t <= t).all()
 
 
 def test_no_grad_and_recorders_are_per_thread():
