@@ -208,3 +208,22 @@ def test_no_grad_and_recorders_are_per_thread():
         worker.start()
         worker.join()
     assert seen["requires_grad"] is True and rec.events == []
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (lambda x: x[1], [0.0, 1.0, 0.0]),
+        (lambda x: x.max(), [0.0, 0.0, 1.0]),
+        (lambda x: x @ x, [2.0, -4.0, 6.0]),
+        (lambda x: x.logsumexp(), np.exp([1.0, -2.0, 3.0]) / np.exp([1.0, -2.0, 3.0]).sum()),
+        (lambda x: F.concat([x, x]).sum(), [2.0, 2.0, 2.0]),
+        (lambda x: x.reshape(3, 1).T.sum(), [1.0, 1.0, 1.0]),
+    ],
+    ids=["getitem", "max", "dot", "logsumexp", "concat", "reshape-T"],
+)
+def test_any_op_can_be_the_root_of_backward(build, expected):
+    x = leaf(np.array([1.0, -2.0, 3.0]))
+    build(x).backward()
+    assert isinstance(x.grad, np.ndarray)
+    np.testing.assert_allclose(x.grad, expected)
