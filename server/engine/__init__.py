@@ -1,7 +1,19 @@
 """NumPy reverse-mode autograd that records every forward value and every gradient contribution.
 
-Public API (contracts §1): `Tensor`, `no_grad`, `Recorder`, `grad_check`, `grad_check_node`, `OPS`,
-`describe_ops`, `functional` (as `F`), `count_chain_rule_ops`. Imports no web library.
+    from server.engine import Tensor, no_grad, Recorder, grad_check, OPS
+    from server.engine import functional as F
+
+Modules, ground floor first (each imports only from those above it in this list):
+- `ops` (+ `ops_math`, `ops_nn`): the op table `OPS`, every primitive once: forward, one VJP per input,
+  LaTeX; `describe_ops()` for `GET /api/v1/ops`; `unbroadcast`, the one place gradients are summed back
+  to an input's shape.
+- `backend`: the namespaces VJPs compute with: ndarrays (fast path) or Tensors (create_graph).
+- `state`: per-thread grad mode (`no_grad`) and active recorder.
+- `tensor`: `Tensor`, the graph node. `autodiff`: the backward loop. `record`: `Recorder`.
+- `functional`: activations, softmax family, losses. `gradcheck`: `grad_check`, `grad_check_node`.
+  `counting`: `count_chain_rule_ops` for the "naive computation takes exponential time" lesson.
+
+Imports no web library (a test checks it).
 """
 
 from . import functional
