@@ -3,7 +3,7 @@
     from server.engine import Tensor, no_grad, Recorder, grad_check, OPS
     from server.engine import functional as F
 
-Modules, ground floor first (each imports only from those above it in this list):
+Modules, ground floor first:
 - `ops` (+ `ops_math`, `ops_nn`): the op table `OPS`, every primitive once: forward, one VJP per input,
   LaTeX; `describe_ops()` for `GET /api/v1/ops`; `unbroadcast`, the one place gradients are summed back
   to an input's shape.

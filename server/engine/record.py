@@ -6,9 +6,20 @@
     rec.graph()                  # [{"id": "n0", "op": "leaf", "label": "x", "role": "input", ...}, ...]
     rec.events                   # [{"type": "forward", ...}, ..., {"type": "backward", ...}, ...]
 
-Events are plain dicts shaped like trace schema v1 (contracts §2) but with ndarrays as values and without
-"seq" (`trace()` numbers them). Node ids "n0", "n1", ... follow creation order, so the same seeded program
-gives the same ids.
+Nodes: {"id": "n3", "op": "mul" | "leaf" | ..., "label": "x·y", "role": "input"|"param"|"const"|"op"|"loss",
+"shape": [..], "inputs": ["n0", "n0"] (ordered, repeats kept), "latex": "x \\cdot y",
+"phase": "forward"|"backward"} ("backward": made by a create_graph backward pass). The tensor that
+`backward()` was called on has role "loss" unless its role was set (or `mark()` says otherwise).
+
+Events, plain dicts shaped like trace schema v1 (contracts §2) but with ndarrays as values and without
+"seq" (`trace()` numbers them):
+    {"type": "forward", "node", "value"}      in topological order
+    {"type": "backward", "node" (receiving), "from" (consumer), "input_index", "contribution", "total",
+     "pending"}                                one per (consumer, input) edge, consumers in reverse order
+    {"type": "update", "node", "value", "delta"}   and   {"type": "metrics", "step", "loss", "accuracy"}
+Node ids "n0", "n1", ... follow creation order, so the same seeded program gives the same ids. With
+`row_index`, values of per-row nodes (leaves made with `batched=True`, and ops on them that keep the batch
+axis) hold only those rows; graph shapes stay full.
 
 While the step runs the recorder only appends references to a log (a backward edge costs one tuple); the
 dicts, ids, pending counts and row slices are built when `events` is first read. Values stay valid because
