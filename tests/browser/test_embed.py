@@ -94,6 +94,18 @@ def test_the_embed_plays_pauses_and_keeps_its_step_in_its_url(page, host_server,
     embed.wait_for_function("s => new URLSearchParams(location.search).get('step') === String(s)", arg=step)
 
 
+def test_a_reloaded_embed_comes_back_at_its_step(page, host_server, live_server):
+    """reveal.js unloads hidden iframes and later reloads them from their original src."""
+    query = urllib.parse.urlencode({"expr": EXPRESSION["source"], "values": "x=2,y=-1,z=3", "step": 1})
+    open_host(page, host_server, live_server, query)
+    page.evaluate("() => window.send({command: 'goto', step: 9})")
+    page.wait_for_function("() => window.events.at(-1).step === 9")
+    page.evaluate("""() => { window.events = []; const f = document.getElementById('deck');
+                             const src = f.getAttribute('src'); f.src = 'about:blank'; setTimeout(() => { f.src = src; }, 50); }""")
+    page.wait_for_function("() => window.events.length > 0")
+    assert page.evaluate("() => window.events[0].step") == 9
+
+
 def test_messages_from_others_are_ignored(page, host_server, live_server):
     open_host(page, host_server, live_server, "expr=x*x&values=x=3")
     before = len(page.evaluate("() => window.events"))

@@ -14,6 +14,25 @@ const DEFAULT_EXPRESSION = { expr: "(x*y + x)*z", values: { x: 2, y: -1, z: 3 } 
 const $ = (id) => document.getElementById(id);
 const state = decodeState(location.search);
 const api = createApi();
+// reveal.js unloads hidden iframes and reloads them from their original src: remember the step per src
+const memoryKey = `backprop-playground:embed:${location.search}`;
+
+function remembered() {
+  try {
+    const v = sessionStorage.getItem(memoryKey);
+    return v === null ? null : Number(v);
+  } catch {
+    return null; // storage can be blocked for third-party frames
+  }
+}
+
+function remember(step) {
+  try {
+    sessionStorage.setItem(memoryKey, String(step));
+  } catch {
+    // nothing to remember with: the URL still carries the step
+  }
+}
 
 const stepper = createStepper({
   graphEl: $("graph"),
@@ -22,6 +41,7 @@ const stepper = createStepper({
   fitOptions: { min: 0.35, max: 1.6 },
   onStep: ({ step, total, phase }) => {
     state.step = step;
+    remember(step);
     const q = encodeState(state);
     history.replaceState(null, "", `${location.pathname}${q ? `?${q}` : ""}`);
     if (window.parent !== window) window.parent.postMessage({ source: SOURCE, event: "step", step, total, phase }, "*");
@@ -51,7 +71,7 @@ async function start() {
     const loaded = await loadSource(api, wanted);
     $("embed-title").textContent = loaded.lesson?.title ?? loaded.expression?.source ?? "Backprop Playground";
     if (!loaded.trace) return showStatus($("status"), "Nothing to draw.", "info");
-    stepper.load(loaded.trace, { step: state.step, speed: state.speed });
+    stepper.load(loaded.trace, { step: remembered() ?? state.step, speed: state.speed });
     document.body.dataset.ready = "true";
   } catch (err) {
     showStatus($("status"), err.message, "error");

@@ -11,7 +11,7 @@ const diverging = (t) => d3.interpolateRdBu(1 - t); // red positive, blue negati
 
 /** Colour of v on a symmetric scale of ±m. */
 function heatColour(v, m) {
-  if (!Number.isFinite(v)) return "var(--nonfinite)";
+  if (!Number.isFinite(v)) return "#e11d48"; // NaN and ±∞ stand out in every theme
   return diverging(0.5 + 0.5 * Math.max(-1, Math.min(1, v / (m || 1))));
 }
 
