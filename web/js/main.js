@@ -108,6 +108,7 @@ function selectNode(id) {
   stepper.graph.select(id);
   const tl = stepper.timeline();
   if (tl) inspector.show(tl, tl.frameAt(stepper.state().step), id);
+  stepper.graph.setInsetRight(id ? $("inspector").offsetWidth + 24 : 0);
   writeUrl("replace");
   if (!id) $("graph").querySelector(".graph-svg")?.focus?.();
 }

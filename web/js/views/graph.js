@@ -31,7 +31,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
   });
   svg.call(zoom).on("dblclick.zoom", null).on("dblclick", () => fit(true));
 
-  const state = { trace: null, layout: null, frame: null, rendered: new Map(), selected: null, userZoomed: false };
+  const state = { trace: null, layout: null, frame: null, rendered: new Map(), selected: null, userZoomed: false, insetRight: 0 };
 
   function setGraph(trace, layout) {
     state.trace = trace;
@@ -239,8 +239,9 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     const rect = container.getBoundingClientRect();
     const [x0, y0] = t.apply([box.x - box.width / 2, box.y - box.height / 2]);
     const [x1, y1] = t.apply([box.x + box.width / 2, box.y + box.height / 2]);
-    if (x0 >= 0 && y0 >= 0 && x1 <= rect.width && y1 <= rect.height) return;
-    const next = d3.zoomIdentity.translate(rect.width / 2 - box.x * t.k, rect.height / 2 - box.y * t.k).scale(t.k);
+    const right = rect.width - state.insetRight;
+    if (x0 >= 0 && y0 >= 0 && x1 <= right && y1 <= rect.height) return;
+    const next = d3.zoomIdentity.translate(right / 2 - box.x * t.k, rect.height / 2 - box.y * t.k).scale(t.k);
     svg.transition().duration(350).call(zoom.transform, next);
   }
 
@@ -251,7 +252,13 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
 
   new ResizeObserver(() => { if (!state.userZoomed) fit(false); }).observe(container);
 
-  return { setGraph, update, fit, select, zoomBy: (k) => svg.transition().duration(250).call(zoom.scaleBy, k), svg: svg.node() };
+  /** Room covered on the right (by the inspector): the followed node stays left of it. */
+  function setInsetRight(px) {
+    state.insetRight = px;
+    if (state.frame?.event) ensureVisible(state.frame.event.node);
+  }
+
+  return { setGraph, update, fit, select, setInsetRight, zoomBy: (k) => svg.transition().duration(250).call(zoom.scaleBy, k), svg: svg.node() };
 }
 
 function describeNode(node, value, grad, status) {
