@@ -73,7 +73,7 @@ def test_slow_client_gets_fewer_newer_frames(tmp_path):
 
     sent, steps, dropped, tasks = asyncio.run(main())
     sent_steps = [m["step"] for m in sent]
-    assert len(sent) <= 12 and steps >= 2 * len(sent) and dropped > 0
+    assert len(sent) <= 12 and steps > len(sent) and dropped > 0
     assert sent_steps == sorted(sent_steps) and "graph" in sent[0]
     assert all(task.done() for task in tasks)
 
