@@ -26,6 +26,7 @@ export function createStepper({ graphEl, controlsEl, keyTarget = document, minim
     setSpeed: (v) => { s.speed = v; s.player?.setSpeed(v); },
     jump: (phase) => { s.player?.pause(); if (s.phases && phase in s.phases) s.player.goto(s.phases[phase]); },
     fit: () => graph.fit(true),
+    zoom: (k) => graph.zoomBy(k),
   };
   const controls = createControls(controlsEl, actions, { minimal });
   bindKeys(keyTarget, actions);

@@ -68,7 +68,7 @@ export function createControls(root, actions, { minimal = false } = {}) {
   return { update, element: root };
 }
 
-/** Keyboard: → and ← step, space plays or pauses, unless focus is in a field or on a button. */
+/** Keyboard: → and ← step, space plays or pauses, + and − zoom, 0 fits; not while typing in a field. */
 export function bindKeys(target, actions) {
   target.addEventListener("keydown", (ev) => {
     if (ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) return;
@@ -78,6 +78,9 @@ export function bindKeys(target, actions) {
     if (ev.key === "ArrowRight") actions.next();
     else if (ev.key === "ArrowLeft") actions.prev();
     else if (ev.key === " " && !el.closest?.("button, [role=button], a")) actions.toggle();
+    else if ((ev.key === "+" || ev.key === "=") && actions.zoom) actions.zoom(1.25);
+    else if (ev.key === "-" && actions.zoom) actions.zoom(0.8);
+    else if (ev.key === "0") actions.fit();
     else return;
     ev.preventDefault();
   });
