@@ -175,17 +175,22 @@ def test_an_exported_replay_steps_offline_from_disk(page, live_server, browser, 
 
 def test_divergence_shows_a_banner_naming_the_step_and_node(page, live_server):
     open_studio(page, live_server + "/studio")
+    first = model_id(page)
     page.select_option("select[name=preset]", "sine")
-    page.select_option("select[name='optimizer.name']", "sgd")
-    wait_js(page, "document.querySelector('#data').dataset.redraws > 0")
+    wait_js(page, f"!document.querySelector('#open-stepper').href.includes('model={first}')")
     page.fill("input[name='optimizer.lr']", "10")
     page.dispatch_event("input[name='optimizer.lr']", "change")
+    sine = model_id(page)
+    page.select_option("select[name='optimizer.name']", "sgd")  # a new model, built with lr = 10
+    wait_js(page, f"!document.querySelector('#open-stepper').href.includes('model={sine}')")
     page.select_option("#speed", "60")
     page.click("#play")
     banner = page.wait_for_selector("#banner:not([hidden])", timeout=TIMEOUT)
     text = banner.text_content()
     assert re.search(r"diverged at step \d+", text) and "node n" in text
     assert page.text_content("#play").strip().endswith("Train"), "training did not stop"
+    spec = api_get(live_server, f"/models/{model_id(page)}")["spec"]
+    assert spec["optimizer"] == {**spec["optimizer"], "name": "sgd", "lr": 10.0}
 
 
 def test_reset_goes_back_to_step_zero_and_the_initial_weights(page, live_server):

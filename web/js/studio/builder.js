@@ -2,6 +2,7 @@
  * The builder: presets, data (named dataset or CSV), hidden layers, output and loss, optimizer.
  * Owns its form; every committed edit is reported as (field, rawValue); `render(spec, ctx)` redraws.
  */
+import { morphHtml } from "./morph.js";
 import { ACTIVATION_NAMES, DEFAULT_LOSS, LIMITS, LOSS_NAMES, OPTIMIZER_NAMES, OUTPUT_KINDS } from "./spec.js";
 
 const esc = (t) => String(t ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
@@ -86,12 +87,17 @@ export function createBuilder(root, { onEdit, onPreset, onLessonPanel, onCsv, on
   form.addEventListener("submit", (e) => e.preventDefault());
   root.append(form);
   let current = null;
+  let shownHtml = "";
 
   form.addEventListener("change", (event) => {
     const el = event.target;
     if (el.name === "preset") return el.value && onPreset(el.value);
     if (el.name === "lesson-panel") return onLessonPanel(Number(el.value));
-    if (el.name === "csv") return el.files[0] && onCsv(el.files[0]);
+    if (el.name === "csv") {
+      const file = el.files[0];
+      el.value = ""; // so choosing the same file again (after fixing it) is a change too
+      return file && onCsv(file);
+    }
     if (el.name) onEdit(el.name, el.value);
   });
   form.addEventListener("click", (event) => {
@@ -109,13 +115,11 @@ export function createBuilder(root, { onEdit, onPreset, onLessonPanel, onCsv, on
     /** Redraw for a spec and its context {datasets, presetGroups, presetId, csvError, csvName, errors}. */
     render(spec, ctx) {
       current = spec;
-      const focused = document.activeElement;
-      const focusKey = form.contains(focused) ? focused.name || focused.getAttribute("aria-label") : null;
-      form.innerHTML = formHtml(spec, ctx);
-      if (focusKey) {
-        const again = form.querySelector(`[name="${focusKey}"], [aria-label="${focusKey}"]`);
-        again?.focus();
-      }
+      // Re-writing an unchanged form would throw away what the user is typing or choosing right now.
+      const html = formHtml(spec, ctx);
+      if (html === shownHtml) return;
+      shownHtml = html;
+      morphHtml(form, html);
     },
     get form() {
       return form;
