@@ -118,8 +118,10 @@ def test_symbol_to_symbol_draws_the_backward_graph_beside(page, live_server):
     assert page.locator("g.node.cat-grad").count() > 0
 
 
-def test_theme_and_embed_code(page, live_server):
+def test_theme_speed_and_embed_code(page, live_server):
     open_stepper(page, expression_url(live_server))
+    page.get_by_label("Playback speed").select_option("2")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('speed') === '2'")
     page.select_option("#theme-select", "projector")
     assert page.evaluate("document.documentElement.dataset.theme") == "projector"
     assert "theme=projector" in page.url

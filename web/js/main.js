@@ -28,6 +28,10 @@ const stepper = createStepper({
     if (app.state.node) inspector.show(timeline, frame, app.state.node);
   },
   onSelect: (id) => selectNode(id),
+  onSpeed: (v) => {
+    app.state.speed = v;
+    writeUrl("replace");
+  },
 });
 
 const inspector = createInspector($("inspector"), {

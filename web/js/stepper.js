@@ -13,7 +13,7 @@ import { createGraphView } from "./views/graph.js";
 import { createControls, bindKeys } from "./views/controls.js";
 
 /** Build a stepper on `graphEl` and `controlsEl`. */
-export function createStepper({ graphEl, controlsEl, keyTarget = document, minimal = false, onStep = () => {}, onSelect = () => {}, fitOptions }) {
+export function createStepper({ graphEl, controlsEl, keyTarget = document, minimal = false, onStep = () => {}, onSelect = () => {}, onSpeed = () => {}, fitOptions }) {
   const s = { timeline: null, player: null, speed: 1, phases: null };
   const graph = createGraphView(graphEl, { onSelect, fitOptions });
   const actions = {
@@ -23,7 +23,7 @@ export function createStepper({ graphEl, controlsEl, keyTarget = document, minim
     toggle: () => s.player?.toggle(),
     play: () => s.player?.play(),
     pause: () => s.player?.pause(),
-    setSpeed: (v) => { s.speed = v; s.player?.setSpeed(v); },
+    setSpeed: (v) => { s.speed = v; s.player?.setSpeed(v); onSpeed(v); },
     jump: (phase) => { s.player?.pause(); if (s.phases && phase in s.phases) s.player.goto(s.phases[phase]); },
     fit: () => graph.fit(true),
     zoom: (k) => graph.zoomBy(k),
