@@ -12,10 +12,11 @@ import math
 import numpy as np
 
 from .ops import OPS
-from .tensor import Tensor, _lift, apply, binary_op
+from .tensor import Tensor, _lift, apply, binary_op, ternary_op
 
 _LOG_2PI = math.log(2.0 * math.pi)
 _bce, _mse = binary_op(OPS["bce_with_logits"]), binary_op(OPS["mse"])
+_linear = ternary_op(OPS["linear"])
 
 
 def _const(x, like: Tensor) -> Tensor:
@@ -35,7 +36,7 @@ def linear(x: Tensor, w: Tensor, b: Tensor | None = None) -> Tensor:
     """x W + b as one node (a fused affine layer: fewer nodes, less per-op overhead than `x @ w + b`)."""
     if b is None:
         return x @ w
-    return apply(OPS["linear"], (x, w, _const(b, x)))
+    return _linear(x, w, _const(b, x))
 
 
 # ---- activations ----

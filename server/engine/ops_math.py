@@ -80,8 +80,8 @@ def _matmul_vjp_b(B, p, g, out, a, b):
 defop("matmul", lambda p, a, b: a @ b, (_matmul_vjp_a, _matmul_vjp_b),
       "$a $b", ("$g\\, $b^\\top", "$a^\\top $g"), "{0}{1}", "@")
 defop("linear", lambda p, x, w, b: x @ w + b,
-      (lambda B, p, g, out, x, w, b: _matmul_vjp_a(B, p, g, out, x, w),
-       lambda B, p, g, out, x, w, b: _matmul_vjp_b(B, p, g, out, x, w),
+      (lambda B, p, g, out, x, w, b: g @ w.T if x.ndim == 2 == w.ndim else _matmul_vjp_a(B, p, g, out, x, w),
+       lambda B, p, g, out, x, w, b: x.T @ g if x.ndim == 2 == w.ndim else _matmul_vjp_b(B, p, g, out, x, w),
        lambda B, p, g, out, x, w, b: g if g.shape == b.shape else B.sum_to(g, b.shape)),
       "$a $b + $c", ("$g\\, $b^\\top", "$a^\\top $g", "\\sum_{\\text{rows}} $g"), "{0}{1}+{2}", "xW+b")
 defop("transpose", lambda p, a: a.transpose(p),

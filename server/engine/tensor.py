@@ -248,6 +248,30 @@ def unary_op(op):
     return fn
 
 
+def ternary_op(op):
+    """A function computing `op(a, b, c)` (no static parameters) on Tensors, node creation inlined."""
+    forward = op.forward
+
+    def fn(a: Tensor, b: Tensor, c: Tensor) -> Tensor:
+        t = _new(Tensor)
+        t.data = forward(None, a.data, b.data, c.data)
+        t.grad = t.label = t._role = None
+        t.batched = False
+        t._seq = next(_counter)
+        requires = a.requires_grad or b.requires_grad or c.requires_grad
+        if state.grad_enabled and (requires or state.recorder is not None):
+            t.requires_grad = requires
+            t._op, t._p, t._inputs = op, None, (a, b, c)
+        else:
+            t.requires_grad = False
+            t._op = t._p = None
+            t._inputs = ()
+        return t
+
+    fn.__name__, fn.__doc__ = op.name, f"{op.name}: ${op.latex}$"
+    return fn
+
+
 def _reflected(fn):
     def method(self, other):
         return fn(_lift(other, self), self)
