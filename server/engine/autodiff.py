@@ -68,7 +68,8 @@ def backward(root: Tensor, grad=None, create_graph: bool = False) -> None:
 
     `grad` defaults to 1 for a one-element root. Gradients add up across calls until `zero_grad()`.
     With `create_graph=True` the backward pass is built from graph nodes, so each `.grad` is a Tensor
-    that can be differentiated again."""
+    that can be differentiated again (a leaf then holds a graph that holds the leaf: a reference cycle,
+    left to the cycle collector unless `zero_grad()` breaks it)."""
     if not root.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad (no leaf requires_grad=True?)")
     order = reverse_topo(root)

@@ -154,6 +154,11 @@ def test_recorder_is_only_active_inside_its_block_and_nests():
     assert state.recorder is None
 
 
+def test_without_a_recorder_constant_ops_keep_no_edges():
+    y = Tensor(2.0) * 2.0
+    assert y.inputs == () and y.op is None
+
+
 def test_constants_are_drawn_while_recording():
     x = Tensor(2.0, label="x")
     w = Tensor(3.0, requires_grad=True, label="w")
