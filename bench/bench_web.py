@@ -10,7 +10,6 @@ Headless Chromium without a GPU paints in software, so fps here is a floor, not 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import random
 import socket
@@ -18,8 +17,16 @@ import statistics
 import threading
 import time
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def synthetic_trace(n: int, seed: int = 0) -> dict:
@@ -36,8 +43,17 @@ def synthetic_trace(n: int, seed: int = 0) -> dict:
     while len(nodes) < n:
         nid = f"n{len(nodes)}"
         if len(ops) < 2 or (len(nodes) < n - 1 and rng.random() < 0.35):
-            add({"id": nid, "op": "leaf", "label": f"p{len(nodes)}", "role": "param", "shape": [], "inputs": []},
-                rng.uniform(-1, 1))
+            add(
+                {
+                    "id": nid,
+                    "op": "leaf",
+                    "label": f"p{len(nodes)}",
+                    "role": "param",
+                    "shape": [],
+                    "inputs": [],
+                },
+                rng.uniform(-1, 1),
+            )
             ops.append(nid) if len(ops) < 2 else None
             continue
         a = rng.choice(ops[-3:])
@@ -45,12 +61,16 @@ def synthetic_trace(n: int, seed: int = 0) -> dict:
         b = leaves[-1] if leaves and rng.random() < 0.7 else rng.choice(ops[-6:])
         op = rng.choice(["add", "mul"])
         raw = values[a] + values[b] if op == "add" else values[a] * values[b]
-        add({"id": nid, "op": op, "label": f"v{len(nodes)}", "role": "op", "shape": [], "inputs": [a, b]},
-            math.tanh(raw))  # keeps the synthetic numbers finite
+        add(
+            {"id": nid, "op": op, "label": f"v{len(nodes)}", "role": "op", "shape": [], "inputs": [a, b]},
+            math.tanh(raw),
+        )  # keeps the synthetic numbers finite
         ops.append(nid)
     nodes[-1]["role"] = "loss"
-    events = [{"seq": i, "type": "forward", "node": m["id"], "value": {"shape": [], "data": [values[m["id"]]]}}
-              for i, m in enumerate(nodes)]
+    events = [
+        {"seq": i, "type": "forward", "node": m["id"], "value": {"shape": [], "data": [values[m["id"]]]}}
+        for i, m in enumerate(nodes)
+    ]
     expected = {}
     for node in nodes:
         for inp in node["inputs"]:
@@ -61,9 +81,18 @@ def synthetic_trace(n: int, seed: int = 0) -> dict:
             c = rng.uniform(-1, 1)
             totals[inp] = totals.get(inp, 0) + c
             seen[inp] = seen.get(inp, 0) + 1
-            events.append({"seq": len(events), "type": "backward", "node": inp, "from": node["id"], "input_index": k,
-                           "contribution": {"shape": [], "data": [c]}, "total": {"shape": [], "data": [totals[inp]]},
-                           "pending": expected[inp] - seen[inp]})
+            events.append(
+                {
+                    "seq": len(events),
+                    "type": "backward",
+                    "node": inp,
+                    "from": node["id"],
+                    "input_index": k,
+                    "contribution": {"shape": [], "data": [c]},
+                    "total": {"shape": [], "data": [totals[inp]]},
+                    "pending": expected[inp] - seen[inp],
+                }
+            )
     return {"schema_version": 1, "graph": {"nodes": nodes}, "events": events}
 
 
@@ -92,14 +121,20 @@ LAYOUT_JS = """async (trace) => {
   const dagre = (await import('dagre')).default;
   const t = readTrace(trace);
   const times = [];
-  for (let i = 0; i < 3; i++) { const t0 = performance.now(); layoutGraph(dagre, t); times.push(performance.now() - t0); }
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    layoutGraph(dagre, t);
+    times.push(performance.now() - t0);
+  }
   return times;
 }"""
 
 FPS_JS = """async ({trace, seconds}) => {
   const { createStepper } = await import('/js/stepper.js');
-  document.body.innerHTML = '<main class="stage" style="height:100vh"><div id="g" class="graph"></div><div id="c"></div></main>';
-  const stepper = createStepper({ graphEl: document.getElementById('g'), controlsEl: document.getElementById('c') });
+  document.body.innerHTML = '<main class="stage" style="height:100vh">'
+    + '<div id="g" class="graph"></div><div id="c"></div></main>';
+  const $ = (id) => document.getElementById(id);
+  const stepper = createStepper({ graphEl: $('g'), controlsEl: $('c') });
   stepper.load(trace, { step: trace.graph.nodes.length, speed: 8 });
   stepper.actions.setSpeed(8);
   await new Promise((r) => setTimeout(r, 600));  // first paint of the whole graph is not animation
@@ -114,15 +149,26 @@ FPS_JS = """async ({trace, seconds}) => {
   const state = stepper.state();
   stepper.actions.pause();
   const scripts = [];
-  for (let i = 0; i < 30; i++) { const s0 = performance.now(); stepper.actions.prev(); scripts.push(performance.now() - s0); }
+  for (let i = 0; i < 30; i++) {
+    const s0 = performance.now();
+    stepper.actions.prev();
+    scripts.push(performance.now() - s0);
+  }
   scripts.sort((a, b) => a - b);
-  return { fps: frames / ((last - t0) / 1000), worstFrameMs: worst, stepsPlayed: state.step - trace.graph.nodes.length,
-           stepScriptMs: scripts[15] };
+  return { fps: frames / ((last - t0) / 1000), worstFrameMs: worst,
+           stepsPlayed: state.step - trace.graph.nodes.length, stepScriptMs: scripts[15] };
 }"""
 
 
+def summary(times_ms: list[float]) -> str:
+    runs = ", ".join(f"{t:.0f}" for t in times_ms)
+    return f"median {statistics.median(times_ms):.0f} ms (runs {runs})"
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--url", help="a running server (default: start one)")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--seconds", type=float, default=4.0)
@@ -139,17 +185,20 @@ def main() -> None:
                 page.goto(base + "/?expr=(x*y%20%2B%20x)*z&values=x%3D2,y%3D-1,z%3D3")
                 page.wait_for_selector("body[data-ready=true]", timeout=20_000)
                 firsts.append(float(page.evaluate("document.body.dataset.readyAt")))
-            print(f"time to first drawn graph: median {statistics.median(firsts):.0f} ms (runs {', '.join(f'{t:.0f}' for t in firsts)})")
+            print(f"time to first drawn graph: {summary(firsts)}")
             layout = page.evaluate(LAYOUT_JS, synthetic_trace(100))
-            print(f"layout of a 100-node graph (dagre, the largest it lays out): median {statistics.median(layout):.0f} ms")
+            print(f"layout of a 100-node graph (dagre, the largest it lays out): {summary(layout)}")
             layout = page.evaluate(LAYOUT_JS, synthetic_trace(500))
-            print(f"layout of a 500-node graph (fast layered layout, above 100 nodes): median {statistics.median(layout):.0f} ms (runs {', '.join(f'{t:.0f}' for t in layout)})")
+            print(f"layout of a 500-node graph (fast layered layout, above 100 nodes): {summary(layout)}")
             page.goto(base + "/embed?expr=x*x&values=x%3D3")
             page.wait_for_selector("body[data-ready=true]")
             trace = synthetic_trace(300)
-            r = page.evaluate(FPS_JS, {"trace": json.loads(json.dumps(trace)), "seconds": args.seconds})
-            print(f"animating a 300-node graph (backward, speed 8×): {r['fps']:.1f} fps, worst frame {r['worstFrameMs']:.0f} ms, "
-                  f"{r['stepsPlayed']} steps played in {args.seconds:.0f} s; script per step (median) {r['stepScriptMs']:.1f} ms")
+            r = page.evaluate(FPS_JS, {"trace": trace, "seconds": args.seconds})
+            print(
+                f"animating a 300-node graph (backward, speed 8×): {r['fps']:.1f} fps, "
+                f"worst frame {r['worstFrameMs']:.0f} ms, {r['stepsPlayed']} steps in {args.seconds:.0f} s; "
+                f"script per step (median) {r['stepScriptMs']:.1f} ms"
+            )
             browser.close()
     finally:
         if server is not None:

@@ -34,7 +34,9 @@ def counter(page) -> tuple[int, int]:
 
 
 def wait_step(page, step: int):
-    page.wait_for_function("s => document.querySelector('.controls .count').textContent.startsWith(s + ' /')", arg=step)
+    page.wait_for_function(
+        "s => document.querySelector('.controls .count').textContent.startsWith(s + ' /')", arg=step
+    )
 
 
 def shown_grads(page) -> dict[str, list[float] | None]:

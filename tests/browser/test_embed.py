@@ -70,7 +70,13 @@ def test_the_embed_reports_its_step_and_obeys_commands(page, host_server, live_s
     total = sum(e["type"] in ("forward", "backward", "update") for e in trace["events"])
     query = urllib.parse.urlencode({"expr": EXPRESSION["source"], "values": "x=2,y=-1,z=3", "step": 2})
     frame = open_host(page, host_server, live_server, query)
-    assert last_event(page) == {"source": "backprop-playground", "event": "step", "step": 2, "total": total, "phase": "forward"}
+    assert last_event(page) == {
+        "source": "backprop-playground",
+        "event": "step",
+        "step": 2,
+        "total": total,
+        "phase": "forward",
+    }
     frame.locator("g.node[data-node-id]").first.wait_for()
 
     page.evaluate("() => window.send({command: 'next'})")
@@ -100,8 +106,15 @@ def test_a_reloaded_embed_comes_back_at_its_step(page, host_server, live_server)
     open_host(page, host_server, live_server, query)
     page.evaluate("() => window.send({command: 'goto', step: 9})")
     page.wait_for_function("() => window.events.at(-1).step === 9")
-    page.evaluate("""() => { window.events = []; const f = document.getElementById('deck');
-                             const src = f.getAttribute('src'); f.src = 'about:blank'; setTimeout(() => { f.src = src; }, 50); }""")
+    page.evaluate(
+        """() => {
+            window.events = [];
+            const f = document.getElementById('deck');
+            const src = f.getAttribute('src');
+            f.src = 'about:blank';
+            setTimeout(() => { f.src = src; }, 50);
+        }"""
+    )
     page.wait_for_function("() => window.events.length > 0")
     assert page.evaluate("() => window.events[0].step") == 9
 

@@ -17,7 +17,10 @@ def test_the_menu_lists_every_lesson_and_opens_one(page, live_server):
     page.select_option("#lesson-select", "backprop-on-graph")
     page.wait_for_function("() => new URLSearchParams(location.search).get('lesson') === 'backprop-on-graph'")
     page.wait_for_selector(".lesson-title")
-    assert page.locator(".lesson-title").inner_text() == api(live_server, "GET", "/lessons/backprop-on-graph")["title"]
+    assert (
+        page.locator(".lesson-title").inner_text()
+        == api(live_server, "GET", "/lessons/backprop-on-graph")["title"]
+    )
 
 
 def test_xor_relu_steps_forward_and_backward_with_the_api_numbers(page, live_server):
@@ -32,7 +35,16 @@ def test_xor_relu_steps_forward_and_backward_with_the_api_numbers(page, live_ser
     page.get_by_role("button", name="Jump to the start of the backward pass").click()
     step, total = counter(page)
     h = page.locator(f'g.node[data-node-id="{hidden}"]')
-    assert [float(v) for v in h.get_attribute("data-value").strip("[]").split(",")] == [0, 0, 1, 0, 1, 0, 2, 1]
+    assert [float(v) for v in h.get_attribute("data-value").strip("[]").split(",")] == [
+        0,
+        0,
+        1,
+        0,
+        1,
+        0,
+        2,
+        1,
+    ]
     updates = sum(e["type"] == "update" for e in trace["events"])
     while step < total - updates:
         page.keyboard.press("ArrowRight")

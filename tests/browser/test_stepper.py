@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import urllib.parse
 
@@ -83,7 +82,9 @@ def test_inspector_writes_out_the_accumulation_and_checks_the_gradient(page, liv
     inspector = page.locator("#inspector")
     inspector.wait_for()
     assert inspector.locator(".katex").count() > 0
-    assert re.match(r"^∂L/∂x = 3 from ‘\+’ \+ −3 from ‘×’ = 0$", inspector.locator(".accumulation-text").inner_text())
+    assert re.match(
+        r"^∂L/∂x = 3 from ‘\+’ \+ −3 from ‘×’ = 0$", inspector.locator(".accumulation-text").inner_text()
+    )
     assert "node=" + x in page.url
     inspector.get_by_role("button", name="Check gradient").click()
     page.wait_for_function("() => /agrees/.test(document.querySelector('.gradcheck-result').textContent)")
@@ -94,7 +95,9 @@ def test_the_expression_box_draws_a_new_expression(page, live_server):
     page.fill("#expr-source", "sigmoid(w*x + b)")
     page.fill("#expr-values", "w=0.5, x=2, b=-1")
     page.get_by_role("button", name="Draw and step").click()
-    page.wait_for_function("() => [...document.querySelectorAll('g.node .label')].some(t => t.textContent === 'w')")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('g.node .label')].some(t => t.textContent === 'w')"
+    )
     state = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)
     assert state["expr"] == ["sigmoid(w*x + b)"]
     assert state["values"] == ["w=0.5,x=2,b=-1"]
@@ -149,7 +152,11 @@ def test_every_control_has_a_name_and_keyboard_reaches_the_graph(page, live_serv
     reached = set()
     for _ in range(40):
         page.keyboard.press("Tab")
-        reached.add(page.evaluate("() => document.activeElement.getAttribute('aria-label') || document.activeElement.id"))
+        reached.add(
+            page.evaluate(
+                "() => document.activeElement.getAttribute('aria-label') || document.activeElement.id"
+            )
+        )
     assert "Step forward" in reached
     assert any(name and name.startswith("x, input") for name in reached), "graph nodes are tab stops"
     page.locator("g.node[data-node-id]").first.focus()
