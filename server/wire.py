@@ -92,7 +92,12 @@ def summary(flat: np.ndarray) -> dict[str, float | str | None]:
     }
 
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def _field(key: str, value: Any, encoding: Encoding) -> Any:
+    if type(value) in _AS_IS:  # ids, labels, counts: most fields, so checked first and exactly
+        return value
     if isinstance(value, np.ndarray):
         if value.ndim == 0 and key not in TENSOR_KEYS:
             return number(value) if value.dtype.kind == "f" else value.item()
