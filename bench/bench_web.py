@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import socket
 import statistics
@@ -173,7 +174,14 @@ def main() -> None:
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--seconds", type=float, default=4.0)
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("skipped: the Python package playwright is not installed")
+        return
+    if not os.path.exists(args.chromium):
+        print(f"skipped: no Chromium at {args.chromium}")
+        return
 
     base, server = (args.url, None) if args.url else start_server()
     try:
