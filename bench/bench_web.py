@@ -171,7 +171,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--url", help="a running server (default: start one)")
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--chromium", default=os.environ.get("BACKPROP_CHROMIUM", "/usr/bin/chromium"))
     parser.add_argument("--seconds", type=float, default=4.0)
     args = parser.parse_args()
     try:
