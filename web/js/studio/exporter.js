@@ -32,7 +32,8 @@ function standaloneSvg(host, svgEl, canvases) {
   const styles = getComputedStyle(document.body);
   const copyStyle = (from, to) => {
     const cs = getComputedStyle(from);
-    for (const prop of ["fill", "stroke", "stroke-width", "stroke-dasharray", "stroke-opacity", "font-size", "font-weight", "font-family"]) {
+    for (const prop of ["fill", "fill-opacity", "stroke", "stroke-width", "stroke-dasharray", "stroke-opacity",
+      "stroke-linecap", "vector-effect", "opacity", "font-size", "font-weight", "font-family", "font-style"]) {
       to.style.setProperty(prop, cs.getPropertyValue(prop));
     }
   };
@@ -42,12 +43,19 @@ function standaloneSvg(host, svgEl, canvases) {
   Object.entries({ width: box.width, height: box.height, fill: styles.getPropertyValue("background-color") })
     .forEach(([k, v]) => bg.setAttribute(k, v));
   const images = document.createElementNS(SVG_NS, "g");
+  // Round the heatmaps' corners as the page does (CSS border-radius does not travel into SVG).
+  const clip = document.createElementNS(SVG_NS, "clipPath");
+  clip.setAttribute("id", "rounded");
+  clip.setAttribute("clipPathUnits", "objectBoundingBox");
+  clip.innerHTML = '<rect width="1" height="1" rx="0.14"/>';
+  images.append(clip);
   for (const canvas of canvases) {
     if (canvas.classList.contains("blank") || !canvas.width) continue;
     const r = canvas.getBoundingClientRect();
     const img = document.createElementNS(SVG_NS, "image");
     Object.entries({ x: r.left - box.left, y: r.top - box.top, width: r.width, height: r.height, href: canvas.toDataURL(), preserveAspectRatio: "none" })
       .forEach(([k, v]) => img.setAttribute(k, v));
+    if (canvases.length > 1) img.setAttribute("clip-path", "url(#rounded)");
     images.append(img);
   }
   clone.prepend(bg, images);

@@ -49,7 +49,7 @@ const app = {
 };
 
 const hoverHint = () => (app.showGradients
-  ? "Links show ∂L/∂w of the last step: blue +, orange −, width its size."
+  ? app.grads ? "Links show ∂L/∂w of the last step: blue +, orange −, width its size." : "Take a step: the links will show its ∂L/∂w."
   : "Links show weights: blue +, orange −. Click a link or a neuron to edit it.");
 
 const notices = createNotices($("banner"), $("toast"), { onReconnect: () => session.reconnect() });
@@ -82,7 +82,12 @@ const session = createSession(client, {
 });
 
 const frames = createFrameHandler(app, {
-  changed: (what) => loop.mark(what),
+  changed: (what) => {
+    loop.mark(what);
+    if (app.showGradients && app.grads && $("hover-info").textContent.startsWith("Take a step")) {
+      $("hover-info").textContent = hoverHint();
+    }
+  },
   diverged: (d) => {
     setPlaying(false);
     showBanner(divergenceHtml(d));
