@@ -173,10 +173,11 @@ class ModelHub:
         live.saved_at = time.monotonic()
         live.dirty = False
 
-    def save_if_due(self, live: LiveModel) -> None:
-        """Save when the last save is older than `persist_every_s` (during long training and streams)."""
+    def save_if_due(self, live: LiveModel, every_s: float | None = None) -> None:
+        """Save when the last save is older than `every_s` (default `persist_every_s`): during long
+        training and streams."""
         live.dirty = True
-        if time.monotonic() - live.saved_at >= self.persist_every_s:
+        if time.monotonic() - live.saved_at >= (self.persist_every_s if every_s is None else every_s):
             self.save(live)
 
     def delete(self, model_id: str, token: str | None) -> None:

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     persist_every_s: float = Field(
         default=2.0, description="Longest time training or streaming runs before the model is saved again."
     )
+    stream_persist_every_s: float = Field(
+        default=15.0,
+        description="Longest time a stream steps before the model is saved (also saved when it closes).",
+    )
     cached_models: int = Field(default=512, description="Models kept in memory between requests.")
     max_stream_rate: float = Field(default=60.0, description="Fastest 'play' rate, steps/s.")
 

@@ -83,10 +83,11 @@ class StreamSession:
     """One connection's state; `run()` returns when the client leaves (or the model is deleted)."""
 
     def __init__(self, socket, hub: ModelHub, jobs: JobPool, live: LiveModel, *, rows: int,
-                 max_rate: float) -> None:
+                 max_rate: float, persist_every_s: float) -> None:
         self.socket, self.hub, self.jobs, self.live = socket, hub, jobs, live
         self.view = View(rows=rows)
         self.max_rate = max_rate
+        self.persist_every_s = persist_every_s
         self.playing = False
         self.rate = 1.0
         self.pending = 0
@@ -216,7 +217,7 @@ class StreamSession:
         if the client does not have it yet), so the event loop only sends."""
         with self.live.held(STEP_WAIT_S) as model:
             trace = work(model, view, *args)
-            self.hub.save_if_due(self.live)
+            self.hub.save_if_due(self.live, self.persist_every_s)
         if trace is None:
             return None
         graph = trace.pop("graph")

@@ -37,7 +37,8 @@ async def stream(
             detail = "this is not the model's edit token" if token else "connect with ?token=<edit_token>"
             return await _refuse(websocket, code, detail)
         session = StreamSession(
-            websocket, hub, jobs, live, rows=settings.trace_rows, max_rate=settings.max_stream_rate
+            websocket, hub, jobs, live, rows=settings.trace_rows, max_rate=settings.max_stream_rate,
+            persist_every_s=settings.stream_persist_every_s,
         )
         app.state.streams.add(session)
         try:

@@ -25,7 +25,7 @@ def test_trained_model_outlives_the_app(database_url, tmp_path):
 
 
 def test_streamed_steps_are_saved_when_the_stream_closes(database_url, tmp_path):
-    with TestClient(app_on(database_url, tmp_path, persist_every_s=3600)) as client:
+    with TestClient(app_on(database_url, tmp_path, stream_persist_every_s=3600)) as client:
         model = create(client, MOONS)
         with client.websocket_connect(f"{model.url}/stream?token={model.token}") as ws:
             ws.send_text('{"type": "step", "count": 3}')

@@ -62,7 +62,7 @@ def test_slow_client_gets_fewer_newer_frames(tmp_path):
         jobs = JobPool(2)
         live, _ = await jobs.run(hub.create, _spec())
         socket = SlowSocket(0.1, ['{"type": "play", "rate": 60}'])
-        session = StreamSession(socket, hub, jobs, live, rows=4, max_rate=60)
+        session = StreamSession(socket, hub, jobs, live, rows=4, max_rate=60, persist_every_s=60)
         runner = asyncio.ensure_future(session.run())
         await asyncio.sleep(1.0)
         await socket.inbox.put({"type": "websocket.disconnect"})
