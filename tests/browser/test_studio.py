@@ -71,16 +71,22 @@ def test_a_2_8_8_1_net_trains_on_moons_past_95_percent(page, live_server, tmp_pa
     wait_js(page, "document.querySelector('#data').dataset.redraws > 2")
     assert boundary_pixels(page) != before, "the decision boundary image did not change while training"
     page.screenshot(path=tmp_path / "studio-trained.png")
+    light = {view: page.locator(f"#{view}").screenshot() for view in ("network", "data", "loss")}
     page.click("#show-grads")
     page.click("#theme")
+    wait_js(page, "document.documentElement.dataset.theme === 'dark'")
+    next_frames = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+    page.evaluate(next_frames)  # the dark redraw has been painted
     page.screenshot(path=tmp_path / "studio-dark-gradients.png")
-    assert (tmp_path / "studio-trained.png").stat().st_size > 20_000
+    for view, png in light.items():
+        assert len(png) > 8_000, f"the {view} view looks empty"
+        assert page.locator(f"#{view}").screenshot() != png, f"the {view} view ignored the dark theme"
 
 
 def test_the_learning_rate_changes_mid_run_without_a_reset(page, live_server):
     open_studio(page, live_server + "/studio")
     mid = model_id(page)
-    page.select_option("#speed", "30")
+    page.select_option("#speed", "60")
     page.click("#play")
     wait_js(page, "Number(document.querySelector('#step-count').dataset.step) >= 5")
     page.fill("input[name='optimizer.lr']", "0.005")
@@ -241,7 +247,7 @@ def test_a_model_file_exports_and_loads_back(page, live_server, tmp_path):
 def test_weight_decay_mid_run_continues_from_the_current_weights(page, live_server):
     open_studio(page, live_server + "/studio")
     first = model_id(page)
-    page.select_option("#speed", "30")
+    page.select_option("#speed", "60")
     page.click("#play")
     wait_js(page, "Number(document.querySelector('#step-count').dataset.step) >= 8")
     page.fill("input[name=weight_decay]", "0.01")
