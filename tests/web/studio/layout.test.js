@@ -29,3 +29,12 @@ test("grid rows run from the top of the plane down", () => {
   assert.deepEqual(g, [[0.5, 1.5], [1.5, 1.5], [0.5, 0.5], [1.5, 0.5]]);
   assert.deepEqual(linspace(0, 1, 3), [0, 0.5, 1]);
 });
+
+test("a layer too tall for the box gets smaller neurons, the others keep theirs", () => {
+  const { neurons } = networkLayout([2, 44, 1], { width: 600, height: 400, node: 40 });
+  const sizeOf = (layer) => neurons.find((n) => n.layer === layer).size;
+  assert.equal(sizeOf(0), 40);
+  assert.ok(sizeOf(1) < 10 && sizeOf(1) >= 6);
+  const column = neurons.filter((n) => n.layer === 1);
+  assert.ok(column[0].y >= 36 - 1 && column.at(-1).y <= 400 - 36 + 1);
+});

@@ -3,18 +3,20 @@
  */
 
 /**
- * Neuron centres for layer sizes such as [2, 8, 8, 1] in a box of `width` × `height`:
- * layers spread left to right, neurons centred vertically with at most `maxGap` between them.
+ * Neuron centres for layer sizes such as [2, 8, 8, 1] in a box of `width` × `height`: layers spread
+ * left to right, neurons centred vertically `gap` × their size apart. A neuron's size is `node`,
+ * shrunk (to `minNode` at least) in a layer too tall for the box; each neuron carries its `size`.
  */
-export function networkLayout(sizes, { width, height, node = 40, pad = 36, maxGap = 64 }) {
+export function networkLayout(sizes, { width, height, node = 40, pad = 36, gap = 1.6, minNode = 6 }) {
   const columns = sizes.length;
   const xStep = columns > 1 ? (width - 2 * pad - node) / (columns - 1) : 0;
   const neurons = [];
   sizes.forEach((count, layer) => {
-    const gap = Math.min(maxGap, count > 1 ? (height - 2 * pad - node) / (count - 1) : 0);
-    const top = height / 2 - (gap * (count - 1)) / 2;
+    const size = Math.max(minNode, Math.min(node, Math.floor((height - 2 * pad) / (count * gap))));
+    const step = count > 1 ? Math.min(size * gap, (height - 2 * pad - size) / (count - 1)) : 0;
+    const top = height / 2 - (step * (count - 1)) / 2;
     for (let index = 0; index < count; index++) {
-      neurons.push({ layer, index, id: `L${layer}N${index}`, x: pad + node / 2 + layer * xStep, y: top + index * gap });
+      neurons.push({ layer, index, id: `L${layer}N${index}`, size, x: pad + node / 2 + layer * xStep, y: top + index * step });
     }
   });
   const byId = Object.fromEntries(neurons.map((n) => [n.id, n]));

@@ -52,9 +52,8 @@ export function createNetworkView(root, { onEditWeight = () => {}, onEditBias = 
     spec = specNow;
     const { width, height } = root.getBoundingClientRect();
     const sizes = layerSizes(spec, inputDim);
-    const tallest = Math.max(...sizes);
-    const node = Math.max(22, Math.min(width > 1100 ? 64 : 48, Math.floor((height - 80) / (tallest * 1.3))));
-    layout = networkLayout(sizes, { width, height: height - 28, node, pad: 30, maxGap: node * 1.6 });
+    // Wide layers (the lecture's 2-44-1) get smaller neurons rather than overflowing the box.
+    layout = networkLayout(sizes, { width, height: height - 28, node: width > 1100 ? 64 : 48, pad: 30, gap: 1.3 });
     layout.neurons.forEach((n) => (n.y += 28));
     svg.attr("viewBox", `0 0 ${width} ${height}`).attr("width", width).attr("height", height);
     drawStatic(sizes);
@@ -65,12 +64,12 @@ export function createNetworkView(root, { onEditWeight = () => {}, onEditBias = 
     const columns = sizes.map((_, l) => layout.neurons.find((n) => n.layer === l));
     const last = columns.length - 1;
     gLabels.selectAll("text").data(columns).join("text")
-      .attr("x", (n) => (n.layer === last ? n.x + layout.node / 2 : n.layer === 0 ? n.x - layout.node / 2 : n.x)).attr("y", 16)
+      .attr("x", (n) => (n.layer === last ? n.x + n.size / 2 : n.layer === 0 ? n.x - n.size / 2 : n.x)).attr("y", 16)
       .attr("text-anchor", (n) => (n.layer === last ? "end" : n.layer === 0 ? "start" : "middle"))
       .text((n) => cap[n.layer]);
     const curve = (d) => {
-      const x0 = d.source.x + layout.node / 2;
-      const x1 = d.target.x - layout.node / 2;
+      const x0 = d.source.x + d.source.size / 2;
+      const x1 = d.target.x - d.target.size / 2;
       const mx = (x0 + x1) / 2;
       return `M${x0},${d.source.y} C${mx},${d.source.y} ${mx},${d.target.y} ${x1},${d.target.y}`;
     };
@@ -89,10 +88,9 @@ export function createNetworkView(root, { onEditWeight = () => {}, onEditBias = 
         visible.classed("hovered", false);
         onHover(null);
       });
-    const half = layout.node / 2;
     gNeurons.selectAll("rect").data(layout.neurons, (d) => d.id).join("rect")
-      .attr("x", (d) => d.x - half).attr("y", (d) => d.y - half)
-      .attr("width", layout.node).attr("height", layout.node).attr("rx", 6)
+      .attr("x", (d) => d.x - d.size / 2).attr("y", (d) => d.y - d.size / 2)
+      .attr("width", (d) => d.size).attr("height", (d) => d.size).attr("rx", (d) => Math.min(6, d.size / 4))
       .attr("data-neuron", (d) => d.id)
       .classed("editable", (d) => d.layer > 0)
       .on("click", (event, d) => d.layer > 0 && editBias(event, d))
@@ -100,8 +98,8 @@ export function createNetworkView(root, { onEditWeight = () => {}, onEditBias = 
       .on("mouseleave", () => onHover(null));
     canvasLayer.selectAll("canvas").data(layout.neurons, (d) => d.id).join("canvas")
       .attr("data-neuron", (d) => d.id)
-      .style("left", (d) => `${d.x - half}px`).style("top", (d) => `${d.y - half}px`)
-      .style("width", `${layout.node}px`).style("height", `${layout.node}px`);
+      .style("left", (d) => `${d.x - d.size / 2}px`).style("top", (d) => `${d.y - d.size / 2}px`)
+      .style("width", (d) => `${d.size}px`).style("height", (d) => `${d.size}px`);
   }
 
   function pieces(layer) {

@@ -16,7 +16,7 @@ export const DEFAULT_LOSS = {
 export const LOSS_NAMES = ["binary_cross_entropy", "cross_entropy", "mse", "mixture_nll"];
 export const OPTIMIZER_NAMES = ["sgd", "momentum", "adam"];
 /** What the studio's network view can draw legibly (the server allows far more). */
-export const LIMITS = { layers: 6, units: 16, pieces: 5, components: 8, lr: 10, batch: 10000, n: 2000 };
+export const LIMITS = { layers: 6, units: 64, pieces: 5, components: 8, lr: 10, n: 2000 };
 
 /** The spec the studio opens with: 2-8-8-1 tanh on moons, Adam. */
 export const DEFAULT_SPEC = Object.freeze({
