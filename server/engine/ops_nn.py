@@ -62,7 +62,7 @@ defop("maxout", _maxout_forward, (_maxout_vjp,),
       "\\max_{j \\le k} ${a}_{i,j}", ("$g \\text{ to the argmax of each group}",), "maxout", "maxout")
 defop("sigmoid", lambda p, a: sigmoid(a),
       (lambda B, p, g, out, a: g * (out * (1.0 - out)),),
-      "\\sigma($a) = \\frac{1}{1 + e^{-$a}}", ("$g\\, $y (1 - $y)",), "σ", "σ")
+      "\\sigma($a)", ("$g\\, $y (1 - $y)",), "σ", "σ")
 defop("tanh", lambda p, a: np.tanh(a),
       (lambda B, p, g, out, a: g * (1.0 - out * out),),
       "\\tanh $a", ("$g\\, (1 - $y^2)",), "tanh", "tanh")

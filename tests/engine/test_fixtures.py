@@ -45,3 +45,16 @@ def test_symbolic_fixture_draws_the_backward_pass_as_nodes():
     assert {"∂L/∂L", "∂L/∂x", "∂L/∂y", "∂L/∂z"} <= labels
     forward_ids = [e["node"] for e in trace["events"] if e["type"] == "forward"]
     assert forward_ids == [n["id"] for n in nodes]
+
+
+def test_mlp_step_fixture_traces_two_rows_of_a_full_step():
+    trace = json.loads((FIXTURES / "engine_mlp_step_trace.json").read_text(encoding="utf-8"))
+    nodes = {n["id"]: n for n in trace["graph"]["nodes"]}
+    types = [e["type"] for e in trace["events"]]
+    assert types[-5:] == ["update"] * 4 + ["metrics"]
+    h = next(n for n in nodes.values() if n["label"] == "h")
+    assert h["shape"] == [4, 2]
+    h_value = next(e["value"] for e in trace["events"] if e["type"] == "forward" and e["node"] == h["id"])
+    assert h_value == {"shape": [2, 2], "data": [1.0, 0.5, 2.0, 1.5]}  # rows 1 and 3 of relu(xW + c)
+    loss = next(n for n in nodes.values() if n["role"] == "loss")
+    assert loss["label"] == "L" and loss["op"] == "mse"
