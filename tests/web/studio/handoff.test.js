@@ -15,3 +15,9 @@ test("the stepper link carries the spec, the current weights and the model id", 
   assert.equal(new URLSearchParams(url.slice(2)).get("model"), "abc");
   assert.equal(stepperUrl(null, null, null), "/");
 });
+
+test("a spec too big for a link is handed over by model id", () => {
+  const x = Array.from({ length: 3000 }, (_, i) => [i / 7, i / 11]);
+  const spec = { hidden: [], output: { kind: "sigmoid", units: 1 }, data: { x, y: x.map(() => 0) } };
+  assert.equal(stepperUrl(spec, [{ W: [[0], [0]], b: [0] }], "m1"), "/?model=m1");
+});
