@@ -252,10 +252,10 @@ async function build(specIn, { continueRun = false } = {}) {
   }
 }
 
-/** Edited weights: a new model with explicit params (the server keeps one model per weight set). */
+/** Edited weights: a new model with explicit params; the step count and curves go on. */
 function rebuildWithParams(params) {
   const fits = paramShapes(app.spec, app.inputDim).length === params.length;
-  if (fits) build({ ...app.spec, params });
+  if (fits) build({ ...app.spec, params }, { continueRun: true });
 }
 
 const exporter = createExporter({ app, network, dataView, lossChart, toast, onLoadSpec: (spec) => build(spec) });
