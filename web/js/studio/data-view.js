@@ -9,7 +9,7 @@ import { domainOf, intervalOf, linspace } from "./layout.js";
 import { mixtureDensity } from "./mixture.js";
 import { outputCurve, outputGrid } from "./surface.js";
 
-const MARGIN = { left: 44, right: 12, top: 10, bottom: 34 };
+const MARGIN = { left: 44, right: 12, top: 24, bottom: 34 };
 
 /** Which picture fits the data and the output unit. */
 export function viewMode(inputDim, outputKind) {
@@ -74,6 +74,10 @@ export function createDataView(root, { resolution = 72 } = {}) {
     gAxes.append("g").attr("transform", `translate(0,${size - MARGIN.bottom})`).call(d3.axisBottom(sx).ticks(5).tickSizeOuter(0));
     gAxes.append("g").attr("transform", `translate(${MARGIN.left},0)`).call(d3.axisLeft(sy).ticks(5).tickSizeOuter(0));
     const [xName, yName] = mode === "plane" ? ["x₁", "x₂"] : ["x", "y"];
+    const line = { plane: "— p = ½", curve: "— prediction", density: "shade: p(y | x)" }[mode];
+    const legend = gAxes.append("text").attr("class", "axis-label legend").attr("x", size - MARGIN.right).attr("y", 14)
+      .attr("text-anchor", "end");
+    legend.append("tspan").text(`● train  ${data.test?.some(Boolean) ? "○ test  " : ""}${line}`);
     gAxes.append("text").attr("class", "axis-label").attr("x", size - MARGIN.right).attr("y", size - 4)
       .attr("text-anchor", "end").text(xName);
     gAxes.append("text").attr("class", "axis-label").attr("x", 4).attr("y", MARGIN.top + 4)
