@@ -116,3 +116,9 @@ def page(browser):
     yield page
     context.close()
     assert not errors, f"console errors: {errors}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run browser tests last: Playwright's sync API keeps an event loop running in the main thread for the
+    rest of the session, which would break later tests that call asyncio.run()."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
