@@ -6,9 +6,22 @@ import { API_PREFIX, ApiError, createApi, describeDetail } from "../api.js";
 
 export { ApiError };
 
+/** Busy answers (503: all CPU slots taken; 409: the model is in use) are worth a few patient retries. */
+export async function retryBusy(call, { attempts = 4, delayMs = 250, sleep = (ms) => new Promise((r) => setTimeout(r, ms)) } = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (attempt >= attempts || (err.status !== 503 && err.status !== 409)) throw err;
+      await sleep(delayMs * attempt);
+    }
+  }
+}
+
 export function createClient() {
   const api = createApi();
   const enc = encodeURIComponent;
+  const patient = (fn) => (...args) => retryBusy(() => fn(...args));
 
   async function uploadCsv(file) {
     const body = new FormData();
@@ -26,13 +39,14 @@ export function createClient() {
 
   return {
     ...api,
+    createModel: patient(api.createModel),
+    lesson: patient(api.lesson),
+    stepModel: patient(api.stepModel),
     datasets: () => api.request("GET", "/datasets"),
-    dataset: (name, query) => api.request("GET", `/datasets/${enc(name)}`, { query }),
-    uploadCsv,
-    train: (id, token, steps) => api.request("POST", `/models/${enc(id)}/train`, { token, body: { steps } }),
-    reset: (id, token) => api.request("POST", `/models/${enc(id)}/reset`, { token, body: {} }),
-    predict: (id, x) => api.request("POST", `/models/${enc(id)}/predict`, { body: { x } }),
-    trace: (id, rows) => api.request("GET", `/models/${enc(id)}/trace`, { query: { rows } }),
+    dataset: patient((name, query) => api.request("GET", `/datasets/${enc(name)}`, { query })),
+    uploadCsv: patient(uploadCsv),
+    reset: patient((id, token) => api.request("POST", `/models/${enc(id)}/reset`, { token, body: {} })),
+    trace: patient((id, rows) => api.request("GET", `/models/${enc(id)}/trace`, { query: { rows } })),
   };
 }
 
