@@ -1,13 +1,17 @@
 """Engine speed: one training step (forward + loss + backward + SGD) against hand-written NumPy and PyTorch.
 
-    .venv/bin/python bench/bench_engine.py [--rounds 15] [--steps 40]
+    .venv/bin/python bench/bench_engine.py [--rounds 15] [--steps 40] [--blas-threads N]
 
 Implementations run interleaved in rounds inside one process, in a rotated order each round; each round
 times `steps` steps per implementation and takes the median; the table shows the median over rounds of the
 per-round ratios (absolute times on a shared machine drift, ratios do not). All nets are float64 with ReLU
 hidden layers; the hand-written NumPy versions use the same formulas as the engine's ops (stable BCE from
-logits, log-sum-exp cross-entropy). Also: the cost of recording the full trace, and how many garbage
-collections ran per engine step (0 means no reference cycles for the cycle collector to chase).
+logits, log-sum-exp cross-entropy with the targets' one-hot rows precomputed on both sides). Columns:
+engine ÷ hand with layers written `h @ W + b` and with `F.linear`; engine ÷ PyTorch eager (one thread,
+skipped when torch is not importable); what recording the full trace (forward values, every backward
+edge, updates, metrics) adds to a step, with in-place SGD (the recorder copies parameters) and with a
+functional update and `Recorder(copy_params=False)`; garbage collections per engine step (0 means no
+reference cycles for the cycle collector to chase).
 """
 
 from __future__ import annotations
