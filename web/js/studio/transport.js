@@ -10,7 +10,7 @@ export function createTransport(root, handlers) {
   root.innerHTML = `
     <div class="group">
       <button type="button" class="icon" id="reset" title="Reset to the initial weights">⟲ Reset</button>
-      <button type="button" class="icon" id="step" title="One training step">Step ▸|</button>
+      <button type="button" class="icon" id="step" title="One training step (→)">Step ▸|</button>
       <button type="button" class="icon primary" id="play" title="Train (space)">▶ Train</button>
     </div>
     <label>speed <select id="speed" aria-label="steps per second">${SPEEDS.map((s) =>
@@ -35,10 +35,13 @@ export function createTransport(root, handlers) {
   $("speed").addEventListener("change", () => handlers.onSpeed(Number($("speed").value)));
   $("show-grads").addEventListener("change", (e) => handlers.onGradients(e.target.checked));
   $("open-stepper").addEventListener("click", () => handlers.onOpenStepper?.());
+  // Keys for the lectern: space trains or pauses, → takes one step.
   document.addEventListener("keydown", (e) => {
-    if (e.key !== " " || e.target.closest("input, select, textarea, button, summary")) return;
+    if (e.target.closest("input, select, textarea, button, summary")) return;
+    const button = { " ": "play", ArrowRight: "step" }[e.key];
+    if (!button || $(button).disabled) return;
     e.preventDefault();
-    $("play").click();
+    $(button).click();
   });
 
   return {
