@@ -38,11 +38,16 @@ function alphasOf(layerSpec, layerParams, width) {
 export function affine(rows, n, W, b) {
   const fanIn = W.length;
   const fanOut = b.length;
+  // Wᵀ as one flat typed array: the inner loop then walks contiguous memory (grids are ~5,000 rows).
+  const Wt = new Float64Array(fanOut * fanIn);
+  for (let i = 0; i < fanIn; i++) for (let j = 0; j < fanOut; j++) Wt[j * fanIn + i] = W[i][j];
   const out = new Float64Array(n * fanOut);
   for (let r = 0; r < n; r++) {
+    const base = r * fanIn;
     for (let j = 0; j < fanOut; j++) {
       let s = b[j];
-      for (let i = 0; i < fanIn; i++) s += rows[r * fanIn + i] * W[i][j];
+      const w = j * fanIn;
+      for (let i = 0; i < fanIn; i++) s += rows[base + i] * Wt[w + i];
       out[r * fanOut + j] = s;
     }
   }
