@@ -26,26 +26,14 @@ const client = createClient();
 
 /** Everything the page shows, in one place (views read it; handlers replace parts of it). */
 const app = {
-  spec: normalizeSpec(PRESETS[0].spec),
-  presetId: PRESETS[0].id,
-  datasets: FALLBACK_DATASETS,
-  lessons: [],
-  lessonPanels: null,
-  csvName: null,
-  csvError: null,
-  errors: [],
-  data: null,
-  params: null,
-  grads: null,
-  step: 0,
-  series: createSeries(),
-  recording: createRecording(),
-  traces: [],
-  graph: null,
-  showGradients: false,
-  theme: document.documentElement.dataset.theme || "light",
-  buildNo: 0,
-  stepOffset: 0,
+  // what is built, and the builder's context
+  spec: normalizeSpec(PRESETS[0].spec), presetId: PRESETS[0].id, datasets: FALLBACK_DATASETS,
+  lessons: [], lessonPanels: null, csvName: null, csvError: null, errors: [],
+  // the live model: data, weights, gradients, step, curves and the recording for the replay
+  data: null, params: null, grads: null, step: 0, stepOffset: 0, buildNo: 0,
+  series: createSeries(), recording: createRecording(), traces: [], graph: null,
+  // how it is shown
+  showGradients: false, theme: document.documentElement.dataset.theme || "light",
 };
 
 const hoverHint = () => (app.showGradients
