@@ -36,6 +36,12 @@ defop("pow", lambda p, a: a**p,
 defop("exp", lambda p, a: np.exp(a),
       (lambda B, p, g, out, a: g * out,),
       "e^{$a}", ("$g\\, $y",), "exp", "exp")
+defop("sin", lambda p, a: np.sin(a),
+      (lambda B, p, g, out, a: g * B.cos(a),),
+      "\\sin $a", ("$g\\, \\cos $a",), "sin", "sin")
+defop("cos", lambda p, a: np.cos(a),
+      (lambda B, p, g, out, a: -g * B.sin(a),),
+      "\\cos $a", ("-$g\\, \\sin $a",), "cos", "cos")
 defop("log", lambda p, a: np.log(a),
       (lambda B, p, g, out, a: g / a,),
       "\\log $a", ("\\frac{$g}{$a}",), "log", "log")

@@ -282,7 +282,7 @@ for _name, _op in [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "
     _fn = binary_op(OPS[_op])
     setattr(Tensor, f"__{_name}__", _fn)
     setattr(Tensor, f"__r{_name}__", _reflected(_fn))
-for _name in ("relu", "tanh", "sigmoid", "exp", "log", "abs", "sqrt", "softplus"):
+for _name in ("relu", "tanh", "sigmoid", "exp", "log", "sin", "cos", "abs", "sqrt", "softplus"):
     setattr(Tensor, _name, unary_op(OPS[_name]))
 Tensor.__neg__ = unary_op(OPS["neg"])
 

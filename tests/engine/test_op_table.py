@@ -58,9 +58,9 @@ for a, b in BINARY_SHAPES:
     case("div", ident, op("div"), normal(*a), away_from_zero(*b))
     case("generalized_relu", ident, op("generalized_relu"), away_from_zero(*a), normal(*b))
 for s in UNARY_SHAPES:
-    for name, make in [("neg", normal), ("exp", normal), ("log", positive), ("abs", away_from_zero),
-                       ("sqrt", positive), ("relu", away_from_zero), ("sigmoid", normal), ("tanh", normal),
-                       ("softplus", normal)]:
+    for name, make in [("neg", normal), ("exp", normal), ("sin", normal), ("cos", normal), ("log", positive),
+                       ("abs", away_from_zero), ("sqrt", positive), ("relu", away_from_zero),
+                       ("sigmoid", normal), ("tanh", normal), ("softplus", normal)]:
         case(name, s, op(name), make(*s))
     for c in (2.0, 3.0, 0.5, -1.0):
         case("pow", f"{s}^{c}", op("pow", c), positive(*s))

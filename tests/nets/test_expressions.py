@@ -18,6 +18,16 @@ def test_contract_example_numeric():
     assert {labels[i] for i in trace["inputs"].values()} == {"x", "y", "z"}
 
 
+def test_trigonometric_functions():
+    trace = trace_expression("(x*y + sin(x))*z + cos(y)", {"x": 2, "y": -1, "z": 3})
+    x, y, z = 2.0, -1.0, 3.0
+    assert float(trace["value"]) == pytest.approx((x * y + math.sin(x)) * z + math.cos(y), abs=1e-15)
+    grads = {name: float(g) for name, g in trace["gradients"].items()}
+    assert grads["x"] == pytest.approx((y + math.cos(x)) * z, abs=1e-15)
+    assert grads["y"] == pytest.approx(x * z - math.sin(y), abs=1e-15)
+    assert grads["z"] == pytest.approx(x * y + math.sin(x), abs=1e-15)
+
+
 def test_a_variable_used_twice_gets_two_contributions():
     trace = trace_expression("x*x", {"x": 3})
     x = trace["inputs"]["x"]
