@@ -54,3 +54,11 @@ test("CSV rows replace the data and fit the output to their task", () => {
   assert.equal(withCsvData(spec, { task: "regression", x: [[1]], y: [0.5] }).output.kind, "linear");
   assert.equal(withNamedData(next).data.dataset, "moons");
 });
+
+test("a new optimizer or loss keeps the weights", () => {
+  for (const [field, raw] of [["optimizer.name", "momentum"], ["loss", "mse"]]) {
+    const { spec: next, structural } = applyEdit(spec, field, raw, ctx);
+    assert.equal(structural, false, field);
+    assert.ok(next.params, field);
+  }
+});

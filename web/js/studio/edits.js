@@ -45,7 +45,8 @@ function chooseOutput(spec, kind, classes) {
 
 /**
  * Apply a form edit. `ctx` = {datasets: [{name, task, n, noise, classes}], classes: number of classes
- * in the current data}. Returns {spec, structural} — structural edits need a new model.
+ * in the current data}. Returns {spec, structural} — structural edits need a new model from a fresh
+ * start; the others keep the weights (the learning rate even the model).
  */
 export function applyEdit(spec, field, raw, ctx = {}) {
   const datasets = ctx.datasets || [];
@@ -62,8 +63,9 @@ export function applyEdit(spec, field, raw, ctx = {}) {
   else if (head === "data") next = { ...spec, data: { ...spec.data, [second]: second === "noise" || second === "test_fraction" ? num(raw) : int(raw) } };
   else if (field === "output.kind") next = chooseOutput(spec, raw, ctx.classes || spec.output.units);
   else if (field === "output.components") next = { ...spec, output: { ...spec.output, components: clampInt(Number(raw), 1, LIMITS.components) } };
-  else if (field === "loss") next = { ...spec, loss: raw || null };
-  else if (field === "optimizer.name") next = { ...spec, optimizer: { name: raw, lr: spec.optimizer.lr } };
+  // A new loss or optimizer keeps the architecture: training can go on from the current weights.
+  else if (field === "loss") [next, structural] = [{ ...spec, loss: raw || null }, false];
+  else if (field === "optimizer.name") [next, structural] = [{ ...spec, optimizer: { name: raw, lr: spec.optimizer.lr } }, false];
   else if (field === "optimizer.lr") [next, structural] = [{ ...spec, optimizer: { ...spec.optimizer, lr: num(raw) } }, false];
   else if (field === "batch_size") [next, structural] = [{ ...spec, batch_size: int(raw) }, false];
   else if (field === "weight_decay") [next, structural] = [{ ...spec, weight_decay: num(raw) ?? 0 }, false];
