@@ -34,7 +34,7 @@ function neuronColorFn(kind, scale, theme, classIndex) {
   return (v) => diverging(scale > 0 ? v / scale : 0, theme);
 }
 
-export function createNetworkView(root, { onEditWeight = () => {}, onEditBias = () => {}, onHover = () => {} } = {}) {
+export function createNetworkView(root, { onEditWeight = null, onEditBias = null, onHover = () => {} } = {}) {
   root.classList.add("network-view");
   const svg = d3.select(root).append("svg").attr("class", "network-svg").attr("role", "img")
     .attr("aria-label", "the network: neurons and weighted links");
@@ -92,7 +92,7 @@ export function createNetworkView(root, { onEditWeight = () => {}, onEditBias = 
       .attr("x", (d) => d.x - d.size / 2).attr("y", (d) => d.y - d.size / 2)
       .attr("width", (d) => d.size).attr("height", (d) => d.size).attr("rx", (d) => Math.min(6, d.size / 4))
       .attr("data-neuron", (d) => d.id)
-      .classed("editable", (d) => d.layer > 0)
+      .classed("editable", (d) => d.layer > 0 && !!onEditBias)
       .on("click", (event, d) => d.layer > 0 && editBias(event, d))
       .on("mouseenter", (_, d) => onHover(describeNeuron(d)))
       .on("mouseleave", () => onHover(null));
@@ -120,13 +120,13 @@ export function createNetworkView(root, { onEditWeight = () => {}, onEditBias = 
   }
 
   function editLink(event, d) {
-    if (pieces(d.layer) > 1) return;
+    if (!onEditWeight || pieces(d.layer) > 1) return;
     const w = state.params?.[d.layer]?.W?.[d.i]?.[d.j];
     if (w !== undefined) openEditor(event, `W${d.layer + 1}[${d.i + 1},${d.j + 1}]`, w, (v) => onEditWeight(d.layer, d.i, d.j, v));
   }
 
   function editBias(event, d) {
-    if (pieces(d.layer - 1) > 1) return;
+    if (!onEditBias || pieces(d.layer - 1) > 1) return;
     const b = state.params?.[d.layer - 1]?.b?.[d.index];
     if (b !== undefined) openEditor(event, `b${d.layer}[${d.index + 1}]`, b, (v) => onEditBias(d.layer - 1, d.index, v));
   }
