@@ -10,12 +10,12 @@ test("HTML in lesson text is escaped", () => {
 });
 
 test("blank lines separate paragraphs; bold and code are marked up", () => {
-  assert.equal(renderMarkdown("a **b**\nc\n\n`d`"), "<p>a <strong>b</strong> c</p>\n<p><code>d</code></p>");
+  assert.equal(renderMarkdown("a **b**\nc\n\n`d`"), "<p>a <strong>b</strong>\nc</p>\n<p><code>d</code></p>");
 });
 
 test("lists become ul and ol", () => {
-  assert.equal(renderMarkdown("- one\n- two"), "<ul><li>one</li><li>two</li></ul>");
-  assert.equal(renderMarkdown("1. one\n2. two"), "<ol><li>one</li><li>two</li></ol>");
+  assert.equal(renderMarkdown("- one\n- two"), "<ul>\n<li>one</li>\n<li>two</li>\n</ul>");
+  assert.equal(renderMarkdown("1. one\n2. two"), "<ol>\n<li>one</li>\n<li>two</li>\n</ol>");
 });
 
 test("inline and display math go to the math renderer, unescaped by markdown", () => {

@@ -1,7 +1,11 @@
 /**
- * Lesson text → safe HTML: HTML escaped, paragraphs, **bold**, *italic*, `code`, lists, $…$ and $$…$$
- * math handed to a renderer (KaTeX in the page). Pure: no DOM; the math renderer is passed in.
+ * Lesson text → safe HTML: markdown by markdown-it (raw HTML disabled, so it is escaped), with $…$ and
+ * $$…$$ math taken out first and handed to a renderer (KaTeX in the page), so markdown never touches TeX.
+ * Pure: no DOM; the math renderer is passed in.
  */
+import markdownit from "markdown-it";
+
+const md = markdownit({ html: false, linkify: false, typographer: false, breaks: false });
 
 /** Escape the five HTML-special characters. */
 export function escapeHtml(s) {
@@ -27,39 +31,17 @@ export function splitMath(text) {
   return out;
 }
 
-/** Inline markup of a text segment that is not math (escaped first). */
-function inline(text) {
-  return escapeHtml(text)
-    .replace(/`([^`]+)`/g, "<code>$1</code>")
-    .replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>")
-    .replace(/(^|[^*])\*([^*\s][^*]*)\*/g, "$1<em>$2</em>");
-}
+// A placeholder markdown leaves alone (letters and digits only), unlikely in lesson text.
+const PLACEHOLDER = /MATHSPAN(\d+)Z/g;
 
-/** Inline markup of a line with math. */
-export function renderInline(text, renderMath) {
-  return splitMath(text)
-    .map((s) => (s.math ? renderMath(s.tex, s.display) : inline(s.text)))
-    .join("");
-}
-
-/** Markdown subset → HTML string. `renderMath(tex, display)` must return safe HTML. */
+/** Markdown → HTML string. `renderMath(tex, display)` must return safe HTML. */
 export function renderMarkdown(text, renderMath = (tex) => `<code>${escapeHtml(tex)}</code>`) {
-  const blocks = String(text ?? "").replace(/\r\n/g, "\n").split(/\n\s*\n/);
-  return blocks.map((b) => renderBlock(b.trim(), renderMath)).filter(Boolean).join("\n");
-}
-
-function renderBlock(block, renderMath) {
-  if (!block) return "";
-  const lines = block.split("\n");
-  if (lines.every((l) => /^\s*([-*]|\d+\.)\s+/.test(l))) {
-    const tag = /^\s*\d+\./.test(lines[0]) ? "ol" : "ul";
-    const items = lines.map((l) => `<li>${renderInline(l.replace(/^\s*([-*]|\d+\.)\s+/, ""), renderMath)}</li>`);
-    return `<${tag}>${items.join("")}</${tag}>`;
-  }
-  const heading = /^(#{1,4})\s+(.*)$/.exec(block);
-  if (heading && lines.length === 1) {
-    const level = Math.min(heading[1].length + 2, 6);
-    return `<h${level}>${renderInline(heading[2], renderMath)}</h${level}>`;
-  }
-  return `<p>${renderInline(lines.join(" "), renderMath)}</p>`;
+  const spans = [];
+  const source = splitMath(String(text ?? ""))
+    .map((s) => (s.math ? `MATHSPAN${spans.push(s) - 1}Z` : s.text))
+    .join("");
+  return md
+    .render(source)
+    .trimEnd()
+    .replace(PLACEHOLDER, (_, i) => renderMath(spans[Number(i)].tex, spans[Number(i)].display));
 }
