@@ -10,7 +10,7 @@ from server.nets.limits import DEFAULT_LIMITS, Limits
 __all__ = ["ExpressionError", "FUNCTIONS", "evaluate", "evaluate_program", "evaluate_tree", "to_tensor_value",
            "trace_expression"]
 
-_ELEMENTWISE = ("relu", "sigmoid", "tanh", "exp", "log", "abs", "sqrt", "softplus")
+_ELEMENTWISE = ("relu", "sigmoid", "tanh", "exp", "log", "sin", "cos", "abs", "sqrt", "softplus")
 _REDUCTIONS = ("sum", "mean", "max")
 _ALONG_AXIS = ("softmax", "log_softmax", "logsumexp")
 FUNCTIONS: dict[str, str] = {
