@@ -65,3 +65,11 @@ test("vector and matrix values parse, print and survive the URL", () => {
   assert.deepEqual(decodeState(encodeState(state)), state);
   assert.equal(parseValues("x=[1, oops]"), null);
 });
+
+test("a saved model's id is a source of its own, below an explicit spec", () => {
+  const s = decodeState("model=abc123&step=4");
+  assert.equal(s.model, "abc123");
+  assert.equal(sourceOf(s), "model");
+  assert.equal(sourceOf({ ...s, spec: { hidden: [] } }), "spec");
+  assert.equal(withSource(s, { lesson: "softmax" }).model, null);
+});

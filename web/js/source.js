@@ -29,6 +29,13 @@ export async function loadSource(api, state, cache = new Map()) {
     const { trace, model } = await modelStepTrace(api, withWeights(state.spec, state.weights));
     return { kind, trace, model, spec: state.spec };
   }
+  if (kind === "model") {
+    // A saved model (e.g. handed over by the studio): its next step, traced on a copy so the original
+    // (whose edit token this page does not have) stays as it is.
+    const saved = await api.model(state.model);
+    const { trace, model } = await modelStepTrace(api, withWeights(saved.spec, state.weights ?? saved.params));
+    return { kind, trace, model, spec: saved.spec };
+  }
   if (kind === "lesson") {
     if (!cache.has(state.lesson)) cache.set(state.lesson, await api.lesson(state.lesson));
     const lesson = cache.get(state.lesson);

@@ -14,6 +14,7 @@ export const PROPERTIES = [
   { name: "values", type: "values", default: null },
   { name: "spec", type: "json", default: null },
   { name: "weights", type: "json", default: null },
+  { name: "model", type: "string", default: null },
   { name: "rows", type: "int", default: null },
   { name: "step", type: "int", default: 0 },
   { name: "node", type: "string", default: null },
@@ -102,17 +103,18 @@ export function formatValues(values) {
   return Object.entries(values ?? {}).map(([k, v]) => `${k}=${Array.isArray(v) ? JSON.stringify(v) : v}`).join(",");
 }
 
-/** What the state asks to show: "lesson", "expression", "spec" or null. */
+/** What the state asks to show: "lesson", "expression", "spec", "model" (a saved model's id) or null. */
 export function sourceOf(state) {
   if (state.expr) return "expression";
   if (state.spec) return "spec";
+  if (state.model) return "model";
   if (state.lesson) return "lesson";
   return null;
 }
 
 /** A copy of the state with a new source (the other sources, step and selection cleared). */
 export function withSource(state, source) {
-  return { ...state, lesson: null, panel: 0, expr: null, values: null, spec: null, weights: null, step: 0, node: null, ...source };
+  return { ...state, lesson: null, panel: 0, expr: null, values: null, spec: null, weights: null, model: null, step: 0, node: null, ...source };
 }
 
 const FUNCTIONS = new Set(["sigmoid", "tanh", "relu", "exp", "log", "abs", "sum", "mean", "softplus", "sin", "cos", "sqrt", "max", "min", "leaky_relu", "square", "softmax", "log_softmax", "logsumexp"]);

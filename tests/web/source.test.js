@@ -1,0 +1,33 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import { loadSource } from "../../web/js/source.js";
+import { decodeState } from "../../web/js/state.js";
+
+/** An API stand-in that records calls and answers like the server's routes. */
+function fakeApi() {
+  const calls = [];
+  const saved = { id: "m1", spec: { name: "xor", hidden: [] }, params: [{ W: [[1], [2]], b: [3] }] };
+  return {
+    calls,
+    model: async (id) => (calls.push(["model", id]), saved),
+    createModel: async (spec) => (calls.push(["createModel", spec]), { id: "copy", edit_token: "t" }),
+    stepModel: async (id, token) => (calls.push(["stepModel", id, token]), { schema_version: 1, graph: { nodes: [] }, events: [] }),
+  };
+}
+
+test("a saved model is traced on a copy made from its spec and current params", async () => {
+  const api = fakeApi();
+  const loaded = await loadSource(api, decodeState("model=m1"));
+  assert.equal(loaded.kind, "model");
+  assert.deepEqual(api.calls[0], ["model", "m1"]);
+  assert.deepEqual(api.calls[1], ["createModel", { name: "xor", hidden: [], params: [{ W: [[1], [2]], b: [3] }] }]);
+  assert.deepEqual(api.calls[2], ["stepModel", "copy", "t"]);
+  assert.deepEqual(loaded.spec, { name: "xor", hidden: [] });
+});
+
+test("weights in the URL win over the saved model's params", async () => {
+  const api = fakeApi();
+  const weights = [{ W: [[0], [0]], b: [1] }];
+  await loadSource(api, { ...decodeState("model=m1"), weights });
+  assert.deepEqual(api.calls[1][1].params, weights);
+});
