@@ -34,14 +34,14 @@ SPEC = {
 }
 
 
-def start_server(data_dir: str, jobs: int) -> tuple[subprocess.Popen, str]:
+def start_server(data_dir: str, jobs: int, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "BACKPROP_MAX_CPU_JOBS": str(jobs)}
     command = [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--data-dir", data_dir,
                "--log-level", "warning"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -130,6 +130,7 @@ async def run(args, server_pid: int | None) -> dict:
         "max_ms": 1e3 * latencies[-1],
         "mean_frame_kb": stats["bytes"] / max(1, len(stats["latency"])) / 1e3,
         "server_cpu_per_s": server_cpu / elapsed if server_pid else None,
+        "server_cpu_ms_per_frame": 1e3 * server_cpu / len(latencies) if server_pid else None,
         "client_cpu_per_s": client_cpu / elapsed,
         "load_average": os.getloadavg()[0],
         "errors": len(stats["errors"]),
@@ -147,13 +148,15 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=5.0, help="seconds over which sessions connect")
     parser.add_argument("--jobs", type=int, default=4, help="BACKPROP_MAX_CPU_JOBS of the started server")
     parser.add_argument("--url", default=None, help="use this running server instead of starting one")
+    parser.add_argument("--server-root", type=Path, default=ROOT,
+                        help="start the server from this source tree (e.g. an older commit, to compare)")
     args = parser.parse_args()
     if args.sessions > 1000 or args.duration > 300:
         parser.error("bounded: at most 1000 sessions for 300 s")
     process = None
     with tempfile.TemporaryDirectory(prefix="bp-load-") as data_dir:
         if args.url is None:
-            process, args.url = start_server(data_dir, args.jobs)
+            process, args.url = start_server(data_dir, args.jobs, args.server_root)
         if "127.0.0.1" not in args.url and "localhost" not in args.url:
             parser.error("loopback only")
         try:

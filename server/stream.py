@@ -1,9 +1,10 @@
 """A WebSocket stream of one model's training (contracts §4): commands in, one trace per step out.
 
 Three tasks per connection: the reader parses commands (a bad one is answered with an error message),
-the stepper runs steps in CPU jobs (paced by `play`, or one per `step`), and the writer sends. Between
-stepper and writer sits an Outbox holding only the newest frame, so a slow client gets fewer, newer
-frames and memory stays bounded.
+the stepper runs steps in CPU jobs (paced by `play`, or one per `step`), and the writer encodes and sends.
+Between stepper and writer sits an Outbox holding only the newest frame, so a slow client gets fewer,
+newer frames and memory stays bounded; a frame is encoded only when it is sent, so a dropped one costs
+no encoding. The graph goes out with the first frame and again only when it changes.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from starlette.websockets import WebSocketDisconnect
 
 from server import wire
-from server.frames import step_frame, trace_frame
+from server.frames import trace_rows
 from server.hub import LiveModel, ModelBusy, ModelHub, UnknownModel
 from server.jobs import JobPool
 from server.nets.model import Model
@@ -31,10 +32,14 @@ STEP_WAIT_S = 0.25  # how long a stream step waits for a model another request h
 
 @dataclass(frozen=True)
 class Frame:
-    """One message ready to send; `graph` is set when it carries the graph (wire form)."""
+    """One message: ready `text`, or a recorded step (`trace`, the recorder's output, whose arrays the
+    engine never writes again) that the writer encodes when it sends it."""
 
-    text: str
-    graph: Any = None
+    text: str = ""
+    trace: Mapping[str, Any] | None = None
+    step: int = 0
+    encoding: Encoding = Encoding()
+    diverged: dict | None = None
     last: bool = False  # the writer closes the stream after sending it
 
 
@@ -93,7 +98,7 @@ class StreamSession:
         self.pending = 0
         self.actions: deque[Callable[[], Awaitable[None]]] = deque()
         self.outbox = Outbox()
-        self.graph_sent: Any = None  # the graph the client has, as the writer last sent it
+        self.graph_sent: Any = None  # the graph the client has (as the recorder gave it), set by the writer
         self.tasks: list[asyncio.Task] = []
         self.close_code = 1000
         self._wake = asyncio.Event()
@@ -203,40 +208,44 @@ class StreamSession:
             return
         if frame is None:
             return
-        frame, diverged = frame
-        if diverged is None:
+        if frame.diverged is None:
             self.outbox.put_frame(frame)
             return
         # Divergence pauses the stream; its trace and the error both reach the client, in that order.
         self.playing, self.pending = False, 0
+        diverged = frame.diverged
         self.outbox.put_control(frame)
         self.outbox.put_control({"type": "error", "detail": diverged["message"], "diverged": diverged})
 
-    def _locked(self, work: Callable[..., Any], view: View, *args: Any) -> tuple[Frame, dict | None] | None:
-        """In a worker: run `work` holding the model, save if due, and encode the message (with the graph
-        if the client does not have it yet), so the event loop only sends."""
+    def _locked(self, work: Callable[..., Any], view: View, *args: Any) -> Frame | None:
+        """In a worker: run `work` holding the model and save if due; the writer encodes the frame."""
         with self.live.held(STEP_WAIT_S) as model:
-            trace = work(model, view, *args)
+            frame = work(model, view, *args)
             self.hub.save_if_due(self.live, self.persist_every_s)
-        if trace is None:
-            return None
-        graph = trace.pop("graph")
-        message = {"type": "trace", **trace}
-        if graph != self.graph_sent:
-            message["graph"] = graph
-        else:
-            graph = None
-        return Frame(wire.dumps(message).decode(), graph), trace.get("diverged")
+        return frame
 
     # ---- writer: frames out ----
     async def _writer(self) -> None:
         while True:
             frame = await self.outbox.get()
-            await self.socket.send_text(frame.text)
-            if frame.graph is not None:
-                self.graph_sent = frame.graph
+            if frame.trace is None:
+                await self.socket.send_text(frame.text)
+            else:
+                await self.socket.send_text(self._encode(frame))
             if frame.last:
                 return
+
+    def _encode(self, frame: Frame) -> str:
+        """The trace message of a recorded step, with the graph if the client does not have it yet."""
+        trace = wire.trace(frame.trace, frame.encoding, step=frame.step, with_graph=False)
+        message = {"type": "trace", **trace}
+        if frame.diverged is not None:
+            message["diverged"] = frame.diverged
+        graph = frame.trace["graph"]
+        if graph != self.graph_sent:
+            message["graph"] = wire.graph(graph)
+            self.graph_sent = graph
+        return wire.dumps(message).decode()
 
     async def finish(self) -> None:
         """Save what the stream changed since the last periodic save."""
@@ -247,13 +256,24 @@ class StreamSession:
                 pass
 
 
-def _step(model: Model, view: View) -> dict:
-    return step_frame(model, view.rows, view.encoding)
+def _step(model: Model, view: View) -> Frame:
+    """One recorded training step; a diverged step (rolled back by the model) gives the trace at the kept
+    parameters plus `diverged` saying where the NaN or Infinity appeared (as frames.step_frame)."""
+    result = model.take_step(record=True, rows=trace_rows(model, view.rows))
+    if result.diverged is None:
+        return Frame(trace=result.trace, step=result.step, encoding=view.encoding)
+    frame = _trace(model, view)
+    return replace(frame, diverged=result.diverged.to_dict())
 
 
-def _reset(model: Model, view: View, seed: int | None) -> dict:
+def _trace(model: Model, view: View) -> Frame:
+    trace = model.trace(rows=trace_rows(model, view.rows))
+    return Frame(trace=trace, step=model.step_count, encoding=view.encoding)
+
+
+def _reset(model: Model, view: View, seed: int | None) -> Frame:
     model.reset(seed)
-    return trace_frame(model, view.rows, view.encoding)
+    return _trace(model, view)
 
 
 def _set_lr(model: Model, view: View, lr: float) -> None:

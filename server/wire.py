@@ -113,12 +113,42 @@ def _field(key: str, value: Any, encoding: Encoding) -> Any:
 
 def events(raw: Iterable[Mapping[str, Any]], encoding: Encoding = PLAIN) -> list[dict[str, Any]]:
     """Engine events in wire form, numbered by an increasing `seq` from 0."""
-    out = []
+    if encoding.tensors != "json" or encoding.summary_over is not None:
+        out = []
+        for seq, event in enumerate(raw):
+            item = {key: _field(key, value, encoding) for key, value in event.items()}
+            item["seq"] = seq
+            out.append(item)
+        return out
+    return _plain_events(raw)
+
+
+def _plain_events(raw: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """`events` in plain JSON, the streaming hot path: float tensors go out as flat views (orjson writes
+    them), and one finiteness check covers all of them; only if it fails is each tensor checked."""
+    out, floats = [], []
+    ndarray = np.ndarray
     for seq, event in enumerate(raw):
-        item = {key: _field(key, value, encoding) for key, value in event.items()}
+        item = {}
+        for key, value in event.items():
+            if value.__class__ is ndarray and value.dtype.kind == "f" and (value.ndim or key in TENSOR_KEYS):
+                flat = value.ravel()
+                item[key] = tensor_ = {"shape": list(value.shape), "data": flat}
+                floats.append(tensor_)
+            else:
+                item[key] = _field(key, value, PLAIN)
         item["seq"] = seq
         out.append(item)
+    if floats and not _all_finite([t["data"] for t in floats]):
+        for tensor_ in floats:
+            flat = tensor_["data"]
+            if not np.isfinite(flat).all():
+                tensor_["data"] = _flat_with_strings(flat)
     return out
+
+
+def _all_finite(flats: list[np.ndarray]) -> bool:
+    return bool(np.isfinite(np.concatenate(flats) if len(flats) > 1 else flats[0]).all())
 
 
 def graph(raw: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> dict[str, Any]:
