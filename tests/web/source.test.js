@@ -12,6 +12,7 @@ function fakeApi() {
     model: async (id) => (calls.push(["model", id]), saved),
     createModel: async (spec) => (calls.push(["createModel", spec]), { id: "copy", edit_token: "t" }),
     stepModel: async (id, token) => (calls.push(["stepModel", id, token]), { schema_version: 1, graph: { nodes: [] }, events: [] }),
+    deleteModel: async (id, token) => calls.push(["deleteModel", id, token]),
   };
 }
 
@@ -22,6 +23,7 @@ test("a saved model is traced on a copy made from its spec and current params", 
   assert.deepEqual(api.calls[0], ["model", "m1"]);
   assert.deepEqual(api.calls[1], ["createModel", { name: "xor", hidden: [], params: [{ W: [[1], [2]], b: [3] }] }]);
   assert.deepEqual(api.calls[2], ["stepModel", "copy", "t"]);
+  assert.deepEqual(api.calls[3], ["deleteModel", "copy", "t"], "the throwaway copy is not kept");
   assert.deepEqual(loaded.spec, { name: "xor", hidden: [] });
 });
 

@@ -10,11 +10,18 @@ export function withWeights(spec, weights) {
   return weights ? { ...spec, params: weights } : spec;
 }
 
-/** Trace of one training step of a fresh model built from `spec` (forward, backward, update, metrics). */
+/**
+ * Trace of one training step of a fresh model built from `spec` (forward, backward, update, metrics).
+ * The model exists only for this trace: it is deleted afterwards, so page loads leave nothing stored.
+ */
 export async function modelStepTrace(api, spec) {
   const created = await api.createModel(spec);
-  const trace = await api.stepModel(created.id, created.edit_token);
-  return { trace, model: created };
+  try {
+    const trace = await api.stepModel(created.id, created.edit_token);
+    return { trace, model: created };
+  } finally {
+    api.deleteModel(created.id, created.edit_token).catch(() => {});
+  }
 }
 
 /** Load what the state asks for. `cache` keeps lessons between calls. */
