@@ -6,7 +6,7 @@ import asyncio
 import functools
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 import numpy as np
@@ -60,23 +60,34 @@ class JobPool:
             raise Busy(self.retry_after, self.slots)
         loop = asyncio.get_running_loop()
         self.running += 1
-        future = self._executor.submit(_quiet, functools.partial(fn, *args, **kwargs))
-        # Count the job until its thread is done, even if the awaiting request is cancelled earlier.
-        future.add_done_callback(lambda _: self._finished(loop))
-        return asyncio.wrap_future(future)
+        job = self._executor.submit(_quiet, functools.partial(fn, *args, **kwargs))
+        result = loop.create_future()
+        # One wake-up of the loop per job settles both the result and the slot count. The job is counted
+        # until its thread is done, even if the awaiting request is cancelled earlier.
+        job.add_done_callback(lambda _: self._finished(loop, job, result))
+        result.add_done_callback(lambda _: result.cancelled() and job.cancel())
+        return result
 
     async def run(self, fn: Callable[..., T], *args, wait: bool = False, **kwargs) -> T:
         """Run `fn(*args, **kwargs)` in a worker and return its result (see `submit`)."""
         return await self.submit(fn, *args, wait=wait, **kwargs)
 
-    def _finished(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _finished(self, loop: asyncio.AbstractEventLoop, job: Future, result: asyncio.Future) -> None:
         try:
-            loop.call_soon_threadsafe(self._decrement)
+            loop.call_soon_threadsafe(self._settle, job, result)
         except RuntimeError:  # the loop has closed (shutdown): nothing left to count for
             pass
 
-    def _decrement(self) -> None:
+    def _settle(self, job: Future, result: asyncio.Future) -> None:
         self.running -= 1
+        if result.done():
+            return
+        if job.cancelled():
+            result.cancel()
+        elif (error := job.exception()) is not None:
+            result.set_exception(error)
+        else:
+            result.set_result(job.result())
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

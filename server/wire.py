@@ -127,13 +127,15 @@ def _plain_events(raw: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """`events` in plain JSON, the streaming hot path: float tensors go out as flat views (orjson writes
     them), and one finiteness check covers all of them; only if it fails is each tensor checked."""
     out, floats = [], []
-    ndarray = np.ndarray
+    ndarray, as_is = np.ndarray, _AS_IS
     for seq, event in enumerate(raw):
         item = {}
         for key, value in event.items():
-            if value.__class__ is ndarray and value.dtype.kind == "f" and (value.ndim or key in TENSOR_KEYS):
-                flat = value.ravel()
-                item[key] = tensor_ = {"shape": list(value.shape), "data": flat}
+            cls = value.__class__
+            if cls in as_is:
+                item[key] = value
+            elif cls is ndarray and value.dtype.kind == "f" and (value.ndim or key in TENSOR_KEYS):
+                item[key] = tensor_ = {"shape": list(value.shape), "data": value.ravel()}
                 floats.append(tensor_)
             else:
                 item[key] = _field(key, value, PLAIN)
