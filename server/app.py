@@ -123,7 +123,7 @@ def _open_services(state) -> None:
     state.jobs = JobPool(settings.max_cpu_jobs, settings.retry_after_s)
     state.streams = set()
     state.hub = ModelHub(
-        Store(settings.resolved_database_url),
+        Store(settings.resolved_database_url, max_models=settings.max_models),
         state.limits,
         capacity=settings.cached_models,
         persist_every_s=settings.persist_every_s,

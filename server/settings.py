@@ -41,6 +41,9 @@ class Settings(BaseSettings):
         description="Longest time a stream steps before the model is saved (also saved when it closes).",
     )
     cached_models: int = Field(default=512, description="Models kept in memory between requests.")
+    max_models: int = Field(
+        default=100_000, ge=1, description="Models the database keeps at most; creating more answers 409."
+    )
     max_stream_rate: float = Field(default=60.0, description="Fastest 'play' rate, steps/s.")
 
     @property

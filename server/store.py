@@ -21,6 +21,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    func,
     insert,
     select,
     update,
@@ -87,10 +88,15 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+class StoreFull(RuntimeError):
+    """Creating a model would exceed the configured number of stored models."""
+
+
 class Store:
     """Create, read, save and delete model rows; each call is one short transaction."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, max_models: int | None = None) -> None:
+        self.max_models = max_models
         if make_url(url).get_backend_name() == "sqlite":
             self.engine = _sqlite_engine(url)
         else:
@@ -105,6 +111,13 @@ class Store:
         model_id, token = new_id(), new_token()
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
+            if self.max_models is not None:
+                stored = conn.execute(select(func.count()).select_from(models)).scalar_one()
+                if stored >= self.max_models:
+                    raise StoreFull(
+                        f"stored models: the limit of {self.max_models} is reached; "
+                        "delete models that are no longer needed"
+                    )
             conn.execute(
                 insert(models).values(
                     id=model_id,

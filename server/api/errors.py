@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.hub import ModelBusy, NotAllowed, UnknownModel
 from server.jobs import Busy
+from server.store import StoreFull
 
 log = logging.getLogger("server.api")
 
@@ -29,7 +30,10 @@ _DESCRIPTIONS = {
     401: "The edit token is missing: send `Authorization: Bearer <edit_token>`.",
     403: "The edit token is not this model's.",
     404: "No such model, dataset or lesson.",
-    409: "The model is busy with another request (Retry-After says when to retry).",
+    409: (
+        "The model is busy with another request (Retry-After says when to retry), "
+        "or the database already keeps `max_models` models."
+    ),
     413: "The request body is larger than `max_body_bytes`.",
     422: "The request is invalid or exceeds a limit; `detail` names it.",
     503: "All CPU job slots are busy (Retry-After says when to retry).",
@@ -76,6 +80,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ModelBusy)
     async def model_busy(_: Request, exc: ModelBusy) -> JSONResponse:
         return _error(409, str(exc), {"Retry-After": "1"})
+
+    @app.exception_handler(StoreFull)
+    async def store_full(_: Request, exc: StoreFull) -> JSONResponse:
+        return _error(409, str(exc))
 
     @app.exception_handler(Busy)
     async def busy(_: Request, exc: Busy) -> JSONResponse:

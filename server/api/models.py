@@ -109,7 +109,7 @@ def model_out(model_id: str, state: dict[str, Any]) -> ModelOut:
     status_code=201,
     response_model=Created,
     summary="Create a model from a spec; answers its id and edit token",
-    responses=responses(400, 413, 422, 503),
+    responses=responses(400, 409, 413, 422, 503),
 )
 async def create_model(
     spec: Annotated[ModelSpec, Depends(strict_spec)], hub: HubDep, jobs: JobsDep, response: Response

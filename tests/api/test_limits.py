@@ -120,3 +120,15 @@ def test_non_finite_expression_values_are_strings(client):
     body = client.post("/api/v1/expressions", json={"source": "log(x)", "values": {"x": 0}}).text
     parsed = json.loads(body, parse_constant=lambda name: pytest.fail(f"bare {name}"))
     assert parsed["value"]["data"] == ["-Infinity"] and parsed["gradients"]["x"]["data"] == ["Infinity"]
+
+
+def test_stored_models_are_capped_with_a_409_naming_the_limit(tmp_path):
+    with app_client(tmp_path, max_models=2) as client:
+        first = create(client, MOONS)
+        create(client, MOONS)
+        refused = client.post("/api/v1/models", json=MOONS)
+        assert refused.status_code == 409
+        assert "limit of 2" in refused.json()["detail"] and "stored models" in refused.json()["detail"]
+        deleted = client.delete(f"/api/v1/models/{first.id}", headers=first.auth)
+        assert deleted.status_code == 204
+        assert client.post("/api/v1/models", json=MOONS).status_code == 201
