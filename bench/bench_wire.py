@@ -1,4 +1,5 @@
-"""Per-step encode time of a full trace (2-8-8-1 moons, all 200 rows): stdlib json vs wire plain vs f32.
+"""Per-step encode time of a full trace (2-8-8-1 moons, all 200 rows): stdlib json vs wire plain vs f32;
+and of the 8-row trace a stream sends each step (with the graph, and without it as after the first frame).
 
 Interleaved rounds with rotating order inside one process; medians. Run: .venv/bin/python bench/bench_wire.py
 """
@@ -46,6 +47,10 @@ def main(rounds: int = 200) -> None:
         "wire f32 base64, 200 rows": lambda: wire.dumps(wire.trace(full, Encoding(tensors="f32"))),
         "wire plain JSON, 8 rows": lambda: wire.dumps(wire.trace(few)),
         "wire f32 base64, 8 rows": lambda: wire.dumps(wire.trace(few, Encoding(tensors="f32"))),
+        # What a stream sends after its first frame: the graph only when it changed.
+        "stream frame plain, 8 rows": lambda: wire.dumps(wire.trace(few, step=1, with_graph=False)),
+        "stream frame f32, 8 rows": lambda: wire.dumps(wire.trace(few, Encoding(tensors="f32"), step=1,
+                                                                  with_graph=False)),
     }
     times: dict[str, list[float]] = {name: [] for name in encoders}
     names = list(encoders)
@@ -58,7 +63,7 @@ def main(rounds: int = 200) -> None:
     print(f"trace: {len(full['graph'])} nodes, {len(full['events'])} events, {floats} floats (200 rows)")
     for name in names:
         size = len(encoders[name]())
-        print(f"{name:<28} {statistics.median(times[name]) * 1e3:7.3f} ms  {size / 1e3:8.1f} KB")
+        print(f"{name:<30} {statistics.median(times[name]) * 1e3:7.3f} ms  {size / 1e3:8.1f} KB")
     try:
         from threadpoolctl import threadpool_info
 

@@ -20,6 +20,7 @@ from server.nets.spec import ModelSpec
 from server.store import Store, StoredModel, hash_token
 
 T = TypeVar("T")
+READ_WAIT_S = 0.05  # how long a read waits for a model a job holds before it answers the last saved state
 
 
 class UnknownModel(LookupError):
@@ -151,9 +152,10 @@ class ModelHub:
                 self.save(live)
 
     def state(self, model_id: str) -> dict:
-        """The model's current state, or the last saved one while another job holds the model."""
+        """The model's current state, or the last saved one while another job holds the model for longer
+        than a short job (a stream step, a save) takes."""
         live = self.get(model_id)
-        if live.lock.acquire(blocking=False):
+        if live.lock.acquire(timeout=READ_WAIT_S):
             try:
                 if live.dirty:
                     return live.model.to_state()

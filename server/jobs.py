@@ -44,6 +44,10 @@ class JobPool:
     """`slots` worker threads. Requests that cannot wait are refused when all slots are busy;
     streams wait their turn (each stream has at most one job queued, so the queue is bounded).
 
+    Jobs submitted with `lane=True` (short stream steps) run one at a time on a thread of their own:
+    many threads running Python at once only take turns on the GIL, and at 300 streams that turn-taking
+    cost ~40 % more CPU per step than one thread running them in order (bench/bench_load.py).
+
     All bookkeeping happens on the event loop thread, so it needs no lock.
     """
 
@@ -52,15 +56,19 @@ class JobPool:
         self.retry_after = retry_after
         self.running = 0
         self._executor = ThreadPoolExecutor(self.slots, thread_name_prefix="cpu-job")
+        self._lane = ThreadPoolExecutor(1, thread_name_prefix="cpu-lane")
 
-    def submit(self, fn: Callable[..., T], *args, wait: bool = False, **kwargs) -> asyncio.Future[T]:
+    def submit(self, fn: Callable[..., T], *args, wait: bool = False, lane: bool = False,
+               **kwargs) -> asyncio.Future[T]:
         """Start `fn(*args, **kwargs)` in a worker (call on the event loop); raise Busy at once if all
-        slots are taken and the caller cannot `wait`."""
+        slots are taken and the caller cannot `wait`. With `lane`, run it on the single lane thread (for
+        short jobs that never block; they count as running like any other)."""
         if not wait and self.running >= self.slots:
             raise Busy(self.retry_after, self.slots)
         loop = asyncio.get_running_loop()
         self.running += 1
-        job = self._executor.submit(_quiet, functools.partial(fn, *args, **kwargs))
+        executor = self._lane if lane else self._executor
+        job = executor.submit(_quiet, functools.partial(fn, *args, **kwargs))
         result = loop.create_future()
         # One wake-up of the loop per job settles both the result and the slot count. The job is counted
         # until its thread is done, even if the awaiting request is cancelled earlier.
@@ -68,9 +76,9 @@ class JobPool:
         result.add_done_callback(lambda _: result.cancelled() and job.cancel())
         return result
 
-    async def run(self, fn: Callable[..., T], *args, wait: bool = False, **kwargs) -> T:
+    async def run(self, fn: Callable[..., T], *args, wait: bool = False, lane: bool = False, **kwargs) -> T:
         """Run `fn(*args, **kwargs)` in a worker and return its result (see `submit`)."""
-        return await self.submit(fn, *args, wait=wait, **kwargs)
+        return await self.submit(fn, *args, wait=wait, lane=lane, **kwargs)
 
     def _finished(self, loop: asyncio.AbstractEventLoop, job: Future, result: asyncio.Future) -> None:
         try:
@@ -91,3 +99,4 @@ class JobPool:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+        self._lane.shutdown(wait=True, cancel_futures=True)

@@ -194,7 +194,13 @@ class StreamSession:
 
     async def _model_job(self, work: Callable[..., Any], *args: Any) -> None:
         try:
-            frame = await self.jobs.run(self._locked, work, self.view, *args, wait=True)
+            try:
+                frame = await self.jobs.run(self._locked, work, self.view, *args, wait=True, lane=True,
+                                            wait_s=0.0)
+            except ModelBusy:
+                # Another request holds the model: wait for it in a pool thread, not on the stream lane.
+                frame = await self.jobs.run(self._locked, work, self.view, *args, wait=True,
+                                            wait_s=STEP_WAIT_S)
         except ModelBusy as exc:
             self.outbox.put_control({"type": "error", "detail": str(exc)})
             return
@@ -217,9 +223,10 @@ class StreamSession:
         self.outbox.put_control(frame)
         self.outbox.put_control({"type": "error", "detail": diverged["message"], "diverged": diverged})
 
-    def _locked(self, work: Callable[..., Any], view: View, *args: Any) -> Frame | None:
-        """In a worker: run `work` holding the model and save if due; the writer encodes the frame."""
-        with self.live.held(STEP_WAIT_S) as model:
+    def _locked(self, work: Callable[..., Any], view: View, *args: Any, wait_s: float) -> Frame | None:
+        """In a worker: run `work` holding the model (ModelBusy if another request keeps it longer than
+        `wait_s`) and save if due; the writer encodes the frame."""
+        with self.live.held(wait_s) as model:
             frame = work(model, view, *args)
             self.hub.save_if_due(self.live, self.persist_every_s)
         return frame

@@ -66,3 +66,27 @@ def test_numeric_overflow_in_a_job_is_not_an_error():
 
 def test_deadline():
     assert not Deadline(60).expired() and Deadline(0).expired()
+
+
+def test_lane_jobs_run_in_order_on_one_thread_and_count_as_running():
+    async def main():
+        pool = JobPool(4)
+        release = threading.Event()
+        def name(wait_for=None):
+            if wait_for is not None:
+                wait_for.wait()
+            return threading.current_thread().name
+
+        first = pool.submit(name, release, wait=True, lane=True)
+        second = pool.submit(name, wait=True, lane=True)
+        await asyncio.sleep(0.02)
+        queued = second.done(), pool.running
+        release.set()
+        names = await first, await second
+        await asyncio.sleep(0.01)
+        pool.shutdown()
+        return queued, names, pool.running
+
+    queued, names, running = asyncio.run(main())
+    assert queued == (False, 2) and running == 0
+    assert names[0] == names[1] and names[0].startswith("cpu-lane")

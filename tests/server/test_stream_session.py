@@ -82,3 +82,35 @@ def _spec():
     from server.nets.spec import ModelSpec
 
     return ModelSpec.model_validate(XOR_EXAMPLE)
+
+
+@pytest.mark.parametrize(("held_s", "answer"), [(0.05, "trace"), (0.6, "error")])
+def test_a_step_waits_briefly_for_a_model_another_request_holds(tmp_path, held_s, answer):
+    import threading
+
+    from server.hub import ModelHub
+    from server.jobs import JobPool
+
+    async def main():
+        hub = ModelHub(Store(f"sqlite:///{tmp_path / 'db'}"), DEFAULT_LIMITS, capacity=8, persist_every_s=60)
+        jobs = JobPool(2)
+        live, _ = await jobs.run(hub.create, _spec())
+        socket = SlowSocket(0, [])
+        session = StreamSession(socket, hub, jobs, live, rows=4, max_rate=60, persist_every_s=60)
+        runner = asyncio.ensure_future(session.run())
+        live.lock.acquire()
+        threading.Timer(held_s, live.lock.release).start()
+        await socket.inbox.put({"type": "websocket.receive", "text": '{"type": "step"}'})
+        while not socket.sent:
+            await asyncio.sleep(0.01)
+        await socket.inbox.put({"type": "websocket.disconnect"})
+        await runner
+        await asyncio.sleep(held_s)
+        await session.finish()
+        jobs.shutdown()
+        return socket.sent[0]
+
+    message = asyncio.run(main())
+    assert message["type"] == answer
+    if answer == "error":
+        assert "busy" in message["detail"]
