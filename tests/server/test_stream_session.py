@@ -114,3 +114,18 @@ def test_a_step_waits_briefly_for_a_model_another_request_holds(tmp_path, held_s
     assert message["type"] == answer
     if answer == "error":
         assert "busy" in message["detail"]
+
+
+def test_writer_encodes_a_non_finite_trace_in_float32_without_warnings(tmp_path):
+    import numpy as np
+
+    from server.stream import Frame, View
+    from server.wire import Encoding
+
+    session = StreamSession(SlowSocket(0, []), None, None, None, rows=4, max_rate=60, persist_every_s=60)
+    raw = {"graph": [{"id": "n0"}], "events": [{"type": "forward", "node": "n0",
+                                                 "value": np.array([1e300, np.inf, np.nan])}]}
+    for encoding in (Encoding(tensors="f32"), Encoding(summary_over=1), View(rows=1).encoding):
+        message = json.loads(session._encode(Frame(trace=raw, step=3, encoding=encoding)))
+        assert message["step"] == 3 and message["events"][0]["seq"] == 0
+    assert "graph" in json.loads(session._encode(Frame(trace={**raw, "graph": []}, encoding=encoding)))
