@@ -7,6 +7,7 @@ reverse creation order guarantees. Leaves add their total into `.grad` (gradient
 
 from __future__ import annotations
 
+from heapq import heappop, heappush
 from operator import attrgetter
 
 import numpy as np
@@ -34,16 +35,13 @@ def reverse_topo(root: Tensor) -> list[Tensor]:
         return []
     seen = {root}
     stack = [root]
-    order = []
+    push, mark = stack.append, seen.add
     while stack:
-        node = stack.pop()
-        order.append(node)
-        for x in node._inputs:
-            if x.requires_grad and x._op is not None and x not in seen:
-                seen.add(x)
-                stack.append(x)
-    order.sort(key=_by_seq, reverse=True)
-    return order
+        for x in stack.pop()._inputs:
+            if x._op is not None and x.requires_grad and x not in seen:
+                mark(x)
+                push(x)
+    return sorted(seen, key=_by_seq, reverse=True)
 
 
 def _seed(root: Tensor, grad, create_graph: bool):
@@ -72,7 +70,6 @@ def backward(root: Tensor, grad=None, create_graph: bool = False) -> None:
     left to the cycle collector unless `zero_grad()` breaks it)."""
     if not root.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad (no leaf requires_grad=True?)")
-    order = reverse_topo(root)
     rec = state.recorder if state.grad_enabled else None
     if rec is not None:
         rec._begin_backward(root, eager=create_graph)
@@ -81,57 +78,77 @@ def backward(root: Tensor, grad=None, create_graph: bool = False) -> None:
     else:
         seed = _seed(root, grad, create_graph)
     if not create_graph:
-        _run(order, root, seed, rec)
+        _run(root, seed, rec)
         return
     prev = state.grad_enabled
     state.grad_enabled = True
     try:
-        _run_graph(order, root, seed, rec)
+        _run_graph(reverse_topo(root), root, seed, rec)
     finally:
         state.grad_enabled = prev
 
 
-def _run(order, root, seed, rec) -> None:
-    """The ndarray fast path (unrolled for one and two inputs: per-op Python overhead is what counts)."""
+def _run(root, seed, rec) -> None:
+    """The ndarray fast path. Op nodes wait on a heap keyed by creation order, pushed when their first
+    contribution arrives and popped newest first, so each one's consumers are done before it (the
+    topological order without a separate walk and sort). Unrolled for one and two inputs: per-op Python
+    overhead is what counts here."""
     B = backend.NB
     grads = {root: seed}
     pop, get = grads.pop, grads.get
+    heap = [(-root._seq, root)] if root._op is not None else []
     log = None if rec is None else rec._log.append  # a recorded edge costs one tuple
-    for node in order:
+    while heap:
+        node = heappop(heap)[1]
         g = pop(node)
         ins = node._inputs
-        vjps = node._op.vjps
-        if len(ins) == 1:
-            a = ins[0]
-            if log is not None and node.data.base is not None:  # a view (W.T): snapshot before updates
-                rec._snap.setdefault(node, node.data.copy())
-            c = (vjps[0] or node._op.vjp(0))(B, node._p, g, node.data, a.data)
-            prev = get(a)
-            total = grads[a] = c if prev is None else prev + c
-            if log is not None:
-                log((a, node, 0, c, total))
-            continue
-        if len(ins) == 2:
+        vjps, p, out = node._op.vjps, node._p, node.data
+        n = len(ins)
+        if n == 2:
             a, b = ins
             ad, bd = a.data, b.data
             if a.requires_grad:
-                c = (vjps[0] or node._op.vjp(0))(B, node._p, g, node.data, ad, bd)
+                c = (vjps[0] or node._op.vjp(0))(B, p, g, out, ad, bd)
                 prev = get(a)
-                total = grads[a] = c if prev is None else prev + c
+                if prev is None:
+                    total = grads[a] = c
+                    if a._op is not None:
+                        heappush(heap, (-a._seq, a))
+                else:
+                    total = grads[a] = prev + c
                 if log is not None:
                     log((a, node, 0, c, total))
             if b.requires_grad:
-                c = (vjps[1] or node._op.vjp(1))(B, node._p, g, node.data, ad, bd)
+                c = (vjps[1] or node._op.vjp(1))(B, p, g, out, ad, bd)
                 prev = get(b)
-                total = grads[b] = c if prev is None else prev + c
+                if prev is None:
+                    total = grads[b] = c
+                    if b._op is not None:
+                        heappush(heap, (-b._seq, b))
+                else:
+                    total = grads[b] = prev + c
                 if log is not None:
                     log((b, node, 1, c, total))
-            continue
-        _nary(node, g, grads, log)
+        elif n == 1:
+            a = ins[0]
+            if log is not None and out.base is not None:  # a view (W.T): snapshot before updates
+                rec._snap.setdefault(node, out.copy())
+            c = (vjps[0] or node._op.vjp(0))(B, p, g, out, a.data)
+            prev = get(a)
+            if prev is None:
+                total = grads[a] = c
+                if a._op is not None:
+                    heappush(heap, (-a._seq, a))
+            else:
+                total = grads[a] = prev + c
+            if log is not None:
+                log((a, node, 0, c, total))
+        else:
+            _nary(node, g, grads, heap, log)
     _settle_leaves(grads, rec)
 
 
-def _nary(node: Tensor, g, grads: dict, log) -> None:
+def _nary(node: Tensor, g, grads: dict, heap: list, log) -> None:
     """The general case of `_run`'s loop body (three or more inputs: linear, concat)."""
     ins = node._inputs
     args = [x.data for x in ins]
@@ -141,7 +158,12 @@ def _nary(node: Tensor, g, grads: dict, log) -> None:
         if x.requires_grad:
             c = (vjps[k] or node._op.vjp(k))(backend.NB, p, g, out, *args)
             prev = grads.get(x)
-            total = grads[x] = c if prev is None else prev + c
+            if prev is None:
+                total = grads[x] = c
+                if x._op is not None:
+                    heappush(heap, (-x._seq, x))
+            else:
+                total = grads[x] = prev + c
             if log is not None:
                 log((x, node, k, c, total))
         k += 1
@@ -153,31 +175,53 @@ def _settle_leaves(grads: dict, rec) -> None:
     While recording, the recorded totals are these very arrays, so they are made read-only (an in-place
     change of `.grad` would silently rewrite the trace), and each leaf's value is snapshotted before the
     optimizer can update it in place."""
-    assigned = set()
     if rec is not None:
         _snapshot_leaves(grads, rec)
-    for leaf, g in grads.items():
+    if len({id(g) for g in grads.values()}) != len(grads):
+        _settle_shared(grads, rec)
+        return
+    for leaf, g in grads.items():  # the usual case: every total is a distinct array
         if g.__class__ is not np.ndarray:
             g = np.asarray(g)  # a NumPy scalar from a 0-d operation
+        old = leaf.grad
+        if old is not None:
+            g = old + g
+        elif g.base is not None:
+            g = g.copy()
+        if rec is not None:
+            g.setflags(False)  # write=False; passed by position, the call costs less than half
+        leaf.grad = g
+
+
+def _settle_shared(grads: dict, rec) -> None:
+    """`_settle_leaves` when one array is the total of several leaves (`a + b` passes g to both)."""
+    assigned = set()
+    for leaf, g in grads.items():
+        if g.__class__ is not np.ndarray:
+            g = np.asarray(g)
         old = leaf.grad
         if old is not None:
             g = old + g
         elif g.base is not None or id(g) in assigned:
             g = g.copy()
         assigned.add(id(g))
-        if rec is not None and g.__class__ is np.ndarray:
-            g.setflags(write=False)
+        if rec is not None:
+            g.setflags(False)
         leaf.grad = g
 
 
 def _snapshot_leaves(grads: dict, rec) -> None:
     """Keep each differentiated leaf's value as it was in this pass (first pass wins)."""
     snap = rec._snap
+    copy = rec.copy_params
     for leaf in grads:
         if leaf not in snap:
             data = leaf.data
-            if rec.copy_params:
+            if copy:
                 snap[leaf] = data.copy()
+            elif data.__class__ is np.ndarray and data.base is None:  # `rec._keep` inlined
+                data.setflags(False)
+                snap[leaf] = data
             else:
                 snap[leaf] = rec._keep(data, leaf)
 

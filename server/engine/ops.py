@@ -82,6 +82,7 @@ class VariadicVjps:
 
 
 OPS: dict[str, Op] = {}
+_add_reduce = np.add.reduce
 
 
 def defop(name, forward, vjps, latex, vjp_latex, label, symbol=None, variadic=False, saves=False) -> Op:
@@ -105,8 +106,8 @@ def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
-    if lead:
-        g = g.sum(axis=0 if lead == 1 else tuple(range(lead)))
+    if lead:  # np.add.reduce is what g.sum calls, without the Python frame in between
+        g = _add_reduce(g, 0 if lead == 1 else tuple(range(lead)))
         if g.shape == shape:
             return g
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)

@@ -101,8 +101,11 @@ class Recorder:
         applied. Arrays are kept as given (pass fresh ones), except the tensor's live `.data` or a view,
         which are copied since the next in-place update would change them."""
         data = tensor.data
-        if value is data and self.copy_params:  # the common in-place case, inlined
-            value = value.copy()
+        if value is data and value.__class__ is np.ndarray and value.base is None:  # the usual cases, inlined
+            if self.copy_params:  # updated in place: the next update would change it
+                value = value.copy()
+            else:
+                value.setflags(False)
         elif value.__class__ is not np.ndarray or value.base is not None or value is data:
             value = self._keep(value, tensor)
         if delta.__class__ is not np.ndarray or delta.base is not None or delta is data:
@@ -143,7 +146,7 @@ class Recorder:
         if arr is tensor.data:
             if self.copy_params:
                 return arr.copy()
-            arr.setflags(write=False)
+            arr.setflags(False)
         return arr
 
     def _begin_backward(self, root: Tensor, eager: bool) -> None:
