@@ -72,7 +72,7 @@ def backward(root: Tensor, grad=None, create_graph: bool = False) -> None:
         raise RuntimeError("backward() on a tensor that does not require grad (no leaf requires_grad=True?)")
     rec = state.recorder if state.grad_enabled else None
     if rec is not None:
-        rec._begin_backward(root, eager=create_graph)
+        rec._begin_backward(root, create_graph)
     if grad is None and not create_graph and root.data.ndim == 0:
         seed = root.data.dtype.type(1.0)  # the usual case; a NumPy scalar: 0-d arrays are slow in arithmetic
     else:
@@ -180,6 +180,7 @@ def _settle_leaves(grads: dict, rec) -> None:
     if len({id(g) for g in grads.values()}) != len(grads):
         _settle_shared(grads, rec)
         return
+    frozen = rec is not None
     for leaf, g in grads.items():  # the usual case: every total is a distinct array
         if g.__class__ is not np.ndarray:
             g = np.asarray(g)  # a NumPy scalar from a 0-d operation
@@ -188,7 +189,7 @@ def _settle_leaves(grads: dict, rec) -> None:
             g = old + g
         elif g.base is not None:
             g = g.copy()
-        if rec is not None:
+        if frozen:
             g.setflags(False)  # write=False; passed by position, the call costs less than half
         leaf.grad = g
 
