@@ -101,11 +101,10 @@ class Recorder:
         applied. Arrays are kept as given (pass fresh ones), except the tensor's live `.data` or a view,
         which are copied since the next in-place update would change them."""
         data = tensor.data
-        if value is data and value.__class__ is np.ndarray and value.base is None:  # the usual cases, inlined
-            if self.copy_params:  # updated in place: the next update would change it
-                value = value.copy()
-            else:
-                value.setflags(False)
+        if value is data and self.copy_params:  # updated in place: the next update would change it
+            value = value.copy()
+        elif value is data and value.__class__ is np.ndarray and value.base is None:  # `_keep` inlined
+            value.setflags(False)
         elif value.__class__ is not np.ndarray or value.base is not None or value is data:
             value = self._keep(value, tensor)
         if delta.__class__ is not np.ndarray or delta.base is not None or delta is data:
