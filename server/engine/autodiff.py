@@ -2,7 +2,8 @@
 
 Each (consumer, input) edge sends one contribution `vjp(B, p, g, out, *inputs)` to the input, where it is
 added to the input's running total; a node's total is final when every consumer has been processed, which
-reverse creation order guarantees. Leaves add their total into `.grad` (gradients accumulate across calls).
+reverse creation order guarantees (the fast path pops op nodes from a heap keyed by creation order;
+create_graph walks `reverse_topo`). Leaves add their total into `.grad` (gradients accumulate across calls).
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ def backward(root: Tensor, grad=None, create_graph: bool = False) -> None:
 def _run(root, seed, rec) -> None:
     """The ndarray fast path. Op nodes wait on a heap keyed by creation order, pushed when their first
     contribution arrives and popped newest first, so each one's consumers are done before it (the
-    topological order without a separate walk and sort). Unrolled for one and two inputs: per-op Python
+    topological order without a separate walk and sort; `_seq` values are unique, so heap entries never
+    compare tensors). Unrolled for one and two inputs: per-op Python
     overhead is what counts here."""
     B = backend.NB
     grads = {root: seed}
