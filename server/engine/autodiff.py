@@ -93,8 +93,7 @@ def _run(root, seed, rec) -> None:
     """The ndarray fast path. Op nodes wait on a heap keyed by creation order, pushed when their first
     contribution arrives and popped newest first, so each one's consumers are done before it (the
     topological order without a separate walk and sort; `_seq` values are unique, so heap entries never
-    compare tensors). Unrolled for one and two inputs: per-op Python
-    overhead is what counts here."""
+    compare tensors). Unrolled for one and two inputs: per-op Python overhead is what counts here."""
     B = backend.NB
     grads = {root: seed}
     pop, get = grads.pop, grads.get
