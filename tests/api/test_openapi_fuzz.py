@@ -7,7 +7,12 @@ import tempfile
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import ignored_auth, missing_required_header, positive_data_acceptance
+from schemathesis.checks import (
+    ignored_auth,
+    missing_required_header,
+    negative_data_rejection,
+    positive_data_acceptance,
+)
 
 from server.app import create_app
 from server.settings import Settings
@@ -47,6 +52,10 @@ def test_api_conforms_to_its_schema(case, fuzz_client):
     if "model_id" in (case.path_parameters or {}):
         model = _model(fuzz_client)
         case.path_parameters["model_id"] = model.id
+        # Swapping in a real id undoes a generated invalid id, so "negative data is rejected" no longer
+        # describes the request sent (and repeated query parameters, which FastAPI reads as the last one,
+        # would then pass); negative cases are still checked on every route without a model id.
+        excluded.append(negative_data_rejection)
         if case.operation.definition.raw.get("security"):
             # A real edit token, so mutations get past authentication and their bodies are exercised;
             # the checks that assume a generated (invalid) token do not apply then (tests/api/test_tokens.py).
