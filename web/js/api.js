@@ -55,10 +55,8 @@ export function createApi({ base = "", fetchImpl = globalThis.fetch.bind(globalT
     expression: ({ source, values, mode = "numeric" }) => request("POST", "/expressions", { body: { source, values, mode } }),
     createModel: (spec) => request("POST", "/models", { body: spec }),
     model: (id) => request("GET", `/models/${encodeURIComponent(id)}`),
-    modelTrace: (id, rows) => request("GET", `/models/${encodeURIComponent(id)}/trace`, { query: { rows } }),
     stepModel: (id, token) => request("POST", `/models/${encodeURIComponent(id)}/step`, { token }),
     deleteModel: (id, token) => request("DELETE", `/models/${encodeURIComponent(id)}`, { token }),
     gradcheck: (body) => request("POST", "/gradcheck", { body }),
-    openapi: () => request("GET", "/openapi.json"),
   };
 }
