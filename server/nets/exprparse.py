@@ -171,10 +171,12 @@ class Parser:
             if token := self.accept(".T"):
                 node = self.make("transpose", token[2], None, [node])
             elif token := self.accept("["):
+                self.nested(token[2])
                 items = [self.expr()]
                 while self.accept(","):
                     items.append(self.expr())
                 self.expect("]")
+                self.depth -= 1
                 node = self.make("index", token[2], None, [node, *items])
             else:
                 return node
@@ -217,7 +219,10 @@ def parse(source: str, limits: Limits = DEFAULT_LIMITS) -> Node:
         raise ExpressionError("the expression is empty")
     if len(source) > limits.expression_length:
         raise over_limit("expression_length", len(source), limits)
-    tree = Parser(source, limits).parse()
+    try:
+        tree = Parser(source, limits).parse()
+    except RecursionError:  # only with a depth limit configured beyond what the interpreter's stack holds
+        raise over_limit("expression_depth", limits.expression_depth + 1, limits, None, source) from None
     deepest = depth(tree)
     if deepest > limits.expression_depth:
         raise over_limit("expression_depth", deepest, limits, None, source)

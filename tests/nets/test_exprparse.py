@@ -92,3 +92,15 @@ def test_statements_name_shared_nodes():
 def test_statement_errors(source, message):
     with pytest.raises(ExpressionError, match=message):
         variables(parse(source), source)
+
+
+@pytest.mark.parametrize("source", ["x[" * 200 + "0" + "]" * 200, "x" + "[x" * 200 + "]" * 200])
+def test_nested_indexing_counts_towards_the_depth_limit(source):
+    with pytest.raises(ExpressionError, match="expression depth") as info:
+        parse(source)
+    assert info.value.limit == "expression_depth"
+
+
+def test_a_depth_limit_beyond_the_stack_is_still_a_limit_error():
+    with pytest.raises(ExpressionError, match="expression depth"):
+        parse("(" * 1500 + "x" + ")" * 1500, Limits(expression_length=10_000, expression_depth=10_000))
