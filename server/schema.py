@@ -78,6 +78,17 @@ class TensorSummary(BaseModel):
 Tensor = TensorData | TensorF32 | TensorSummary
 
 
+class ParamRef(BaseModel):
+    """Which model parameter a node is, so that clients name it without parsing its label."""
+
+    model_config = ConfigDict(extra="forbid")
+    layer: int = Field(ge=0, description="0-based layer, as in a ModelSpec's `params` list (W₁ is layer 0).")
+    key: Literal["W", "b", "alpha"] = Field(description="Which tensor of the layer.")
+    index: list[Annotated[int, Field(ge=0)]] | None = Field(
+        description="0-based position of one entry, one number per axis; null for the whole tensor "
+                    "(every parameter node of a trace is a whole tensor).")
+
+
 class Node(BaseModel):
     """A node of the computation graph, in creation (topological) order."""
 
@@ -89,6 +100,9 @@ class Node(BaseModel):
     shape: Shape
     inputs: list[str] = Field(description="Argument order; a node used twice appears twice.")
     latex: str | None = None
+    phase: Literal["forward", "backward"] | None = Field(
+        default=None, description='"backward": made by a create_graph backward pass (symbol-to-symbol).')
+    param: ParamRef | None = Field(default=None, description="Set on the parameter nodes of model traces.")
 
 
 class Graph(BaseModel):

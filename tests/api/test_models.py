@@ -1,6 +1,7 @@
 import copy
 import json
 
+import jsonschema
 import pytest
 
 from server.nets.spec import XOR_EXAMPLE
@@ -135,3 +136,21 @@ def test_models_are_independent(client):
     first, second = create(client, MOONS), create(client, MOONS)
     client.post(f"{first.url}/train", json={"steps": 5}, headers=first.auth)
     assert client.get(second.url).json()["step"] == 0
+
+
+def test_parameter_nodes_carry_their_identity(client, moons):
+    trace = client.post(f"{moons.url}/step", headers=moons.auth).json()
+    assert_valid_trace(trace)
+    params = {n["label"]: n["param"] for n in trace["graph"]["nodes"] if n["role"] == "param"}
+    assert params == {f"{k}{s}": {"layer": i, "key": k, "index": None}
+                      for i, s in enumerate("₁₂₃") for k in ("W", "b")}
+    assert all("param" not in n for n in trace["graph"]["nodes"] if n["role"] != "param")
+
+
+def test_schema_refuses_a_parameter_identity_without_its_layer(client, moons):
+    trace = client.get(f"{moons.url}/trace").json()
+    node = next(n for n in trace["graph"]["nodes"] if n["role"] == "param")
+    assert_valid_trace(trace)
+    del node["param"]["layer"]
+    with pytest.raises(jsonschema.ValidationError):
+        assert_valid_trace(trace)
