@@ -15,11 +15,13 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import Match, Mount
 
-from server import __version__
+from server import __version__, logs
 from server.api import datasets, errors, expressions, health, lessons, models, ops, schema, stream, training
 from server.api.guards import BodyLimit
+from server.fair import ClientKey
 from server.hub import ModelHub
 from server.jobs import JobPool
+from server.nets.lessons import start_warming
 from server.nets.limits import Limits
 from server.settings import Settings, get_settings
 from server.store import Store
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _mount_front_end(app, settings)
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, settings=settings)
+    app.add_middleware(ClientKey, header=settings.client_ip_header)
     return app
 
 
@@ -105,6 +108,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open the store, hub and CPU job pool at the first start; save and close them when the last server
     of this app stops (tests and fuzzers may run several clients on one app at once)."""
     state = app.state
+    logs.install()  # after the server has configured its loggers
     if state.servers == 0:
         _open_services(state)
     state.servers += 1
@@ -120,7 +124,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def _open_services(state) -> None:
     settings: Settings = state.settings
-    state.jobs = JobPool(settings.max_cpu_jobs, settings.retry_after_s)
+    state.jobs = JobPool(settings.max_cpu_jobs, settings.retry_after_s,
+                         per_client=settings.max_cpu_jobs_per_client, heavy_step_s=settings.heavy_step_s)
     state.streams = set()
     state.hub = ModelHub(
         Store(settings.resolved_database_url, max_models=settings.max_models),
@@ -128,6 +133,7 @@ def _open_services(state) -> None:
         capacity=settings.cached_models,
         persist_every_s=settings.persist_every_s,
     )
+    start_warming()  # every lesson's facts, once per process, so first lesson loads need no CPU job
 
 
 def _mount_front_end(app: FastAPI, settings: Settings) -> None:

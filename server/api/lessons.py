@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field
 
 from server.api.deps import JobsDep
 from server.api.errors import responses
-from server.nets.lessons import get_lesson, list_lessons
+from server.nets.lessons import cached_lesson, get_lesson, list_lessons
 from server.schema import WireModel
 
 router = APIRouter(prefix="/lessons", tags=["lessons"])
@@ -33,6 +33,8 @@ class Fact(WireModel):
     compare: str | None = None
     tolerance: float | None = None
     passed: bool | None = None
+    fields: dict[str, str | None] | None = Field(
+        default=None, description="Words for the record keys in `value`; null: a key not to show.")
 
 
 class Lesson(LessonSummary):
@@ -54,10 +56,13 @@ def lessons() -> list[dict]:
     response_model=Lesson,
     response_model_exclude_none=True,
     summary="One lesson with its panels and computed facts",
-    responses=responses(404, 503),
+    responses=responses(404),
 )
 async def lesson(lesson_id: Annotated[str, Path(examples=["xor-relu"])], jobs: JobsDep) -> Any:
     known = {item["id"] for item in list_lessons()}
     if lesson_id not in known:
         raise HTTPException(404, f"no lesson {lesson_id!r}; choose one of {', '.join(sorted(known))}")
-    return await jobs.run(get_lesson, lesson_id)  # facts may train a small net: a CPU job
+    lesson = cached_lesson(lesson_id)  # facts are computed once, most often at startup
+    if lesson is None:  # not yet: a CPU job (it may train a small net) that waits for a slot, never refused
+        lesson = await jobs.run(get_lesson, lesson_id, wait=True)
+    return lesson

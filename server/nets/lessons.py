@@ -2,7 +2,13 @@
 
     list_lessons() -> [{"id", "title", "slide", "summary"}, ...]
     get_lesson(id) -> {"id", "title", "slide", "summary", "text", "panels", "facts"}   (KeyError if unknown)
-    lesson_facts(id) -> [{"id", "label", "value", "expected"?, "compare"?, "tolerance"?, "passed"?}, ...]
+    lesson_facts(id) -> [{"id", "label", "value", "fields"?, "expected"?, "compare"?, "tolerance"?,
+                          "passed"?}, ...]
+    cached_lesson(id) -> the lesson if its facts are computed already, else None
+    start_warming() computes every lesson's facts once, in a background thread
+
+Facts are computed once per process and kept: some train a small net, and the first page loads after a
+start should not each wait for (or be refused) a CPU job.
 """
 
 from __future__ import annotations
@@ -15,10 +21,12 @@ import numpy as np
 from server.nets import facts_graphs, facts_models  # noqa: F401  (they register the fact kinds)
 from server.nets.facts_common import KINDS, tolist
 from server.nets.lessons_data import LESSONS
+from server.nets.lessons_data.words import FIELDS
 
 _BY_ID = {lesson["id"]: lesson for lesson in LESSONS}
 _CACHE: dict[str, list[dict]] = {}
-_LOCK = threading.Lock()
+_LOCKS = {lesson_id: threading.Lock() for lesson_id in _BY_ID}  # one per lesson: others are not held up
+_WARMING: list[threading.Thread] = []
 
 
 def list_lessons() -> list[dict]:
@@ -33,14 +41,36 @@ def get_lesson(lesson_id: str) -> dict:
     return {**public, "facts": lesson_facts(lesson_id)}
 
 
+def cached_lesson(lesson_id: str) -> dict | None:
+    """The lesson as get_lesson gives it when its facts are computed already (no CPU work), else None."""
+    _BY_ID[lesson_id]  # KeyError if unknown
+    return get_lesson(lesson_id) if lesson_id in _CACHE else None
+
+
 def lesson_facts(lesson_id: str) -> list[dict]:
-    """The lesson's facts computed on the engine (cached: some train a net), each checked against its
+    """The lesson's facts computed on the engine (once: some train a net), each checked against its
     expectation when it has one."""
     lesson = _BY_ID[lesson_id]
-    with _LOCK:
-        if lesson_id not in _CACHE:
-            _CACHE[lesson_id] = _compute(lesson)
-        return copy.deepcopy(_CACHE[lesson_id])
+    if lesson_id not in _CACHE:
+        with _LOCKS[lesson_id]:
+            if lesson_id not in _CACHE:
+                _CACHE[lesson_id] = _compute(lesson)
+    return copy.deepcopy(_CACHE[lesson_id])
+
+
+def warm() -> None:
+    """Compute every lesson's facts (those not computed yet), in lecture order."""
+    with np.errstate(all="ignore"):  # as in a CPU job: a diverging net is shown, not warned about
+        for lesson_id in _BY_ID:
+            lesson_facts(lesson_id)
+
+
+def start_warming() -> threading.Thread:
+    """Compute every lesson's facts in a background thread (once per process); returns the thread."""
+    if not _WARMING:
+        _WARMING.append(threading.Thread(target=warm, name="lesson-facts", daemon=True))
+        _WARMING[0].start()
+    return _WARMING[0]
 
 
 def _compute(lesson: dict) -> list[dict]:
@@ -55,6 +85,9 @@ def _compute(lesson: dict) -> list[dict]:
     out = []
     for fact in lesson["facts"]:
         entry = {"id": fact["id"], "label": fact["label"], "value": values[fact["id"]]}
+        fields = _fields(entry["value"], fact.get("fields", {}))
+        if fields:
+            entry["fields"] = fields
         if "expected" in fact:
             compare = fact.get("compare", "close")
             expected = values[fact["expected"]] if compare == "same_as" else fact["expected"]
@@ -63,6 +96,24 @@ def _compute(lesson: dict) -> list[dict]:
                          passed=check(entry["value"], expected, compare, tolerance))
         out.append(entry)
     return out
+
+
+def _fields(value, own: dict) -> dict:
+    """Words for the record keys in a fact's value (the lesson's own words first); null hides a key."""
+    keys: set[str] = set()
+
+    def collect(v):
+        if isinstance(v, dict):
+            keys.update(v)
+            for item in v.values():
+                collect(item)
+        elif isinstance(v, list):
+            for item in v:
+                collect(item)
+
+    collect(value)
+    words = {**FIELDS, **own}
+    return {key: words.get(key, key.replace("_", " ")) for key in sorted(keys)}
 
 
 def _pick(value, key: str | None):
