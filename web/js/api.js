@@ -26,20 +26,48 @@ export function describeDetail(detail) {
   return JSON.stringify(detail);
 }
 
-/** An API client on a base URL ("" for the same origin) with an injectable fetch. */
-export function createApi({ base = "", fetchImpl = globalThis.fetch.bind(globalThis) } = {}) {
+/**
+ * Seconds a 503's Retry-After asks to wait (delta-seconds or an HTTP date), at least `min` and at most
+ * `max`; `fallback` when the header is missing or unreadable.
+ */
+export function retryAfterSeconds(value, { fallback = 1, min = 0.25, max = 10, now = Date.now() } = {}) {
+  let seconds = fallback;
+  const text = String(value ?? "").trim();
+  if (/^\d+(\.\d+)?$/.test(text)) seconds = Number(text);
+  else if (text && Number.isFinite(Date.parse(text))) seconds = (Date.parse(text) - now) / 1000;
+  return Math.min(max, Math.max(min, seconds));
+}
+
+const sleepMs = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * An API client on a base URL ("" for the same origin) with an injectable fetch. A 503 (every CPU slot
+ * busy: the server refused before doing any work) is retried up to `retries` times after the server's
+ * Retry-After; `onBusy({attempt, seconds})` is told before each wait and `onBusy(null)` once an answer came after waiting.
+ */
+export function createApi({ base = "", fetchImpl = globalThis.fetch.bind(globalThis), retries = 5, sleep = sleepMs, onBusy = () => {} } = {}) {
   async function request(method, path, { body, token, query } = {}) {
     const url = new URL(base + API_PREFIX + path, globalThis.location?.href ?? "http://localhost");
     for (const [k, v] of Object.entries(query ?? {})) if (v !== null && v !== undefined) url.searchParams.set(k, v);
     const headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (token) headers.Authorization = `Bearer ${token}`;
+    const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
     let response;
-    try {
-      response = await fetchImpl(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch (err) {
-      throw new ApiError(0, `network error: ${err.message}`);
+    let waited = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        response = await fetchImpl(url, init);
+      } catch (err) {
+        throw new ApiError(0, `network error: ${err.message}`);
+      }
+      if (response.status !== 503 || attempt > retries) break;
+      const seconds = retryAfterSeconds(response.headers?.get?.("Retry-After"));
+      onBusy({ attempt, seconds });
+      waited = true;
+      await sleep(seconds * 1000);
     }
+    if (waited && response.status !== 503) onBusy(null);
     if (response.status === 204) return null;
     const data = await response.json().catch(() => null);
     if (!response.ok) throw new ApiError(response.status, data?.detail ?? response.statusText);
