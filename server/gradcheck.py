@@ -7,7 +7,11 @@ from typing import Any
 from server.engine import grad_check_node
 from server.nets.expressions import ExpressionError, evaluate_tree, to_tensor_value
 from server.nets.exprparse import parse, variables
+from server.nets.exprsize import check_sizes
 from server.nets.limits import Limits
+
+NODE_COST = 10_000  # a node's fixed cost per forward pass (Python, dispatch) in elements of work, measured
+MAX_ENTRIES = 64  # entries of a variable checked one by one (grad_check's default)
 
 
 def check_expression(source: str, values: dict[str, Any], limits: Limits, *, variable: str | None = None,
@@ -24,6 +28,7 @@ def check_expression(source: str, values: dict[str, Any], limits: Limits, *, var
     if variable is not None and variable not in names:
         raise ExpressionError(f"{variable!r} is not a variable of the expression (it has {', '.join(names)})")
     arrays = {name: to_tensor_value(name, values[name], limits) for name in names}
+    check_work(tree, arrays, [variable] if variable else names, limits)
 
     def build(leaves):
         return evaluate_tree(tree, leaves)
@@ -40,3 +45,16 @@ def check_expression(source: str, values: dict[str, Any], limits: Limits, *, var
             "numeric": check.numeric[0],
         })
     return results
+
+
+def check_work(tree, arrays: dict, checked: list[str], limits: Limits) -> int:
+    """Refuse (LimitError `gradcheck_work`) before starting when the check's forward passes times the
+    graph's work would exceed the limit: per variable, two passes per sampled entry and four more."""
+    try:
+        sizes = check_sizes(tree, {name: a.shape for name, a in arrays.items()}, limits)
+    except (TypeError, ArithmeticError, IndexError) as exc:
+        raise ExpressionError(f"cannot evaluate: {exc}") from None
+    passes = sum(2 * min(arrays[name].size, MAX_ENTRIES) + 4 for name in checked)
+    work = passes * (sizes.work + NODE_COST * sizes.nodes)
+    limits.check("gradcheck_work", work)
+    return work

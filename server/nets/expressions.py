@@ -112,6 +112,8 @@ class _Evaluator:
         right = self.eval(node.args[1])
         try:
             return getattr(left, _BINARY[node.value])(right)
+        except ExpressionError:
+            raise
         except ValueError as exc:
             raise ExpressionError(f"shapes do not fit for {node.value!r}: {exc}", node.pos) from None
 
@@ -168,26 +170,33 @@ def evaluate_tree(tree: Node, leaves: dict):
     return _Evaluator(leaves).run(tree)
 
 
-def evaluate(source: str, values: dict, limits: Limits = DEFAULT_LIMITS, requires_grad: bool = True):
+def evaluate(source: str, values: dict, limits: Limits = DEFAULT_LIMITS, requires_grad: bool = True,
+             mode: str = "numeric"):
     """Build the expression on engine tensors; returns (output tensor, {variable name: leaf tensor})."""
-    out, leaves, _ = evaluate_program(source, values, limits, requires_grad)
+    out, leaves, _ = evaluate_program(source, values, limits, requires_grad, mode)
     return out, leaves
 
 
-def evaluate_program(source: str, values: dict, limits: Limits = DEFAULT_LIMITS, requires_grad: bool = True):
-    """Like `evaluate`, also returning every name's tensor, inputs and `name = expr` results alike."""
+def evaluate_program(source: str, values: dict, limits: Limits = DEFAULT_LIMITS, requires_grad: bool = True,
+                     mode: str = "numeric"):
+    """Like `evaluate`, also returning every name's tensor, inputs and `name = expr` results alike.
+    Sizes are checked on shapes first (exprsize): no tensor beyond the limits is ever allocated."""
+    from server.nets.exprsize import check_sizes
+
     tree = parse(source, limits)
     names = variables(tree, source)
     missing = [name for name in names if name not in values]
     if missing:
         raise ExpressionError(f"no value given for {', '.join(repr(m) for m in missing)}")
     Tensor = _engine()[0]
-    leaves = {name: Tensor(to_tensor_value(name, values[name], limits), requires_grad=requires_grad,
-                           label=name, role="input") for name in names}
+    arrays = {name: to_tensor_value(name, values[name], limits) for name in names}
+    leaves = {name: Tensor(arrays[name], requires_grad=requires_grad, label=name, role="input")
+              for name in names}
     evaluator = _Evaluator(leaves)
     try:
+        check_sizes(tree, {name: a.shape for name, a in arrays.items()}, limits, mode)
         out = evaluator.run(tree)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, ArithmeticError) as exc:
         if isinstance(exc, ExpressionError):
             raise
         raise ExpressionError(f"cannot evaluate: {exc}") from None
@@ -203,7 +212,7 @@ def trace_expression(source: str, values: dict, mode: str = "numeric",
     if mode not in ("numeric", "symbolic"):
         raise ExpressionError(f"mode must be 'numeric' or 'symbolic', not {mode!r}")
     with Recorder() as rec:
-        out, leaves = evaluate(source, values, limits)
+        out, leaves = evaluate(source, values, limits, mode=mode)
         out.label = out.label or "out"
         if out.requires_grad:
             seed = None if out.data.ndim == 0 else np.ones_like(out.data)

@@ -19,6 +19,12 @@ _LABELS = {
     "expression_nodes": "expression nodes",
     "value_elements": "elements of a value",
     "grid_resolution": "grid resolution",
+    "tensor_elements": "elements of an intermediate tensor",
+    "trace_elements": "numbers in a trace",
+    "response_elements": "numbers in a response",
+    "step_work": "work per step (rows × parameters)",
+    "request_work": "work per request (rows × parameters)",
+    "gradcheck_work": "gradient-check work (evaluations × graph elements)",
 }
 
 
@@ -54,6 +60,12 @@ class Limits:
     expression_nodes: int = 500
     value_elements: int = 1_000
     grid_resolution: int = 512
+    tensor_elements: int = 100_000
+    trace_elements: int = 1_000_000
+    response_elements: int = 2_000_000
+    step_work: int = 500_000_000
+    request_work: int = 1_000_000_000
+    gradcheck_work: int = 2_000_000_000
 
     def check(self, limit: str, value: int | float) -> None:
         """Raise LimitError when `value` exceeds the limit called `limit` (a field name of this class)."""
