@@ -12,10 +12,13 @@ import { createLessonPanel, fillLessonMenu } from "./views/lesson.js";
 import { createExpressionForm } from "./views/expression.js";
 import { checkGradient as runGradcheck } from "./gradcheck.js";
 import { applyTheme, showStatus, copyText } from "./page.js";
-import { paramOfLabel, replaceParam, weightsOfTrace } from "./weights.js";
+import { reinitialise, train, solution, traceLoss } from "./retrain.js";
+import { formatNumber } from "./format.js";
+import { replaceParam, weightsOfTrace } from "./weights.js";
+import { paramRef } from "./studio/params.js";
 
 const DEFAULT_EXPRESSION = { expr: "(x*y + x)*z", values: { x: 2, y: -1, z: 3 } };
-const api = createApi();
+const api = createApi({ onBusy: (busy) => busy && showStatus($("status"), "Server busy, retrying…", "loading") });
 const $ = (id) => document.getElementById(id);
 const app = { state: decodeState(location.search), loaded: null, lessons: new Map(), token: 0 };
 
@@ -32,16 +35,24 @@ const stepper = createStepper({
     app.state.speed = v;
     writeUrl("replace");
   },
+  camera: app.state.camera,
+  onCamera: (mode) => {
+    app.state.camera = mode;
+    writeUrl("replace");
+  },
 });
 
 const inspector = createInspector($("inspector"), {
   canCheck: (id) => !!app.loaded?.expression && isVariable(id),
   checkGradient: (id) => checkGradient(id),
-  canEdit: (id) => !!app.loaded?.spec && !!paramOfLabel(stepper.timeline()?.trace.nodeById.get(id)?.label) && !!app.weights,
+  canEdit: (id) => !!app.loaded?.spec && !!paramRef(stepper.timeline()?.trace.nodeById.get(id)) && !!app.weights,
   onEdit: (id, value) => editWeight(id, value),
   onClose: () => selectNode(null),
 });
-const lessonPanel = createLessonPanel($("lesson-panel"), { onPanel: (i) => change({ ...app.state, panel: i, step: 0, node: null, values: null, weights: null }) });
+const lessonPanel = createLessonPanel($("lesson-panel"), {
+  onPanel: (i) => change({ ...app.state, panel: i, step: 0, node: null, values: null, weights: null }),
+  onControl: (c) => panelControl(c),
+});
 const exprForm = createExpressionForm($("expr-form"), {
   onSubmit: ({ source, values }) => change(withSource(app.state, { expr: source, values })),
 });
@@ -69,7 +80,9 @@ async function load() {
     if (token !== app.token) return;
     app.loaded = loaded;
     app.weights = loaded.spec && loaded.trace ? weightsOfTrace(loaded.trace) : null;
-    lessonPanel.show(loaded.lesson ?? null, loaded.index ?? 0);
+    lessonPanel.show(loaded.lesson ?? null, loaded.index ?? 0, { loss: traceLoss(loaded.trace) });
+    exprForm.showError(null);
+    setStale(false);
     $("intro").hidden = !!loaded.lesson;
     if (loaded.expression) exprForm.set(loaded.expression.source, loaded.expression.values);
     $("s2s-note").hidden = !(state.view === "s2s" && !loaded.expression);
@@ -84,8 +97,41 @@ async function load() {
     if (state.node) selectNode(state.node);
   } catch (err) {
     if (token !== app.token) return;
-    showStatus($("status"), err.message, "error");
-    if (sourceOf(state) === "expression") exprForm.showError(err.message);
+    // One message, where the cause is: a bad expression in its form, anything else in the status line.
+    const inForm = sourceOf(state) === "expression";
+    showStatus($("status"), inForm ? null : err.message, "error");
+    if (inForm) {
+      exprForm.showError(err.message);
+      lessonPanel.show(null);
+    }
+    setStale(true);
+  }
+}
+
+/** Dim the graph and its controls while they show an earlier state than the URL's (after an error). */
+function setStale(stale) {
+  $("graph").closest(".stage").classList.toggle("stale", stale);
+  document.body.dataset.stale = String(stale);
+}
+
+/** A lesson panel's control: re-initialise (seed), train N steps or show the solution; then show the weights. */
+async function panelControl({ action, seed, steps }) {
+  const { spec, panel, weights, trace } = app.loaded ?? {};
+  if (!spec) return;
+  lessonPanel.busy(true);
+  try {
+    const before = traceLoss(trace);
+    const next = action === "solution" ? { weights: solution(spec) }
+      : action === "reinitialise" ? await reinitialise(api, spec, seed)
+      : await train(api, spec, weights, steps);
+    await change({ ...app.state, weights: next.weights, step: 0, node: null });
+    lessonPanel.note(action === "solution" ? `Showing the solution: ${panel.solution}.`
+      : action === "reinitialise" ? `Re-initialised with seed ${seed}.`
+      : `Trained ${steps} steps: loss ${formatNumber(before, 4)} → ${formatNumber(traceLoss(app.loaded?.trace), 4)}.`);
+  } catch (err) {
+    lessonPanel.note(err.message, "error");
+  } finally {
+    lessonPanel.busy(false);
   }
 }
 
@@ -119,8 +165,8 @@ function selectNode(id) {
 
 /** Put an edited parameter into the URL's weights and re-trace the model from them. */
 function editWeight(id, value) {
-  const label = stepper.timeline().trace.nodeById.get(id).label;
-  const weights = replaceParam(app.state.weights ?? app.weights, label, value);
+  const ref = paramRef(stepper.timeline().trace.nodeById.get(id));
+  const weights = replaceParam(app.state.weights ?? app.weights, ref, value);
   change({ ...app.state, weights, step: app.state.step });
 }
 

@@ -1,20 +1,10 @@
 /**
- * Model weights in the URL: which trace node is which layer's W or b, the current weights of a traced
- * model, and one parameter replaced by an edited value. Pure: no DOM.
+ * Model weights in the URL: the current weights of a traced model (each parameter node says which layer's
+ * W or b it is, see studio/params.js), and one parameter replaced by an edited value. Pure: no DOM.
  */
 
 import { readTrace } from "./trace.js";
-
-const SUBSCRIPT = "₀₁₂₃₄₅₆₇₈₉";
-
-/** "W₁" → {layer: 0, key: "W"}; "b₂" → {layer: 1, key: "b"}; null for anything else. */
-export function paramOfLabel(label) {
-  const m = /^([Wb])([₀-₉]+|\d+)$/.exec(String(label ?? ""));
-  if (!m) return null;
-  const digits = [...m[2]].map((c) => (SUBSCRIPT.includes(c) ? SUBSCRIPT.indexOf(c) : Number(c))).join("");
-  const layer = Number(digits) - 1;
-  return layer >= 0 ? { layer, key: m[1] } : null;
-}
+import { paramName, paramRef } from "./studio/params.js";
 
 /** Flat row-major data → nested lists of `shape`. */
 export function nest(data, shape) {
@@ -40,7 +30,7 @@ export function weightsOfTrace(wire) {
   const trace = readTrace(wire);
   const layers = [];
   for (const node of trace.nodes) {
-    const p = node.role === "param" ? paramOfLabel(node.label) : null;
+    const p = paramRef(node);
     const ev = p && trace.steps.find((e) => e.type === "forward" && e.node === node.id);
     if (!ev?.value?.data) continue;
     (layers[p.layer] ??= {})[p.key] = nest(ev.value.data, ev.value.shape);
@@ -48,10 +38,10 @@ export function weightsOfTrace(wire) {
   return layers.every((l) => l && l.W !== undefined && l.b !== undefined) ? layers : null;
 }
 
-/** The weights with one parameter replaced; throws when the shape does not match. */
-export function replaceParam(weights, label, value) {
-  const p = paramOfLabel(label);
-  if (!p || !weights?.[p.layer]) throw new Error(`${label} is not a layer weight`);
+/** The weights with parameter `p` ({layer, key}) replaced; throws when the shape does not match. */
+export function replaceParam(weights, p, value) {
+  const label = p ? paramName(p) : "this node";
+  if (!p || !weights?.[p.layer]?.[p.key]) throw new Error(`${label} is not a layer weight`);
   const want = shapeOf(weights[p.layer][p.key]);
   const got = shapeOf(value);
   if (JSON.stringify(want) !== JSON.stringify(got)) throw new Error(`${label} needs shape [${want}], got [${got}]`);

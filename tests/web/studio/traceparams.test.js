@@ -5,17 +5,24 @@ import { applyUpdates, firstNonFinite, gradientsFrom, metricsFrom, paramNodeMap 
 const graph = {
   nodes: [
     { id: "n0", op: "input", role: "input", shape: [4, 2], label: "x", inputs: [] },
-    { id: "n1", op: "param", role: "param", shape: [2, 2], label: "W₁", inputs: [] },
-    { id: "n2", op: "param", role: "param", shape: [2], label: "b₁", inputs: [] },
+    { id: "n1", op: "param", role: "param", shape: [2, 2], label: "W₁", inputs: [], param: { layer: 0, key: "W", index: null } },
+    { id: "n2", op: "param", role: "param", shape: [2], label: "b₁", inputs: [], param: { layer: 0, key: "b", index: null } },
     { id: "n3", op: "matmul", role: "op", shape: [4, 2], label: "x·W₁", inputs: ["n0", "n1"] },
-    { id: "n4", op: "param", role: "param", shape: [2, 1], label: "W₂", inputs: [] },
-    { id: "n5", op: "param", role: "param", shape: [1], label: "b₂", inputs: [] },
+    { id: "n4", op: "param", role: "param", shape: [2, 1], label: "W₂", inputs: [], param: { layer: 1, key: "W", index: null } },
+    { id: "n5", op: "param", role: "param", shape: [1], label: "b₂", inputs: [], param: { layer: 1, key: "b", index: null } },
   ],
 };
 
-test("param nodes map to layers in order", () => {
+test("param nodes map to layers by their param field, named by the shared names", () => {
   const map = paramNodeMap(graph);
   assert.deepEqual([map.n1.layer, map.n1.key, map.n2.layer, map.n2.key, map.n5.layer, map.n5.key], [0, "W", 0, "b", 1, "b"]);
+  assert.deepEqual([map.n1.label, map.n5.label], ["W₁", "b₂"]);
+  assert.equal(map.n3, undefined);
+});
+
+test("a label alone does not make a node a parameter", () => {
+  const unmarked = { nodes: graph.nodes.map(({ param, ...n }) => n) };
+  assert.deepEqual(paramNodeMap(unmarked), {});
 });
 
 test("update events replace weights; final gradients come from pending 0", () => {

@@ -8,6 +8,7 @@ import { classColor, css, diverging, rasterize, signedUnit, THEMES } from "./col
 import { layerSizes } from "./spec.js";
 import { linkWeight, networkLayout } from "./layout.js";
 import { maxAbs } from "./tensor.js";
+import { paramName, unitName } from "./params.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const fmt = (v) => (Number.isFinite(v) ? d3.format(".3~g")(v).replace("-", "−") : String(v));
@@ -110,25 +111,28 @@ export function createNetworkView(root, { onEditWeight = null, onEditBias = null
   function describeLink(d) {
     const w = linkWeight(state.params?.[d.layer]?.W, d.i, d.j, pieces(d.layer));
     const g = state.grads?.[d.layer]?.W ? linkWeight(state.grads[d.layer].W, d.i, d.j, pieces(d.layer)) : null;
-    return `W${d.layer + 1}[${d.i + 1},${d.j + 1}] = ${fmt(w)}` + (g === null ? "" : `   ∂L/∂w = ${fmt(g)}`);
+    const name = paramName({ layer: d.layer, key: "W", index: [d.i, d.j] });
+    return `${name} = ${fmt(w)}` + (g === null ? "" : `   ∂L/∂${name} = ${fmt(g)}`);
   }
 
   function describeNeuron(d) {
-    if (d.layer === 0) return `input x${d.index + 1}`;
-    const b = state.params?.[d.layer - 1]?.b?.[d.index * pieces(d.layer - 1)];
-    return `neuron ${d.layer}.${d.index + 1}: bias b = ${fmt(b)}`;
+    if (d.layer === 0) return `input x[${d.index}]`;
+    const layer = d.layer - 1;
+    const b = state.params?.[layer]?.b?.[d.index * pieces(layer)];
+    const unit = unitName(layer, d.index, { output: layer === spec.hidden.length });
+    return `${unit}: bias ${paramName({ layer, key: "b", index: [d.index * pieces(layer)] })} = ${fmt(b)}`;
   }
 
   function editLink(event, d) {
     if (!onEditWeight || pieces(d.layer) > 1) return;
     const w = state.params?.[d.layer]?.W?.[d.i]?.[d.j];
-    if (w !== undefined) openEditor(event, `W${d.layer + 1}[${d.i + 1},${d.j + 1}]`, w, (v) => onEditWeight(d.layer, d.i, d.j, v));
+    if (w !== undefined) openEditor(event, paramName({ layer: d.layer, key: "W", index: [d.i, d.j] }), w, (v) => onEditWeight(d.layer, d.i, d.j, v));
   }
 
   function editBias(event, d) {
     if (!onEditBias || pieces(d.layer - 1) > 1) return;
     const b = state.params?.[d.layer - 1]?.b?.[d.index];
-    if (b !== undefined) openEditor(event, `b${d.layer}[${d.index + 1}]`, b, (v) => onEditBias(d.layer - 1, d.index, v));
+    if (b !== undefined) openEditor(event, paramName({ layer: d.layer - 1, key: "b", index: [d.index] }), b, (v) => onEditBias(d.layer - 1, d.index, v));
   }
 
   function openEditor(event, label, value, commit) {

@@ -1,53 +1,17 @@
 /**
- * Reading training-step traces (contracts §2) into the studio's per-layer params:
- * which graph node is which layer's W or b, the new values of update events, the final
+ * Reading training-step traces (contracts §2) into the studio's per-layer params: which graph node is
+ * which layer's W, b or α (the nodes' `param` field), the new values of update events, the final
  * gradients of backward events, the metrics, and where a step first went non-finite.
  */
 import { flatValues, toNested } from "./tensor.js";
+import { paramName, paramNodes } from "./params.js";
 
-const SUBSCRIPT = { "₀": 0, "₁": 1, "₂": 2, "₃": 3, "₄": 4, "₅": 5, "₆": 6, "₇": 7, "₈": 8, "₉": 9 };
-
-/** The kind (W, b, alpha) a param node's label suggests, or null. */
-function labelKind(label = "") {
-  const head = label.trim().charAt(0);
-  if (head === "W" || head === "w") return "W";
-  if (head === "b" || head === "c") return "b";
-  if (head === "α" || label.startsWith("alpha")) return "alpha";
-  return null;
-}
-
-/**
- * Map param node ids to {layer, key}. Labels such as "W₂", "b₂", "α₂" name the layer; without them,
- * params are taken to appear layer by layer: a 2-D node is
- * a weight matrix (which opens a new layer), a 1-D node that layer's bias, anything labelled α
- * the layer's PReLU slope.
- */
+/** Map param node ids to {layer, key, index, label} from the `param` field the server sends with each
+ * parameter node (label: the shared display name, W₁, b₁, α₁). */
 export function paramNodeMap(graph) {
   const map = {};
-  let layer = -1;
-  const seen = new Set();
-  for (const node of graph.nodes) {
-    if (node.role !== "param") continue;
-    const kind = node.shape.length === 2 ? "W" : labelKind(node.label) === "alpha" ? "alpha" : "b";
-    const labelled = layerFromLabel(node.label);
-    if (labelled !== null && labelKind(node.label)) {
-      map[node.id] = { layer: labelled, key: labelKind(node.label), label: node.label };
-      continue;
-    }
-    if (kind === "W" || layer < 0 || seen.has(`${layer}.${kind}`)) {
-      layer += 1;
-      seen.clear();
-    }
-    seen.add(`${layer}.${kind}`);
-    map[node.id] = { layer, key: kind, label: node.label };
-  }
+  for (const [id, ref] of Object.entries(paramNodes(graph))) map[id] = { ...ref, label: paramName(ref) };
   return map;
-}
-
-/** Layer index from a label such as "W₂" or "b3" (1-based in labels), or null. */
-export function layerFromLabel(label = "") {
-  const digits = [...label].map((c) => SUBSCRIPT[c] ?? (/\d/.test(c) ? Number(c) : null)).filter((d) => d !== null);
-  return digits.length ? Number(digits.join("")) - 1 : null;
 }
 
 function setValue(target, ref, tensor) {
