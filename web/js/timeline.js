@@ -5,6 +5,7 @@
 
 import { formatNumber, formatTensor, formatBrief, onesLike, addTensors } from "./format.js";
 import { opSymbol, eventPhase } from "./trace.js";
+import { nonFiniteNote } from "./nonfinite.js";
 
 /** Build the timeline of a read trace (see trace.js readTrace). */
 export function buildTimeline(trace) {
@@ -67,7 +68,7 @@ function applyEvent(e, { values, grads, updates, expected, seed }) {
     const prev = grads.get(e.node);
     const total = e.total ?? addTensors(prev?.total, e.contribution);
     const pending = e.pending ?? (expected.get(e.node) ?? 1) - ((prev?.contributions.length ?? 0) + 1);
-    const contribution = { from: e.from, inputIndex: e.input_index, value: e.contribution };
+    const contribution = { from: e.from, inputIndex: e.input_index, value: e.contribution, total };
     grads.set(e.node, { total, pending, contributions: [...(prev?.contributions ?? []), contribution] });
   }
 }
@@ -79,8 +80,12 @@ export function gradStatus(frame, nodeId) {
   return g.pending > 0 ? "pending" : "final";
 }
 
-/** One sentence narrating the step, for the aria-live line and the caption. */
+/** One sentence narrating the step, for the aria-live line and the caption; a NaN or ±∞ adds a warning. */
 export function narrate(timeline, frame) {
+  return describeStep(timeline, frame) + nonFiniteNote(timeline.trace, frame);
+}
+
+function describeStep(timeline, frame) {
   const { nodeById } = timeline.trace;
   const label = (id) => nodeById.get(id)?.label || id;
   const e = frame.event;

@@ -1,0 +1,92 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import { expressionTrace } from "./helpers.js";
+import { readTrace, edgeId } from "../../web/js/trace.js";
+import { buildTimeline } from "../../web/js/timeline.js";
+import { edgeLabels, gradientTable, placeLabels } from "../../web/js/ledger.js";
+
+const trace = readTrace(expressionTrace());
+const timeline = buildTimeline(trace);
+const start = timeline.phaseStarts.backward; // the step of the first backward event
+const wireBackward = expressionTrace().events.filter((e) => e.type === "backward");
+
+/** x*x at x = 3: one consumer, two edges from the same input. */
+function squareTrace() {
+  const t = (v) => ({ shape: [], data: [v] });
+  return readTrace({
+    schema_version: 1,
+    graph: { nodes: [
+      { id: "n0", op: "leaf", label: "x", role: "input", shape: [], inputs: [] },
+      { id: "n1", op: "mul", label: "x·x", role: "loss", shape: [], inputs: ["n0", "n0"] },
+    ] },
+    events: [
+      { seq: 0, type: "forward", node: "n0", value: t(3) },
+      { seq: 1, type: "forward", node: "n1", value: t(9) },
+      { seq: 2, type: "backward", node: "n0", from: "n1", input_index: 0, contribution: t(3), total: t(3), pending: 1 },
+      { seq: 3, type: "backward", node: "n0", from: "n1", input_index: 1, contribution: t(3), total: t(6), pending: 0 },
+    ],
+  });
+}
+
+test("no contribution is written on an edge before the backward pass", () => {
+  assert.deepEqual(edgeLabels(timeline, start - 1), []);
+});
+
+test("each backward step leaves its contribution on the edge it travelled, until stepped back over", () => {
+  const withEdges = wireBackward.filter((e) => e.from != null);
+  for (let k = 1; k <= withEdges.length; k++) {
+    const labels = edgeLabels(timeline, start - 1 + k);
+    assert.equal(labels.length, k);
+    const last = labels.at(-1);
+    const e = withEdges[k - 1];
+    assert.equal(last.edge, edgeId(e.node, e.from, e.input_index));
+    assert.deepEqual(last.value.data, e.contribution.data);
+  }
+  const all = edgeLabels(timeline, timeline.total);
+  assert.equal(all.length, withEdges.length);
+  assert.deepEqual(edgeLabels(timeline, timeline.total - 1).map((l) => l.edge), all.slice(0, -1).map((l) => l.edge));
+});
+
+test("every labelled edge is an edge of the graph", () => {
+  const edges = new Set(trace.edges.map((e) => e.id));
+  for (const l of edgeLabels(timeline, timeline.total)) assert.ok(edges.has(l.edge), l.edge);
+});
+
+test("x*x keeps two labels, one per edge", () => {
+  const tl = buildTimeline(squareTrace());
+  const labels = edgeLabels(tl, tl.total);
+  assert.deepEqual(labels.map((l) => l.edge), ["n0->n1#0", "n0->n1#1"]);
+  assert.deepEqual(labels.map((l) => l.text), ["3", "3"]);
+});
+
+test("the gradient table lists each contribution with its source and the running total", () => {
+  const tl = buildTimeline(squareTrace());
+  const rows = gradientTable(tl.trace, tl.frameAt(tl.total));
+  assert.deepEqual(rows.map((r) => r.label), ["x·x", "x"]);
+  assert.equal(rows[0].seed, true);
+  const x = rows[1];
+  assert.deepEqual(x.terms.map((t) => [t.fromLabel, t.value.data[0], t.total.data[0]]), [["x·x", 3, 3], ["x·x", 3, 6]]);
+  assert.deepEqual([x.total.data[0], x.final, x.current], [6, true, true]);
+  const mid = gradientTable(tl.trace, tl.frameAt(tl.total - 1))[1];
+  assert.deepEqual([mid.total.data[0], mid.pending, mid.final], [3, 1, false]);
+});
+
+test("the table's final totals are the trace's last totals", () => {
+  const rows = gradientTable(trace, timeline.frameAt(timeline.total));
+  const last = new Map(wireBackward.map((e) => [e.node, e.total.data]));
+  for (const [id, data] of last) assert.deepEqual(rows.find((r) => r.id === id).total.data, data);
+  assert.equal(rows.filter((r) => r.current).length, 1);
+});
+
+test("labels take the first free spot along their edge and avoid node boxes", () => {
+  const item = (id, ys) => ({ id, width: 20, height: 10, candidates: ys.map((y) => ({ x: 0, y })) });
+  const placed = placeLabels([item("a", [0, 20]), item("b", [0, 20, 40])], [{ x: -10, y: 15, width: 20, height: 10 }]);
+  assert.deepEqual(placed.get("a"), { x: 0, y: 0 });
+  assert.deepEqual(placed.get("b"), { x: 0, y: 40 }, "0 is taken by a, 20 is inside the node");
+});
+
+test("with no free spot a label takes the least crowded one", () => {
+  const item = (id, ys) => ({ id, width: 20, height: 10, candidates: ys.map((y) => ({ x: 0, y })) });
+  const placed = placeLabels([item("a", [0]), item("b", [0, 8])]);
+  assert.deepEqual(placed.get("b"), { x: 0, y: 8 });
+});
