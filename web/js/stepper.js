@@ -11,6 +11,9 @@ import { layoutGraph } from "./layout.js";
 import { createPlayer, stepDuration } from "./player.js";
 import { createGraphView } from "./views/graph.js";
 import { createControls, bindKeys } from "./views/controls.js";
+import { createEdgeLabels } from "./views/edge-labels.js";
+import { createNodeFlags } from "./views/node-flags.js";
+import { createGradTable } from "./views/grad-table.js";
 
 /** Build a stepper on `graphEl` and `controlsEl`. */
 export function createStepper({ graphEl, controlsEl, keyTarget = document, minimal = false, onStep = () => {}, onSelect = () => {}, onSpeed = () => {}, fitOptions }) {
@@ -30,6 +33,10 @@ export function createStepper({ graphEl, controlsEl, keyTarget = document, minim
   };
   const controls = createControls(controlsEl, actions, { minimal });
   bindKeys(keyTarget, actions);
+  // the lasting record of the backward pass: contributions left on their edges, NaN flags, the table
+  const edgeLabels = createEdgeLabels(graph.svg);
+  const flags = createNodeFlags(graph.svg);
+  const table = createGradTable(graphEl);
 
   /** Show a wire trace, starting at `step`. Returns the timeline. */
   function load(wire, { step = 0, speed = s.speed } = {}) {
@@ -52,7 +59,11 @@ export function createStepper({ graphEl, controlsEl, keyTarget = document, minim
     const { timeline } = s;
     const frame = timeline.frameAt(step);
     const previous = animate && step > 0 ? timeline.frameAt(step - 1) : null;
-    graph.update(frame, { animate, previous, duration: stepDuration(timeline, step, s.speed) });
+    const duration = stepDuration(timeline, step, s.speed);
+    graph.update(frame, { animate, previous, duration });
+    edgeLabels.update(timeline, step, { arrivingAfter: animate && frame.event?.type === "backward" ? duration * 0.75 : 0 });
+    flags.update(timeline.trace, frame);
+    table.update(timeline.trace, frame);
     const narration = narrate(timeline, frame);
     const phase = phaseOf(timeline, step);
     controls.update({ step, total: timeline.total, phase, playing, speed: s.speed, narration, phases: s.phases });
@@ -63,6 +74,7 @@ export function createStepper({ graphEl, controlsEl, keyTarget = document, minim
     load,
     actions,
     graph,
+    table,
     timeline: () => s.timeline,
     state: () => s.player?.state() ?? { step: 0, total: 0, playing: false, speed: s.speed },
   };
