@@ -18,6 +18,7 @@ from starlette.routing import Match, Mount
 from server import __version__, logs
 from server.api import datasets, errors, expressions, health, lessons, models, ops, schema, stream, training
 from server.api.guards import BodyLimit
+from server.budget import MB, MemoryBudget
 from server.fair import ClientKey
 from server.hub import ModelHub
 from server.jobs import JobPool
@@ -132,7 +133,10 @@ def _open_services(state) -> None:
         state.limits,
         capacity=settings.cached_models,
         persist_every_s=settings.persist_every_s,
+        capacity_bytes=settings.cached_models_mb * MB,
     )
+    state.budget = MemoryBudget(settings.memory_budget_mb * MB, settings.request_memory_mb * MB,
+                                settings.retry_after_s)
     start_warming()  # every lesson's facts, once per process, so first lesson loads need no CPU job
 
 

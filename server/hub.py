@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from server.budget import model_bytes
 from server.nets.limits import Limits
 from server.nets.model import Model
 from server.nets.results import TrainResult
@@ -59,6 +60,7 @@ class LiveModel:
         self.deleted = False
         self.pins = 0  # open streams; a pinned model stays in memory
         self.state = stored.state  # as last saved: what reads see while a job holds the model
+        self.nbytes = model_bytes(model)  # estimated memory it keeps while cached
 
     def check_token(self, token: str | None) -> None:
         """Raise NotAllowed unless `token` is this model's edit token (constant-time)."""
@@ -82,18 +84,21 @@ class ModelHub:
     """The models in memory (least recently used ones evicted) over the durable store."""
 
     def __init__(self, store: Store, limits: Limits, *, capacity: int, persist_every_s: float,
-                 wait_s: float = 5.0) -> None:
+                 wait_s: float = 5.0, capacity_bytes: int | None = None) -> None:
         self.store = store
         self.limits = limits
         self.capacity = max(1, capacity)
+        self.capacity_bytes = capacity_bytes  # the models' estimated memory (budget.model_bytes), at most
         self.persist_every_s = persist_every_s
         self.wait_s = wait_s
         self._live: OrderedDict[str, LiveModel] = OrderedDict()
         self._guard = threading.RLock()
 
-    def create(self, spec: ModelSpec) -> tuple[LiveModel, str]:
-        """Build and store a new model; returns it and its edit token."""
+    def create(self, spec: ModelSpec, check: Callable[[Model], None] | None = None) -> tuple[LiveModel, str]:
+        """Build and store a new model (`check` may refuse it first); returns it and its edit token."""
         model = Model.create(spec, self.limits)
+        if check is not None:
+            check(model)
         state = model.to_state()
         model_id, token = self.store.create(state)
         stored = StoredModel(model_id, hash_token(token), state, datetime.now(UTC))
@@ -207,15 +212,22 @@ class ModelHub:
         return live
 
     def _insert(self, live: LiveModel) -> None:
+        """Cache `live`, evicting the least recently used models (saved first) while there are more than
+        `capacity` or their estimated memory exceeds `capacity_bytes`."""
         self._live[live.id] = live
-        for old in list(self._live.values())[: max(0, len(self._live) - self.capacity)]:
+        nbytes = sum(cached.nbytes for cached in self._live.values())
+        limit = self.capacity_bytes if self.capacity_bytes is not None else nbytes
+        for old in list(self._live.values()):
+            if len(self._live) <= self.capacity and nbytes <= limit:
+                break
             # A model in use stays: evicting it would let a second copy of it load.
-            if old.pins or not old.lock.acquire(blocking=False):
+            if old is live or old.pins or not old.lock.acquire(blocking=False):
                 continue
             try:
                 if old.dirty:
                     self.save(old)
                 self._live.pop(old.id, None)
+                nbytes -= old.nbytes
             finally:
                 old.lock.release()
 

@@ -41,6 +41,16 @@ class Settings(BaseSettings):
         description="Longest time a stream steps before the model is saved (also saved when it closes).",
     )
     cached_models: int = Field(default=512, description="Models kept in memory between requests.")
+    cached_models_mb: int = Field(
+        default=512, ge=1, description="Estimated memory of the models kept between requests, at most (MB)."
+    )
+    request_memory_mb: int = Field(
+        default=512, ge=1, description="Estimated memory one request may take (MB); 413 beyond."
+    )
+    memory_budget_mb: int = Field(
+        default=1536, ge=1,
+        description="Estimated memory of all running requests together (MB); 503 + Retry-After beyond.",
+    )
     max_models: int = Field(
         default=100_000, ge=1, description="Models the database keeps at most; creating more answers 409."
     )

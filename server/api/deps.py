@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from server.budget import MemoryBudget
 from server.hub import ModelHub
 from server.jobs import JobPool
 from server.nets.limits import Limits
@@ -24,6 +25,10 @@ def get_jobs(request: Request) -> JobPool:
 
 def get_limits(request: Request) -> Limits:
     return request.app.state.limits
+
+
+def get_budget(request: Request) -> MemoryBudget:
+    return request.app.state.budget
 
 
 _bearer = HTTPBearer(
@@ -55,6 +60,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 HubDep = Annotated[ModelHub, Depends(get_hub)]
 JobsDep = Annotated[JobPool, Depends(get_jobs)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
+BudgetDep = Annotated[MemoryBudget, Depends(get_budget)]
 TokenDep = Annotated[str | None, Depends(edit_token)]
 EncodingDep = Annotated[Encoding, Depends(encoding)]
 RowsQuery = Annotated[

@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from server.budget import MemoryBusy, MemoryTooLarge
 from server.hub import ModelBusy, NotAllowed, UnknownModel
 from server.jobs import Busy
 from server.store import StoreFull
@@ -34,9 +35,11 @@ _DESCRIPTIONS = {
         "The model is busy with another request (Retry-After says when to retry), "
         "or the database already keeps `max_models` models."
     ),
-    413: "The request body is larger than `max_body_bytes`.",
+    413: "The request body is larger than `max_body_bytes`, or the work would need more memory than "
+    "`request_memory_mb`.",
     422: "The request is invalid or exceeds a limit; `detail` names it.",
-    503: "All CPU job slots are busy (Retry-After says when to retry).",
+    503: "All CPU job slots are busy, or running requests hold the memory budget `memory_budget_mb` "
+    "(Retry-After says when to retry).",
 }
 
 
@@ -84,6 +87,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StoreFull)
     async def store_full(_: Request, exc: StoreFull) -> JSONResponse:
         return _error(409, str(exc))
+
+    @app.exception_handler(MemoryTooLarge)
+    async def memory_too_large(_: Request, exc: MemoryTooLarge) -> JSONResponse:
+        return _error(413, str(exc))
+
+    @app.exception_handler(MemoryBusy)
+    async def memory_busy(_: Request, exc: MemoryBusy) -> JSONResponse:
+        return _error(503, str(exc), {"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(Busy)
     async def busy(_: Request, exc: Busy) -> JSONResponse:

@@ -9,9 +9,11 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ConfigDict, Field, ValidationError
 
-from server.api.deps import HubDep, JobsDep, TokenDep
+from server import budget as admit
+from server.api.deps import BudgetDep, HubDep, JobsDep, LimitsDep, TokenDep
 from server.api.errors import responses
 from server.nets.model import Model
+from server.nets.regions import GRID_CHUNK
 from server.nets.spec import ModelSpec
 from server.schema import RequestModel, WireFloat, WireModel
 
@@ -112,9 +114,10 @@ def model_out(model_id: str, state: dict[str, Any]) -> ModelOut:
     responses=responses(400, 409, 413, 422, 503),
 )
 async def create_model(
-    spec: Annotated[ModelSpec, Depends(strict_spec)], hub: HubDep, jobs: JobsDep, response: Response
+    spec: Annotated[ModelSpec, Depends(strict_spec)], hub: HubDep, jobs: JobsDep, limits: LimitsDep,
+    budget: BudgetDep, response: Response,
 ) -> Created:
-    live, token = await jobs.run(hub.create, spec)
+    live, token = await jobs.run(hub.create, spec, lambda model: admit.check_step(model, limits, budget))
     response.headers["Location"] = f"/api/v1/models/{live.id}"
     return Created(id=live.id, edit_token=token, model=model_out(live.id, live.state))
 
@@ -130,9 +133,11 @@ async def get_model(model_id: ModelId, hub: HubDep, jobs: JobsDep) -> ModelOut:
     summary="Predict rows x",
     responses=responses(400, 404, 409, 413, 422, 503),
 )
-async def predict(model_id: ModelId, body: PredictIn, hub: HubDep, jobs: JobsDep) -> PredictOut:
+async def predict(model_id: ModelId, body: PredictIn, hub: HubDep, jobs: JobsDep, limits: LimitsDep,
+                  budget: BudgetDep) -> PredictOut:
     def run(model: Model) -> np.ndarray:
-        return model.predict(np.asarray(body.x, dtype=float))
+        with admit.forward(model, limits, budget, len(body.x), model.shapes[-1].fan_out):
+            return model.predict(np.asarray(body.x, dtype=float))
 
     y = await jobs.run(hub.use, model_id, run)
     return PredictOut(y=y.tolist())
@@ -142,15 +147,25 @@ async def predict(model_id: ModelId, body: PredictIn, hub: HubDep, jobs: JobsDep
     "/{model_id}/grid",
     response_model=GridOut,
     summary="Predictions on a grid over the data's extent (decision surface heatmap)",
-    responses=responses(404, 409, 422, 503),
+    responses=responses(404, 409, 413, 422, 503),
 )
 async def grid(
     model_id: ModelId,
     hub: HubDep,
     jobs: JobsDep,
-    resolution: Annotated[int, Query(ge=2, le=1024, description="Cells per axis.")] = 50,
+    limits: LimitsDep,
+    budget: BudgetDep,
+    resolution: Annotated[int, Query(ge=2, le=1024, description=(
+        "Cells per axis (at most the `grid_resolution` limit, 512 by default; a large net may be refused "
+        "sooner by `request_work` or `response_elements`)."))] = 50,
 ) -> GridOut:
-    return GridOut(**await jobs.run(hub.use, model_id, lambda model: model.grid(resolution)))
+    def run(model: Model) -> dict[str, Any]:
+        limits.check("grid_resolution", resolution)
+        points = resolution ** model.shapes[0].fan_in if model.shapes[0].fan_in in (1, 2) else 1
+        with admit.forward(model, limits, budget, points, admit.grid_columns(model), GRID_CHUNK):
+            return model.grid(resolution)
+
+    return GridOut(**await jobs.run(hub.use, model_id, run))
 
 
 @router.post(

@@ -11,11 +11,21 @@ from fastapi import APIRouter, Header, Response
 from fastapi.responses import StreamingResponse
 from pydantic import ConfigDict, Field
 
+from server import budget as admit
 from server import wire
-from server.api.deps import EncodingDep, HubDep, JobsDep, RowsQuery, SettingsDep, TokenDep
+from server.api.deps import (
+    BudgetDep,
+    EncodingDep,
+    HubDep,
+    JobsDep,
+    LimitsDep,
+    RowsQuery,
+    SettingsDep,
+    TokenDep,
+)
 from server.api.errors import responses
 from server.api.models import Metrics, ModelId
-from server.frames import step_frame, trace_frame
+from server.frames import step_frame, trace_frame, trace_rows
 from server.jobs import Deadline
 from server.nets.model import Model
 from server.nets.results import TrainResult
@@ -93,6 +103,8 @@ async def train(
     jobs: JobsDep,
     token: TokenDep,
     settings: SettingsDep,
+    limits: LimitsDep,
+    budget: BudgetDep,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
     deadline = Deadline(settings.request_time_budget_s)
@@ -101,11 +113,21 @@ async def train(
     def should_stop() -> bool:
         return stop.is_set() or deadline.expired()
 
+    def admitted() -> Model:
+        """The model (401/403/404 first), if its steps fit step_work and request_memory_mb (422/413)."""
+        model = hub.authorize(model_id, token).model
+        admit.check_step(model, limits, budget)
+        return model
+
+    def budgeted(*args: Any, **kwargs: Any) -> TrainResult:
+        with admit.step(admitted(), limits, budget):
+            return hub.train(*args, **kwargs)
+
     if NDJSON not in (accept or ""):
-        result = await jobs.run(hub.train, model_id, token, body.steps, should_stop=should_stop)
+        result = await jobs.run(budgeted, model_id, token, body.steps, should_stop=should_stop)
         return train_out(result, deadline)
 
-    await jobs.run(hub.authorize, model_id, token)  # 401/403/404 before the stream starts
+    await jobs.run(admitted)  # 401/403/404, 413 and 422 before the stream starts
     loop = asyncio.get_running_loop()
     lines: asyncio.Queue[bytes] = asyncio.Queue()
 
@@ -115,7 +137,7 @@ async def train(
 
     every = body.every or max(1, body.steps // 100)
     future = jobs.submit(
-        hub.train, model_id, token, body.steps, every=every, on_progress=progress, should_stop=should_stop
+        budgeted, model_id, token, body.steps, every=every, on_progress=progress, should_stop=should_stop
     )
     future.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved even if the client left
     return StreamingResponse(_ndjson(future, lines, stop, deadline), media_type=NDJSON)
@@ -154,14 +176,16 @@ def _trace_response(body: bytes) -> Response:
     "/{model_id}/step",
     response_model=Trace,
     summary="Take one training step and answer its trace (forward, backward, update, metrics)",
-    responses=responses(401, 403, 404, 409, 422, 503),
+    responses=responses(401, 403, 404, 409, 413, 422, 503),
 )
 async def step(
     model_id: ModelId, hub: HubDep, jobs: JobsDep, token: TokenDep, settings: SettingsDep,
-    encoding: EncodingDep, rows: RowsQuery = None,
+    limits: LimitsDep, budget: BudgetDep, encoding: EncodingDep, rows: RowsQuery = None,
 ) -> Response:
     def run(model: Model) -> bytes:
-        return wire.dumps(step_frame(model, rows or settings.trace_rows, encoding))
+        shown = len(trace_rows(model, rows or settings.trace_rows))
+        with admit.step(model, limits, budget, shown=shown, encoding=encoding):
+            return wire.dumps(step_frame(model, rows or settings.trace_rows, encoding))
 
     return _trace_response(await jobs.run(hub.use, model_id, run, token=token, mutates=True))
 
@@ -170,13 +194,15 @@ async def step(
     "/{model_id}/trace",
     response_model=Trace,
     summary="Trace forward and backward at the current parameters, without an update",
-    responses=responses(404, 409, 422, 503),
+    responses=responses(404, 409, 413, 422, 503),
 )
 async def trace(
-    model_id: ModelId, hub: HubDep, jobs: JobsDep, settings: SettingsDep, encoding: EncodingDep,
-    rows: RowsQuery = None,
+    model_id: ModelId, hub: HubDep, jobs: JobsDep, settings: SettingsDep, limits: LimitsDep,
+    budget: BudgetDep, encoding: EncodingDep, rows: RowsQuery = None,
 ) -> Response:
     def run(model: Model) -> bytes:
-        return wire.dumps(trace_frame(model, rows or settings.trace_rows, encoding))
+        shown = len(trace_rows(model, rows or settings.trace_rows))
+        with admit.step(model, limits, budget, shown=shown, encoding=encoding, full=True):
+            return wire.dumps(trace_frame(model, rows or settings.trace_rows, encoding))
 
     return _trace_response(await jobs.run(hub.use, model_id, run))

@@ -13,6 +13,8 @@ from server.nets import heads
 from server.nets.limits import SpecError
 from server.nets.net import LayerShape, forward, param_tensors
 
+GRID_CHUNK = 4_096  # grid points per forward pass: a 512 × 512 grid is not one batch of 262,144 rows
+
 
 def grid_points(resolution: int, bounds: list[float]) -> tuple[np.ndarray, np.ndarray]:
     """Cell centres of a resolution × resolution grid over [x0, x1] × [y0, y1]: (xs, ys)."""
@@ -58,7 +60,7 @@ def prediction_grid(model, resolution: int, bounds: list[float] | None = None) -
 
 
 def _values(model, points: np.ndarray, shape: tuple[int, ...]) -> dict:
-    out = model.output(points)
+    out = np.concatenate([model.output(points[i:i + GRID_CHUNK]) for i in range(0, len(points), GRID_CHUNK)])
     pred = heads.predict(model.spec, out)
     kind = model.spec.output.kind
     if kind == "softmax":
