@@ -25,7 +25,8 @@ def test_the_menu_lists_every_lesson_and_opens_one(page, live_server):
 
 def test_xor_relu_steps_forward_and_backward_with_the_api_numbers(page, live_server):
     lesson = api(live_server, "GET", "/lessons/xor-relu")
-    created = api(live_server, "POST", "/models", lesson["panels"][0]["spec"])
+    panel = lesson["panels"][0]
+    created = api(live_server, "POST", "/models", {**panel["spec"], "params": panel["start"]})
     trace = api(live_server, "POST", f"/models/{created['id']}/step", token=created["edit_token"])
     open_stepper(page, live_server + "/?lesson=xor-relu")
     assert page.locator(".lesson-text .katex").count() > 0, "the lesson's $…$ is typeset"
@@ -36,14 +37,7 @@ def test_xor_relu_steps_forward_and_backward_with_the_api_numbers(page, live_ser
     step, total = counter(page)
     h = page.locator(f'g.node[data-node-id="{hidden}"]')
     assert [float(v) for v in h.get_attribute("data-value").strip("[]").split(",")] == [
-        0,
-        0,
-        1,
-        0,
-        1,
-        0,
-        2,
-        1,
+        0, 0, 1, 0.5, 1, 0.5, 2, 1.5,  # c₂ = −½: the second unit fires on the middle points too
     ]
     updates = sum(e["type"] == "update" for e in trace["events"])
     while step < total - updates:

@@ -62,6 +62,22 @@ def test_xor_relu_goodfellow_weights_are_exact_and_retraining_works():
     assert value("xor-relu", "retrained_loss") < 1e-3
 
 
+def test_xor_relu_starts_where_every_parameter_gets_a_gradient():
+    """The panel's start (one threshold off the solution) carries nonzero gradients; the solution none."""
+    panel = get_lesson("xor-relu")["panels"][0]
+
+    def grads(params):
+        trace = Model.create({**panel["spec"], "params": params}).trace()
+        ids = {n["id"] for n in trace["graph"] if n["role"] == "param"}
+        backward = [e for e in trace["events"] if e["type"] == "backward"]
+        totals = {e["node"]: e["total"] for e in backward if e["node"] in ids}
+        return [np.asarray(t["data"] if isinstance(t, dict) else t, dtype=float) for t in totals.values()]
+
+    assert all(np.any(g != 0) for g in grads(panel["start"])) and len(grads(panel["start"])) == 4
+    assert all(np.all(g == 0) for g in grads(panel["spec"]["params"]))
+    assert panel["solution"] and panel["retrain"]["steps"] > 0
+
+
 def test_cost_saturation_gradients_at_z_minus_5():
     sigma = 1 / (1 + np.exp(5.0))
     assert value("cost-saturation", "grad_squared") == pytest.approx(-2 * (1 - sigma) * sigma * (1 - sigma))

@@ -33,3 +33,16 @@ test("weights in the URL win over the saved model's params", async () => {
   await loadSource(api, { ...decodeState("model=m1"), weights });
   assert.deepEqual(api.calls[1][1].params, weights);
 });
+
+test("a lesson's model panel starts from its own start weights, and URL weights win over them", async () => {
+  const api = fakeApi();
+  const start = [{ W: [[1], [1]], b: [-0.5] }];
+  const lesson = { id: "l", panels: [{ title: "p", spec: { name: "xor", params: [{ W: [[1], [1]], b: [-1] }] }, start }] };
+  const cache = new Map([["l", lesson]]);
+  const loaded = await loadSource(api, decodeState("lesson=l"), cache);
+  assert.deepEqual(api.calls[0][1].params, start);
+  assert.deepEqual(loaded.weights, start);
+  const weights = [{ W: [[0], [0]], b: [0] }];
+  await loadSource(api, { ...decodeState("lesson=l"), weights }, cache);
+  assert.deepEqual(api.calls[3][1].params, weights);
+});

@@ -73,3 +73,8 @@ test("a saved model's id is a source of its own, below an explicit spec", () => 
   assert.equal(sourceOf({ ...s, spec: { hidden: [] } }), "spec");
   assert.equal(withSource(s, { lesson: "softmax" }).model, null);
 });
+
+test("text in quotes names no variable (so a bad expression does not rewrite the values)", () => {
+  assert.deepEqual(variablesOf("__import__('os')"), []);
+  assert.deepEqual(variablesOf('a = "q" + y; a*z'), ["y", "z"]);
+});

@@ -84,6 +84,7 @@ export function createApi({ base = "", fetchImpl = globalThis.fetch.bind(globalT
     createModel: (spec) => request("POST", "/models", { body: spec }),
     model: (id) => request("GET", `/models/${encodeURIComponent(id)}`),
     stepModel: (id, token) => request("POST", `/models/${encodeURIComponent(id)}/step`, { token }),
+    trainModel: (id, token, steps) => request("POST", `/models/${encodeURIComponent(id)}/train`, { token, body: { steps } }),
     deleteModel: (id, token) => request("DELETE", `/models/${encodeURIComponent(id)}`, { token }),
     gradcheck: (body) => request("POST", "/gradcheck", { body }),
   };

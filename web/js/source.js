@@ -55,8 +55,10 @@ export async function loadSource(api, state, cache = new Map()) {
       const expression = { source: e.source, values: state.values ?? e.values ?? {}, mode: symbolic ? "symbolic" : e.mode ?? "numeric" };
       return { kind, lesson, panel, index, expression, trace: await api.expression(expression) };
     }
-    const { trace, model } = await modelStepTrace(api, withWeights(panel.spec, state.weights));
-    return { kind, lesson, panel, index, model, spec: panel.spec, trace };
+    // A panel may start from other weights than its spec's own (e.g. a solution with one weight moved).
+    const weights = state.weights ?? panel.start ?? null;
+    const { trace, model } = await modelStepTrace(api, withWeights(panel.spec, weights));
+    return { kind, lesson, panel, index, model, spec: panel.spec, weights, trace };
   }
   return { kind: null, trace: null };
 }

@@ -5,6 +5,7 @@
 
 export const THEMES = ["light", "dark", "projector"];
 export const VIEWS = ["graph", "s2s"];
+export const CAMERAS = ["overview", "follow"];
 
 /** The properties the page keeps in its URL: name, type, default. */
 export const PROPERTIES = [
@@ -20,6 +21,7 @@ export const PROPERTIES = [
   { name: "node", type: "string", default: null },
   { name: "view", type: "enum", values: VIEWS, default: "graph" },
   { name: "theme", type: "enum", values: THEMES, default: "light" },
+  { name: "camera", type: "enum", values: CAMERAS, default: "overview" },
   { name: "speed", type: "number", default: 1 },
 ];
 
@@ -122,6 +124,7 @@ const FUNCTIONS = new Set(["sigmoid", "tanh", "relu", "exp", "log", "abs", "sum"
 /** The variable names of an expression source, in order of appearance (functions left out). */
 export function variablesOf(source) {
   const names = [];
+  source = String(source).replace(/(["'])(?:(?!\1)[^\\]|\\.)*\1?/g, " "); // text in quotes names nothing
   const assigned = new Set([...String(source).matchAll(/(?:^|[;\n])\s*([A-Za-z_]\w*)\s*=(?!=)/g)].map((m) => m[1]));
   for (const m of String(source).matchAll(/(?<![.\w])[A-Za-z_]\w*/g)) {
     const after = source.slice(m.index + m[0].length).trimStart();

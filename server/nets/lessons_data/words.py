@@ -7,7 +7,9 @@ FIELDS: dict[str, str | None] = {  # None: a key not shown (bookkeeping)
     "mdn_nll": "NLL of the mixture density net",
     "gaussian_nll": "NLL of the linear-Gaussian net",
     "gaussian_mse": "MSE of the linear-Gaussian net",
-    "mdn_better": "mixture's NLL is lower",
+    "mdn_restarts": "NLL of each mixture start",
+    "nll_gap": "linear-Gaussian NLL − mixture NLL",
+    "mdn_better": None,  # a fact of its own
     # depth vs width
     "panel": None,
     "title": "net",

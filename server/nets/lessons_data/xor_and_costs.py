@@ -2,6 +2,9 @@
 
 from server.nets.spec import XOR_EXAMPLE
 
+# Goodfellow's solution with one threshold moved: c₂ = −½ instead of −1, so every gradient is nonzero
+_XOR_NUDGED = [{"W": [[1, 1], [1, 1]], "b": [0, -0.5]}, {"W": [[1], [-2]], "b": [0]}]
+
 _XOR_LINEAR = {
     "name": "xor-linear", "hidden": [], "output": {"kind": "linear", "units": 1}, "loss": "mse",
     "optimizer": {"name": "sgd", "lr": 0.5}, "seed": 0, "data": {"dataset": "xor"},
@@ -37,19 +40,25 @@ XOR_AND_COSTS: list[dict] = [
             "With $W = \\begin{bmatrix}1 & 1\\\\ 1 & 1\\end{bmatrix}$, $c = [0, -1]$, $w = [1, -2]$, $b = 0$ "
             "the hidden layer sends the four points to $h = (0,0), (1,0), (1,0), (2,1)$: the two middle "
             "points land on the same spot, and in $h$-space the classes *are* linearly separable. "
-            "The output is exactly $[0, 1, 1, 0]$ with zero loss. Press *re-initialise* (seed 1) and train: "
-            "gradient descent finds a solution of its own."
+            "The output is exactly $[0, 1, 1, 0]$ with zero loss, and so every gradient is zero too.\n\n"
+            "The net drawn here starts one number away: its threshold $c_2$ is $-\\tfrac12$ instead of "
+            "$-1$, so the second unit fires on the middle points as well, the output there drops to $0$ and "
+            "the loss is $\\tfrac34$. Step through the backward pass to see which weights the error blames. "
+            "*Show the solution* loads Goodfellow's weights; *Re-initialise* (seed 1) and *Train* 300 steps, "
+            "and gradient descent finds a solution of its own."
         ),
-        "panels": [{"title": "2-2-1 ReLU net with Goodfellow's weights", "spec": XOR_EXAMPLE,
+        "panels": [{"title": "2-2-1 ReLU net, one threshold off Goodfellow's weights", "spec": XOR_EXAMPLE,
+                    "start": _XOR_NUDGED, "solution": "Goodfellow's weights",
                     "retrain": {"seed": 1, "steps": 300}}],
         "facts": [
-            {"id": "hidden", "label": "h for the four points",
+            {"id": "hidden", "label": "h for the four points, Goodfellow's weights",
              "compute": {"kind": "model", "panel": 0, "of": "hidden", "layer": 1},
              "expected": [[0, 0], [1, 0], [1, 0], [2, 1]], "tolerance": 0},
-            {"id": "predictions", "label": "y for the four points",
+            {"id": "predictions", "label": "y for the four points, Goodfellow's weights",
              "compute": {"kind": "model", "panel": 0, "of": "predictions"},
              "expected": [0, 1, 1, 0], "tolerance": 0},
-            {"id": "loss", "label": "MSE", "compute": {"kind": "model", "panel": 0, "of": "loss"},
+            {"id": "loss", "label": "MSE, Goodfellow's weights",
+             "compute": {"kind": "model", "panel": 0, "of": "loss"},
              "expected": 0.0, "tolerance": 0},
             {"id": "retrained_loss", "label": "MSE after re-initialising (seed 1) and 300 SGD steps",
              "compute": {"kind": "model", "panel": 0, "of": "loss", "reset_seed": 1, "train": 300},

@@ -16,7 +16,7 @@ export function createExpressionForm(root, { onSubmit }) {
     <input id="expr-values" name="values" type="text" spellcheck="false" autocomplete="off" placeholder="w=0.5, x=2, b=-1" aria-describedby="expr-hint">
     <p id="expr-hint" class="hint muted">Name = number, separated by commas. Missing names get 1.</p>
     <div class="row"><button type="submit" class="primary">Draw and step</button></div>
-    <p class="error" role="alert" hidden></p>`;
+    <div class="error" role="alert" hidden></div>`;
   const source = root.querySelector("#expr-source");
   const values = root.querySelector("#expr-values");
   const error = root.querySelector(".error");
@@ -31,9 +31,18 @@ export function createExpressionForm(root, { onSubmit }) {
     onSubmit({ source: source.value.trim(), values: parsed });
   });
 
+  /** Show the server's message: its first line as text, the source and caret lines under it verbatim. */
   function showError(message) {
     error.hidden = !message;
-    error.textContent = message ?? "";
+    const [first, ...rest] = String(message ?? "").split("\n");
+    error.textContent = first;
+    if (rest.length) {
+      const pre = document.createElement("pre");
+      pre.className = "caret";
+      pre.textContent = rest.join("\n");
+      error.append(pre);
+    }
+    root.classList.toggle("has-error", !!message);
   }
 
   /** Put an expression in the fields (when it came from the URL or a lesson). */
