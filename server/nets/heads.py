@@ -92,6 +92,21 @@ def mixture(spec: ModelSpec, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return e / e.sum(axis=1, keepdims=True), z[:, k:2 * k], np.exp(z[:, 2 * k:])
 
 
+def init_output_bias(spec: ModelSpec, bias: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The output layer's initial bias. Zero, except for a mixture density output: its K means start at the
+    targets' quantiles (k + ½)/K and its scales at std(y)/K, so the components cover the data from step 0
+    instead of starting on one point and having to break their symmetry by chance (Bishop 1994 starts
+    them from the data in the same spirit). Without this, whether a mixture reaches the multimodal fit or
+    stalls on the conditional mean depends on the last bits of the first steps."""
+    if spec.output.kind != "mixture_density" or y.size == 0:
+        return bias
+    k, targets = spec.output.components, np.asarray(y, dtype=float).reshape(-1)
+    out = bias.copy()
+    out[k:2 * k] = np.quantile(targets, (np.arange(k) + 0.5) / k)
+    out[2 * k:] = np.log(max(float(targets.std()), 1e-3) / k)
+    return out
+
+
 def accuracy(spec: ModelSpec, task: str, z: np.ndarray, y: np.ndarray) -> float | None:
     """Share of rows classified right: threshold 0.5 for binary tasks, argmax for softmax; None otherwise."""
     if spec.output.kind == "softmax":

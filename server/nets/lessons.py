@@ -58,6 +58,12 @@ def lesson_facts(lesson_id: str) -> list[dict]:
     return copy.deepcopy(_CACHE[lesson_id])
 
 
+def recompute(lesson_id: str) -> list[dict]:
+    """The lesson's facts computed afresh, bypassing the cache: under facts_common.varied(...) this shows
+    whether a fact that comes out of training holds for other seeds and perturbed initial weights."""
+    return _compute(_BY_ID[lesson_id])
+
+
 def warm() -> None:
     """Compute every lesson's facts (those not computed yet), in lecture order."""
     with np.errstate(all="ignore"):  # as in a CPU job: a diverging net is shown, not warned about
@@ -126,12 +132,27 @@ def _pick(value, key: str | None):
 
 def check(value, expected, compare: str = "close", tolerance: float = 1e-9) -> bool:
     """Whether a fact's value meets its expectation: "close" (and "same_as") within `tolerance`, "less"
-    than expected, or "nonzero" (some entry differs from zero)."""
+    or "greater" than expected, or "nonzero" (some entry differs from zero)."""
     if compare == "nonzero":
         return bool(np.any(np.asarray(value, dtype=float) != 0))
     actual, target = np.asarray(value, dtype=float), np.asarray(expected, dtype=float)
-    if compare == "less":
-        return bool(np.all(actual < target))
+    if compare in ("less", "greater"):
+        return margin(value, expected, compare, tolerance) > 0
     if actual.shape != target.shape:
         return False
     return bool(np.all(np.abs(actual - target) <= tolerance))
+
+
+def margin(value, expected, compare: str = "close", tolerance: float = 1e-9) -> float:
+    """How far inside its expectation a fact's value lies, in the value's units (> 0: it holds; for
+    "close", tolerance minus the largest deviation, so an exact match has margin = tolerance)."""
+    actual, target = np.asarray(value, dtype=float), np.asarray(expected, dtype=float)
+    if compare == "nonzero":
+        return float(np.max(np.abs(actual)))
+    if compare == "less":
+        return float(np.min(target - actual))
+    if compare == "greater":
+        return float(np.min(actual - target))
+    if actual.shape != target.shape:
+        return float("-inf")
+    return float(tolerance - np.max(np.abs(actual - target)))

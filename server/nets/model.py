@@ -11,7 +11,7 @@ from server.engine import Tensor, no_grad
 from server.nets import heads, optim
 from server.nets.datasets import Dataset, dataset_from_inline, make_dataset, split
 from server.nets.limits import DEFAULT_LIMITS, Limits, SpecError
-from server.nets.net import forward, layer_shapes, param_tensors
+from server.nets.net import forward, layer_shapes, param_tensors, params_from_lists
 from server.nets.results import StepResult, TrainResult
 from server.nets.spec import ModelSpec, OptimizerSpec, check_architecture, resolve_optimizer
 from server.nets.stepping import History, Stepper, initial_params
@@ -41,7 +41,7 @@ class Model:
         self._lock = threading.RLock()
         self._stepper = Stepper(spec, self.shapes, self.train_data, self.test_data, limits)
         self.hyper = resolve_optimizer(spec.optimizer)
-        self._init_state(initial_params(spec, self.shapes, limits))
+        self._init_state(initial_params(spec, self.shapes, limits, self.train_data.y))
 
     @classmethod
     def create(cls, spec: ModelSpec | dict, limits: Limits = DEFAULT_LIMITS) -> Model:
@@ -164,7 +164,13 @@ class Model:
                 spec = spec.model_copy(update={"seed": int(seed), "params": None})
                 self.spec = spec
                 self._stepper.spec = spec
-            self._init_state(initial_params(spec, self.shapes, self.limits))
+            self._init_state(initial_params(spec, self.shapes, self.limits, self.train_data.y))
+
+    def load_initial_params(self, params: list[dict]) -> None:
+        """Back to step 0 from `params` (per layer, arrays or lists shaped as the net's), with a fresh
+        optimizer state and history."""
+        with self._lock:
+            self._init_state(params_from_lists(params, self.shapes))
 
     def set_hyper(self, **changes) -> dict:
         """Change optimizer hyper-parameters (lr, momentum, beta1, beta2, eps, name) or weight_decay

@@ -19,12 +19,17 @@ from server.nets.spec import ModelSpec
 MAX_HISTORY = 5_000
 
 
-def initial_params(spec: ModelSpec, shapes: list[LayerShape], limits: Limits) -> list[dict[str, np.ndarray]]:
-    """The spec's explicit `params`, or a seeded initialisation."""
+def initial_params(spec: ModelSpec, shapes: list[LayerShape], limits: Limits,
+                   y: np.ndarray | None = None) -> list[dict[str, np.ndarray]]:
+    """The spec's explicit `params`, or a seeded initialisation (whose output bias may start from the
+    training targets `y`, see heads.init_output_bias)."""
     check_size(shapes, limits)
     if spec.params is not None:
         return params_from_lists(spec.params, shapes)
-    return init_params(shapes, spec.seed)
+    params = init_params(shapes, spec.seed)
+    if y is not None:
+        params[-1]["b"] = heads.init_output_bias(spec, params[-1]["b"], y)
+    return params
 
 
 class History:

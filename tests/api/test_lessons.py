@@ -55,4 +55,4 @@ def test_facts_name_their_record_keys_in_words(client):
     assert facts["nll"]["fields"]["mdn_nll"] == "NLL of the mixture density net"
     curves = {f["id"]: f for f in client.get("/api/v1/lessons/depth-vs-width").json()["facts"]}["curves"]
     assert curves["fields"]["train_loss"] == "train loss" and curves["fields"]["panel"] is None
-    assert "fields" not in facts["mdn_better"]  # a plain value has no keys
+    assert "fields" not in facts["nll_gap"]  # a plain value has no keys

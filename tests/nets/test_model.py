@@ -209,3 +209,23 @@ def test_one_thread_trains_while_another_reads_consistent_states(spec_factory):
         assert len(state["history"]) == state["step"]
     worker.join()
     assert model.step == 300
+
+
+def test_mixture_density_output_starts_from_the_targets_quantiles():
+    spec = {"name": "mdn", "hidden": [{"units": 4, "activation": "tanh"}],
+            "output": {"kind": "mixture_density", "components": 3}, "seed": 3,
+            "data": {"dataset": "inverse_sine", "n": 200, "seed": 0}}
+    model = Model.create(spec)
+    y = model.train_data.y.reshape(-1)
+    b = model.params[-1]["b"]
+    np.testing.assert_allclose(b[:3], 0)  # equal mixing weights
+    np.testing.assert_allclose(b[3:6], np.quantile(y, [1 / 6, 1 / 2, 5 / 6]))  # means spread over the targets
+    np.testing.assert_allclose(np.exp(b[6:]), y.std() / 3)
+    model.train(5)
+    model.reset(seed=4)  # a re-initialisation starts from the data too
+    np.testing.assert_allclose(model.params[-1]["b"][3:6], np.quantile(y, [1 / 6, 1 / 2, 5 / 6]))
+    explicit = Model.create({**spec, "params": model.params_json()})  # explicit params are taken as given
+    explicit.load_initial_params([{**layer, "b": np.zeros_like(layer["b"])} for layer in explicit.params])
+    np.testing.assert_allclose(explicit.params[-1]["b"], 0)
+    other = Model.create({**spec, "output": {"kind": "linear"}, "data": {"dataset": "sine", "seed": 0}})
+    np.testing.assert_allclose(other.params[-1]["b"], 0)

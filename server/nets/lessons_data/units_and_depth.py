@@ -3,6 +3,10 @@
 _ADAM = {"name": "adam", "lr": 0.02}
 _MOONS = {"dataset": "moons", "n": 200, "noise": 0.2, "seed": 0}
 _INVERSE_SINE = {"dataset": "inverse_sine", "n": 400, "seed": 0}
+# a mixture is non-convex in its output: a gentler step than _ADAM's and three seeded starts make its fit
+# the same on every machine (tested over seeds and perturbed weights: tests/nets/test_fact_robustness.py)
+_MDN_ADAM = {"name": "adam", "lr": 0.01}
+_MDN_VS_GAUSSIAN = {"kind": "mdn_vs_gaussian", "mdn": 3, "gaussian": 4, "steps": 1000, "restarts": 3}
 _DEPTH_DATA = {"dataset": "moons", "n": 200, "noise": 0.3, "seed": 1, "test_fraction": 0.5}
 _HIDDEN_VARIANTS = [
     {"activation": "relu"}, {"activation": "leaky_relu", "alpha": 0.1}, {"activation": "abs"},
@@ -51,16 +55,17 @@ UNITS_AND_DEPTH: list[dict] = [
             {"title": "Gaussian: linear output on sine",
              "spec": _net("gaussian", _tanh(16), {"kind": "linear"}, {"dataset": "sine", "seed": 0})},
             {"title": "Mixture density (K = 3) on inverse sine",
-             "spec": _net("mdn", _tanh(16), {"kind": "mixture_density", "components": 3}, _INVERSE_SINE)},
+             "spec": _net("mdn", _tanh(16), {"kind": "mixture_density", "components": 3}, _INVERSE_SINE,
+                          optimizer=_MDN_ADAM)},
             {"title": "Gaussian (linear output) on inverse sine",
              "spec": _net("gaussian-inverse", _tanh(16), {"kind": "linear"}, _INVERSE_SINE)},
         ],
         "facts": [
-            {"id": "nll", "label": "NLL per point after 1,000 Adam steps: MDN vs linear-Gaussian",
-             "compute": {"kind": "mdn_vs_gaussian", "mdn": 3, "gaussian": 4, "steps": 1000}},
-            {"id": "mdn_better", "label": "The mixture density net's NLL is lower",
-             "compute": {"kind": "mdn_vs_gaussian", "mdn": 3, "gaussian": 4, "steps": 1000},
-             "pick": "mdn_better", "expected": True, "tolerance": 0},
+            {"id": "nll", "label": "NLL per point after 1,000 Adam steps: MDN (best of 3 seeded starts) vs "
+                                   "linear-Gaussian",
+             "compute": _MDN_VS_GAUSSIAN},
+            {"id": "nll_gap", "label": "The mixture's NLL is lower by more than half a nat per point",
+             "compute": _MDN_VS_GAUSSIAN, "pick": "nll_gap", "expected": 0.5, "compare": "greater"},
         ],
     },
     {

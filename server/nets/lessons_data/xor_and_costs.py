@@ -45,7 +45,9 @@ XOR_AND_COSTS: list[dict] = [
             "$-1$, so the second unit fires on the middle points as well, the output there drops to $0$ and "
             "the loss is $\\tfrac34$. Step through the backward pass to see which weights the error blames. "
             "*Show the solution* loads Goodfellow's weights; *Re-initialise* (seed 1) and *Train* 300 steps, "
-            "and gradient descent finds a solution of its own."
+            "and gradient descent finds a solution of its own. Seed 2 does not: its second unit starts "
+            "inactive on all four points, so it receives no gradient, stays dead, and the loss stalls at "
+            "$\\tfrac16$. Two ReLUs are just enough for XOR, and not every start finds the way."
         ),
         "panels": [{"title": "2-2-1 ReLU net, one threshold off Goodfellow's weights", "spec": XOR_EXAMPLE,
                     "start": _XOR_NUDGED, "solution": "Goodfellow's weights",
@@ -63,6 +65,10 @@ XOR_AND_COSTS: list[dict] = [
             {"id": "retrained_loss", "label": "MSE after re-initialising (seed 1) and 300 SGD steps",
              "compute": {"kind": "model", "panel": 0, "of": "loss", "reset_seed": 1, "train": 300},
              "expected": 1e-3, "compare": "less"},
+            {"id": "dead_start_loss",
+             "label": "MSE after re-initialising with seed 2 and 300 SGD steps (a dead unit)",
+             "compute": {"kind": "model", "panel": 0, "of": "loss", "reset_seed": 2, "train": 300},
+             "expected": 0.1, "compare": "greater"},
         ],
     },
     {
