@@ -10,8 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import Match, Mount
 
@@ -41,16 +40,19 @@ def inline_script_hashes(web_dir: Path) -> list[str]:
     return sorted(hashes)
 
 
-def content_security_policy(settings: Settings, *, docs: bool = False) -> str:
-    """The page policy: everything from this origin; frames allowed from `frame_ancestors`."""
+def content_security_policy(settings: Settings) -> str:
+    """The policy of every page (/docs included): everything from this origin, no inline script but the
+    hashed import maps. `frame_ancestors` "*" sends no frame-ancestors at all: the source "*" matches only
+    network schemes, so it would refuse decks opened from disk (file://), data: and about:blank hosts."""
     scripts = " ".join(["'self'", *inline_script_hashes(settings.web_dir)])
-    if docs:  # Swagger UI starts itself with an inline script
-        scripts += " 'unsafe-inline'"
-    return (
+    policy = (
         f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
         "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
-        f"object-src 'none'; base-uri 'self'; frame-ancestors {settings.frame_ancestors}"
+        "object-src 'none'; base-uri 'self'"
     )
+    if settings.frame_ancestors != "*":
+        policy += f"; frame-ancestors {settings.frame_ancestors}"
+    return policy
 
 
 class SecurityHeaders:
@@ -58,13 +60,12 @@ class SecurityHeaders:
 
     def __init__(self, app, settings: Settings) -> None:
         self.app = app
-        self.page_csp = content_security_policy(settings).encode()
-        self.docs_csp = content_security_policy(settings, docs=True).encode()
+        self.csp = content_security_policy(settings).encode()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        csp = self.docs_csp if scope["path"] == "/docs" else self.page_csp
+        csp = self.csp
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
@@ -145,14 +146,8 @@ def _mount_front_end(app: FastAPI, settings: Settings) -> None:
     web = settings.web_dir
 
     @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url,
-            title="Backprop Playground API",
-            swagger_js_url="/vendor/swagger-ui-dist/swagger-ui-bundle.js",
-            swagger_css_url="/vendor/swagger-ui-dist/swagger-ui.css",
-            swagger_favicon_url="/favicon.svg",
-        )
+    def docs() -> FileResponse:  # Swagger UI, started by /js/docs.js: no inline script
+        return FileResponse(web / "docs.html")
 
     @app.get("/embed", include_in_schema=False)
     def embed() -> FileResponse:

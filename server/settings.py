@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +22,9 @@ class Settings(BaseSettings):
     )
     web_dir: Path = Field(default=ROOT / "web", description="Static front end.")
     frame_ancestors: str = Field(
-        default="*", description="CSP frame-ancestors: who may embed the app in an iframe."
+        default="*",
+        description="Who may embed the app in an iframe: '*' anyone, decks opened from disk too (no CSP "
+        "frame-ancestors is sent); otherwise a CSP frame-ancestors source list.",
     )
     max_body_bytes: int = Field(default=2_000_000, description="Largest accepted request body.")
     max_cpu_jobs: int = Field(default=4, description="Concurrent CPU jobs before 503 + Retry-After.")
@@ -55,6 +57,17 @@ class Settings(BaseSettings):
         default=100_000, ge=1, description="Models the database keeps at most; creating more answers 409."
     )
     max_stream_rate: float = Field(default=60.0, description="Fastest 'play' rate, steps/s.")
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _one_source_list(cls, value: str) -> str:
+        """A source list only: nothing that could end the directive or the header and start another."""
+        value = " ".join(value.split())
+        if not value or any(c in value for c in ";,") or not value.isprintable():
+            raise ValueError(
+                "frame_ancestors must be '*' or a CSP source list such as \"'self' https://slides.example.org\""
+            )
+        return value
 
     @property
     def resolved_database_url(self) -> str:

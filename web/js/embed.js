@@ -1,6 +1,8 @@
 /**
  * The embed page (contracts §5): only the graph and minimal controls, driven by slide software through
- * postMessage; after every change it tells its parent {source, event: "step", step, total, phase}.
+ * postMessage; after every change it tells its parent {source, event: "step", step, total, phase}, and it
+ * hands the keys it does not use to its parent as {source, event: "key", key} (hostkeys.js). Messages go
+ * out with target "*": a deck opened from disk has the origin "null", which no other target matches.
  */
 
 import { createApi } from "./api.js";
@@ -8,6 +10,7 @@ import { decodeState, encodeState } from "./state.js";
 import { loadSource } from "./source.js";
 import { createStepper } from "./stepper.js";
 import { applyTheme, showStatus } from "./page.js";
+import { hostKey } from "./hostkeys.js";
 
 export const SOURCE = "backprop-playground";
 const DEFAULT_EXPRESSION = { expr: "(x*y + x)*z", values: { x: 2, y: -1, z: 3 } };
@@ -60,6 +63,15 @@ export function handleCommand(data) {
 }
 
 window.addEventListener("message", (ev) => handleCommand(ev.data));
+
+// Once the iframe has focus the deck hears no keys (a clicker's PageDown would stop moving the slides):
+// after the stepper has taken its own keys, the rest go to the host page.
+window.addEventListener("keydown", (ev) => {
+  const key = window.parent === window ? null : hostKey(ev);
+  if (key === null) return;
+  ev.preventDefault();
+  window.parent.postMessage({ source: SOURCE, event: "key", key }, "*");
+});
 
 async function start() {
   applyTheme(state.theme);

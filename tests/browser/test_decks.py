@@ -1,0 +1,226 @@
+"""Slide decks that embed the playground: reveal.js (the npm package, loaded from disk) in a deck opened from
+file:// or served over http from another origin, with the default frame-ancestors and a narrowed one."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import _free_port
+
+pytestmark = pytest.mark.browser
+
+REVEAL_DIST = Path(__file__).resolve().parents[2] / "web" / "node_modules" / "reveal.js" / "dist"
+SCREENSHOT = Path("/tmp/backprop-deck-file-backward.png")
+
+DECK = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Lecture 6</title><link rel="icon" href="data:,">
+<link rel="stylesheet" href="reveal/reveal.css"><link rel="stylesheet" href="reveal/theme/white.css">
+</head><body><div class="reveal"><div class="slides">
+<section><h2>Deep feedforward networks</h2></section>
+<section><iframe id="embed" src="{app}/embed?lesson=xor-relu" {start} width="960" height="540"></iframe>
+</section>
+<section><h2>Back-propagation</h2></section>
+</div></div>
+<script src="reveal/reveal.js"></script>
+<script src="{app}/plugins/reveal-backprop.js"></script>
+<script>
+  window.events = [];
+  window.addEventListener("message", (ev) => {{
+    if (ev.data && ev.data.source === "backprop-playground") window.events.push(ev.data);
+  }});
+  window.send = (msg) => document.getElementById("embed").contentWindow.postMessage(
+    Object.assign({{source: "backprop-playground"}}, msg), "*");
+  Reveal.initialize({{hash: false, transition: "none", plugins: [RevealBackprop]}})
+    .then(() => {{ Reveal.slide(1); window.deckReady = true; }});
+</script></body></html>"""
+
+
+def write_deck(directory: Path, app: str, *, start: int | None = None) -> Path:
+    """A deck file whose second slide embeds the app, next to a link to reveal.js's npm files."""
+    directory.mkdir(parents=True, exist_ok=True)
+    link = directory / "reveal"
+    if not link.exists():
+        link.symlink_to(REVEAL_DIST, target_is_directory=True)
+    attribute = "" if start is None else f'data-backprop-step="{start}"'
+    deck = directory / "deck.html"
+    deck.write_text(DECK.format(app=app, start=attribute), encoding="utf-8")
+    return deck
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def static_server(directory: Path, host: str):
+    """A plain file server for a deck directory on `host` (another origin than the app's)."""
+    server = ThreadingHTTPServer((host, 0), functools.partial(_Quiet, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
+
+@contextlib.contextmanager
+def app_server(settings):
+    """A second app on a free port with its own settings, as the session's live server is started."""
+    import uvicorn
+
+    from server.app import create_app
+
+    port = _free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "second app did not start within 20 s"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def open_deck(page, url: str):
+    """Open a deck and wait for its embed to draw and report its first step."""
+    page.goto(url)
+    page.wait_for_function("() => window.deckReady === true")
+    page.wait_for_function("() => window.events.some((e) => e.event === 'step')", timeout=20_000)
+    frame = page.frame_locator("#embed")
+    frame.locator("g.node[data-node-id]").first.wait_for(timeout=15_000)
+    return frame
+
+
+def last_step(page):
+    return page.evaluate("() => window.events.filter((e) => e.event === 'step').at(-1)")
+
+
+def goto(page, step: int) -> dict:
+    page.evaluate("s => window.send({command: 'goto', step: s})", step)
+    page.wait_for_function(
+        "s => window.events.filter((e) => e.event === 'step').at(-1)?.step === s", arg=step, timeout=10_000
+    )
+    return last_step(page)
+
+
+def drive(page) -> dict:
+    """next and goto from the deck; the embed answers each with a step event. Ends mid-backward."""
+    first = last_step(page)
+    page.evaluate("() => window.send({command: 'next'})")
+    page.wait_for_function(
+        "s => window.events.filter((e) => e.event === 'step').at(-1)?.step === s + 1", arg=first["step"]
+    )
+    assert goto(page, 2)["phase"] == "forward"
+    total = first["total"]
+    event = None
+    for step in range(total - 1, 0, -1):  # the last backward step: its node totals are all drawn
+        event = goto(page, step)
+        if event["phase"] == "backward":
+            break
+    assert event["phase"] == "backward" and event["total"] == total
+    return event
+
+
+def test_a_deck_opened_from_disk_embeds_and_drives_the_playground(page, live_server, tmp_path):
+    """Issue 16: the default frame-ancestors lets a file:// deck frame /embed; its origin is "null"."""
+    deck = write_deck(tmp_path / "deck", live_server)
+    frame = open_deck(page, deck.as_uri())
+    assert page.evaluate("() => location.protocol") == "file:"
+    event = drive(page)
+    assert frame.locator(".controls .count").inner_text() == f"{event['step']} / {event['total']}"
+    assert frame.locator("g.node[data-node-id]").count() >= 5
+    page.screenshot(path=str(SCREENSHOT))
+
+
+def test_a_narrowed_frame_ancestors_refuses_a_file_deck_and_allows_its_host(browser, tmp_path):
+    """BACKPROP_FRAME_ANCESTORS set to one http host: that host's deck embeds; a deck from disk is refused."""
+    from server.settings import Settings
+
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    try:
+        with static_server(decks, "127.0.0.2") as host:
+            allowed = f"http://127.0.0.2:{host.server_address[1]}"
+            settings = Settings(data_dir=tmp_path / "data", database_url=None, frame_ancestors=allowed)
+            with app_server(settings) as app:
+                deck = write_deck(decks, app)
+
+                page.goto(deck.as_uri())
+                page.wait_for_function("() => window.deckReady === true")
+                deadline = time.monotonic() + 10
+                while not any("frame-ancestors" in e for e in errors) and time.monotonic() < deadline:
+                    page.wait_for_timeout(100)
+                assert any("frame-ancestors" in e and allowed in e for e in errors), errors
+                page.wait_for_timeout(500)
+                assert page.evaluate("() => window.events") == []
+                errors.clear()
+
+                open_deck(page, f"{allowed}/deck.html")
+                assert drive(page)["phase"] == "backward"
+                assert errors == []
+    finally:
+        context.close()
+
+
+def test_reveal_moves_its_slides_with_keys_pressed_inside_the_embed(page, live_server, tmp_path):
+    """Issue 13: the plugin turns the keys the embed forwards into slide moves; → ← still step the embed."""
+    decks = tmp_path / "decks"
+    write_deck(decks, live_server, start=3)
+    with static_server(decks, "127.0.0.1") as host:
+        frame = open_deck(page, f"http://127.0.0.1:{host.server_address[1]}/deck.html")
+        # entering the slide sent the embed to its data-backprop-step
+        page.wait_for_function("() => window.events.filter((e) => e.event === 'step').at(-1)?.step === 3")
+        indices = "() => Reveal.getIndices().h"
+        assert page.evaluate(indices) == 1
+
+        frame.locator("#graph").click(position={"x": 8, "y": 8})  # the presenter clicks into the embed
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => window.events.filter((e) => e.event === 'step').at(-1)?.step === 4")
+        assert page.evaluate(indices) == 1
+        assert frame.locator(".controls .count").inner_text().startswith("4 /")
+
+        page.keyboard.press("PageDown")  # a clicker's "next slide"
+        page.wait_for_function(f"() => ({indices})() === 2")
+        keys = page.evaluate("() => window.events.filter((e) => e.event === 'key').map((e) => e.key)")
+        assert keys == ["PageDown"]  # ArrowRight stayed in the embed
+        page.keyboard.press("ArrowLeft")  # the deck has the keys again
+        page.wait_for_function(f"() => ({indices})() === 1")
+        assert last_step(page)["step"] in (3, 4)
+
+        frame.locator("#graph").click(position={"x": 8, "y": 8})
+        page.keyboard.press("PageUp")
+        page.wait_for_function(f"() => ({indices})() === 0")
+
+        page.evaluate("() => Reveal.slide(1)")
+        page.wait_for_function("() => window.events.filter((e) => e.event === 'step').at(-1)?.step === 3")
+        page.evaluate("() => Reveal.getPlugin('backprop-playground').send('goto', 5)")
+        page.wait_for_function("() => window.events.filter((e) => e.event === 'step').at(-1)?.step === 5")
+
+
+def test_the_api_manual_lists_its_operations(page, live_server):
+    """Issue 13: /docs runs Swagger UI under the same CSP as every page (no inline script)."""
+    page.goto(live_server + "/docs")
+    operation = page.locator('.opblock-post .opblock-summary-path[data-path="/api/v1/models"]')
+    operation.first.wait_for(timeout=15_000)
+    assert operation.first.is_visible()
+    assert page.locator(".opblock").count() >= 15

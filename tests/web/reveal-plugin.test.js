@@ -1,0 +1,63 @@
+// The reveal.js plugin is a classic script (decks opened from disk load it across origins): run it in a
+// fresh context, as a browser would, and check what it gives reveal.js.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import vm from "node:vm";
+
+const code = readFileSync(new URL("../../web/plugins/reveal-backprop.js", import.meta.url), "utf8");
+
+function load() {
+  const window = {};
+  vm.runInNewContext(code, { window });
+  return window.RevealBackprop;
+}
+
+test("the script defines the plugin factory reveal.js registers", () => {
+  const plugin = load()();
+  assert.equal(plugin.id, "backprop-playground");
+  assert.equal(typeof plugin.init, "function");
+  assert.equal(typeof plugin.send, "function");
+});
+
+test("forwarded keys become reveal.js key codes", () => {
+  const { keyCode } = load();
+  assert.equal(keyCode("PageDown"), 34);
+  assert.equal(keyCode("PageUp"), 33);
+  assert.equal(keyCode("ArrowDown"), 40);
+  assert.equal(keyCode("Home"), 36);
+  assert.equal(keyCode("n"), 78);
+  assert.equal(keyCode("B"), 66);
+  assert.equal(keyCode("."), 190);
+  assert.equal(keyCode("Escape"), 27);
+});
+
+test("keys reveal.js does not take, and junk, give no key code", () => {
+  const { keyCode } = load();
+  for (const k of ["Tab", "F5", "é", "toString", "__proto__", "", 34, null, undefined, {}]) {
+    assert.equal(keyCode(k), null, String(k));
+  }
+});
+
+test("the plugin finds the embeds a slide asks to start at a step, and nothing else", () => {
+  // init() with a minimal deck: on entering a slide, only iframes with a valid data-backprop-step get goto
+  const sent = [];
+  const frame = (step) => ({
+    getAttribute: (n) => (n === "data-backprop-step" ? step : null),
+    contentWindow: { postMessage: (m, target) => sent.push(JSON.parse(JSON.stringify([step, m, target]))) },
+  });
+  const frames = [frame("4"), frame(null), frame("-1"), frame("x"), frame(" ")];
+  const slide = { querySelectorAll: () => frames, contains: () => true };
+  const listeners = {};
+  const deck = {
+    on: (name, fn) => { listeners[name] = fn; },
+    isReady: () => true,
+    getCurrentSlide: () => slide,
+    getRevealElement: () => slide,
+  };
+  const context = { window: { addEventListener() {} }, document: { activeElement: null } };
+  vm.runInNewContext(code, context);
+  context.window.RevealBackprop().init(deck);
+  assert.deepEqual(sent, [["4", { source: "backprop-playground", command: "goto", step: 4 }, "*"]]);
+  assert.equal(typeof listeners.slidechanged, "function");
+});

@@ -1,0 +1,105 @@
+/**
+ * The reveal.js plugin of Backprop Playground, served by the app at /plugins/reveal-backprop.js:
+ *
+ *   <script src="http://127.0.0.1:8000/plugins/reveal-backprop.js"></script>
+ *   <script>Reveal.initialize({ plugins: [RevealBackprop] });</script>
+ *   <section><iframe src="http://127.0.0.1:8000/embed?lesson=xor-relu" data-backprop-step="0"
+ *                    width="960" height="540"></iframe></section>
+ *
+ * - Keys pressed while an embed has the focus come back from it as {event: "key", key}; the deck handles
+ *   them as if pressed on itself (its own bindings: PageDown / PageUp, n / p, ↑ / ↓, Home / End, b, o, …).
+ * - Leaving a slide takes the focus back from its embed, so → and ← move the slides again.
+ * - Entering a slide sends each of its embeds with data-backprop-step="k" to step k (again once the embed
+ *   has loaded, for iframes reveal.js loads lazily).
+ * - deck.getPlugin("backprop-playground").send(command, step) drives the embeds of the current slide.
+ * A classic script, not a module: a deck opened from disk (file://) can load it from the app.
+ */
+(function (root) {
+  "use strict";
+
+  const SOURCE = "backprop-playground";
+  const KEY_CODES = {
+    Escape: 27, PageUp: 33, PageDown: 34, End: 35, Home: 36, ArrowUp: 38, ArrowDown: 40, ",": 188, ".": 190,
+  };
+
+  /** reveal.js's keyCode for a key name the embed forwarded, or null for keys the deck does not take. */
+  function keyCode(key) {
+    if (typeof key !== "string") return null;
+    if (Object.prototype.hasOwnProperty.call(KEY_CODES, key)) return KEY_CODES[key];
+    if (/^[a-z0-9]$/i.test(key)) return key.toUpperCase().charCodeAt(0);
+    return null;
+  }
+
+  /** The step an iframe asks to start at on slide entry (data-backprop-step), or null. */
+  function startStep(frame) {
+    const value = frame.getAttribute("data-backprop-step");
+    if (value === null || value.trim() === "") return null;
+    const step = Number(value);
+    return Number.isInteger(step) && step >= 0 ? step : null;
+  }
+
+  /** The plugin (reveal.js calls this factory when it registers it). */
+  function RevealBackprop() {
+    let deck = null;
+    const pending = new Set(); // embeds of the current slide not yet seen loaded after their goto
+
+    const framesIn = (el) => (el ? Array.from(el.querySelectorAll("iframe")) : []);
+    const frameOf = (win) => framesIn(deck.getRevealElement()).find((f) => f.contentWindow === win) || null;
+
+    function post(frame, message) {
+      // "*": the embed's origin is the app's, and the deck may not know it (a relative or proxied src)
+      if (frame.contentWindow) frame.contentWindow.postMessage(Object.assign({ source: SOURCE }, message), "*");
+    }
+
+    function sendStart(frame) {
+      const step = startStep(frame);
+      if (step !== null) post(frame, { command: "goto", step });
+    }
+
+    function onMessage(ev) {
+      const data = ev.data;
+      if (!deck || !data || data.source !== SOURCE) return;
+      const frame = frameOf(ev.source); // only the deck's own embeds
+      if (!frame) return;
+      if (data.event === "key") {
+        const code = keyCode(data.key);
+        if (code !== null) deck.triggerKey(code);
+      } else if (data.event === "step" && pending.delete(frame)) {
+        sendStart(frame);
+      }
+    }
+
+    function enter(slide) {
+      const focused = document.activeElement;
+      if (focused && focused.tagName === "IFRAME" && !(slide && slide.contains(focused))) focused.blur();
+      pending.clear();
+      for (const frame of framesIn(slide)) {
+        if (startStep(frame) === null) continue;
+        pending.add(frame);
+        sendStart(frame);
+      }
+    }
+
+    return {
+      id: "backprop-playground",
+      init(reveal) {
+        deck = reveal;
+        window.addEventListener("message", onMessage);
+        deck.on("ready", (ev) => enter(ev.currentSlide));
+        deck.on("slidechanged", (ev) => enter(ev.currentSlide));
+        if (deck.isReady()) enter(deck.getCurrentSlide());
+      },
+      /** Send a command ("next", "prev", "goto", "play", "pause") to the embeds of the current slide. */
+      send(command, step) {
+        const message = step === undefined ? { command } : { command, step };
+        for (const frame of framesIn(deck.getCurrentSlide())) post(frame, message);
+      },
+      destroy() {
+        window.removeEventListener("message", onMessage);
+      },
+    };
+  }
+
+  RevealBackprop.keyCode = keyCode;
+  root.RevealBackprop = RevealBackprop;
+})(typeof window !== "undefined" ? window : globalThis);
