@@ -2,7 +2,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { expressionTrace, loadDagre } from "./helpers.js";
 import { readTrace } from "../../web/js/trace.js";
-import { layoutGraph, fitTransform, nodeSize } from "../../web/js/layout.js";
+import { layoutGraph, fitTransform, nodeSize, routeEdge, columnsOf } from "../../web/js/layout.js";
 
 const dagre = await loadDagre();
 
@@ -42,11 +42,15 @@ test("backward-phase nodes are laid out in their own cluster", () => {
   assert.deepEqual(layout.clusters.map((c) => c.name), ["forward", "backward"]);
 });
 
-test("fitting keeps the scale legible and centres small drawings", () => {
+test("fitting centres small drawings and shrinks large ones until they fit, within the area given", () => {
   const small = fitTransform({ width: 100, height: 100 }, { width: 1000, height: 600 });
   assert.equal(small.k, 2);
   const huge = fitTransform({ width: 10000, height: 100 }, { width: 1000, height: 600 });
-  assert.equal(huge.k, 0.85);
+  assert.ok(huge.x + 10000 * huge.k <= 1000 - 16 + 1e-9, "the whole width is in view");
+  const left = fitTransform({ width: 800, height: 400 }, { x: 0, y: 0, width: 500, height: 600 });
+  assert.ok(left.x + 800 * left.k <= 500, "fits into the part left of an inspector");
+  const shifted = fitTransform({ width: 100, height: 100 }, { x: 200, y: 50, width: 400, height: 300 });
+  assert.ok(shifted.x >= 200 && shifted.y >= 50);
 });
 
 function chain(n) {
@@ -101,4 +105,104 @@ test("matrix cells are as wide as the longest number the node shows", () => {
   const long = layoutGraph(dagre, readTrace(node([-0.0382, 1.03, 0.171, -0.635]))).nodes.get("n0");
   assert.ok(long.block.cellW > small.block.cellW);
   assert.ok(long.block.cellW >= 7 * 9.8, "room for −0.0382");
+});
+
+/** A trace of `nodes` [{id, label, op, shape, inputs, phase?}] with no events. */
+function traceOf(nodes) {
+  return readTrace({ schema_version: 1, graph: { nodes: nodes.map((n) => ({ role: n.inputs.length ? "op" : "input", shape: [], ...n })) }, events: [] });
+}
+
+/** (x*y + sin(x))*z: the edge x → x·y used to run under sin(x). */
+function sinTrace(phaseOfBackward = false) {
+  const nodes = [
+    { id: "x", label: "x", op: "leaf", inputs: [] },
+    { id: "y", label: "y", op: "leaf", inputs: [] },
+    { id: "z", label: "z", op: "leaf", inputs: [] },
+    { id: "xy", label: "x·y", op: "mul", inputs: ["x", "y"] },
+    { id: "s", label: "sin(x)", op: "sin", inputs: ["x"] },
+    { id: "a", label: "x·y+sin(x)", op: "add", inputs: ["xy", "s"] },
+    { id: "f", label: "f", op: "mul", inputs: ["a", "z"] },
+  ];
+  if (phaseOfBackward) {
+    nodes.push({ id: "g1", label: "∂f/∂a", op: "mul", inputs: ["z"], phase: "backward" });
+    nodes.push({ id: "g2", label: "∂f/∂x", op: "mul", inputs: ["g1", "y"], phase: "backward" });
+    nodes.push({ id: "g3", label: "cos", op: "cos", inputs: ["x"], phase: "backward" });
+    nodes.push({ id: "g4", label: "∂x", op: "add", inputs: ["g2", "g3"], phase: "backward" });
+  }
+  return traceOf(nodes);
+}
+
+/** Does the segment p→q pass through the inside of box b (centre x, y), shrunk by 1 px? (Liang–Barsky) */
+function segmentHitsBox(p, q, b) {
+  const [x0, x1, y0, y1] = [b.x - b.width / 2 + 1, b.x + b.width / 2 - 1, b.y - b.height / 2 + 1, b.y + b.height / 2 - 1];
+  let [t0, t1] = [0, 1];
+  const dx = q.x - p.x;
+  const dy = q.y - p.y;
+  for (const [pp, qq] of [[-dx, p.x - x0], [dx, x1 - p.x], [-dy, p.y - y0], [dy, y1 - p.y]]) {
+    if (pp === 0) { if (qq < 0) return false; continue; }
+    const r = qq / pp;
+    if (pp < 0) t0 = Math.max(t0, r); else t1 = Math.min(t1, r);
+    if (t0 > t1) return false;
+  }
+  return true;
+}
+
+function crossings(layout) {
+  const hits = [];
+  for (const e of layout.edges) {
+    for (const [id, b] of layout.nodes) {
+      if (id === e.from || id === e.to) continue;
+      for (let i = 1; i < e.points.length; i++) if (segmentHitsBox(e.points[i - 1], e.points[i], b)) hits.push(`${e.id} × ${id}`);
+    }
+  }
+  return hits;
+}
+
+test("edge polylines cross no box but their own ends, in full and compact layouts and between bands", () => {
+  for (const trace of [sinTrace(), sinTrace(true), readTrace(expressionTrace())]) {
+    for (const detail of ["full", "compact"]) {
+      const layout = layoutGraph(dagre, trace, { detail });
+      assert.deepEqual(crossings(layout), [], detail);
+    }
+  }
+});
+
+test("edges leave the source's right side and enter the target's left side, inputs spread in order", () => {
+  const layout = layoutGraph(dagre, sinTrace());
+  for (const e of layout.edges) {
+    const [a, b] = [layout.nodes.get(e.from), layout.nodes.get(e.to)];
+    assert.equal(e.points[0].x, a.x + a.width / 2, e.id);
+    assert.equal(e.points.at(-1).x, b.x - b.width / 2, e.id);
+  }
+  const into = layout.edges.filter((e) => e.to === "xy").sort((p, q) => p.index - q.index);
+  assert.ok(into[0].points.at(-1).y < into[1].points.at(-1).y);
+});
+
+test("a long edge runs straight across the columns it passes", () => {
+  const a = { x: 50, y: 100, width: 100, height: 60 };
+  const b = { x: 450, y: 300, width: 100, height: 60 };
+  const columns = columnsOf(new Map([["a", a], ["m", { x: 250, y: 100, width: 140, height: 60 }], ["b", b]]));
+  const points = routeEdge(a, b, [{ x: 100, y: 100 }, { x: 250, y: 200 }, { x: 400, y: 300 }], columns);
+  const across = points.filter((p) => p.y === 200).map((p) => p.x);
+  assert.deepEqual(across, [180, 320]);
+});
+
+test("compact boxes are smaller than full ones and tensors in them become small heatmaps", () => {
+  const node = { label: "xW₁", op: "matmul", inputs: ["a", "b"], shape: [8, 8] };
+  const full = nodeSize(node);
+  const compact = nodeSize(node, { detail: "compact" });
+  assert.ok(compact.width < full.width && compact.height < full.height);
+  assert.equal(compact.block.mini, true);
+  assert.ok(compact.block.width <= 64 && compact.block.height <= 40);
+  const wide = nodeSize({ ...node, shape: [8, 44] }, { detail: "compact" });
+  assert.ok(wide.block.width <= 64, "a wide tensor squeezes its cells");
+  const scalar = nodeSize({ label: "a1", op: "add", inputs: ["a", "b"], shape: [] }, { detail: "compact", chars: 5 });
+  assert.ok(scalar.width < nodeSize({ label: "a1", op: "add", inputs: ["a", "b"], shape: [] }).width);
+});
+
+test("larger fonts make larger boxes", () => {
+  const node = { label: "h₁W₂", op: "matmul", inputs: ["a", "b"], shape: [4, 1] };
+  const big = { label: 20, meta: 15, scalar: 23, cell: 18, caption: 15 };
+  assert.ok(nodeSize(node, { fonts: big }).width > nodeSize(node).width);
+  assert.ok(nodeSize(node, { fonts: big, detail: "compact" }).width > nodeSize(node, { detail: "compact" }).width);
 });

@@ -20,27 +20,95 @@ export const BOX = {
   summaryRow: 22,
 };
 
+/**
+ * Font sizes (CSS px) of a node's texts, as the stylesheet sets them (graph.css --node-* variables); boxes
+ * are sized for them. These are the light theme's; the projector's are larger.
+ */
+export const FONTS = { label: 18, meta: 13, scalar: 21, cell: 16, caption: 13 };
+
+/** Spacing of the two levels of detail: full boxes, and compact ones for graphs too large to read in full. */
+export const SPACING = {
+  full: { nodesep: 20, ranksep: 44, margin: 18 },
+  compact: { nodesep: 16, ranksep: 34, margin: 6 },
+};
+
+/** Compact tensor blocks (small heatmaps) stay within this many px. */
+const MINI = { width: 64, height: 40, maxCell: 10, minCell: 3 };
+
 /** The drawing kind of a node from its shape alone (values arrive later). */
 export function kindOfShape(shape) {
   const size = shape.reduce((a, b) => a * b, 1);
   return tensorKind({ shape, size, data: size <= 1024 ? [] : null });
 }
 
-/** Width and height of the box of a node: a header, then the value block and the gradient block. */
-export function nodeSize(node, { grad = true, chars = 6 } = {}) {
+/** Rough text widths: bold sans labels, sans meta text, monospace numbers. */
+const textWidth = {
+  label: (text, fonts) => [...String(text)].length * 0.64 * fonts.label,
+  meta: (text, fonts) => [...String(text)].length * 0.585 * fonts.meta,
+  mono: (chars, px) => chars * 0.61 * px,
+};
+
+/**
+ * Width and height of the box of a node: a header, then the value block and the gradient block. With
+ * `detail: "compact"` the header holds the label over the op, tensors become small heatmaps and boxes are
+ * only as wide as their text.
+ */
+export function nodeSize(node, { grad = true, chars = 6, detail = "full", fonts = FONTS } = {}) {
   const shape = node.shape ?? [];
   const kind = kindOfShape(shape);
-  const block = blockSize(kind, shape, cellWidth(chars));
-  const width = Math.max(BOX.scalarWidth, block.width + 2 * BOX.pad, headerWidth(node));
-  const height = BOX.header + (grad ? 2 : 1) * block.height + BOX.pad * (grad ? 1.5 : 1);
-  return { width, height, kind, block, grad };
+  if (detail === "compact") return compactSize(node, kind, shape, { grad, chars, fonts });
+  const block = blockSize(kind, shape, cellWidth(chars, fonts), fonts);
+  const header = headerHeight(fonts);
+  const width = Math.max(BOX.scalarWidth, block.width + 2 * BOX.pad, headerWidth(node, fonts));
+  const height = header + (grad ? 2 : 1) * block.height + BOX.pad * (grad ? 1.5 : 1);
+  return { width, height, kind, block, grad, detail: "full", header };
+}
+
+/** Height of a full box's header line. */
+export function headerHeight(fonts = FONTS) {
+  return Math.round(Math.max(BOX.header, fonts.label * 1.9));
+}
+
+/** A compact box: label, op (or role) under it, then value and gradient as a number or a small heatmap. */
+function compactSize(node, kind, shape, { grad, chars, fonts }) {
+  const meta = compactMeta(node);
+  const labelBase = Math.round(5 + 0.95 * fonts.label);
+  const metaBase = Math.round(labelBase + 0.3 * fonts.label + 0.95 * fonts.meta);
+  const header = Math.round(metaBase + 0.3 * fonts.meta + 5);
+  let block;
+  if (kind === "scalar") {
+    block = { width: textWidth.mono(chars, fonts.scalar), height: Math.round(fonts.scalar * 1.3), rows: 1, cols: 1, mini: false };
+  } else if (kind === "summary") {
+    block = { width: textWidth.mono(9, fonts.cell), height: Math.round(fonts.cell * 1.4), rows: 1, cols: 1, mini: false };
+  } else {
+    const { rows, cols } = asMatrix(decodeTensor({ shape, data: [] }));
+    // square cells while they stay at least minCell px; a long tensor squeezes them along its long side
+    const cw = Math.min(MINI.maxCell, MINI.width / cols);
+    const ch = Math.min(MINI.maxCell, MINI.height / rows);
+    const square = Math.floor(Math.min(cw, ch));
+    const [cellW, cellH] = square >= MINI.minCell ? [square, square] : [Math.max(square, cw), Math.max(square, ch)];
+    block = { width: cols * cellW, height: rows * cellH, rows, cols, cellW, cellH, mini: true };
+  }
+  const pad = 10;
+  const width = Math.ceil(Math.max(56, textWidth.label(node.label || node.id || "", fonts) + 2 * pad,
+    textWidth.meta(meta, fonts) + 2 * pad, block.width + 2 * pad + (block.mini ? 0 : 4)));
+  const gap = block.mini ? 6 : 2;
+  const height = Math.ceil(header + block.height + (grad ? gap + block.height : 0) + (block.mini ? 9 : 5));
+  return { width, height, kind, block, grad, detail: "compact", header, labelBase, metaBase, gap, meta };
+}
+
+/** The second header line of a compact box: the op (or the role of a leaf), long names shortened. */
+export function compactMeta(node) {
+  const leaf = node.op === "leaf" || (node.inputs ?? []).length === 0;
+  const text = String(leaf ? node.role ?? "" : node.op ?? "");
+  return [...text].length > 10 ? `${[...text].slice(0, 9).join("")}…` : text;
 }
 
 /** Room the header needs: the label (18px bold) and "op · shape" (13px), estimated per character. */
-export function headerWidth(node) {
-  const label = [...String(node.label || node.id || "")].length;
-  const meta = [...headerMeta({ ...node, shape: node.fullShape ?? node.shape })].length;
-  return Math.ceil(label * 11.5 + meta * 7.6 + 2 * BOX.pad + 16);
+export function headerWidth(node, fonts = FONTS) {
+  const label = textWidth.label(node.label || node.id || "", fonts);
+  const meta = textWidth.meta(headerMeta({ ...node, shape: node.fullShape ?? node.shape }), fonts);
+  return Math.ceil(label + meta + 2 * BOX.pad + 16);
 }
 
 /** The header's right-hand text: "op · shape" (or "role · shape" for leaves). */
@@ -51,9 +119,9 @@ export function headerMeta(node) {
   return `${leaf ? node.role : node.op} · ${s}`;
 }
 
-/** Width of a matrix cell holding numbers of up to `chars` characters (16px monospace). */
-export function cellWidth(chars) {
-  return Math.max(44, Math.ceil(chars * 9.8 + 16));
+/** Width of a matrix cell holding numbers of up to `chars` characters (monospace at the cell font). */
+export function cellWidth(chars, fonts = FONTS) {
+  return Math.max(44, Math.ceil(textWidth.mono(chars, fonts.cell) + 16));
 }
 
 /** The longest formatted number a node shows (values, gradients, updates), in characters. */
@@ -75,79 +143,143 @@ export function longestNumber(trace, id) {
 const CHARS = new WeakMap();
 
 /** Size of one tensor block (value or gradient) of a given kind. */
-export function blockSize(kind, shape, cellW = BOX.cellW) {
+export function blockSize(kind, shape, cellW = BOX.cellW, fonts = FONTS) {
   const t = decodeTensor({ shape, data: [] });
   const { rows, cols } = asMatrix(t);
-  if (kind === "matrix") return { width: cols * cellW, height: rows * BOX.cellH + 6, rows, cols, cellW };
+  const cellH = Math.round(Math.max(BOX.cellH, fonts.cell * 1.55));
+  if (kind === "matrix") return { width: cols * cellW, height: rows * cellH + 6, rows, cols, cellW, cellH };
   if (kind === "heatmap") {
     const cell = Math.max(4, Math.min(BOX.heatCell + 4, Math.floor(168 / Math.max(cols, rows))));
-    return { width: Math.max(cols * cell, 60), height: rows * cell + 22, rows, cols, cell };
+    return { width: Math.max(cols * cell, 60), height: rows * cell + 9 + fonts.caption, rows, cols, cell };
   }
-  if (kind === "summary") return { width: 150, height: BOX.summaryRow * 2, rows, cols };
-  return { width: 120, height: BOX.scalarRow, rows: 1, cols: 1 };
+  if (kind === "summary") return { width: textWidth.mono(18, fonts.caption) + 8, height: Math.round(fonts.caption * 1.7) * 2, rows, cols };
+  return { width: Math.max(120, textWidth.mono(8, fonts.scalar)), height: Math.round(Math.max(BOX.scalarRow, fonts.scalar * 1.45)), rows: 1, cols: 1 };
 }
 
 /**
  * Lay out a read trace left to right. A recorded backward pass (nodes with phase "backward") gets its own
- * layered band drawn beside (below) the forward graph, so the forward graph looks as it always does.
- * Returns {width, height, nodes: Map id→box, edges: [{...edge, points, cross?}], clusters}.
+ * layered band drawn below the forward graph, so the forward graph looks as it always does.
+ * Options: `detail` ("full" | "compact"), `expanded` (ids drawn in full in a compact layout), `fonts`.
+ * Returns {width, height, detail, nodes: Map id→box, edges: [{...edge, points, cross?}], clusters}. Edge
+ * points run straight through the columns of boxes and bend only in the gaps between columns (edges
+ * between the bands go down those gaps and along the corridor between the bands), so no edge crosses a box
+ * that is not one of its ends.
  */
-export function layoutGraph(dagre, trace, { nodesep = 20, ranksep = 44, margin = 18, limit = DAGRE_LIMIT } = {}) {
-  if (trace.nodes.length > limit) return withKinds(fastLayout(trace, (n) => traceNodeSize(trace, n), { nodesep, ranksep, margin }), trace);
+export function layoutGraph(dagre, trace, { detail = "full", expanded = null, fonts = FONTS, limit = DAGRE_LIMIT, ...spacing } = {}) {
+  const opts = { ...SPACING[detail === "compact" ? "compact" : "full"], ...spacing };
+  const sizeOf = (n) => traceNodeSize(trace, n, { detail: detail === "compact" && !expanded?.has(n.id) ? "compact" : "full", fonts });
+  if (trace.nodes.length > limit) return { ...withKinds(fastLayout(trace, sizeOf, opts), trace, sizeOf), detail };
   const backward = new Set(trace.nodes.filter((n) => n.phase === "backward").map((n) => n.id));
-  const opts = { nodesep, ranksep, margin };
-  if (backward.size === 0) {
-    const band = dagreBand(dagre, trace, trace.nodes, trace.edges, opts);
-    return { ...band, clusters: [] };
-  }
+  if (backward.size === 0) return { ...dagreBand(dagre, trace, trace.nodes, trace.edges, sizeOf, opts), detail, clusters: [] };
   const inBand = (e, back) => backward.has(e.from) === back && backward.has(e.to) === back;
-  const fwd = dagreBand(dagre, trace, trace.nodes.filter((n) => !backward.has(n.id)), trace.edges.filter((e) => inBand(e, false)), opts);
-  const bwd = dagreBand(dagre, trace, trace.nodes.filter((n) => backward.has(n.id)), trace.edges.filter((e) => inBand(e, true)), opts);
-  const title = 30;
-  const dy = fwd.height + title;
-  const nodes = new Map([...fwd.nodes, ...[...bwd.nodes].map(([id, b]) => [id, { ...b, y: b.y + dy + title }])]);
-  const moved = new Map(bwd.edges.map((e) => [e.id, e.points.map((p) => ({ x: p.x, y: p.y + dy + title }))]));
+  const fwd = dagreBand(dagre, trace, trace.nodes.filter((n) => !backward.has(n.id)), trace.edges.filter((e) => inBand(e, false)), sizeOf, opts);
+  const bwd = dagreBand(dagre, trace, trace.nodes.filter((n) => backward.has(n.id)), trace.edges.filter((e) => inBand(e, true)), sizeOf, opts);
+  const title = Math.round(fonts.meta * 2.2);
+  const corridor = { top: title + fwd.height - opts.margin / 2, bottom: 2 * title + fwd.height + opts.margin / 2 };
+  const shift = (dy) => (p) => ({ ...p, y: p.y + dy });
+  const nodes = new Map([...[...fwd.nodes].map(([id, b]) => [id, shift(title)(b)]), ...[...bwd.nodes].map(([id, b]) => [id, shift(2 * title + fwd.height)(b)])]);
+  const own = new Map([...fwd.edges.map((e) => [e.id, e.points.map(shift(title))]), ...bwd.edges.map((e) => [e.id, e.points.map(shift(2 * title + fwd.height))])]);
+  const crossing = trace.edges.filter((e) => !own.has(e.id));
+  const gaps = { fwd: fwd.columns, bwd: bwd.columns };
   const edges = trace.edges.map((e) => {
-    const own = fwd.edges.find((x) => x.id === e.id)?.points ?? moved.get(e.id);
-    return own ? { ...e, points: own } : { ...e, points: crossPoints(nodes.get(e.from), nodes.get(e.to)), cross: true };
+    if (own.has(e.id)) return { ...e, points: own.get(e.id) };
+    const lane = corridor.top + ((crossing.indexOf(e) + 1) / (crossing.length + 1)) * (corridor.bottom - corridor.top);
+    return { ...e, cross: true, points: crossRoute(nodes.get(e.from), nodes.get(e.to), gaps, lane, opts.ranksep, e.index, trace.nodeById.get(e.to).inputs.length) };
   });
   const clusters = [
-    { name: "forward", x: fwd.width / 2, y: title / 2 + fwd.height / 2, width: fwd.width - margin, height: fwd.height - margin / 2 },
-    { name: "backward", x: bwd.width / 2, y: dy + title + bwd.height / 2, width: bwd.width - margin, height: bwd.height - margin / 2 },
+    { name: "forward", x: fwd.width / 2, y: title + fwd.height / 2, width: fwd.width - opts.margin, height: fwd.height - opts.margin / 2 },
+    { name: "backward", x: bwd.width / 2, y: 2 * title + fwd.height + bwd.height / 2, width: bwd.width - opts.margin, height: bwd.height - opts.margin / 2 },
   ];
-  for (const b of fwd.nodes.values()) b.y += title / 2;
-  for (const e of edges.filter((x) => !x.cross && !moved.has(x.id))) e.points = e.points.map((p) => ({ x: p.x, y: p.y + title / 2 }));
-  for (const e of edges.filter((x) => x.cross)) e.points = crossPoints(nodes.get(e.from), nodes.get(e.to));
-  return { width: Math.max(fwd.width, bwd.width), height: dy + title + bwd.height, nodes, edges, clusters };
+  return { width: Math.max(fwd.width, bwd.width), height: 2 * title + fwd.height + bwd.height, detail, nodes, edges, clusters };
 }
 
-/** One dagre layout of some nodes and the edges among them. */
-function dagreBand(dagre, trace, nodeList, edgeList, { nodesep, ranksep, margin }) {
+/** One dagre layout of some nodes and the edges among them, edges routed through the column gaps. */
+function dagreBand(dagre, trace, nodeList, edgeList, sizeOf, { nodesep, ranksep, margin }) {
   const g = new dagre.graphlib.Graph({ multigraph: true });
   g.setGraph({ rankdir: "LR", align: "UR", nodesep, ranksep, edgesep: 14, marginx: margin, marginy: margin });
-  for (const n of nodeList) {
-    const size = traceNodeSize(trace, n);
-    g.setNode(n.id, { width: size.width, height: size.height });
-  }
+  const sizes = new Map(nodeList.map((n) => [n.id, sizeOf(n)]));
+  for (const n of nodeList) g.setNode(n.id, { width: sizes.get(n.id).width, height: sizes.get(n.id).height });
   for (const e of edgeList) g.setEdge(e.from, e.to, { minlen: 1 }, e.id);
   dagre.layout(g);
   const nodes = new Map();
   for (const n of nodeList) {
     const p = g.node(n.id);
-    const size = traceNodeSize(trace, n);
-    nodes.set(n.id, { id: n.id, x: p.x, y: p.y, width: p.width, height: p.height, kind: size.kind, block: size.block, grad: size.grad });
+    nodes.set(n.id, { ...sizes.get(n.id), id: n.id, x: p.x, y: p.y, width: p.width, height: p.height });
   }
-  const edges = edgeList.map((e) => ({ ...e, points: g.edge({ v: e.from, w: e.to, name: e.id }).points }));
+  const columns = columnsOf(nodes);
+  const edges = edgeList.map((e) => ({
+    ...e,
+    points: routeEdge(nodes.get(e.from), nodes.get(e.to), g.edge({ v: e.from, w: e.to, name: e.id }).points, columns, e.index, trace.nodeById.get(e.to).inputs.length),
+  }));
   const { width, height } = g.graph();
-  return { width: nodeList.length ? width : 0, height: nodeList.length ? height : 0, nodes, edges };
+  return { width: nodeList.length ? width : 0, height: nodeList.length ? height : 0, nodes, edges, columns };
 }
 
-/** A curve from the bottom of a forward node to the left side of a backward node that reads it. */
-function crossPoints(a, b) {
-  const start = { x: a.x, y: a.y + a.height / 2 };
-  const end = { x: b.x - b.width / 2, y: b.y };
-  const mid = (start.y + end.y) / 2;
-  return [start, { x: start.x, y: mid }, { x: end.x - 30, y: end.y }, end];
+/**
+ * An edge from a forward box down to a backward box: out of the source's right side into the gap after its
+ * column, down that gap to the corridor between the bands (at height `lane`), along it to the gap before
+ * the target's column, down to the target's input height and into its left side. Corners are rounded
+ * within a few px, so the curve stays in the gaps.
+ */
+export function crossRoute(a, b, gaps, lane, ranksep, index = 0, inputs = 1) {
+  const column = (cols, x) => cols.find((c) => Math.abs(c.x - x) < 0.5);
+  const colA = column(gaps.fwd, a.x) ?? { x: a.x, half: a.width / 2 };
+  const colB = column(gaps.bwd, b.x) ?? { x: b.x, half: b.width / 2 };
+  const spread = Math.min(16, b.height / (inputs + 1));
+  const yB = b.y + (index - (inputs - 1) / 2) * spread;
+  const xA = colA.x + colA.half + ranksep / 2;
+  const xB = colB.x - colB.half - ranksep / 2;
+  const corners = [{ x: a.x + a.width / 2, y: a.y }, { x: xA, y: a.y }, { x: xA, y: lane }, { x: xB, y: lane }, { x: xB, y: yB }, { x: b.x - b.width / 2, y: yB }];
+  return roundCorners(corners, Math.min(8, ranksep / 4));
+}
+
+/** Points of a polyline with each corner flanked by points `r` before and after it (for a B-spline). */
+function roundCorners(points, r) {
+  const out = [points[0]];
+  for (let i = 1; i < points.length - 1; i++) {
+    const [p, c, n] = [points[i - 1], points[i], points[i + 1]];
+    const towards = (q) => {
+      const d = Math.hypot(q.x - c.x, q.y - c.y);
+      const t = d > 0 ? Math.min(r, d / 2) / d : 0;
+      return { x: c.x + (q.x - c.x) * t, y: c.y + (q.y - c.y) * t };
+    };
+    out.push(towards(p), c, towards(n));
+  }
+  out.push(points.at(-1));
+  return out;
+}
+
+/** The columns (ranks) of a left-to-right layout: centre x and half the widest box's width. */
+export function columnsOf(nodes) {
+  const columns = new Map();
+  for (const b of nodes.values()) {
+    const key = Math.round(b.x);
+    const c = columns.get(key);
+    columns.set(key, { x: b.x, half: Math.max(c?.half ?? 0, b.width / 2) });
+  }
+  return [...columns.values()].sort((a, b) => a.x - b.x);
+}
+
+/**
+ * The polyline of one edge: out of the source's right side, straight through its column, through the
+ * column crossings dagre chose for a long edge (each run straight across the column), into the target's
+ * left side (inputs spread down that side in input order). Only the pieces between columns bend, and no
+ * box stands there.
+ */
+export function routeEdge(a, b, dagrePoints, columns, index = 0, inputs = 1) {
+  const column = (x) => columns.find((c) => Math.abs(c.x - x) < 0.5);
+  const colA = column(a.x) ?? { x: a.x, half: a.width / 2 };
+  const colB = column(b.x) ?? { x: b.x, half: b.width / 2 };
+  const spread = Math.min(16, b.height / (inputs + 1));
+  const yB = b.y + (index - (inputs - 1) / 2) * spread;
+  const points = [{ x: a.x + a.width / 2, y: a.y }, { x: colA.x + colA.half, y: a.y }];
+  for (const p of (dagrePoints ?? []).slice(1, -1)) {
+    const c = column(p.x);
+    if (!c || c === colA || c === colB) continue;
+    points.push({ x: c.x - c.half, y: p.y }, { x: c.x + c.half, y: p.y });
+  }
+  points.push({ x: colB.x - colB.half, y: yB }, { x: b.x - b.width / 2, y: yB });
+  return points.filter((p, i) => i === 0 || Math.abs(p.x - points[i - 1].x) > 0.01 || Math.abs(p.y - points[i - 1].y) > 0.01);
 }
 
 /** The node with the shape its values are drawn in (see trace.js shownShapes). */
@@ -157,27 +289,27 @@ function drawn(trace, node) {
 }
 
 /** Size of a node's box in this trace: its drawn shape, and a gradient block only if it gets one. */
-export function traceNodeSize(trace, node) {
+export function traceNodeSize(trace, node, { detail = "full", fonts = FONTS } = {}) {
   const grad = !trace.receivers || trace.receivers.size === 0 || trace.receivers.has(node.id);
   const chars = trace.steps ? longestNumber(trace, node.id) : 6;
-  return nodeSize(drawn(trace, node), { grad: grad && trace.receivers?.size !== 0, chars });
+  return nodeSize(drawn(trace, node), { grad: grad && trace.receivers?.size !== 0, chars, detail, fonts });
 }
 
-function withKinds(layout, trace) {
-  for (const n of trace.nodes) {
-    const size = traceNodeSize(trace, n);
-    Object.assign(layout.nodes.get(n.id), { kind: size.kind, block: size.block, grad: size.grad });
-  }
+function withKinds(layout, trace, sizeOf) {
+  for (const n of trace.nodes) Object.assign(layout.nodes.get(n.id), sizeOf(n));
   return layout;
 }
 
 
-/** Scale and translation that fit a w×h drawing into a viewport, the scale kept within [min, max]. */
-export function fitTransform(drawing, viewport, { min = 0.85, max = 2, pad = 16 } = {}) {
+/**
+ * Scale and translation that fit a w×h drawing into a viewport {width, height, x?, y?} (an area that may
+ * start right of or below the origin), centred, the scale kept within [min, max].
+ */
+export function fitTransform(drawing, viewport, { min = 0, max = 2, pad = 16 } = {}) {
   const sx = (viewport.width - 2 * pad) / Math.max(drawing.width, 1);
   const sy = (viewport.height - 2 * pad) / Math.max(drawing.height, 1);
   const k = Math.max(min, Math.min(max, sx, sy));
-  const x = Math.max(pad, (viewport.width - drawing.width * k) / 2);
-  const y = Math.max(pad, (viewport.height - drawing.height * k) / 2);
+  const x = (viewport.x ?? 0) + Math.max(pad, (viewport.width - drawing.width * k) / 2);
+  const y = (viewport.y ?? 0) + Math.max(pad, (viewport.height - drawing.height * k) / 2);
   return { k, x, y };
 }

@@ -10,7 +10,7 @@ const SPEEDS = [0.25, 0.5, 1, 2, 4];
  * Build the controls in `root`. `actions`: {goto(step), next(), prev(), toggle(), setSpeed(v), fit()}.
  * `minimal` leaves only prev / play / next, the counter and the narration (for the embed).
  */
-export function createControls(root, actions, { minimal = false } = {}) {
+export function createControls(root, actions, { minimal = false, camera = "overview" } = {}) {
   root.classList.add("controls");
   root.innerHTML = `
     <div class="controls-row">
@@ -29,6 +29,7 @@ export function createControls(root, actions, { minimal = false } = {}) {
       <label class="speed" ${minimal ? "hidden" : ""}><span class="visually-hidden">Speed</span>
         <select aria-label="Playback speed" title="Playback speed">${SPEEDS.map((s) => `<option value="${s}">${s}×</option>`).join("")}</select>
       </label>
+      <button type="button" class="icon" data-act="follow" aria-pressed="false" aria-label="Follow the current node" title="Follow the current node (f); off: the whole graph stays in view">${icon("follow")}</button>
       <button type="button" class="icon" data-act="fit" aria-label="Fit graph to window" title="Fit (double-click the graph)">${icon("fit")}</button>
     </div>
     <p class="narration" aria-live="polite" role="status"></p>`;
@@ -39,6 +40,13 @@ export function createControls(root, actions, { minimal = false } = {}) {
   root.querySelector('[data-act="next"]').addEventListener("click", () => actions.next());
   root.querySelector('[data-act="toggle"]').addEventListener("click", () => actions.toggle());
   root.querySelector('[data-act="fit"]').addEventListener("click", () => actions.fit());
+  const followButton = root.querySelector('[data-act="follow"]');
+  followButton.addEventListener("click", () => actions.setCamera?.(followButton.getAttribute("aria-pressed") === "true" ? "overview" : "follow"));
+  /** Show the camera mode: "follow" presses the follow button. */
+  function setCamera(mode) {
+    followButton.setAttribute("aria-pressed", String(mode === "follow"));
+  }
+  setCamera(camera);
   scrubber.addEventListener("input", () => actions.goto(Number(scrubber.value)));
   speed.addEventListener("change", () => actions.setSpeed(Number(speed.value)));
   for (const b of root.querySelectorAll("[data-jump]")) b.addEventListener("click", () => actions.jump(b.dataset.jump));
@@ -65,7 +73,7 @@ export function createControls(root, actions, { minimal = false } = {}) {
   }
 
   update({ step: 0, total: 0, phase: "forward", playing: false, speed: 1, narration: "" });
-  return { update, element: root };
+  return { update, setCamera, element: root };
 }
 
 /** Keyboard: → and ← step, space plays or pauses, + and − zoom, 0 fits; not while typing in a field. */
@@ -81,6 +89,7 @@ export function bindKeys(target, actions) {
     else if ((ev.key === "+" || ev.key === "=") && actions.zoom) actions.zoom(1.25);
     else if (ev.key === "-" && actions.zoom) actions.zoom(0.8);
     else if (ev.key === "0") actions.fit();
+    else if (ev.key === "f" && actions.setCamera && actions.camera) actions.setCamera(actions.camera() === "follow" ? "overview" : "follow");
     else return;
     ev.preventDefault();
   });
@@ -92,6 +101,7 @@ const ICONS = {
   play: '<path d="M8 5 L19 12 L8 19 Z" class="fill" />',
   pause: '<path d="M8 5 V19 M16 5 V19" />',
   fit: '<path d="M4 9 V4 H9 M15 4 H20 V9 M20 15 V20 H15 M9 20 H4 V15" />',
+  follow: '<path d="M12 3 V7 M12 17 V21 M3 12 H7 M17 12 H21" /><path d="M12 9.5 A2.5 2.5 0 1 1 11.99 9.5 Z" class="fill" /><path d="M12 5.5 A6.5 6.5 0 1 1 11.99 5.5" />',
 };
 
 function icon(name) {

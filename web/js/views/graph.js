@@ -6,21 +6,29 @@
 
 import d3 from "d3";
 import { edgeId, nodeCategory } from "../trace.js";
-import { BOX, fitTransform, headerMeta } from "../layout.js";
+import { FONTS, fitTransform, headerMeta } from "../layout.js";
+import { chooseLayout, followTransform, legibleScale, visibleArea } from "../camera.js";
 import { formatShape, formatTensor, formatBrief, formatNumber, plainData } from "../format.js";
 import { gradStatus } from "../timeline.js";
 import { renderTensor } from "./tensor.js";
 
-const line = d3.line().x((p) => p.x).y((p) => p.y).curve(d3.curveBasis);
+// edges run straight through columns and bend between them (layout.js routeEdge): a monotone curve keeps
+// each bend inside its gap; edges between the bands turn rounded corners (a B-spline over flanked corners)
+const line = d3.line().x((p) => p.x).y((p) => p.y).curve(d3.curveMonotoneX);
+const crossLine = d3.line().x((p) => p.x).y((p) => p.y).curve(d3.curveBasis);
 
-/** Create a graph view inside `container`. `onSelect(nodeId)` fires on click or Enter. */
-export function createGraphView(container, { onSelect = () => {}, fitOptions = {} } = {}) {
+/**
+ * Create a graph view inside `container`. `onSelect(nodeId)` fires on click or Enter. `layout(trace,
+ * {detail, expanded, fonts})` lays a trace out; the view picks full or compact boxes for the room it has.
+ * `camera` is "overview" (the whole graph stays in view) or "follow" (pans to the current node).
+ */
+export function createGraphView(container, { onSelect = () => {}, fitOptions = {}, layout: buildLayout, camera = "overview" } = {}) {
   const svg = d3.select(container).append("svg").attr("class", "graph-svg").attr("tabindex", 0)
     .attr("role", "group").attr("aria-label", "Computation graph: Tab to a node and press Enter to inspect it; arrow keys step");
   const defs = svg.append("defs");
   for (const kind of ["edge", "active", "grad"]) {
     defs.append("marker").attr("id", `arrow-${kind}`).attr("viewBox", "0 0 10 10").attr("refX", 9).attr("refY", 5)
-      .attr("markerWidth", 7).attr("markerHeight", 7).attr("orient", "auto-start-reverse")
+      .attr("markerUnits", "userSpaceOnUse").attr("markerWidth", 13).attr("markerHeight", 13).attr("orient", "auto-start-reverse")
       .append("path").attr("d", "M0,0 L10,5 L0,10 z").attr("class", `arrowhead arrowhead-${kind}`);
   }
   const viewport = svg.append("g").attr("class", "viewport");
@@ -31,18 +39,65 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
   });
   svg.call(zoom).on("dblclick.zoom", null).on("dblclick", () => fit(true));
 
-  const state = { trace: null, layout: null, frame: null, rendered: new Map(), selected: null, userZoomed: false, insetRight: 0 };
+  const state = { trace: null, layout: null, frame: null, rendered: new Map(), selected: null, userZoomed: false, insetRight: 0, camera, expanded: new Set(), layouts: new Map() };
 
-  function setGraph(trace, layout) {
+  /** Show a trace (laid out here; a ready layout may be passed instead). */
+  function setGraph(trace, layout = null) {
     state.trace = trace;
+    state.given = layout;
+    state.frame = null;
+    state.expanded.clear();
+    state.layouts.clear();
+    state.layout = null;
+    state.userZoomed = false;
+    relayout();
+  }
+
+  /** The node text sizes and the legible size the stylesheet asks for (graph.css --node-*, --graph-legible). */
+  function readFonts() {
+    const css = getComputedStyle(container);
+    const px = (name, fallback) => parseFloat(css.getPropertyValue(name)) || fallback;
+    const fonts = Object.fromEntries(Object.entries(FONTS).map(([k, v]) => [k, px(`--node-${k}`, v)]));
+    return { fonts, target: px("--graph-legible", 12) };
+  }
+
+  /** The container's area not covered by the inspector (on the right). */
+  function area() {
+    const rect = container.getBoundingClientRect();
+    return visibleArea(rect.width, rect.height, { right: Math.min(state.insetRight, rect.width * 0.6) });
+  }
+
+  /** Choose the level of detail for the room there is, redraw if it changed, and refit unless zoomed. */
+  function relayout({ refit = true } = {}) {
+    if (!state.trace) return;
+    const { fonts, target } = readFonts();
+    state.fonts = fonts;
+    state.target = target;
+    const key = (detail) => `${detail}|${JSON.stringify(fonts)}|${[...state.expanded].sort().join(",")}`;
+    const build = (detail) => {
+      if (!state.layouts.has(key(detail))) state.layouts.set(key(detail), buildLayout(state.trace, { detail, fonts, expanded: state.expanded }));
+      return state.layouts.get(key(detail));
+    };
+    const rect = container.getBoundingClientRect();
+    const next = state.given ?? (!buildLayout ? null : rect.width > 0 && rect.height > 0 ? chooseLayout(build, area(), fonts, target, fitOptions) : build("full"));
+    if (!next) return;
+    if (next !== state.layout) draw(next);
+    if (refit && !state.userZoomed) {
+      fit(false);
+      if (state.camera === "follow" && state.frame?.event) follow(state.frame.event.node, false);
+    }
+  }
+
+  function draw(layout) {
+    const trace = state.trace;
     state.layout = layout;
     state.rendered.clear();
     state.marks = null;
-    state.userZoomed = false;
     drawClusters(layout);
     drawEdges(trace, layout);
     drawNodes(trace, layout);
-    fit(false);
+    if (state.frame) update(state.frame);
+    if (state.selected) select(state.selected);
   }
 
   function drawClusters(layout) {
@@ -54,7 +109,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     });
     c.select("rect").attr("x", (d) => d.x - d.width / 2).attr("y", (d) => d.y - d.height / 2)
       .attr("width", (d) => d.width).attr("height", (d) => d.height);
-    c.select("text").attr("x", (d) => d.x - d.width / 2 + 4).attr("y", (d) => d.y - d.height / 2 - 10)
+    c.select("text").attr("x", (d) => d.x - d.width / 2 + 14).attr("y", (d) => d.y - d.height / 2).attr("dy", "0.35em")
       .text((d) => (d.name === "backward" ? "backward graph (symbol-to-symbol)" : "forward graph"));
   }
 
@@ -62,7 +117,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     layers.edges.selectAll("path.edge").data(layout.edges, (d) => d.id).join("path")
       .attr("class", (d) => (d.cross ? "edge cross" : "edge")).attr("data-edge-id", (d) => d.id)
       .attr("data-from", (d) => d.from).attr("data-to", (d) => d.to)
-      .attr("d", (d) => line(d.points)).attr("marker-end", "url(#arrow-edge)");
+      .attr("d", (d) => (d.cross ? crossLine : line)(d.points)).attr("marker-end", "url(#arrow-edge)");
     state.edgeEls = new Map();
     layers.edges.selectAll("path.edge").each(function (d) { state.edgeEls.set(d.id, this); });
   }
@@ -85,27 +140,44 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     });
     nodes.attr("class", (d) => `node cat-${nodeCategory(d)} kind-${layout.nodes.get(d.id).kind}`).attr("data-node-id", (d) => d.id)
       .attr("transform", (d) => { const b = layout.nodes.get(d.id); return `translate(${b.x - b.width / 2},${b.y - b.height / 2})`; })
-      .on("click", (ev, d) => onSelect(d.id))
-      .on("keydown", (ev, d) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); ev.stopPropagation(); onSelect(d.id); } });
+      .on("click", (ev, d) => choose(d.id))
+      .on("keydown", (ev, d) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); ev.stopPropagation(); choose(d.id); } });
     nodes.each(function (d) { layoutNode(d3.select(this), d, layout.nodes.get(d.id)); });
     state.nodeEls = new Map();
     nodes.each(function (d) { state.nodeEls.set(d.id, this); });
   }
 
+  /** A click or Enter on a node: a compact tensor opens to its full form (and back); the node is selected. */
+  function choose(id) {
+    const box = state.layout?.nodes.get(id);
+    const tensor = box && box.kind !== "scalar";
+    if (tensor && (box.detail === "compact" || state.expanded.has(id))) {
+      if (state.expanded.has(id)) state.expanded.delete(id);
+      else state.expanded.add(id);
+      relayout({ refit: state.camera === "overview" });
+    }
+    onSelect(id);
+  }
+
   function layoutNode(g, node, box) {
     const { width, height, block } = box;
+    const compact = box.detail === "compact";
     g.select("rect.box").attr("width", width).attr("height", height);
-    g.select("rect.band").attr("width", width).attr("height", BOX.header).attr("rx", 10);
-    g.select("text.label").attr("x", BOX.pad).attr("y", 23).text(node.label || node.id);
-    g.select("text.meta").attr("x", width - BOX.pad).attr("y", 22).attr("text-anchor", "end").text(headerMeta(node));
-    const vy = BOX.header + 6;
-    const gy = vy + block.height + BOX.pad * 0.5;
+    g.select("rect.band").attr("width", width).attr("height", box.header).attr("rx", 10);
+    g.select("text.label").attr("x", compact ? 10 : 12).attr("y", compact ? box.labelBase : box.header / 2 + 6).text(node.label || node.id);
+    g.select("text.meta").attr("x", compact ? 10 : width - 12).attr("y", compact ? box.metaBase : box.header / 2 + 5)
+      .attr("text-anchor", compact ? "start" : "end").text(compact ? box.meta : headerMeta(node));
+    g.classed("compact", compact).classed("expandable", compact && box.kind !== "scalar");
+    g.select("title").remove();
+    if (compact) g.append("title").text(`${node.label || node.id}: ${headerMeta(node)}${box.kind !== "scalar" ? " (click to open)" : ""}`);
+    const vy = box.header + (compact ? 3 : 6);
+    const gy = vy + block.height + (compact ? box.gap : 6);
     g.select("g.value").attr("transform", `translate(0,${vy})`);
     g.select("g.grad").attr("display", box.grad ? null : "none");
-    g.select("line.divider").attr("display", box.grad ? null : "none").attr("x1", 10).attr("x2", width - 10).attr("y1", gy - 3).attr("y2", gy - 3);
+    g.select("line.divider").attr("display", box.grad && !(compact && block.mini) ? null : "none").attr("x1", 10).attr("x2", width - 10).attr("y1", gy - 3).attr("y2", gy - 3);
     g.select("g.grad").attr("transform", `translate(0,${gy})`);
     g.select("text.grad-mark").attr("x", 12).attr("y", gy + block.height / 2).attr("dy", "0.36em");
-    g.select("g.badge").attr("transform", `translate(${width - 4},${-11})`);
+    g.select("g.badge").attr("transform", compact ? `translate(${width + 6},${-9})` : `translate(${width - 4},${-11})`);
   }
 
   /** Show a frame; with `animate` a backward contribution travels along its edge first. */
@@ -126,7 +198,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
       renderNode(g, state.trace.nodeById.get(e.node), frame);
       growTotal(g, previous.grads.get(e.node)?.total, frame.grads.get(e.node)?.total, duration * 0.25);
     });
-    if (e && !state.userZoomed) ensureVisible(e.node);
+    if (e && state.camera === "follow") follow(e.node, true);
   }
 
   function renderNode(g, node, frame) {
@@ -139,8 +211,9 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     const old = state.rendered.get(node.id);
     if (old && old.every((v, i) => v === key[i])) return;
     state.rendered.set(node.id, key);
-    renderTensor(g.select("g.value"), value, { kind: box.kind, block: box.block, width: box.width });
-    renderTensor(g.select("g.grad"), grad?.total ?? null, { kind: box.kind, block: box.block, width: box.width, placeholder: "" });
+    const kind = box.detail !== "compact" ? box.kind : box.block.mini ? "mini" : box.kind === "summary" ? "brief" : box.kind;
+    renderTensor(g.select("g.value"), value, { kind, block: box.block, width: box.width });
+    renderTensor(g.select("g.grad"), grad?.total ?? null, { kind, block: box.block, width: box.width, placeholder: "" });
     g.classed("has-value", !!value).classed("updated", !!upd)
       .classed("grad-pending", status === "pending").classed("grad-final", status === "final")
       .attr("data-value", value ? JSON.stringify(plainData(value)) : null)
@@ -148,7 +221,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
       .attr("data-grad-status", status)
       .attr("aria-label", describeNode(node, value, grad, status));
     const badge = g.select("g.badge").classed("shown", status !== "none");
-    const text = status === "pending" ? `${grad.pending} pending` : "final ✓";
+    const text = box.detail === "compact" ? (status === "pending" ? `${grad.pending}…` : "✓") : status === "pending" ? `${grad.pending} pending` : "final ✓";
     badge.select("text").text(text).attr("x", -8).attr("text-anchor", "end");
     badge.select("rect").attr("x", -16 - text.length * 7.6).attr("width", 16 + text.length * 7.6);
   }
@@ -223,26 +296,32 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
       .on("interrupt", () => p.remove());
   }
 
+  /** The whole graph into the visible area. */
   function fit(animated = true) {
     if (!state.layout) return;
-    const rect = container.getBoundingClientRect();
-    const t = fitTransform(state.layout, { width: rect.width, height: rect.height }, fitOptions);
+    const t = fitTransform(state.layout, area(), fitOptions);
     const transform = d3.zoomIdentity.translate(t.x, t.y).scale(t.k);
     state.userZoomed = false;
+    svg.interrupt();
     (animated ? svg.transition().duration(400) : svg).call(zoom.transform, transform);
   }
 
-  function ensureVisible(id) {
+  /** "follow": bring a node into view at a legible scale, unless it already is. */
+  function follow(id, animated) {
     const box = state.layout?.nodes.get(id);
     if (!box) return;
-    const t = d3.zoomTransform(svg.node());
-    const rect = container.getBoundingClientRect();
-    const [x0, y0] = t.apply([box.x - box.width / 2, box.y - box.height / 2]);
-    const [x1, y1] = t.apply([box.x + box.width / 2, box.y + box.height / 2]);
-    const right = rect.width - state.insetRight;
-    if (x0 >= 0 && y0 >= 0 && x1 <= right && y1 <= rect.height) return;
-    const next = d3.zoomIdentity.translate(right / 2 - box.x * t.k, rect.height / 2 - box.y * t.k).scale(t.k);
-    svg.transition().duration(350).call(zoom.transform, next);
+    const minScale = Math.min(legibleScale(state.layout, state.fonts, state.target), fitOptions.max ?? 2);
+    const t = followTransform(box, d3.zoomTransform(svg.node()), area(), { minScale, maxScale: fitOptions.max ?? 2 });
+    if (!t) return;
+    const next = d3.zoomIdentity.translate(t.x, t.y).scale(t.k);
+    (animated ? svg.transition().duration(350) : svg).call(zoom.transform, next);
+  }
+
+  /** "overview" keeps the whole graph in view while stepping; "follow" pans to the current node. */
+  function setCamera(mode) {
+    state.camera = mode === "follow" ? "follow" : "overview";
+    if (state.camera === "overview") fit(true);
+    else if (state.frame?.event) follow(state.frame.event.node, true);
   }
 
   function select(id) {
@@ -250,15 +329,22 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     layers.nodes.selectAll("g.node").classed("selected", (d) => d.id === id);
   }
 
-  new ResizeObserver(() => { if (!state.userZoomed) fit(false); }).observe(container);
+  new ResizeObserver(() => relayout()).observe(container);
+  // a theme changes the node fonts and the legible size: lay out again
+  new MutationObserver(() => relayout()).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
 
-  /** Room covered on the right (by the inspector): the followed node stays left of it. */
+  /** Room covered on the right (by the inspector): the graph refits into what is left. */
   function setInsetRight(px) {
+    if (px === state.insetRight) return;
     state.insetRight = px;
-    if (state.frame?.event) ensureVisible(state.frame.event.node);
+    state.userZoomed = false;
+    relayout();
   }
 
-  return { setGraph, update, fit, select, setInsetRight, zoomBy: (k) => svg.transition().duration(250).call(zoom.scaleBy, k), svg: svg.node() };
+  return {
+    setGraph, update, fit, select, setInsetRight, setCamera, camera: () => state.camera, layout: () => state.layout,
+    zoomBy: (k) => svg.transition().duration(250).call(zoom.scaleBy, k), svg: svg.node(),
+  };
 }
 
 function describeNode(node, value, grad, status) {

@@ -1,6 +1,7 @@
 /**
  * Draws one tensor block (a value or a gradient) inside an SVG group: a number for scalars, a grid of
- * numbers for small matrices, a heatmap for medium tensors, a summary for large ones.
+ * numbers for small matrices, a heatmap for medium tensors, a summary for large ones; in compact boxes
+ * ("mini") a small heatmap without numbers.
  */
 
 import d3 from "d3";
@@ -26,6 +27,8 @@ export function renderTensor(g, t, { kind, block, width, placeholder = "·" }) {
       .attr("dy", "0.35em").attr("text-anchor", "middle").text(placeholder);
     return;
   }
+  if (kind === "mini" && t.data) return renderMini(g, t, width, block);
+  if (kind === "brief" || kind === "mini") return renderBrief(g, t, width, block);
   if (!t.data || kind === "summary") return renderSummary(g, t, width, block);
   if (kind === "scalar" || t.size === 1) return renderScalar(g, t.data[0], width, block);
   if (kind === "matrix") return renderMatrix(g, t, width, block);
@@ -40,12 +43,13 @@ function renderScalar(g, v, width, block) {
 function renderMatrix(g, t, width, block) {
   const { rows, cols } = asMatrix(t);
   const cellW = block.cellW ?? BOX.cellW;
+  const cellH = block.cellH ?? BOX.cellH;
   const x0 = (width - cols * cellW) / 2;
   g.append("path").attr("class", "bracket")
-    .attr("d", bracketPath(x0 - 2, 1, cols * cellW + 4, rows * BOX.cellH + 4));
+    .attr("d", bracketPath(x0 - 2, 1, cols * cellW + 4, rows * cellH + 4));
   const cells = g.selectAll("text.cell").data(t.data).join("text").attr("class", "num cell")
     .attr("x", (_, i) => x0 + (i % cols + 0.5) * cellW)
-    .attr("y", (_, i) => 3 + (Math.floor(i / cols) + 0.5) * BOX.cellH)
+    .attr("y", (_, i) => 3 + (Math.floor(i / cols) + 0.5) * cellH)
     .attr("dy", "0.36em").attr("text-anchor", "middle").text((v) => formatNumber(v));
   return cells;
 }
@@ -66,6 +70,26 @@ function renderHeatmap(g, t, width, block) {
     .attr("width", cell).attr("height", cell).attr("fill", (v) => heatColour(v, m));
   g.append("text").attr("class", "num caption").attr("x", width / 2).attr("y", rows * cell + 15)
     .attr("text-anchor", "middle").text(`±${formatNumber(m, 2)} · μ ${formatNumber(s.mean, 2)}`);
+}
+
+/** A compact box's tensor: a small heatmap in a thin frame, no numbers (the inspector has them). */
+function renderMini(g, t, width, block) {
+  const { rows, cols } = asMatrix(t);
+  const { cellW, cellH } = block;
+  const x0 = (width - cols * cellW) / 2;
+  const s = summarize(t);
+  const m = Math.max(Math.abs(s.min), Math.abs(s.max));
+  g.selectAll("rect.heat").data(t.data).join("rect").attr("class", "heat")
+    .attr("x", (_, i) => x0 + (i % cols) * cellW).attr("y", (_, i) => Math.floor(i / cols) * cellH)
+    .attr("width", cellW).attr("height", cellH).attr("fill", (v) => heatColour(v, m));
+  g.append("rect").attr("class", "mini-frame").attr("x", x0 - 1).attr("y", -1).attr("width", cols * cellW + 2).attr("height", rows * cellH + 2);
+}
+
+/** One line for a large tensor in a compact box: its mean. */
+function renderBrief(g, t, width, block) {
+  const s = summarize(t);
+  g.append("text").attr("class", "num cell").attr("x", width / 2).attr("y", block.height / 2).attr("dy", "0.36em")
+    .attr("text-anchor", "middle").text(`μ ${formatNumber(s.mean, 3)}`);
 }
 
 function renderSummary(g, t, width, block) {

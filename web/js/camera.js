@@ -1,0 +1,62 @@
+/**
+ * The camera of the graph view, pure: which level of detail to draw at, the fit into the visible area,
+ * and where "follow" moves to. No DOM; the view measures and passes sizes in.
+ */
+
+import { fitTransform } from "./layout.js";
+
+export const CAMERAS = ["overview", "follow"];
+
+/** The area of a w×h container left visible by what covers its edges ({top, right, bottom, left} px). */
+export function visibleArea(width, height, insets = {}) {
+  const { top = 0, right = 0, bottom = 0, left = 0 } = insets;
+  return { x: left, y: top, width: Math.max(0, width - left - right), height: Math.max(0, height - top - bottom) };
+}
+
+/** The smallest text that carries content (labels, numbers) in a layout, in layout px. */
+export function smallestText(layout, fonts) {
+  let px = fonts.label;
+  for (const b of layout.nodes.values()) {
+    if (b.kind === "scalar") px = Math.min(px, fonts.scalar);
+    else if (b.detail === "full" && b.kind === "matrix") px = Math.min(px, fonts.cell);
+    else if (b.kind === "summary") px = Math.min(px, b.detail === "full" ? fonts.caption : fonts.cell);
+  }
+  return px;
+}
+
+/** The scale at which that smallest text renders at `target` px. */
+export function legibleScale(layout, fonts, target) {
+  return target / smallestText(layout, fonts);
+}
+
+/**
+ * Pick the layout to draw: the full one when, fitted into `area`, its smallest text is at least `target`
+ * px; otherwise whichever of full and compact (built only when needed) renders its smallest text larger.
+ */
+export function chooseLayout(build, area, fonts, target, fitOptions) {
+  const full = build("full");
+  const rendered = (l) => fitTransform(l, area, fitOptions).k * smallestText(l, fonts);
+  const fullPx = rendered(full);
+  if (fullPx >= target) return full;
+  const compact = build("compact");
+  return rendered(compact) > fullPx ? compact : full;
+}
+
+/** Whether box {x, y, width, height} (centre, layout px) lies inside `area` under transform {k, x, y}. */
+export function boxInside(box, t, area, slack = 0.5) {
+  const x0 = t.x + (box.x - box.width / 2) * t.k;
+  const y0 = t.y + (box.y - box.height / 2) * t.k;
+  const x1 = t.x + (box.x + box.width / 2) * t.k;
+  const y1 = t.y + (box.y + box.height / 2) * t.k;
+  return x0 >= area.x - slack && y0 >= area.y - slack && x1 <= area.x + area.width + slack && y1 <= area.y + area.height + slack;
+}
+
+/**
+ * Where "follow" moves for a node's box: nowhere (null) if it is already inside the area at a scale of at
+ * least `minScale`; otherwise that scale (or the current one, if larger) with the box centred.
+ */
+export function followTransform(box, t, area, { minScale = 0, maxScale = 2 } = {}) {
+  const k = Math.min(maxScale, Math.max(t.k, minScale));
+  if (k === t.k && boxInside(box, t, area)) return null;
+  return { k, x: area.x + area.width / 2 - box.x * k, y: area.y + area.height / 2 - box.y * k };
+}
