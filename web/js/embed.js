@@ -41,7 +41,13 @@ const stepper = createStepper({
   graphEl: $("graph"),
   controlsEl: $("controls"),
   minimal: true,
-  fitOptions: { min: 0.35, max: 1.6 },
+  fitOptions: { max: 1.6 },
+  camera: state.camera,
+  onCamera: (mode) => {
+    state.camera = mode;
+    const q = encodeState(state);
+    history.replaceState(null, "", `${location.pathname}${q ? `?${q}` : ""}`);
+  },
   onStep: ({ step, total, phase }) => {
     state.step = step;
     remember(step);

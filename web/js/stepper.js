@@ -16,9 +16,9 @@ import { createNodeFlags } from "./views/node-flags.js";
 import { createGradTable } from "./views/grad-table.js";
 
 /** Build a stepper on `graphEl` and `controlsEl`. */
-export function createStepper({ graphEl, controlsEl, keyTarget = document, minimal = false, onStep = () => {}, onSelect = () => {}, onSpeed = () => {}, fitOptions }) {
+export function createStepper({ graphEl, controlsEl, keyTarget = document, minimal = false, onStep = () => {}, onSelect = () => {}, onSpeed = () => {}, onCamera = () => {}, fitOptions, camera = "overview" }) {
   const s = { timeline: null, player: null, speed: 1, phases: null };
-  const graph = createGraphView(graphEl, { onSelect, fitOptions });
+  const graph = createGraphView(graphEl, { onSelect, fitOptions, camera, layout: (trace, opts) => layoutGraph(dagre, trace, opts) });
   const actions = {
     goto: (k) => s.player?.goto(k),
     next: () => s.player?.next(),
@@ -29,9 +29,11 @@ export function createStepper({ graphEl, controlsEl, keyTarget = document, minim
     setSpeed: (v) => { s.speed = v; s.player?.setSpeed(v); onSpeed(v); },
     jump: (phase) => { s.player?.pause(); if (s.phases && phase in s.phases) s.player.goto(s.phases[phase]); },
     fit: () => graph.fit(true),
+    setCamera: (mode) => { graph.setCamera(mode); controls.setCamera(graph.camera()); onCamera(graph.camera()); },
+    camera: () => graph.camera(),
     zoom: (k) => graph.zoomBy(k),
   };
-  const controls = createControls(controlsEl, actions, { minimal });
+  const controls = createControls(controlsEl, actions, { minimal, camera });
   bindKeys(keyTarget, actions);
   // the lasting record of the backward pass: contributions left on their edges, NaN flags, the table
   const edgeLabels = createEdgeLabels(graph.svg);
@@ -44,9 +46,8 @@ export function createStepper({ graphEl, controlsEl, keyTarget = document, minim
     const trace = readTrace(wire);
     const timeline = buildTimeline(trace);
     const t0 = performance.now();
-    const layout = layoutGraph(dagre, trace);
+    graph.setGraph(trace);
     const layoutMs = performance.now() - t0;
-    graph.setGraph(trace, layout);
     s.timeline = timeline;
     s.phases = phaseJumps(timeline);
     s.speed = speed;

@@ -1,0 +1,181 @@
+"""Fit and legibility of the stepper and the embed, measured in the browser: every node box inside the
+visible graph area (after load, Fit, the inspector, the side panel, a resize), projector text large enough
+to read from the back of a hall, and no edge drawn across a box that is not one of its ends."""
+
+from __future__ import annotations
+
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from tests.browser.helpers import api
+
+pytestmark = pytest.mark.browser
+
+LAST = 100_000  # a step past the end: the player shows the last one, every value and gradient drawn
+
+# what measure_graph.js returns: {nodes, outside: [ids], fonts: [[id, text, px]], crossings: [...], area}
+_SOURCE = (Path(__file__).parent / "measure_graph.js").read_text().splitlines()
+MEASURE = "\n".join(line for line in _SOURCE if not line.startswith("//"))
+
+
+@pytest.fixture(scope="module")
+def lessons(live_server):
+    return [lesson["id"] for lesson in api(live_server, "GET", "/lessons")]
+
+
+def sized_page(browser, width: int, height: int):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return context, page, errors
+
+
+@pytest.fixture(scope="module")
+def laptop(browser):
+    """One 1280×720 page reused by every lesson (a fresh page per lesson would double the time)."""
+    context, page, errors = sized_page(browser, 1280, 720)
+    yield page
+    context.close()
+    assert not errors, f"console errors: {errors}"
+
+
+@pytest.fixture(scope="module")
+def slide(browser):
+    """One 960×540 page: the size of an iframe in a slide deck."""
+    context, page, errors = sized_page(browser, 960, 540)
+    yield page
+    context.close()
+    assert not errors, f"console errors: {errors}"
+
+
+def show(page, url: str) -> dict:
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    page.wait_for_selector("g.node[data-node-id]")
+    return page.evaluate(MEASURE)
+
+
+def test_every_lesson_fits_the_laptop_page_and_refits_beside_the_inspector(laptop, live_server, lessons):
+    report = {}
+    for lesson in lessons:
+        seen = show(laptop, f"{live_server}/?lesson={lesson}&step={LAST}")
+        assert seen["outside"] == [], f"{lesson}: nodes outside the graph after load"
+        assert seen["crossings"] == [], f"{lesson}: edges across boxes"
+        last = laptop.locator("g.node[data-node-id]").last
+        node = last.get_attribute("data-node-id")
+        last.focus()
+        laptop.keyboard.press("Enter")
+        laptop.wait_for_selector("#inspector:not([hidden])")
+        laptop.wait_for_function("id => new URLSearchParams(location.search).get('node') === id", arg=node)
+        beside = laptop.evaluate(MEASURE)
+        assert beside["area"]["right"] < seen["area"]["right"] - 200, "the inspector covers the graph's right"
+        assert beside["outside"] == [], f"{lesson}: nodes under the inspector or outside"
+        laptop.keyboard.press("Escape")
+        laptop.wait_for_selector("#inspector[hidden]", state="attached")
+        closed = laptop.evaluate(MEASURE)
+        assert closed["outside"] == [], f"{lesson}: nodes outside after the inspector closed"
+        report[lesson] = seen["nodes"]
+    assert len(report) == len(lessons) == 16
+
+
+def test_every_lesson_fits_a_slide_embed_with_projector_text_of_at_least_20px(slide, live_server, lessons):
+    smallest = {}
+    for lesson in lessons:
+        seen = show(slide, f"{live_server}/embed?lesson={lesson}&theme=projector&step={LAST}")
+        assert seen["outside"] == [], f"{lesson}: nodes outside the embed's graph"
+        assert seen["crossings"] == [], f"{lesson}: edges across boxes"
+        if seen["nodes"] <= 12:
+            assert {t[1] for t in seen["fonts"]} - {""}, f"{lesson}: no text measured"
+            smallest[lesson] = min(px for *_, px in seen["fonts"])
+            small = [t for t in seen["fonts"] if t[2] < 20]
+            assert small == [], f"{lesson}: text under 20 px on the projector"
+    assert len(smallest) >= 10, smallest  # most lessons are small graphs; the bound must have been checked
+
+
+LARGE_PANELS = [("output-units", 3), ("depth-vs-width", 1), ("hidden-units", 0)]
+
+
+@pytest.mark.parametrize(("lesson", "panel"), LARGE_PANELS)
+def test_the_large_model_panels_fit_both_sizes(laptop, slide, live_server, lesson, panel):
+    for page, path in [(laptop, "/"), (slide, "/embed")]:
+        seen = show(page, f"{live_server}{path}?lesson={lesson}&panel={panel}&theme=projector")
+        assert seen["outside"] == [], f"{lesson} panel {panel} at {path}"
+        assert seen["crossings"] == [], f"{lesson} panel {panel} at {path}"
+
+
+def test_no_edge_runs_under_an_unrelated_box_in_x_times_y_plus_sin_x_times_z(laptop, live_server):
+    for view in ("graph", "s2s"):
+        query = urllib.parse.urlencode({"expr": "(x*y+sin(x))*z", "values": "x=2,y=-1,z=3", "view": view})
+        seen = show(laptop, f"{live_server}/?{query}&step={LAST}")
+        assert seen["crossings"] == [], view
+        assert seen["outside"] == [], view
+
+
+def test_fit_side_panel_and_resize_keep_every_node_inside(laptop, live_server):
+    show(laptop, f"{live_server}/?lesson=depth-folding&theme=projector")
+    laptop.locator("#graph svg").hover()
+    laptop.mouse.wheel(0, -600)  # zoom in by hand: nodes leave the view
+    laptop.wait_for_timeout(100)
+    assert laptop.evaluate(MEASURE)["outside"] != []
+    laptop.get_by_role("button", name="Fit graph to window").click()
+    laptop.wait_for_timeout(500)  # the fit animates
+    assert laptop.evaluate(MEASURE)["outside"] == []
+    laptop.locator("#toggle-side").click()
+    wide = laptop.evaluate(MEASURE)
+    assert wide["outside"] == [] and wide["area"]["left"] < 50
+    laptop.locator("#toggle-side").click()
+    assert laptop.evaluate(MEASURE)["outside"] == []
+    laptop.set_viewport_size({"width": 1024, "height": 600})
+    assert laptop.evaluate(MEASURE)["outside"] == []
+    laptop.set_viewport_size({"width": 1280, "height": 720})
+
+
+def test_overview_keeps_the_graph_still_and_follow_moves_to_the_current_node(slide, live_server):
+    show(slide, f"{live_server}/embed?lesson=depth-folding&theme=projector")
+    transform = "() => document.querySelector('g.viewport').getAttribute('transform')"
+    before = slide.evaluate(transform)
+    for _ in range(3):
+        slide.get_by_role("button", name="Step forward").click()
+    slide.wait_for_timeout(450)
+    assert slide.evaluate(transform) == before, "overview (the embed's default) does not pan"
+    assert slide.evaluate(MEASURE)["outside"] == []
+    slide.get_by_role("button", name="Follow the current node").click()
+    slide.wait_for_function("() => new URLSearchParams(location.search).get('camera') === 'follow'")
+    for _ in range(6):
+        slide.get_by_role("button", name="Step forward").click()
+    slide.wait_for_timeout(450)
+    assert slide.evaluate(transform) != before
+    current = slide.evaluate(
+        """() => {
+            const g = document.querySelector('g.node.active');
+            const r = g.querySelector('rect.box').getBoundingClientRect();
+            const a = document.getElementById('graph').getBoundingClientRect();
+            return { inside: r.left >= a.left && r.right <= a.right && r.top >= a.top && r.bottom <= a.bottom,
+                     label: parseFloat(getComputedStyle(g.querySelector('text.label')).fontSize)
+                            * g.querySelector('text.label').getScreenCTM().a };
+        }"""
+    )
+    assert current["inside"] and current["label"] >= 20, current
+
+
+def test_a_compact_tensor_opens_on_click(slide, live_server):
+    show(slide, f"{live_server}/embed?lesson=output-units&theme=projector&step={LAST}")
+    node = slide.locator("g.node.compact.expandable").first
+    node_id = node.get_attribute("data-node-id")
+    assert node.locator("rect.heat").count() > 0 and node.locator("text.cell").count() == 0
+    size = "el => ['width', 'height'].map((k) => el.querySelector('rect.box')[k].baseVal.value)"
+    small = node.evaluate(size)
+    node.focus()
+    slide.keyboard.press("Enter")
+    opened = slide.locator(f'g.node[data-node-id="{node_id}"]:not(.compact)')
+    opened.wait_for()
+    big = opened.evaluate(size)
+    assert big[0] > small[0] and big[1] > small[1], (small, big)
+    assert slide.evaluate(MEASURE)["outside"] == []
+    opened.focus()
+    slide.keyboard.press("Enter")
+    slide.locator(f'g.node.compact[data-node-id="{node_id}"]').wait_for()
