@@ -7,7 +7,8 @@ import { extent, latest } from "./series.js";
 
 const M = { left: 50, right: 44, top: 8, bottom: 26 };
 const pct = (v) => (v === null ? "–" : v === 1 ? "100 %" : `${(100 * v).toFixed(1)} %`);
-const num = (v) => (v === null ? "–" : d3.format(".3~g")(v).replace("-", "−"));
+// Small losses in exponent form ("1.23e−5", not "0.0000123"): the read-out cells are narrow.
+const num = (v) => (v === null ? "–" : d3.format(v !== 0 && Math.abs(v) < 1e-3 ? ".3~e" : ".3~g")(v).replaceAll("-", "−"));
 
 export function createLossChart(root) {
   root.classList.add("loss-chart");

@@ -117,6 +117,7 @@ const builder = createBuilder($("builder"), {
     const { spec, structural } = applyEdit(before, field, raw, { datasets: app.datasets, classes: app.data?.classes });
     app.presetId = null;
     app.lessonPanels = null;
+    if (field.startsWith("data.")) app.csvError = null; // other data now: an upload's error is old news
     if (structural) return build(spec);
     const errors = validateSpec(normalizeSpec(spec));
     if (errors.length || !isLiveChange(before, spec)) {
@@ -130,7 +131,7 @@ const builder = createBuilder($("builder"), {
   onPreset: (id) => {
     if (lessonIdOf(id)) return openLesson(id);
     const preset = PRESETS.find((p) => p.id === id);
-    Object.assign(app, { presetId: id, lessonPanels: null });
+    Object.assign(app, { presetId: id, lessonPanels: null, csvError: null });
     if (preset) build(normalizeSpec(preset.spec));
   },
   onLessonPanel: (index) => {
@@ -142,14 +143,18 @@ const builder = createBuilder($("builder"), {
   onCsv: async (file) => {
     try {
       const data = await client.uploadCsv(file);
-      Object.assign(app, { csvName: file.name, csvError: null });
+      // The net is the user's own now: the preset menu no longer names the preset it started from.
+      Object.assign(app, { csvName: file.name, csvError: null, presetId: null, lessonPanels: null });
       build(withCsvData(app.spec, data));
     } catch (err) {
       app.csvError = `${file.name}: ${err.message}`;
       renderBuilder();
     }
   },
-  onNamedData: () => build(withNamedData(app.spec)),
+  onNamedData: () => {
+    app.csvError = null;
+    build(withNamedData(app.spec));
+  },
 });
 
 function renderBuilder(errors = app.errors) {
@@ -266,7 +271,7 @@ async function openLesson(presetId) {
       renderBuilder();
       return toast("This lesson is about a computation graph, not a net: open it in the stepper.");
     }
-    Object.assign(app, { presetId, lessonPanels: panels, panelIndex: 0 });
+    Object.assign(app, { presetId, lessonPanels: panels, panelIndex: 0, csvError: null });
     build(normalizeSpec(panels[0].spec));
   } catch (err) {
     toast(`Lesson ${lessonId}: ${err.message}`);
