@@ -93,7 +93,7 @@ def main() -> None:
                 page.wait_for_function("() => window.steps.length > 0", timeout=30_000)
                 first = page.evaluate("() => window.steps[0][0]")
                 round_trips = page.evaluate(ROUND_TRIP_JS, 20)
-                page.frame_locator("#embed").locator("#graph").click(position={"x": 8, "y": 8})
+                page.frame_locator("#embed").locator(".controls .count").click()
                 t0 = page.evaluate("() => performance.now()")
                 page.keyboard.press("PageDown")
                 page.wait_for_function("() => Reveal.getIndices().h === 1")

@@ -147,7 +147,7 @@ def test_a_deck_opened_from_disk_embeds_and_drives_the_playground(page, live_ser
     page.screenshot(path=str(SCREENSHOT))
 
 
-def test_a_narrowed_frame_ancestors_refuses_a_file_deck_and_allows_its_host(browser, tmp_path):
+def test_a_narrowed_frame_ancestors_refuses_a_file_deck_and_allows_its_host(browser, tmp_path, monkeypatch):
     """BACKPROP_FRAME_ANCESTORS set to one http host: that host's deck embeds; a deck from disk is refused."""
     from server.settings import Settings
 
@@ -161,13 +161,15 @@ def test_a_narrowed_frame_ancestors_refuses_a_file_deck_and_allows_its_host(brow
     try:
         with static_server(decks, "127.0.0.2") as host:
             allowed = f"http://127.0.0.2:{host.server_address[1]}"
-            settings = Settings(data_dir=tmp_path / "data", database_url=None, frame_ancestors=allowed)
+            monkeypatch.setenv("BACKPROP_FRAME_ANCESTORS", allowed)
+            settings = Settings(data_dir=tmp_path / "data", database_url=None)
+            assert settings.frame_ancestors == allowed
             with app_server(settings) as app:
                 deck = write_deck(decks, app)
 
                 page.goto(deck.as_uri())
                 page.wait_for_function("() => window.deckReady === true")
-                deadline = time.monotonic() + 10
+                deadline = time.monotonic() + 30
                 while not any("frame-ancestors" in e for e in errors) and time.monotonic() < deadline:
                     page.wait_for_timeout(100)
                 assert any("frame-ancestors" in e and allowed in e for e in errors), errors
@@ -193,7 +195,7 @@ def test_reveal_moves_its_slides_with_keys_pressed_inside_the_embed(page, live_s
         indices = "() => Reveal.getIndices().h"
         assert page.evaluate(indices) == 1
 
-        frame.locator("#graph").click(position={"x": 8, "y": 8})  # the presenter clicks into the embed
+        frame.locator(".controls .count").click()  # the presenter clicks into the embed
         page.keyboard.press("ArrowRight")
         page.wait_for_function("() => window.events.filter((e) => e.event === 'step').at(-1)?.step === 4")
         assert page.evaluate(indices) == 1
@@ -207,7 +209,7 @@ def test_reveal_moves_its_slides_with_keys_pressed_inside_the_embed(page, live_s
         page.wait_for_function(f"() => ({indices})() === 1")
         assert last_step(page)["step"] in (3, 4)
 
-        frame.locator("#graph").click(position={"x": 8, "y": 8})
+        frame.locator(".controls .count").click()
         page.keyboard.press("PageUp")
         page.wait_for_function(f"() => ({indices})() === 0")
 
