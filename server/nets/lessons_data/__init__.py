@@ -1,9 +1,12 @@
 """The lessons of the lecture as data, in lecture order: adding a lesson means adding one entry.
 
 An entry: {"id", "title", "slide", "summary", "text" (markdown, $…$ LaTeX), "panels": [{"title",
-"expression": {"source", "values", "mode"}} or {"title", "spec": ModelSpec dict, ...}], "facts": [{"id",
-"label", "compute": {"kind", ...arguments} (kinds in server.nets.facts_*), "pick"?, "expected"?,
-"compare"? ("close" within "tolerance", "less", "nonzero", "same_as" another fact's id)}]}.
+"expression": {"source", "values", "mode"}} or {"title", "spec": ModelSpec dict, "start"? (weights the page
+opens with instead of the spec's own), "solution"? (a name for the spec's own weights: "show the solution"),
+"retrain"? ({"seed", "steps"}: the re-initialise and train controls), ...}], "facts": [{"id", "label",
+"compute": {"kind", ...arguments} (kinds in server.nets.facts_*), "pick"?, "expected"?, "compare"? ("close"
+within "tolerance", "less", "nonzero", "same_as" another fact's id), "fields"? (words for record keys,
+beside those in words.py)}]}.
 """
 
 from server.nets.lessons_data.backprop import BACKPROP
