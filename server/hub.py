@@ -21,7 +21,7 @@ from server.nets.spec import ModelSpec
 from server.store import Store, StoredModel, hash_token
 
 T = TypeVar("T")
-READ_WAIT_S = 0.05  # how long a read waits for a model a job holds before it answers the last saved state
+SNAPSHOT_EVERY_S = 0.25  # reads of a model that keeps changing copy its state at most this often
 
 
 class UnknownModel(LookupError):
@@ -60,6 +60,8 @@ class LiveModel:
         self.deleted = False
         self.pins = 0  # open streams; a pinned model stays in memory
         self.state = stored.state  # as last saved: what reads see while a job holds the model
+        self.version = 0  # changes since loading (stream and training steps)
+        self.snapshot: tuple[int, float, dict] | None = None  # (version, when, state) a read copied
         self.nbytes = model_bytes(model)  # estimated memory it keeps while cached
 
     def check_token(self, token: str | None) -> None:
@@ -94,13 +96,15 @@ class ModelHub:
         self._live: OrderedDict[str, LiveModel] = OrderedDict()
         self._guard = threading.RLock()
 
-    def create(self, spec: ModelSpec, check: Callable[[Model], None] | None = None) -> tuple[LiveModel, str]:
-        """Build and store a new model (`check` may refuse it first); returns it and its edit token."""
+    def create(self, spec: ModelSpec, check: Callable[[Model], None] | None = None,
+               owner: str | None = None) -> tuple[LiveModel, str]:
+        """Build and store a new model (`check` may refuse it first; `owner` is the store's hash of the
+        creating client); returns it and its edit token."""
         model = Model.create(spec, self.limits)
         if check is not None:
             check(model)
         state = model.to_state()
-        model_id, token = self.store.create(state)
+        model_id, token = self.store.create(state, owner)
         stored = StoredModel(model_id, hash_token(token), state, datetime.now(UTC))
         return self._remember(LiveModel(stored, model)), token
 
@@ -114,6 +118,7 @@ class ModelHub:
             stored = self.store.get(model_id)
             if stored is None:
                 raise UnknownModel(model_id)
+            self.store.touch(model_id)  # in use again: it does not expire now
             live = LiveModel(stored, Model.from_state(stored.state, self.limits))
             self._insert(live)
             return live
@@ -141,8 +146,12 @@ class ModelHub:
               on_progress: Callable[[int, float | None, float | None], None] | None = None,
               should_stop: Callable[[], bool] | None = None) -> TrainResult:
         """Train holding the model; saves at least every `persist_every_s` meanwhile (so a crash loses
-        at most that much) and once at the end. `on_progress` is called every `every` steps."""
+        at most that much) and once at the end. `on_progress` is called every `every` steps. Deleting
+        the model stops the training at the next step."""
         live = self.authorize(model_id, token)
+
+        def stop() -> bool:
+            return live.deleted or (should_stop is not None and should_stop())
 
         def checkpoint(step: int, loss: float | None, accuracy: float | None) -> None:
             self.save_if_due(live)
@@ -151,21 +160,33 @@ class ModelHub:
 
         with live.held(self.wait_s) as model:
             try:
-                return model.train(steps, every=1, on_progress=checkpoint, should_stop=should_stop)
+                return model.train(steps, every=1, on_progress=checkpoint, should_stop=stop)
             finally:
                 live.dirty = True
                 self.save(live)
 
     def state(self, model_id: str) -> dict:
-        """The model's current state, or the last saved one while another job holds the model for longer
-        than a short job (a stream step, a save) takes."""
+        """The model's state, never waiting for its lock: the current one when nothing changed it since
+        it was saved or copied, or when it is free and the last copy is older than SNAPSHOT_EVERY_S;
+        otherwise the newest copy (so read loops on a share link cannot slow its owner's stream)."""
         live = self.get(model_id)
-        if live.lock.acquire(timeout=READ_WAIT_S):
+        if not live.dirty:
+            return live.state
+        snapshot = live.snapshot
+        now = time.monotonic()
+        if snapshot is not None and (snapshot[0] == live.version or now - snapshot[1] < SNAPSHOT_EVERY_S):
+            return snapshot[2]
+        if live.lock.acquire(blocking=False):
             try:
-                if live.dirty:
-                    return live.model.to_state()
+                if not live.dirty:
+                    return live.state
+                state = live.model.to_state()
+                live.snapshot = (live.version, now, state)
+                return state
             finally:
                 live.lock.release()
+        if snapshot is not None and snapshot[1] > live.saved_at:
+            return snapshot[2]
         return live.state
 
     def save(self, live: LiveModel) -> None:
@@ -184,6 +205,7 @@ class ModelHub:
         """Save when the last save is older than `every_s` (default `persist_every_s`): during long
         training and streams."""
         live.dirty = True
+        live.version += 1
         if time.monotonic() - live.saved_at >= (self.persist_every_s if every_s is None else every_s):
             self.save(live)
 

@@ -1,25 +1,36 @@
-"""A bounded pool of CPU jobs: training and tracing run in worker threads, never on the event loop."""
+"""A bounded pool of CPU jobs: training and tracing run in worker threads, never on the event loop.
+
+Three kinds of work get shares of their own, so none can take every slot from the others:
+- requests' CPU jobs: `slots` threads; a client runs at most `per_client` of them at once (429 beyond),
+  and long ones (training) take at most `long_slots`, so short requests always find a slot;
+- stream steps: the fair lanes of server.lanes (their own threads, counted apart);
+- bookkeeping (`wait=True`: pinning, final saves): short, never refused.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 import numpy as np
 
+from server.fair import OverShare, current_client
+from server.lanes import FairLanes
+
 T = TypeVar("T")
 
 
 class Busy(Exception):
-    """Every CPU slot is taken; answer 503 with Retry-After."""
+    """Every CPU slot (of this kind) is taken; answer 503 with Retry-After."""
 
-    def __init__(self, retry_after: int, slots: int) -> None:
+    def __init__(self, retry_after: int, slots: int, what: str = "CPU job slots (max_cpu_jobs)") -> None:
         self.retry_after = retry_after
-        super().__init__(f"all {slots} CPU job slots (max_cpu_jobs) are busy; retry in {retry_after} s")
+        super().__init__(f"all {slots} {what} are busy; retry in {retry_after} s")
 
 
 class Deadline:
@@ -41,53 +52,78 @@ def _quiet(fn: Callable[[], T]) -> T:
 
 
 class JobPool:
-    """`slots` worker threads. Requests that cannot wait are refused when all slots are busy;
-    streams wait their turn (each stream has at most one job queued, so the queue is bounded).
+    """`slots` worker threads for requests' CPU jobs, plus the stream lanes.
 
-    Jobs submitted with `lane=True` (short stream steps) run one at a time on a thread of their own:
-    many threads running Python at once only take turns on the GIL, and at 300 streams that turn-taking
-    cost ~40 % more CPU per step than one thread running them in order (bench/bench_load.py).
-
+    A request that cannot be served at once is refused (503 when every slot is taken, 429 when its client
+    already runs its share) rather than queued: the client retries after Retry-After.
     All bookkeeping happens on the event loop thread, so it needs no lock.
     """
 
-    def __init__(self, slots: int, retry_after: int = 1) -> None:
+    def __init__(self, slots: int, retry_after: int = 1, *, per_client: int | None = None,
+                 long_slots: int | None = None, heavy_step_s: float = 0.05) -> None:
         self.slots = max(1, slots)
         self.retry_after = retry_after
+        self.per_client = max(1, min(self.slots, per_client or self.slots))
+        self.long_slots = max(1, min(self.slots - 1, long_slots or self.slots))
         self.running = 0
+        self.long_running = 0
+        self.by_client: Counter[str] = Counter()
         self._executor = ThreadPoolExecutor(self.slots, thread_name_prefix="cpu-job")
-        self._lane = ThreadPoolExecutor(1, thread_name_prefix="cpu-lane")
+        self.lanes = FairLanes(heavy_step_s)
 
-    def submit(self, fn: Callable[..., T], *args, wait: bool = False, lane: bool = False,
-               **kwargs) -> asyncio.Future[T]:
-        """Start `fn(*args, **kwargs)` in a worker (call on the event loop); raise Busy at once if all
-        slots are taken and the caller cannot `wait`. With `lane`, run it on the single lane thread (for
-        short jobs that never block; they count as running like any other)."""
-        if not wait and self.running >= self.slots:
-            raise Busy(self.retry_after, self.slots)
+    def submit(self, fn: Callable[..., T], *args, wait: bool = False, long: bool = False,
+               client: str | None = None, **kwargs) -> asyncio.Future[T]:
+        """Start `fn(*args, **kwargs)` in a worker (call on the event loop). Unless the caller must
+        `wait` (short bookkeeping), raise Busy when every slot (or, for a `long` job, every long slot)
+        is taken, and OverShare when `client` (default: the request's) already runs its share."""
+        client = current_client() if client is None else client
+        if not wait:
+            self._admit(client, long)
         loop = asyncio.get_running_loop()
         self.running += 1
-        executor = self._lane if lane else self._executor
-        job = executor.submit(_quiet, functools.partial(fn, *args, **kwargs))
+        self.by_client[client] += 1
+        self.long_running += long
+        job = self._executor.submit(_quiet, functools.partial(fn, *args, **kwargs))
         result = loop.create_future()
-        # One wake-up of the loop per job settles both the result and the slot count. The job is counted
+        # One wake-up of the loop per job settles both the result and the counts. The job is counted
         # until its thread is done, even if the awaiting request is cancelled earlier.
-        job.add_done_callback(lambda _: self._finished(loop, job, result))
+        job.add_done_callback(lambda _: self._finished(loop, job, result, client, long))
         result.add_done_callback(lambda _: result.cancelled() and job.cancel())
         return result
 
-    async def run(self, fn: Callable[..., T], *args, wait: bool = False, lane: bool = False, **kwargs) -> T:
-        """Run `fn(*args, **kwargs)` in a worker and return its result (see `submit`)."""
-        return await self.submit(fn, *args, wait=wait, lane=lane, **kwargs)
+    def _admit(self, client: str, long: bool) -> None:
+        if self.running >= self.slots:
+            raise Busy(self.retry_after, self.slots)
+        if long and self.long_running >= self.long_slots:
+            raise Busy(self.retry_after, self.long_slots, "slots for training (max_cpu_jobs - 1)")
+        if self.by_client[client] >= self.per_client:
+            raise OverShare(
+                f"this client already runs {self.per_client} CPU jobs, its share "
+                f"(max_cpu_jobs_per_client); retry in {self.retry_after} s", self.retry_after)
 
-    def _finished(self, loop: asyncio.AbstractEventLoop, job: Future, result: asyncio.Future) -> None:
+    async def run(self, fn: Callable[..., T], *args, wait: bool = False, long: bool = False,
+                  client: str | None = None, **kwargs) -> T:
+        """Run `fn(*args, **kwargs)` in a worker and return its result (see `submit`)."""
+        return await self.submit(fn, *args, wait=wait, long=long, client=client, **kwargs)
+
+    async def step(self, fn: Callable[..., T], *args, client: str, cost_s: float, **kwargs) -> T:
+        """Run a stream step on the fair lanes (heavy or light by its expected `cost_s`)."""
+        return await self.lanes.submit(functools.partial(_quiet, functools.partial(fn, *args, **kwargs)),
+                                       client=client, cost_s=cost_s)
+
+    def _finished(self, loop: asyncio.AbstractEventLoop, job: Future, result: asyncio.Future,
+                  client: str, long: bool) -> None:
         try:
-            loop.call_soon_threadsafe(self._settle, job, result)
+            loop.call_soon_threadsafe(self._settle, job, result, client, long)
         except RuntimeError:  # the loop has closed (shutdown): nothing left to count for
             pass
 
-    def _settle(self, job: Future, result: asyncio.Future) -> None:
+    def _settle(self, job: Future, result: asyncio.Future, client: str, long: bool) -> None:
         self.running -= 1
+        self.long_running -= long
+        self.by_client[client] -= 1
+        if not self.by_client[client]:
+            del self.by_client[client]
         if result.done():
             return
         if job.cancelled():
@@ -98,5 +134,5 @@ class JobPool:
             result.set_result(job.result())
 
     def shutdown(self) -> None:
+        self.lanes.close()
         self._executor.shutdown(wait=True, cancel_futures=True)
-        self._lane.shutdown(wait=True, cancel_futures=True)

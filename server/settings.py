@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=2_000_000, description="Largest accepted request body.")
     max_cpu_jobs: int = Field(default=4, description="Concurrent CPU jobs before 503 + Retry-After.")
+    max_cpu_jobs_per_client: int = Field(
+        default=2, ge=1, description="Concurrent CPU jobs of one client before 429 + Retry-After."
+    )
+    client_ip_header: str | None = Field(
+        default=None,
+        description="Behind a reverse proxy: the header whose last address is the client (e.g. "
+        "X-Forwarded-For). Unset: the connection's peer address.",
+    )
     request_time_budget_s: float = Field(default=30.0, description="Longest CPU time one request may take.")
     retry_after_s: int = Field(default=1, description="Retry-After (s) of a 503 when all CPU slots are busy.")
     limits: dict[str, int] = Field(
@@ -39,8 +47,15 @@ class Settings(BaseSettings):
         default=2.0, description="Longest time training or streaming runs before the model is saved again."
     )
     stream_persist_every_s: float = Field(
-        default=15.0,
+        default=2.0,
         description="Longest time a stream steps before the model is saved (also saved when it closes).",
+    )
+    heavy_step_s: float = Field(
+        default=0.05, description="Stream steps costlier than this run on the heavy lane, apart."
+    )
+    max_streams_per_client: int = Field(default=8, ge=1, description="Open streams of one client.")
+    stream_send_timeout_s: float = Field(
+        default=10.0, description="A stream whose client reads nothing for this long is closed."
     )
     cached_models: int = Field(default=512, description="Models kept in memory between requests.")
     cached_models_mb: int = Field(
@@ -57,6 +72,15 @@ class Settings(BaseSettings):
         default=100_000, ge=1, description="Models the database keeps at most; creating more answers 409."
     )
     max_stream_rate: float = Field(default=60.0, description="Fastest 'play' rate, steps/s.")
+    model_ttl_s: float = Field(
+        default=7 * 24 * 3600.0, gt=0, description="Models unused for this long are deleted."
+    )
+    model_creates_per_minute: int = Field(
+        default=60, ge=0, description="Models one client may create per minute (0: no limit)."
+    )
+    max_models_per_client: int = Field(
+        default=1000, ge=1, description="Stored models one client created, at most (429 beyond)."
+    )
 
     @field_validator("frame_ancestors")
     @classmethod

@@ -1,4 +1,8 @@
-"""Durable models: one table of (id, token hash, state JSON), SQLite by default, PostgreSQL by URL."""
+"""Durable models: one table of (id, token hash, state JSON), SQLite by default, PostgreSQL by URL.
+
+Models unused for `ttl_s` expire (deleted by `expire`, which the server runs now and then and whenever the
+store is full); each model remembers a hash of the client that created it (`owner`), so one client can
+keep at most `max_per_owner` of them."""
 
 from __future__ import annotations
 
@@ -7,13 +11,14 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     Column,
     DateTime,
+    Index,
     MetaData,
     String,
     Table,
@@ -23,7 +28,9 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine, make_url
@@ -36,8 +43,12 @@ models = Table(
     Column("token_hash", String(64), nullable=False),
     Column("state", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),  # last saved or loaded: last used
+    Column("owner", String(64), nullable=True),  # hash of the creating client (absent in older rows)
 )
+Index("models_owner", models.c.owner)
+Index("models_updated_at", models.c.updated_at)
+EXPIRE_BATCH = 1000  # rows one `expire` call deletes at most (short transactions)
 
 
 def new_id() -> str:
@@ -92,25 +103,69 @@ class StoreFull(RuntimeError):
     """Creating a model would exceed the configured number of stored models."""
 
 
+class OwnerFull(StoreFull):
+    """The creating client already keeps its share of stored models (answered 429)."""
+
+
+def owner_of(client: str) -> str:
+    """What the store keeps of a client key: a hash, not the address."""
+    return hashlib.sha256(b"owner:" + client.encode("utf-8")).hexdigest()[:32]
+
+
 class Store:
     """Create, read, save and delete model rows; each call is one short transaction."""
 
-    def __init__(self, url: str, max_models: int | None = None) -> None:
+    def __init__(self, url: str, max_models: int | None = None, *, ttl_s: float | None = None,
+                 max_per_owner: int | None = None) -> None:
         self.max_models = max_models
+        self.ttl_s = ttl_s
+        self.max_per_owner = max_per_owner
         if make_url(url).get_backend_name() == "sqlite":
             self.engine = _sqlite_engine(url)
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
+        self._migrate()
         metadata.create_all(self.engine)
+        for index in models.indexes:  # a table made before an index existed gets it now
+            index.create(self.engine, checkfirst=True)
+
+    def _migrate(self) -> None:
+        """Add the owner column to a table made before it existed (create_all adds no columns)."""
+        inspector = inspect(self.engine)
+        if not inspector.has_table("models"):
+            return
+        if "owner" not in {column["name"] for column in inspector.get_columns("models")}:
+            with self.engine.begin() as conn:
+                conn.execute(text("ALTER TABLE models ADD COLUMN owner VARCHAR(64)"))
 
     def close(self) -> None:
         self.engine.dispose()
 
-    def create(self, state: dict[str, Any]) -> tuple[str, str]:
-        """Store a new model; returns its (id, edit_token)."""
+    def create(self, state: dict[str, Any], owner: str | None = None) -> tuple[str, str]:
+        """Store a new model; returns its (id, edit_token). When the store is full, expired models go
+        first; StoreFull if it stays full, OwnerFull if `owner` already keeps its share."""
+        try:
+            return self._create(state, owner)
+        except OwnerFull:
+            raise
+        except StoreFull:
+            if not self.expire():
+                raise
+            return self._create(state, owner)
+
+    def _create(self, state: dict[str, Any], owner: str | None) -> tuple[str, str]:
         model_id, token = new_id(), new_token()
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
+            if self.max_per_owner is not None and owner is not None:
+                kept = conn.execute(
+                    select(func.count()).select_from(models).where(models.c.owner == owner)
+                ).scalar_one()
+                if kept >= self.max_per_owner:
+                    raise OwnerFull(
+                        f"stored models of this client: the limit of {self.max_per_owner} is reached "
+                        "(max_models_per_client); delete models that are no longer needed"
+                    )
             if self.max_models is not None:
                 stored = conn.execute(select(func.count()).select_from(models)).scalar_one()
                 if stored >= self.max_models:
@@ -125,9 +180,27 @@ class Store:
                     state=_dumps(state),
                     created_at=now,
                     updated_at=now,
+                    owner=owner,
                 )
             )
         return model_id, token
+
+    def expire(self, now: datetime | None = None) -> int:
+        """Delete up to EXPIRE_BATCH models unused for `ttl_s`; returns how many went."""
+        if self.ttl_s is None:
+            return 0
+        cutoff = (now or datetime.now(UTC)) - timedelta(seconds=self.ttl_s)
+        with self.engine.begin() as conn:
+            old = select(models.c.id).where(models.c.updated_at < cutoff).limit(EXPIRE_BATCH)
+            ids = list(conn.execute(old).scalars())
+            if ids:
+                conn.execute(delete(models).where(models.c.id.in_(ids)))
+        return len(ids)
+
+    def touch(self, model_id: str) -> None:
+        """Mark the model used now (it was loaded), so it does not expire while in use."""
+        with self.engine.begin() as conn:
+            conn.execute(update(models).where(models.c.id == model_id).values(updated_at=datetime.now(UTC)))
 
     def get(self, model_id: str) -> StoredModel | None:
         """The stored row of `model_id`, or None."""

@@ -4,13 +4,19 @@ Three tasks per connection: the reader parses commands (a bad one is answered wi
 the stepper runs steps in CPU jobs (paced by `play`, or one per `step`), and the writer encodes and sends.
 Between stepper and writer sits an Outbox holding only the newest frame, so a slow client gets fewer,
 newer frames and memory stays bounded; a frame is encoded only when it is sent, so a dropped one costs
-no encoding. The graph goes out with the first frame and again only when it changes.
+no encoding. The graph goes out with the first frame and again only when it changes. A client that reads
+nothing for `send_timeout_s` is closed (4408).
+
+Steps run on the fair lanes of the job pool (server.lanes), light or heavy by the step's measured cost.
+Commands never pile up: steps are a counter (at most MAX_PENDING_STEPS), and a queued `reset` or `lr`
+change is replaced by a newer one of its kind, so at most one of each waits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
@@ -29,6 +35,8 @@ from server.wire import Encoding
 
 log = logging.getLogger("server.stream")
 STEP_WAIT_S = 0.25  # how long a stream step waits for a model another request holds
+CLOSE_TIMEOUT_S = 1.0  # how long a closing handshake may wait for a client that does not read
+FLOPS_PER_S = 1e9  # a rough rate of the engine, to guess a stream's first step cost before measuring it
 
 
 @dataclass(frozen=True)
@@ -89,15 +97,20 @@ class StreamSession:
     """One connection's state; `run()` returns when the client leaves (or the model is deleted)."""
 
     def __init__(self, socket, hub: ModelHub, jobs: JobPool, live: LiveModel, *, rows: int,
-                 max_rate: float, persist_every_s: float) -> None:
+                 max_rate: float, persist_every_s: float, client: str = "",
+                 send_timeout_s: float = 10.0) -> None:
         self.socket, self.hub, self.jobs, self.live = socket, hub, jobs, live
         self.view = View(rows=rows)
         self.max_rate = max_rate
         self.persist_every_s = persist_every_s
+        self.client = client
+        self.send_timeout_s = send_timeout_s
+        self.cost_s = _guess_cost(live.model) if live is not None else 0.0
         self.playing = False
         self.rate = 1.0
         self.pending = 0
-        self.actions: deque[Callable[[], Awaitable[None]]] = deque()
+        # Queued model changes by kind ("reset", "lr"): a newer one replaces a waiting one.
+        self.actions: dict[str, Callable[[], Awaitable[None]]] = {}
         self.outbox = Outbox()
         self.graph_sent: Any = None  # the graph the client has (as the recorder gave it), set by the writer
         self.tasks: list[asyncio.Task] = []
@@ -147,7 +160,7 @@ class StreamSession:
             self.playing, self.pending = False, 0
         elif isinstance(command, Reset):
             self.pending = 0
-            self.actions.append(lambda: self._model_job(_reset, command.seed))
+            self._queue("reset", lambda: self._model_job(_reset, command.seed))
         else:
             self._configure(command)
         self._wake.set()
@@ -162,7 +175,11 @@ class StreamSession:
             view = replace(view, encoding=replace(view.encoding, summary_over=command.summary_over))
         self.view = view
         if command.lr is not None:
-            self.actions.append(lambda: self._model_job(_set_lr, command.lr))
+            self._queue("lr", lambda: self._model_job(_set_lr, command.lr))
+
+    def _queue(self, kind: str, action: Callable[[], Awaitable[None]]) -> None:
+        self.actions.pop(kind, None)  # the newer one goes last, after what came before it
+        self.actions[kind] = action
 
     # ---- stepper: model work in CPU jobs ----
     async def _stepper(self) -> None:
@@ -171,7 +188,8 @@ class StreamSession:
         while True:
             self._wake.clear()
             if self.actions:
-                await self.actions.popleft()()
+                kind = next(iter(self.actions))
+                await self.actions.pop(kind)()
             elif self.pending:
                 self.pending -= 1
                 await self._model_job(_step)
@@ -196,8 +214,8 @@ class StreamSession:
     async def _model_job(self, work: Callable[..., Any], *args: Any) -> None:
         try:
             try:
-                frame = await self.jobs.run(self._locked, work, self.view, *args, wait=True, lane=True,
-                                            wait_s=0.0)
+                frame = await self.jobs.step(self._locked, work, self.view, *args, client=self.client,
+                                             cost_s=self.cost_s, wait_s=0.0)
             except ModelBusy:
                 # Another request holds the model: wait for it in a pool thread, not on the stream lane.
                 frame = await self.jobs.run(self._locked, work, self.view, *args, wait=True,
@@ -228,7 +246,11 @@ class StreamSession:
         """In a worker: run `work` holding the model (ModelBusy if another request keeps it longer than
         `wait_s`) and save if due; the writer encodes the frame."""
         with self.live.held(wait_s) as model:
+            started = time.thread_time()
             frame = work(model, view, *args)
+            used = time.thread_time() - started
+            # The lane of the next step follows this one's cost (a recent average, quick to rise).
+            self.cost_s = used if used > self.cost_s else 0.8 * self.cost_s + 0.2 * used
             self.hub.save_if_due(self.live, self.persist_every_s)
         return frame
 
@@ -236,10 +258,15 @@ class StreamSession:
     async def _writer(self) -> None:
         while True:
             frame = await self.outbox.get()
-            if frame.trace is None:
-                await self.socket.send_text(frame.text)
-            else:
-                await self.socket.send_text(self._encode(frame))
+            text = frame.text if frame.trace is None else self._encode(frame)
+            try:
+                await asyncio.wait_for(self.socket.send_text(text), self.send_timeout_s)
+            except TimeoutError:
+                # The client reads nothing: the server's send buffer would only grow. Let it go.
+                log.info("stream of model %s closed: its client read nothing for %g s",
+                         self.live.id, self.send_timeout_s)
+                self.close_code = 4408
+                return
             if frame.last:
                 return
 
@@ -263,6 +290,15 @@ class StreamSession:
                 await self.jobs.run(_save, self.hub, self.live, wait=True)
             except (UnknownModel, ModelBusy):
                 pass
+
+
+def _guess_cost(model: Model) -> float:
+    """A first step's CPU time, guessed from the multiply-adds of forward and backward over the batch."""
+    rows = len(model.train_data.x)
+    if model.spec.batch_size:
+        rows = min(rows, model.spec.batch_size)
+    weights = sum(layer["W"].size for layer in model.params)
+    return 6.0 * rows * weights / FLOPS_PER_S
 
 
 def _step(model: Model, view: View) -> Frame:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.budget import MemoryBusy, MemoryTooLarge
+from server.fair import OverShare
 from server.hub import ModelBusy, NotAllowed, UnknownModel
 from server.jobs import Busy
 from server.store import StoreFull
@@ -38,14 +39,18 @@ _DESCRIPTIONS = {
     413: "The request body is larger than `max_body_bytes`, or the work would need more memory than "
     "`request_memory_mb`.",
     422: "The request is invalid or exceeds a limit; `detail` names it.",
+    429: "This client is over its share (`detail` names it; Retry-After says when to retry).",
     503: "All CPU job slots are busy, or running requests hold the memory budget `memory_budget_mb` "
     "(Retry-After says when to retry).",
 }
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI documentation of the error answers a route can give."""
-    return {code: {"model": ErrorBody, "description": _DESCRIPTIONS[code]} for code in codes}
+    """OpenAPI documentation of the error answers a route can give (a route that may be busy (503) may
+    also find its client over its share (429))."""
+    if 503 in codes and 429 not in codes:
+        codes = (*codes, 429)
+    return {code: {"model": ErrorBody, "description": _DESCRIPTIONS[code]} for code in sorted(codes)}
 
 
 def _allowed(app: FastAPI, path: str) -> list[str]:
@@ -99,6 +104,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Busy)
     async def busy(_: Request, exc: Busy) -> JSONResponse:
         return _error(503, str(exc), {"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(OverShare)
+    async def over_share(_: Request, exc: OverShare) -> JSONResponse:
+        return _error(429, str(exc), {"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(ValueError)
     async def invalid(_: Request, exc: ValueError) -> JSONResponse:

@@ -2,43 +2,62 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Query, WebSocket
 from starlette.websockets import WebSocketState
 
 from server import wire
+from server.fair import current_client
 from server.hub import UnknownModel
-from server.stream import StreamSession
+from server.stream import CLOSE_TIMEOUT_S, StreamSession
 
 router = APIRouter(tags=["stream"])
+AUTH_TIMEOUT_S = 10.0  # how long the server waits for the first message, {"type": "auth", "token"}
+AUTH_HINT = 'send {"type": "auth", "token": "<edit_token>"} as the first message'
 
 
 @router.websocket("/models/{model_id}/stream")
 async def stream(
     websocket: WebSocket,
     model_id: str,
-    token: Annotated[str | None, Query(description="The model's edit token.")] = None,
+    token: Annotated[str | None, Query(description="Deprecated: the edit token in the URL (prefer the "
+                                                   "first message, as URLs end up in logs).")] = None,
 ) -> None:
-    """Commands (JSON text): {"type": "step"}, {"type": "play", "rate"}, {"type": "pause"},
-    {"type": "reset"}, {"type": "config", "lr"?, "rows"?, "encoding"?: "json"|"f32", "summary_over"?}.
+    """First message: {"type": "auth", "token": "<edit_token>"}. Then commands (JSON text):
+    {"type": "step"}, {"type": "play", "rate"}, {"type": "pause"}, {"type": "reset"},
+    {"type": "config", "lr"?, "rows"?, "encoding"?: "json"|"f32", "summary_over"?}.
     Messages: {"type": "trace", "step", "graph"?, "events", ...} and {"type": "error", "detail"}.
-    Close codes: 4401 no token, 4403 wrong token, 4404 no such model (after an error message)."""
+    Close codes: 4401 no token, 4403 wrong token, 4404 no such model (after an error message),
+    4408 the client read nothing for too long, 4429 this client has too many streams open."""
     app = websocket.app
     hub, jobs, settings = app.state.hub, app.state.jobs, app.state.settings
+    client = current_client()
     await websocket.accept()
+    open_here = sum(1 for session in app.state.streams if session.client == client)
+    if open_here >= settings.max_streams_per_client:
+        detail = (f"this client already has {open_here} streams open, its share "
+                  f"(max_streams_per_client = {settings.max_streams_per_client})")
+        return await _refuse(websocket, 4429, detail)
     try:
         live = await jobs.run(hub.pin, model_id, wait=True)
     except UnknownModel as exc:
         return await _refuse(websocket, 4404, str(exc))
     try:
+        if token is None:
+            token = await _first_message_token(websocket)
+            if websocket.client_state != WebSocketState.CONNECTED:
+                return  # the client left before saying who it is
         if not live.record.accepts(token):
             code = 4403 if token else 4401
-            detail = "this is not the model's edit token" if token else "connect with ?token=<edit_token>"
+            detail = "this is not the model's edit token" if token else f"no edit token: {AUTH_HINT}"
             return await _refuse(websocket, code, detail)
         session = StreamSession(
             websocket, hub, jobs, live, rows=settings.trace_rows, max_rate=settings.max_stream_rate,
-            persist_every_s=settings.stream_persist_every_s,
+            persist_every_s=settings.stream_persist_every_s, client=client,
+            send_timeout_s=settings.stream_send_timeout_s,
         )
         app.state.streams.add(session)
         try:
@@ -51,11 +70,40 @@ async def stream(
         await jobs.run(hub.unpin, live, wait=True)
 
 
+async def _first_message_token(websocket: WebSocket) -> str | None:
+    """The token of the first message if it is {"type": "auth", "token": "..."}; None otherwise."""
+    try:
+        message = await asyncio.wait_for(websocket.receive(), AUTH_TIMEOUT_S)
+    except TimeoutError:
+        return None
+    if message["type"] == "websocket.disconnect":
+        return None
+    text = message.get("text")
+    if not text or len(text) > 1024:
+        return None
+    try:
+        command = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(command, dict) or command.get("type") != "auth":
+        return None
+    token = command.get("token")
+    return token if isinstance(token, str) else None
+
+
 async def _refuse(websocket: WebSocket, code: int, detail: str) -> None:
-    await websocket.send_text(wire.dumps({"type": "error", "detail": detail}).decode())
+    try:
+        await asyncio.wait_for(
+            websocket.send_text(wire.dumps({"type": "error", "detail": detail}).decode()), CLOSE_TIMEOUT_S)
+    except TimeoutError:
+        return
     await _close(websocket, code)
 
 
 async def _close(websocket: WebSocket, code: int) -> None:
+    """Close, unless the client is gone; a client that reads nothing is not waited for."""
     if websocket.client_state == WebSocketState.CONNECTED:
-        await websocket.close(code)
+        try:
+            await asyncio.wait_for(websocket.close(code), CLOSE_TIMEOUT_S)
+        except TimeoutError:
+            pass

@@ -124,7 +124,7 @@ async def train(
             return hub.train(*args, **kwargs)
 
     if NDJSON not in (accept or ""):
-        result = await jobs.run(budgeted, model_id, token, body.steps, should_stop=should_stop)
+        result = await jobs.run(budgeted, model_id, token, body.steps, should_stop=should_stop, long=True)
         return train_out(result, deadline)
 
     await jobs.run(admitted)  # 401/403/404, 413 and 422 before the stream starts
@@ -137,7 +137,8 @@ async def train(
 
     every = body.every or max(1, body.steps // 100)
     future = jobs.submit(
-        budgeted, model_id, token, body.steps, every=every, on_progress=progress, should_stop=should_stop
+        budgeted, model_id, token, body.steps, every=every, on_progress=progress, should_stop=should_stop,
+        long=True,
     )
     future.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved even if the client left
     return StreamingResponse(_ndjson(future, lines, stop, deadline), media_type=NDJSON)

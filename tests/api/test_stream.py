@@ -71,13 +71,15 @@ def test_play_paces_steps_and_pause_stops_them(client, moons):
         steps = [receive_trace(ws)["step"] for _ in range(8)]
         elapsed = time.monotonic() - start
         ws.send_text(json.dumps({"type": "pause"}))
-        time.sleep(0.2)
+        time.sleep(0.2)  # a step in flight when the pause arrived ends meanwhile
+        paused_at = client.get(moons.url).json()["step"]
         ws.send_text(json.dumps({"type": "step"}))
-        while (last := receive_trace(ws))["step"] <= steps[-1]:
+        while receive_trace(ws)["step"] <= paused_at:
             pass
-        paused_at = last["step"]
-    assert steps == sorted(steps) and elapsed > 0.1
-    assert client.get(moons.url).json()["step"] == paused_at
+        time.sleep(0.2)
+        after = client.get(moons.url).json()["step"]
+    assert steps == sorted(steps) and elapsed > 0.1 and paused_at >= steps[-1]
+    assert after == paused_at + 1
 
 
 def test_config_changes_rows_encoding_summary_and_lr(client, moons):
@@ -166,3 +168,85 @@ def test_disconnect_leaves_no_session_or_task(client, app, moons):
     assert not app.state.streams
     assert all(task.done() for task in session.tasks)
     assert client.get(moons.url).json()["step"] >= 1
+
+
+def test_the_token_may_come_in_the_first_message_instead_of_the_url(client, moons):
+    with client.websocket_connect(f"{moons.url}/stream") as ws:
+        ws.send_text(json.dumps({"type": "auth", "token": moons.token}))
+        ws.send_text(json.dumps({"type": "step"}))
+        message = ws.receive_json()
+    assert message["type"] == "trace" and message["step"] == 1
+
+
+@pytest.mark.parametrize(("first", "code"), [
+    ({"type": "step"}, 4401), ({"type": "auth"}, 4401), ({"type": "auth", "token": "wrong"}, 4403),
+])
+def test_a_first_message_without_the_right_token_is_refused(client, moons, first, code):
+    with client.websocket_connect(f"{moons.url}/stream") as ws:
+        ws.send_text(json.dumps(first))
+        assert ws.receive_json()["type"] == "error"
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == code
+    assert client.get(moons.url).json()["step"] == 0
+
+
+def test_a_client_may_open_only_its_share_of_streams(tmp_path):
+    from tests.api.conftest import app_client
+
+    with app_client(tmp_path, max_streams_per_client=2) as client:
+        model = create(client, MOONS)
+        with client.websocket_connect(stream_url(model)) as one, \
+                client.websocket_connect(stream_url(model)) as two:
+            for ws in (one, two):
+                ws.send_text(json.dumps({"type": "step"}))
+                receive_trace(ws)
+            with client.websocket_connect(stream_url(model)) as three:
+                refused = three.receive_json()
+                with pytest.raises(WebSocketDisconnect) as closed:
+                    three.receive_json()
+    assert closed.value.code == 4429 and "max_streams_per_client" in refused["detail"]
+
+
+def test_playing_streams_leave_the_cpu_slots_to_requests(tmp_path):
+    from tests.api.conftest import app_client
+
+    with app_client(tmp_path, max_cpu_jobs=2, max_streams_per_client=8) as client:
+        models = [create(client, MOONS) for _ in range(6)]
+        sockets = [client.websocket_connect(stream_url(model)) for model in models]
+        try:
+            for ws in sockets:
+                ws.__enter__().send_text(json.dumps({"type": "play", "rate": 60}))
+            for ws in sockets:
+                receive_trace(ws)
+            codes = [client.get(f"{models[0].url}/trace").status_code for _ in range(40)]
+        finally:
+            for ws in sockets:
+                ws.__exit__(None, None, None)
+    # Before streams had lanes of their own, their steps held the two slots and requests got 503.
+    assert codes == [200] * 40
+
+
+@pytest.mark.slow
+def test_a_tiny_models_step_is_answered_within_a_second_while_a_large_model_plays(client):
+    big = create(client, {**MOONS, "hidden": [{"units": 256, "activation": "tanh"}] * 2,
+                          "data": {"dataset": "moons", "n": 6000, "noise": 0.1, "seed": 1}})
+    tiny = create(client, MOONS)
+    with client.websocket_connect(stream_url(big)) as heavy, \
+            client.websocket_connect(stream_url(tiny)) as light:
+        heavy.send_text(json.dumps({"type": "step"}))
+        started = time.monotonic()
+        heavy_first = receive_trace(heavy)
+        heavy_s = time.monotonic() - started  # the first step also builds the graph
+        heavy.send_text(json.dumps({"type": "play", "rate": 60}))
+        latencies = []
+        for _ in range(5):
+            time.sleep(0.2)
+            started = time.monotonic()
+            light.send_text(json.dumps({"type": "step"}))
+            receive_trace(light)
+            latencies.append(time.monotonic() - started)
+        heavy.send_text(json.dumps({"type": "pause"}))
+    assert heavy_first["step"] == 1 and heavy_s > 0.5  # a step large enough to matter
+    # Generous bound (a loaded 2-core machine); before the heavy lane it waited for the large step.
+    assert max(latencies) < 1.0, (latencies, heavy_s)

@@ -4,6 +4,7 @@ import threading
 import numpy as np
 import pytest
 
+from server.fair import OverShare
 from server.jobs import Busy, Deadline, JobPool
 
 
@@ -68,25 +69,52 @@ def test_deadline():
     assert not Deadline(60).expired() and Deadline(0).expired()
 
 
-def test_lane_jobs_run_in_order_on_one_thread_and_count_as_running():
+def test_a_client_over_its_share_gets_429_while_other_clients_are_served():
     async def main():
-        pool = JobPool(4)
+        pool = JobPool(4, retry_after=2, per_client=2)
         release = threading.Event()
-        def name(wait_for=None):
-            if wait_for is not None:
-                wait_for.wait()
-            return threading.current_thread().name
-
-        first = pool.submit(name, release, wait=True, lane=True)
-        second = pool.submit(name, wait=True, lane=True)
-        await asyncio.sleep(0.02)
-        queued = second.done(), pool.running
+        mine = [pool.submit(release.wait, client="a") for _ in range(2)]
+        with pytest.raises(OverShare) as over:
+            pool.submit(lambda: None, client="a")
+        other = await pool.run(lambda: "served", client="b")
         release.set()
-        names = await first, await second
+        await asyncio.gather(*mine)
         await asyncio.sleep(0.01)
         pool.shutdown()
-        return queued, names, pool.running
+        return over.value, other, pool.running, dict(pool.by_client)
 
-    queued, names, running = asyncio.run(main())
-    assert queued == (False, 2) and running == 0
-    assert names[0] == names[1] and names[0].startswith("cpu-lane")
+    over, other, running, by_client = asyncio.run(main())
+    assert other == "served" and running == 0 and by_client == {}
+    assert over.retry_after == 2 and "max_cpu_jobs_per_client" in str(over)
+
+
+def test_training_leaves_a_slot_for_short_requests():
+    async def main():
+        pool = JobPool(2, per_client=2)
+        release = threading.Event()
+        training = pool.submit(release.wait, long=True, client="a")
+        with pytest.raises(Busy) as busy:
+            pool.submit(release.wait, long=True, client="b")
+        short = await pool.run(lambda: "short", client="b")
+        release.set()
+        await training
+        pool.shutdown()
+        return busy.value, short
+
+    busy, short = asyncio.run(main())
+    assert short == "short" and "training" in str(busy)
+
+
+def test_stream_steps_take_no_request_slot():
+    async def main():
+        pool = JobPool(1)
+        release = threading.Event()
+        steps = [pool.step(release.wait, client=f"c{i}", cost_s=0.0) for i in range(3)]
+        await asyncio.sleep(0.02)
+        served = await pool.run(lambda: "served", client="d")
+        release.set()
+        await asyncio.gather(*steps)
+        pool.shutdown()
+        return served
+
+    assert asyncio.run(main()) == "served"

@@ -52,16 +52,18 @@ export function createClient() {
 
 /**
  * The WebSocket of one model. `handlers` get parsed server messages: onMessage(msg), onOpen(),
- * onClose(event). `send` queues commands until the socket opens.
+ * onClose(event). `send` queues commands until the socket opens. The edit token goes in the first
+ * message, never in the URL (URLs end up in server and proxy logs).
  */
 export function openStream(id, token, handlers) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const url = `${scheme}://${location.host}${API_PREFIX}/models/${encodeURIComponent(id)}/stream?token=${encodeURIComponent(token)}`;
+  const url = `${scheme}://${location.host}${API_PREFIX}/models/${encodeURIComponent(id)}/stream`;
   const socket = new WebSocket(url);
   const queue = [];
   let open = false;
   socket.addEventListener("open", () => {
     open = true;
+    socket.send(JSON.stringify({ type: "auth", token }));
     for (const cmd of queue.splice(0)) socket.send(JSON.stringify(cmd));
     handlers.onOpen?.();
   });

@@ -1,0 +1,135 @@
+"""Stream steps on threads of their own, shared fairly between clients.
+
+Two lanes, one thread each: steps measured (or estimated) to cost more than `heavy_s` run on the heavy
+lane, the others on the light lane, so a large model's step never holds up a tiny model's. Within a
+lane the next job is the one of the client that has used the least CPU time so far (start-time fair
+queueing: a client arriving or returning starts level with the others, so idling banks no credit), so
+one client's many streams share one client's turn. Each stream has at most one step queued.
+
+One thread per lane, not more: threads running Python at once only take turns on the GIL, and at 300
+streams that turn-taking cost ~40 % more CPU per step than one thread running them in order
+(bench/bench_load.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+MAX_IDLE_CLIENTS = 10_000  # remembered CPU times of clients with nothing queued, beyond which they reset
+
+
+class _Job:
+    __slots__ = ("fn", "loop", "future", "client")
+
+    def __init__(self, fn: Callable[[], Any], loop: asyncio.AbstractEventLoop, future: asyncio.Future,
+                 client: str) -> None:
+        self.fn, self.loop, self.future, self.client = fn, loop, future, client
+
+    def run(self) -> None:
+        if self.future.cancelled():  # read across threads: at worst a cancelled job still runs once
+            return
+        try:
+            outcome, failed = self.fn(), False
+        except BaseException as exc:  # handed to the awaiting task
+            outcome, failed = exc, True
+        try:
+            self.loop.call_soon_threadsafe(_settle, self.future, outcome, failed)
+        except RuntimeError:  # the loop has closed (shutdown)
+            pass
+
+
+def _settle(future: asyncio.Future, outcome: Any, failed: bool) -> None:
+    if future.done():
+        return
+    if failed:
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
+
+
+class Lane:
+    """One worker thread running queued jobs, the least-served client's first."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._cv = threading.Condition()
+        self._queues: dict[str, deque[_Job]] = {}
+        self._used: dict[str, float] = {}  # client → CPU seconds, on the lane's virtual clock
+        self._clock = 0.0
+        self._closed = False
+        self._thread = threading.Thread(target=self._work, name=name, daemon=True)
+        self._thread.start()
+
+    def put(self, job: _Job) -> None:
+        with self._cv:
+            queue = self._queues.get(job.client)
+            if queue is None:
+                queue = self._queues[job.client] = deque()
+                self._used[job.client] = max(self._used.get(job.client, 0.0), self._clock)
+            queue.append(job)
+            self._cv.notify()
+
+    @property
+    def queued(self) -> int:
+        with self._cv:
+            return sum(len(queue) for queue in self._queues.values())
+
+    def _next(self) -> _Job | None:
+        with self._cv:
+            while not self._queues:
+                if self._closed:
+                    return None
+                self._cv.wait()
+            client = min(self._queues, key=self._used.__getitem__)
+            queue = self._queues[client]
+            job = queue.popleft()
+            if not queue:
+                del self._queues[client]
+            self._clock = self._used[client]
+            if len(self._used) > MAX_IDLE_CLIENTS:
+                self._used = {c: t for c, t in self._used.items() if c in self._queues or t > self._clock}
+            return job
+
+    def _work(self) -> None:
+        while (job := self._next()) is not None:
+            started = time.thread_time()
+            job.run()
+            used = time.thread_time() - started
+            with self._cv:
+                self._used[job.client] = self._used.get(job.client, self._clock) + used
+
+    def close(self) -> None:
+        with self._cv:
+            self._closed = True
+            for queue in self._queues.values():
+                for job in queue:
+                    job.loop.call_soon_threadsafe(job.future.cancel)
+            self._queues.clear()
+            self._cv.notify_all()
+        self._thread.join(timeout=30)
+
+
+class FairLanes:
+    """The light and the heavy lane; `submit` picks one by the job's expected cost."""
+
+    def __init__(self, heavy_s: float = 0.05) -> None:
+        self.heavy_s = heavy_s
+        self.light = Lane("stream-light")
+        self.heavy = Lane("stream-heavy")
+
+    def submit(self, fn: Callable[[], Any], *, client: str, cost_s: float) -> asyncio.Future:
+        """Queue `fn()` (call on the event loop); the future settles on the loop when it has run."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        lane = self.heavy if cost_s > self.heavy_s else self.light
+        lane.put(_Job(fn, loop, future, client))
+        return future
+
+    def close(self) -> None:
+        self.light.close()
+        self.heavy.close()

@@ -1,0 +1,70 @@
+import asyncio
+import threading
+import time
+
+from server.lanes import FairLanes
+
+
+def _spin(seconds: float) -> float:
+    """Busy CPU work for `seconds` (a step's cost); returns when it ended."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+    return time.perf_counter()
+
+
+def test_a_light_step_is_not_held_up_by_a_heavy_one():
+    async def main():
+        lanes = FairLanes(heavy_s=0.05)
+        heavy = lanes.submit(lambda: _spin(3.0), client="big", cost_s=5.0)
+        await asyncio.sleep(0.1)
+        started = time.perf_counter()
+        await lanes.submit(lambda: _spin(0.002), client="tiny", cost_s=0.002)
+        light_s = time.perf_counter() - started
+        heavy_done = heavy.done()
+        await heavy
+        lanes.close()
+        return light_s, heavy_done
+
+    light_s, heavy_done = asyncio.run(main())
+    # Generous: the heavy step takes 3 s; before the light lane existed the tiny step waited for it.
+    assert light_s < 1.0 and not heavy_done
+
+
+def test_the_least_served_client_goes_first():
+    async def main():
+        lanes = FairLanes()
+        gate = threading.Event()
+        first = lanes.submit(gate.wait, client="many", cost_s=0.0)  # holds the lane while jobs queue
+        await asyncio.sleep(0.02)
+        many = [lanes.submit(lambda: _spin(0.02), client="many", cost_s=0.0) for _ in range(20)]
+        one = lanes.submit(lambda: _spin(0.001), client="one", cost_s=0.0)
+        gate.set()
+        await first
+        finished_one = await one
+        finished_many = await asyncio.gather(*many)
+        lanes.close()
+        return finished_one, finished_many
+
+    finished_one, finished_many = asyncio.run(main())
+    # "one" arrived last but has used no CPU: it runs before most of "many"'s queued steps.
+    assert sum(t < finished_one for t in finished_many) <= 2
+
+
+def test_a_cancelled_step_does_not_run_and_close_cancels_what_waits():
+    ran = []
+
+    async def main():
+        lanes = FairLanes()
+        gate = threading.Event()
+        blocker = lanes.submit(gate.wait, client="a", cost_s=0.0)
+        await asyncio.sleep(0.02)
+        cancelled = lanes.submit(lambda: ran.append("cancelled"), client="a", cost_s=0.0)
+        cancelled.cancel()
+        gate.set()
+        await blocker
+        await lanes.submit(lambda: ran.append("after"), client="a", cost_s=0.0)
+        lanes.close()
+
+    asyncio.run(main())
+    assert ran == ["after"]
