@@ -19,18 +19,28 @@ def leaf_label(node, ident: str) -> str:
     return "x" + ident[1:]
 
 
-def op_label(node, input_labels: list[str]) -> str:
-    """The node's label, else the op's label template filled with input labels, else the op's symbol."""
+def op_label(node, input_labels: list[str], elide: bool = False) -> str:
+    """The node's label, else the op's label template filled with input labels, else the op's symbol.
+    With `elide`, a template too long with its inputs' labels is tried with long ones as "…" first
+    ("(…)·0.5" rather than a bare "·")."""
     if node.label:
         return node.label
     op = node._op
     if "{0}" not in op.label:
         return op.label
+    text = _fill(op, input_labels)
+    if len(text) > MAX_LABEL and elide:
+        short = [s if len(s) <= 4 else "…" for s in input_labels]
+        if any(s != "…" for s in short):
+            text = _fill(op, short)
+    return text if len(text) <= MAX_LABEL else op.symbol
+
+
+def _fill(op, input_labels: list[str]) -> str:
     parts = [f"({s})" if _COMPOUND.search(s) and len(input_labels) > 1 else s for s in input_labels]
     if op.name in ("add", "sub"):
         parts = input_labels
-    text = op.label.format(*parts)
-    return text if len(text) <= MAX_LABEL else op.symbol
+    return op.label.format(*parts)
 
 
 _TEX = {"ŷ": "\\hat{y}", "α": "\\alpha", "β": "\\beta", "σ": "\\sigma", "λ": "\\lambda ", "μ": "\\mu",
@@ -77,3 +87,36 @@ def node_latex(node, label: str, input_latex: list[str], input_ids: list[str]) -
             for k, (tex, ident, x) in enumerate(zip(input_latex, input_ids, node._inputs, strict=True))]
     names = dict(zip("abc", refs, strict=False), y="y", g="\\bar{y}")
     return node._op.latex_template.safe_substitute(names)
+
+
+def _operand(label: str) -> str:
+    return f"({label})" if _COMPOUND.search(label) else label
+
+
+def gradient_names(grads, labels: dict) -> dict:
+    """Names for the unlabelled nodes a create_graph backward pass made, from its edges (x, consumer,
+    contribution, total, root name), in order: a contribution to ∂y/∂x from consumer u is "∂y/∂x ← u"
+    (just "∂y/∂x" when it is x's only one), the running total after j of n contributions "∂y/∂x (j of
+    n)", the last one "∂y/∂x". Each name is a function of the labels, which are composed in graph order
+    (x and u come before the nodes named after them)."""
+    counts: dict = {}
+    for x, _, _, _, root in grads:
+        counts[x, root] = counts.get((x, root), 0) + 1
+    seen: dict = {}
+    names: dict = {}
+
+    def name(t, make):
+        if t.label is None and t._op is not None and t not in names:
+            names[t] = make
+
+    for x, consumer, c, total, root in grads:
+        j = seen[x, root] = seen.get((x, root), 0) + 1
+        n = counts[x, root]
+        grad = lambda labels, x=x, root=root: f"∂{_operand(root)}/∂{_operand(labels[x])}"  # noqa: E731
+        if n == 1:
+            name(c, grad)
+        else:
+            name(c, lambda labels, g=grad, u=consumer: f"{g(labels)} ← {labels[u]}")
+        if j > 1:
+            name(total, grad if j == n else lambda labels, g=grad, j=j, n=n: f"{g(labels)} ({j} of {n})")
+    return names

@@ -35,7 +35,7 @@ from operator import attrgetter
 
 import numpy as np
 
-from .labels import leaf_label, node_latex, op_label
+from .labels import gradient_names, leaf_label, node_latex, op_label
 from .tensor import Tensor, state
 
 _by_seq = attrgetter("_seq")
@@ -46,7 +46,7 @@ class Recorder:
     """Collects one step's graph and events; use as a context manager (nesting restores the outer one)."""
 
     __slots__ = ("row_index", "copy_params", "_nodes", "_index", "_phase", "_values", "_role", "_snap",
-                 "_log", "_added", "_resolved", "_events", "_events_at", "_outer")
+                 "_log", "_added", "_resolved", "_events", "_events_at", "_outer", "_root", "_grads")
 
     def __init__(self, row_index=None, copy_params: bool = True):
         """`row_index`: rows of per-row nodes to keep in events (None: all). `copy_params=False` records
@@ -68,6 +68,8 @@ class Recorder:
         self._events: list[dict] = []
         self._events_at = 0  # len(self._log) when self._events was built
         self._outer = None
+        self._root = None  # the tensor the current backward pass started from
+        self._grads: list[tuple] = []  # create_graph passes: (x, consumer, c, total, root name) per edge
 
     def __enter__(self) -> Recorder:
         self._outer = state.recorder
@@ -127,7 +129,7 @@ class Recorder:
     def graph(self) -> list[dict]:
         """Recorded nodes in creation (topological) order as plain dicts (trace schema v1 `Node`s)."""
         self._resolve()
-        return graph_nodes(self._nodes, self._index, self._phase, self._role)
+        return graph_nodes(self._nodes, self._index, self._phase, self._role, self._grads)
 
     def trace(self) -> dict:
         """{"schema_version": 1, "graph": {"nodes": ...}, "events": [...]} with "seq" numbered, ndarrays."""
@@ -155,12 +157,14 @@ class Recorder:
             self._resolve()
         if root._role is None and root._op is not None and root not in self._role:
             self._role[root] = "loss"
+        self._root = root
         self._log.append(_PASS)
 
     def _contribution(self, x: Tensor, consumer: Tensor, k: int, c, total) -> None:
         """One backward edge of a create_graph pass: the contribution's nodes are captured first."""
         self.capture(total, "backward")
         self._log.append((x, consumer, k, c.data, total.data))
+        self._grads.append((x, consumer, c, total, self._root.label or "L"))
 
     def _resolve(self) -> None:
         """Register the nodes of every capture (and of updated tensors) logged since the last call."""
@@ -197,18 +201,24 @@ class Recorder:
         self._added[j] = range(start, len(self._nodes))
 
 
-def graph_nodes(nodes: list[Tensor], index: dict, phases: list[str], roles: dict) -> list[dict]:
-    """Node dicts with labels and LaTeX composed from the inputs' ones."""
+def graph_nodes(nodes: list[Tensor], index: dict, phases: list[str], roles: dict,
+                grads: list[tuple] = ()) -> list[dict]:
+    """Node dicts with labels and LaTeX composed from the inputs' ones; the unlabelled gradient nodes of
+    create_graph passes (`grads`: (x, consumer, contribution, total, root name) per edge) are named
+    after what they are ("∂y/∂x ← 2·x", "∂y/∂x (2 of 3)", see `gradient_names`)."""
     latex: dict[Tensor, str] = {}
     labels: dict[Tensor, str] = {}
+    named = gradient_names(grads, labels) if grads else {}
     out = []
     for i, node in enumerate(nodes):
         ident = f"n{i}"
         op = node._op
         if op is None:
             labels[node] = leaf_label(node, ident)
+        elif node in named:
+            labels[node] = named[node](labels)
         else:
-            labels[node] = op_label(node, [labels[x] for x in node._inputs])
+            labels[node] = op_label(node, [labels[x] for x in node._inputs], elide=phases[i] == "backward")
         inputs = [f"n{index[x]}" for x in node._inputs]
         latex[node] = node_latex(node, labels[node], [latex[x] for x in node._inputs], inputs)
         out.append({

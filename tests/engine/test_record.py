@@ -131,6 +131,38 @@ def test_create_graph_records_backward_nodes_with_forward_events():
     assert final["pending"] == 0 and np.isclose(final["total"], 3 * 1.5**2)
 
 
+def _symbolic_cube():
+    """y = x·x·x + 2·x at x = 2, its backward pass recorded as graph nodes: (nodes, recorder, x)."""
+    x = Tensor(2.0, requires_grad=True, label="x")
+    with Recorder() as rec:
+        y = x * x * x + x * 2.0
+        y.label = "y"
+        y.backward(create_graph=True)
+    return rec.graph(), rec, x
+
+
+def test_backward_graph_nodes_are_named_after_the_gradient_they_build():
+    nodes, rec, x = _symbolic_cube()
+    back = [n["label"] for n in nodes if n["phase"] == "backward"]
+    assert back == ["∂y/∂y", "∂y/∂x ← x·2", "∂y/∂(x·x)", "∂y/∂x ← (x·x)·x", "∂y/∂x (2 of 4)", "∂y/∂x ← x·x",
+                    "∂y/∂x (3 of 4)", "∂y/∂x ← x·x", "∂y/∂x"]
+    totals = [e for e in rec.events if e["type"] == "backward" and e["node"] == rec.node_id(x)]
+    assert len(totals) == 4 and totals[-1]["total"] == 14.0
+    by_id = {n["id"]: n["label"] for n in nodes}
+    final = next(n for n in nodes if n["label"] == "∂y/∂x")
+    assert by_id[final["inputs"][0]] == "∂y/∂x (3 of 4)", "the last running total feeds the final sum"
+
+
+def test_no_backward_graph_node_is_a_bare_operator():
+    x = Tensor(0.7, requires_grad=True, label="x")
+    with Recorder() as rec:
+        y = (x.tanh() * x + (x * x).sqrt()) / x.exp()
+        y.backward(create_graph=True)
+    labels = [n["label"] for n in rec.graph() if n["phase"] == "backward"]
+    symbols = {"·", "+", "−", "/", "^", "√", "÷"}
+    assert labels and not [s for s in labels if s in symbols or s.endswith(("·", "+")) or "+·" in s]
+
+
 def test_update_and_metrics_events_and_trace():
     rec, (W1, b1, W2), loss = mlp_step(0)
     delta = -0.1 * W1.grad
