@@ -61,10 +61,26 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     return { fonts, target: px("--graph-legible", 12) };
   }
 
-  /** The container's area not covered by the inspector (on the right). */
+  /**
+   * The container's area not covered by the inspector (on the right) or by any shown element of class
+   * `covers-graph` (its data-covers says which side: left, right, top or bottom).
+   */
   function area() {
     const rect = container.getBoundingClientRect();
-    return visibleArea(rect.width, rect.height, { right: Math.min(state.insetRight, rect.width * 0.6) });
+    const insets = { top: 0, right: state.insetRight, bottom: 0, left: 0 };
+    for (const el of document.querySelectorAll(".covers-graph")) {
+      if (el.hidden || el.getClientRects().length === 0) continue;
+      const r = el.getBoundingClientRect();
+      const side = el.dataset.covers;
+      if (side === "left") insets.left = Math.max(insets.left, r.right - rect.left + 8);
+      else if (side === "right") insets.right = Math.max(insets.right, rect.right - r.left + 8);
+      else if (side === "top") insets.top = Math.max(insets.top, r.bottom - rect.top + 8);
+      else if (side === "bottom") insets.bottom = Math.max(insets.bottom, rect.bottom - r.top + 8);
+    }
+    const most = (v, size) => Math.max(0, Math.min(v, size * 0.6));
+    return visibleArea(rect.width, rect.height, {
+      top: most(insets.top, rect.height), right: most(insets.right, rect.width), bottom: most(insets.bottom, rect.height), left: most(insets.left, rect.width),
+    });
   }
 
   /** Choose the level of detail for the room there is, redraw if it changed, and refit unless zoomed. */
@@ -332,6 +348,10 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
   new ResizeObserver(() => relayout()).observe(container);
   // a theme changes the node fonts and the legible size: lay out again
   new MutationObserver(() => relayout()).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+  // a drawer that covers a side of the graph opened or closed: refit into what it leaves
+  new MutationObserver((records) => {
+    if (records.some((r) => r.target.classList?.contains("covers-graph"))) { state.userZoomed = false; relayout(); }
+  }).observe(document.body, { attributes: true, attributeFilter: ["hidden"], subtree: true });
 
   /** Room covered on the right (by the inspector): the graph refits into what is left. */
   function setInsetRight(px) {
