@@ -197,3 +197,8 @@ def grid_columns(model: Model) -> int:
     if out.kind == "mixture_density":
         return 1 + 3 * (out.components or 1)
     return 1
+
+
+def expression_bytes(numbers: int) -> int:
+    """Memory of an expression's trace of `numbers` numbers: the arrays, their gradients, the JSON text."""
+    return numbers * (2 * F64 + JSON_BYTES)

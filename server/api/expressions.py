@@ -8,11 +8,13 @@ import numpy as np
 from fastapi import APIRouter, Response
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
+from server import budget as admit
 from server import wire
-from server.api.deps import EncodingDep, JobsDep, LimitsDep
+from server.api.deps import BudgetDep, EncodingDep, JobsDep, LimitsDep
 from server.api.errors import responses
 from server.gradcheck import check_expression
 from server.nets.expressions import trace_expression
+from server.nets.exprsize import expression_numbers
 from server.schema import RequestModel, Tensor, TensorData, Trace, WireFloat, WireModel
 
 router = APIRouter(tags=["expressions"])
@@ -69,9 +71,14 @@ class GradCheck(WireModel):
     summary="Trace forward and backward of an expression's output",
     responses=responses(400, 413, 422, 503),
 )
-async def trace(body: ExpressionIn, jobs: JobsDep, limits: LimitsDep, encoding: EncodingDep) -> Response:
+async def trace(body: ExpressionIn, jobs: JobsDep, limits: LimitsDep, budget: BudgetDep,
+                encoding: EncodingDep) -> Response:
     def run() -> bytes:
-        raw = trace_expression(body.source, body.values, body.mode, limits)
+        numbers = expression_numbers(body.source, body.values, limits, body.mode)
+        with budget.reserve(admit.expression_bytes(numbers), "this expression's trace"):
+            return encode(trace_expression(body.source, body.values, body.mode, limits))
+
+    def encode(raw: dict) -> bytes:
         out = wire.trace(raw, encoding)
         out.update(
             source=raw["source"],

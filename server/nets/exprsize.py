@@ -196,3 +196,21 @@ def check_sizes(tree: Node, shapes: dict[str, tuple[int, ...]], limits: Limits,
     leaves = {name: sizes.node(tuple(shape), None, grad=True) for name, shape in shapes.items()}
     ShapeEvaluator(leaves).run(tree)
     return sizes
+
+
+def expression_numbers(source: str, values: dict, limits: Limits, mode: str = "numeric") -> int:
+    """The numbers a trace of `source` over `values` will record (the limit errors if it is too large)."""
+    from server.nets.expressions import ExpressionError, to_tensor_value
+    from server.nets.exprparse import parse, variables
+
+    tree = parse(source, limits)
+    shapes = {name: to_tensor_value(name, values[name], limits).shape
+              for name in variables(tree, source) if name in values}
+    try:
+        return check_sizes(tree, shapes, limits, mode).total
+    except KeyError:  # a variable without a value: evaluation says which
+        return 0
+    except ExpressionError:
+        raise
+    except (ValueError, TypeError, ArithmeticError, IndexError) as exc:
+        raise ExpressionError(f"cannot evaluate: {exc}") from None

@@ -135,3 +135,15 @@ def test_small_requests_pass_every_budget(client):
     assert client.post("/api/v1/expressions", json={"source": "(x*y + x)*z",
                                                     "values": {"x": 2, "y": -1, "z": 3}}).status_code == 200
     assert client.app.state.budget.used == 0
+
+
+def test_an_expression_trace_holds_its_memory_in_the_budget(tmp_path):
+    with app_client(tmp_path, memory_budget_mb=1, request_memory_mb=1) as client:
+        values = {"x": np.ones((300, 1)).tolist(), "y": np.ones((1, 300)).tolist()}  # 90,000-element products
+        big = client.post("/api/v1/expressions", json={"source": "sum(x*y + x*y)", "values": values})
+        small = client.post("/api/v1/expressions", json={"source": "x*y", "values": {"x": 2, "y": 3}})
+        with client.app.state.budget.reserve(2**20 - 100):
+            busy = client.post("/api/v1/expressions", json={"source": "x*y", "values": {"x": 2, "y": 3}})
+    assert big.status_code == 413 and "request_memory_mb" in big.json()["detail"]
+    assert small.status_code == 200
+    assert busy.status_code == 503 and "memory_budget_mb" in busy.json()["detail"]
