@@ -7,7 +7,9 @@ async () => {
   const graph = document.getElementById("graph").getBoundingClientRect();
   const inspector = document.getElementById("inspector");
   const right = inspector && !inspector.hidden ? Math.min(graph.right, inspector.getBoundingClientRect().left) : graph.right;
-  const area = { left: graph.left, top: graph.top, right, bottom: graph.bottom };
+  const drawers = [...document.querySelectorAll(".covers-graph[data-covers=left]")].filter((el) => !el.hidden);
+  const left = Math.max(graph.left, ...drawers.map((el) => el.getBoundingClientRect().right));
+  const area = { left, top: graph.top, right, bottom: graph.bottom };
   const boxes = new Map();
   const outside = [];
   for (const g of document.querySelectorAll("g.node[data-node-id]")) {

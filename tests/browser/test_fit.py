@@ -115,7 +115,7 @@ def test_no_edge_runs_under_an_unrelated_box_in_x_times_y_plus_sin_x_times_z(lap
         assert seen["outside"] == [], view
 
 
-def test_fit_side_panel_and_resize_keep_every_node_inside(laptop, live_server):
+def test_fit_side_panel_drawer_and_resize_keep_every_node_inside(laptop, live_server):
     show(laptop, f"{live_server}/?lesson=depth-folding&theme=projector")
     laptop.locator("#graph svg").hover()
     laptop.mouse.wheel(0, -600)  # zoom in by hand: nodes leave the view
@@ -128,6 +128,13 @@ def test_fit_side_panel_and_resize_keep_every_node_inside(laptop, live_server):
     wide = laptop.evaluate(MEASURE)
     assert wide["outside"] == [] and wide["area"]["left"] < 50
     laptop.locator("#toggle-side").click()
+    beside_side = laptop.evaluate(MEASURE)
+    assert beside_side["outside"] == []
+    laptop.get_by_role("button", name="Gradient table").click()
+    drawer = laptop.evaluate(MEASURE)
+    assert drawer["area"]["left"] > beside_side["area"]["left"] + 200, "the table covers the left"
+    assert drawer["outside"] == []
+    laptop.get_by_role("button", name="Close the gradient table").click()
     assert laptop.evaluate(MEASURE)["outside"] == []
     laptop.set_viewport_size({"width": 1024, "height": 600})
     assert laptop.evaluate(MEASURE)["outside"] == []
