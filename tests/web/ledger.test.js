@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { expressionTrace } from "./helpers.js";
 import { readTrace, edgeId } from "../../web/js/trace.js";
 import { buildTimeline } from "../../web/js/timeline.js";
-import { edgeLabels, gradientTable, placeLabels } from "../../web/js/ledger.js";
+import { edgeLabels, formatCompact, gradientTable, placeLabels } from "../../web/js/ledger.js";
+import { decodeTensor } from "../../web/js/format.js";
 
 const trace = readTrace(expressionTrace());
 const timeline = buildTimeline(trace);
@@ -89,4 +90,11 @@ test("with no free spot a label takes the least crowded one", () => {
   const item = (id, ys) => ({ id, width: 20, height: 10, candidates: ys.map((y) => ({ x: 0, y })) });
   const placed = placeLabels([item("a", [0]), item("b", [0, 8])]);
   assert.deepEqual(placed.get("b"), { x: 0, y: 8 });
+});
+
+test("edge labels stay short: numbers for up to three entries, else shape and mean", () => {
+  assert.equal(formatCompact(decodeTensor({ shape: [], data: [-0.123456] })), "−0.123");
+  assert.equal(formatCompact(decodeTensor({ shape: [2], data: [-1.5, 3] })), "[−1.5, 3]");
+  assert.equal(formatCompact(decodeTensor({ shape: [4, 2], data: [0, 1, 0, 1, 0, 1, 0, 1] })), "4×2 μ 0.5");
+  assert.equal(formatCompact(decodeTensor({ shape: [1], data: ["NaN"] })), "NaN");
 });

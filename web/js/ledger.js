@@ -6,7 +6,15 @@
  */
 
 import { edgeId } from "./trace.js";
-import { formatBrief } from "./format.js";
+import { formatBrief, formatNumber, formatShape, summarize } from "./format.js";
+
+/** A tensor in few characters, for a label on an edge: "3", "[−1.5, 3]", "4×2 μ 0.19" (μ: the mean). */
+export function formatCompact(t) {
+  if (!t) return "";
+  if (t.data && t.size === 1) return formatNumber(t.data[0], 3);
+  if (t.data && t.size <= 3) return `[${t.data.map((v) => formatNumber(v, 2)).join(", ")}]`;
+  return `${formatShape(t.shape)} μ ${formatNumber(summarize(t).mean, 2)}`;
+}
 
 /** The contributions visible at `step`: backward events 1…step that travelled along an edge, in order. */
 export function edgeLabels(timeline, step) {
@@ -23,7 +31,7 @@ export function edgeLabels(timeline, step) {
       from: e.from,
       inputIndex: e.input_index,
       value: e.contribution,
-      text: formatBrief(e.contribution),
+      text: formatCompact(e.contribution),
       title: `${formatBrief(e.contribution)} from ${nodeById.get(e.from)?.label || e.from} to ${nodeById.get(e.node)?.label || e.node}`,
     });
   }
@@ -59,18 +67,20 @@ const overlap = (a, b) => Math.max(0, Math.min(a.x + a.width, b.x + b.width) - M
 
 /**
  * Place labels greedily, in order: each takes its first candidate centre whose box overlaps no label
- * placed before it and no obstacle (node boxes), else the candidate that overlaps least.
- * items: [{id, width, height, candidates: [{x, y}]}]; obstacles: [{x, y, width, height}] (top-left).
- * Returns Map id → {x, y} (centre).
+ * placed before it and no obstacle (node boxes), else the candidate that overlaps least (covering
+ * another label counts three times as much as covering a box: two values on top of each other are
+ * unreadable). items: [{id, width, height, candidates: [{x, y}]}]; obstacles: [{x, y, width, height}]
+ * (top-left). Returns Map id → {x, y} (centre).
  */
 export function placeLabels(items, obstacles = [], gap = 2) {
   const placed = [];
   const out = new Map();
+  const cover = (box, list) => list.reduce((sum, o) => sum + overlap(box, o), 0);
   for (const item of items) {
     let best = null;
     for (const c of item.candidates) {
       const box = { x: c.x - item.width / 2 - gap, y: c.y - item.height / 2 - gap, width: item.width + 2 * gap, height: item.height + 2 * gap };
-      const cost = [...placed, ...obstacles].reduce((sum, o) => sum + overlap(box, o), 0);
+      const cost = 3 * cover(box, placed) + cover(box, obstacles);
       if (!best || cost < best.cost) best = { c, box, cost };
       if (cost === 0) break;
     }

@@ -53,7 +53,7 @@ export function createEdgeLabels(svg) {
       const width = box.width + 2 * PAD.x;
       const height = box.height + 2 * PAD.y;
       const length = path.getTotalLength();
-      const candidates = LABEL_STOPS.map((t) => path.getPointAtLength(length * t)).map((p) => ({ x: p.x, y: p.y }));
+      const candidates = alongEdge(path, length, height);
       items.push({ id: key, el, width, height, candidates });
     }
     for (const el of old.values()) el.remove();
@@ -87,6 +87,23 @@ export function createEdgeLabels(svg) {
     el.append(title, rect, text);
     g.append(el);
     return el;
+  }
+
+  /** Spots for a label: on the edge at LABEL_STOPS, then beside it (off the line on either side). */
+  function alongEdge(path, length, height) {
+    const on = [];
+    const beside = [];
+    for (const t of LABEL_STOPS) {
+      const p = path.getPointAtLength(length * t);
+      const q = path.getPointAtLength(Math.min(length, length * t + 1));
+      const dx = q.x - p.x;
+      const dy = q.y - p.y;
+      const norm = Math.hypot(dx, dy) || 1;
+      const off = height * 0.85;
+      on.push({ x: p.x, y: p.y });
+      beside.push({ x: p.x - (dy / norm) * off, y: p.y + (dx / norm) * off }, { x: p.x + (dy / norm) * off, y: p.y - (dx / norm) * off });
+    }
+    return [...on, ...beside];
   }
 
   /** The drawn node boxes, in graph coordinates. */

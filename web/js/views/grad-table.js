@@ -2,11 +2,11 @@
  * The gradient table: a drawer over the left of the graph with one row per node that has received its
  * gradient so far — each contribution with its source and the running total after it, the total, and
  * "final" once no consumer is pending — following the steps, the row of the current event highlighted.
- * A toggle button over the graph's corner opens it. The drawer carries the class `covers-graph` (data-covers
+ * A toggle button at the end of the controls' narration line opens it. The drawer carries the class `covers-graph` (data-covers
  * "left"): the graph treats it as covering that side.
  */
 
-import { gradientTable } from "../ledger.js";
+import { formatCompact, gradientTable } from "../ledger.js";
 import { formatBrief } from "../format.js";
 import { nonFiniteKinds } from "../nonfinite.js";
 
@@ -14,10 +14,10 @@ const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&l
 let count = 0;
 
 /**
- * Build the drawer and its toggle button (over the graph's top left corner) inside `host` (positioned).
+ * Build the drawer inside `host` (positioned) and its toggle button in `controlsEl`.
  * `onToggle(fn)` sets who hears of opening and closing (fn(open)).
  */
-export function createGradTable(host, { open = false } = {}) {
+export function createGradTable(host, controlsEl, { open = false } = {}) {
   const id = `grad-table-${++count}`;
   const drawer = document.createElement("aside");
   drawer.id = id;
@@ -25,7 +25,7 @@ export function createGradTable(host, { open = false } = {}) {
   drawer.dataset.covers = "left";
   drawer.setAttribute("aria-label", "Gradient table");
   drawer.innerHTML = `<header><h2>Gradients so far</h2><button type="button" class="close" aria-label="Close the gradient table" title="Close">×</button></header>
-    <div class="scroll"><table><thead><tr><th scope="col">∂L/∂</th><th scope="col">contributions ← from <span class="running">(Σ so far)</span></th><th scope="col">total</th></tr></thead><tbody></tbody></table>
+    <div class="scroll"><table><thead><tr><th scope="col">∂L/∂</th><th scope="col" title="each contribution ← the node it came from; Σ: the running total after it">contributions ← from</th><th scope="col">total</th></tr></thead><tbody></tbody></table>
     <p class="empty">No gradient yet: step into the backward pass.</p></div>`;
   host.append(drawer);
   const button = document.createElement("button");
@@ -34,7 +34,8 @@ export function createGradTable(host, { open = false } = {}) {
   button.innerHTML = `<span class="glyph" aria-hidden="true">∂Σ</span> Gradient table`;
   button.title = "Gradient table: each node's contributions, running total and final value";
   button.setAttribute("aria-controls", id);
-  host.append(button);
+  controlsEl.classList.add("has-grad-table");
+  controlsEl.append(button);
   const state = { open: false, trace: null, frame: null, onToggle: () => {} };
 
   function setOpen(value) {
@@ -69,11 +70,11 @@ export function createGradTable(host, { open = false } = {}) {
 
 function rowHtml(r) {
   const terms = r.seed ? `<li class="seed">1 <span class="from">seed</span></li>`
-    : r.terms.map((t) => `<li><span class="num">${esc(formatBrief(t.value))}</span> <span class="from">← ${esc(t.fromLabel)}</span>`
-      + (r.terms.length > 1 ? ` <span class="running" title="running total">Σ ${esc(formatBrief(t.total))}</span>` : "") + "</li>").join("");
+    : r.terms.map((t) => `<li title="${esc(formatBrief(t.value))} from ${esc(t.fromLabel)}"><span class="num">${esc(formatCompact(t.value))}</span> <span class="from">← ${esc(t.fromLabel)}</span>`
+      + (r.terms.length > 1 ? ` <span class="running" title="running total">Σ ${esc(formatCompact(t.total))}</span>` : "") + "</li>").join("");
   const status = r.final ? `<span class="grad-state final">final ✓</span>` : `<span class="grad-state pending">${r.pending} pending</span>`;
   const bad = nonFiniteKinds(r.total).length ? " nonfinite" : "";
   return `<tr data-node-id="${esc(r.id)}" class="${r.current ? "current" : ""}${r.final ? " final" : ""}${bad}"${r.current ? ' aria-current="true"' : ""}>`
     + `<th scope="row">${esc(r.label)}</th><td><ul class="terms">${terms}</ul></td>`
-    + `<td class="total" data-total="${esc(JSON.stringify(r.total?.data ?? null))}"><span class="num">${esc(formatBrief(r.total))}</span> ${status}</td></tr>`;
+    + `<td class="total" data-total="${esc(JSON.stringify(r.total?.data ?? null))}" title="${esc(formatBrief(r.total))}"><span class="num">${esc(formatCompact(r.total))}</span> ${status}</td></tr>`;
 }
