@@ -185,7 +185,8 @@ def test_a_narrowed_frame_ancestors_refuses_a_file_deck_and_allows_its_host(brow
 
 
 def test_reveal_moves_its_slides_with_keys_pressed_inside_the_embed(page, live_server, tmp_path):
-    """Issue 13: the plugin turns the keys the embed forwards into slide moves; → ← still step the embed."""
+    """Issue 13: the plugin turns the keys the embed forwards into slide moves; → ← still step the embed;
+    leaving the slide pauses it."""
     decks = tmp_path / "decks"
     write_deck(decks, live_server, start=3)
     with static_server(decks, "127.0.0.1") as host:
@@ -217,6 +218,16 @@ def test_reveal_moves_its_slides_with_keys_pressed_inside_the_embed(page, live_s
         page.wait_for_function("() => window.events.filter((e) => e.event === 'step').at(-1)?.step === 3")
         page.evaluate("() => Reveal.getPlugin('backprop-playground').send('goto', 5)")
         page.wait_for_function("() => window.events.filter((e) => e.event === 'step').at(-1)?.step === 5")
+
+        page.evaluate("() => Reveal.getPlugin('backprop-playground').send('play')")
+        page.wait_for_function("() => window.events.filter((e) => e.event === 'step').at(-1)?.step >= 6")
+        page.evaluate("() => Reveal.slide(2)")  # reveal.js posts "slide:stop" to the slide it leaves
+        page.wait_for_timeout(300)
+        playing = frame.locator('[data-act="toggle"]')
+        assert playing.get_attribute("aria-pressed") == "false"
+        steps = len(page.evaluate("() => window.events"))
+        page.wait_for_timeout(1500)
+        assert len(page.evaluate("() => window.events")) == steps
 
 
 def test_the_api_manual_lists_its_operations(page, live_server):

@@ -68,7 +68,10 @@ export function handleCommand(data) {
   else if (data.command === "goto" && Number.isFinite(data.step)) a.goto(data.step);
 }
 
-window.addEventListener("message", (ev) => handleCommand(ev.data));
+window.addEventListener("message", (ev) => {
+  if (ev.data === "slide:stop") stepper.actions.pause(); // reveal.js tells the iframes of a slide it leaves
+  else handleCommand(ev.data);
+});
 
 // Once the iframe has focus the deck hears no keys (a clicker's PageDown would stop moving the slides):
 // after the stepper has taken its own keys, the rest go to the host page.
