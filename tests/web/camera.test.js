@@ -39,3 +39,10 @@ test("follow leaves a visible node alone and centres a hidden one at a legible s
   assert.ok(boxInside(box(2000, 200), far, area));
   assert.equal(followTransform(box(200, 200), { k: 1, x: 0, y: 0 }, area, { minScale: 1 }), null);
 });
+
+test("follow pans only along the axis on which the graph does not fit", () => {
+  const area = { x: 0, y: 0, width: 600, height: 400 };
+  const t = followTransform(box(2000, 150), { k: 0.5, x: 0, y: 0 }, area, { minScale: 1, drawing: { width: 3000, height: 300 } });
+  assert.equal(t.y, 50, "the 300 px tall graph is centred in the 400 px area");
+  assert.equal(t.x, 300 - 2000, "the node is centred horizontally");
+});

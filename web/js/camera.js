@@ -53,10 +53,15 @@ export function boxInside(box, t, area, slack = 0.5) {
 
 /**
  * Where "follow" moves for a node's box: nowhere (null) if it is already inside the area at a scale of at
- * least `minScale`; otherwise that scale (or the current one, if larger) with the box centred.
+ * least `minScale`; otherwise that scale (or the current one, if larger) with the box centred. Along an
+ * axis on which the whole `drawing` ({width, height}) fits at that scale, the drawing is centred instead,
+ * so that only the other axis pans.
  */
-export function followTransform(box, t, area, { minScale = 0, maxScale = 2 } = {}) {
+export function followTransform(box, t, area, { minScale = 0, maxScale = 2, drawing = null } = {}) {
   const k = Math.min(maxScale, Math.max(t.k, minScale));
   if (k === t.k && boxInside(box, t, area)) return null;
-  return { k, x: area.x + area.width / 2 - box.x * k, y: area.y + area.height / 2 - box.y * k };
+  const along = (start, size, centre, extent) => (extent !== undefined && extent * k <= size
+    ? start + (size - extent * k) / 2
+    : start + size / 2 - centre * k);
+  return { k, x: along(area.x, area.width, box.x, drawing?.width), y: along(area.y, area.height, box.y, drawing?.height) };
 }

@@ -327,7 +327,8 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     const box = state.layout?.nodes.get(id);
     if (!box) return;
     const minScale = Math.min(legibleScale(state.layout, state.fonts, state.target), fitOptions.max ?? 2);
-    const t = followTransform(box, d3.zoomTransform(svg.node()), area(), { minScale, maxScale: fitOptions.max ?? 2 });
+    const drawing = { width: state.layout.width, height: state.layout.height };
+    const t = followTransform(box, d3.zoomTransform(svg.node()), area(), { minScale, maxScale: fitOptions.max ?? 2, drawing });
     if (!t) return;
     const next = d3.zoomIdentity.translate(t.x, t.y).scale(t.k);
     (animated ? svg.transition().duration(350) : svg).call(zoom.transform, next);
