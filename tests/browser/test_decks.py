@@ -147,6 +147,25 @@ def test_a_deck_opened_from_disk_embeds_and_drives_the_playground(page, live_ser
     page.screenshot(path=str(SCREENSHOT))
 
 
+def test_a_host_page_without_a_network_origin_embeds_the_playground(page, live_server):
+    """A page written into about:blank (as notebooks and quick demos do) frames the embed and drives it."""
+    page.set_content(
+        f"""<iframe id="embed" src="{live_server}/embed?lesson=xor-relu" width="960" height="540"></iframe>
+        <script>
+          window.events = [];
+          window.addEventListener("message", (ev) => {{
+            if (ev.data && ev.data.source === "backprop-playground") window.events.push(ev.data);
+          }});
+          window.send = (msg) => document.getElementById("embed").contentWindow.postMessage(
+            Object.assign({{source: "backprop-playground"}}, msg), "*");
+        </script>"""
+    )
+    assert page.evaluate("() => location.href") == "about:blank"
+    page.wait_for_function("() => window.events.length > 0", timeout=20_000)
+    page.frame_locator("#embed").locator("g.node[data-node-id]").first.wait_for(timeout=15_000)
+    assert goto(page, 3)["step"] == 3
+
+
 def test_a_narrowed_frame_ancestors_refuses_a_file_deck_and_allows_its_host(browser, tmp_path, monkeypatch):
     """BACKPROP_FRAME_ANCESTORS set to one http host: that host's deck embeds; a deck from disk is refused."""
     from server.settings import Settings
