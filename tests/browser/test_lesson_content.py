@@ -135,3 +135,23 @@ def test_a_bad_expression_gets_one_message_a_caret_and_a_dimmed_graph(page, live
     page.get_by_role("button", name="Draw and step").click()
     page.wait_for_selector("body[data-stale=false]")
     assert not error.is_visible()
+
+
+def test_a_busy_server_is_waited_for_quietly(page, live_server):
+    answered = []
+
+    def busy_once(route):
+        answered.append(route.request.url)
+        if len(answered) == 1:
+            body = json.dumps({"detail": "all 4 CPU job slots (max_cpu_jobs) are busy; retry in 1 s"})
+            return route.fulfill(status=503, headers={"Retry-After": "1"}, body=body,
+                                 content_type="application/json")
+        return route.continue_()
+
+    page.route("**/api/v1/lessons/output-units", busy_once)
+    page.goto(live_server + "/?lesson=output-units")
+    page.wait_for_function("() => /busy, retrying/.test(document.querySelector('#status').textContent)")
+    page.wait_for_selector("body[data-ready=true]", timeout=15_000)
+    page.console_errors[:] = [e for e in page.console_errors if "status of 503" not in e]
+    assert len(answered) == 2 and not page.locator("#status").is_visible()
+    assert "busy" not in page.locator("#lesson-panel").inner_text()
