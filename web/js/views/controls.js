@@ -29,7 +29,7 @@ export function createControls(root, actions, { minimal = false, camera = "overv
       <label class="speed" ${minimal ? "hidden" : ""}><span class="visually-hidden">Speed</span>
         <select aria-label="Playback speed" title="Playback speed">${SPEEDS.map((s) => `<option value="${s}">${s}×</option>`).join("")}</select>
       </label>
-      <button type="button" class="icon" data-act="follow" aria-pressed="false" aria-label="Follow the current node" title="Follow the current node (f); off: the whole graph stays in view">${icon("follow")}</button>
+      <button type="button" class="icon" data-act="follow" aria-pressed="false" aria-label="Follow the current node" title="Follow the current node; off: the whole graph stays in view">${icon("follow")}</button>
       <button type="button" class="icon" data-act="fit" aria-label="Fit graph to window" title="Fit (double-click the graph)">${icon("fit")}</button>
     </div>
     <p class="narration" aria-live="polite" role="status"></p>`;
@@ -89,7 +89,6 @@ export function bindKeys(target, actions) {
     else if ((ev.key === "+" || ev.key === "=") && actions.zoom) actions.zoom(1.25);
     else if (ev.key === "-" && actions.zoom) actions.zoom(0.8);
     else if (ev.key === "0") actions.fit();
-    else if (ev.key === "f" && actions.setCamera && actions.camera) actions.setCamera(actions.camera() === "follow" ? "overview" : "follow");
     else return;
     ev.preventDefault();
   });
