@@ -42,7 +42,6 @@ export function createGradTable(host, controlsEl, { open = false } = {}) {
     state.open = !!value;
     drawer.hidden = !state.open;
     button.setAttribute("aria-expanded", String(state.open));
-    button.setAttribute("aria-pressed", String(state.open));
     if (state.open) render();
     state.onToggle(state.open);
   }
