@@ -24,6 +24,12 @@ test("defaults are left out of the URL", () => {
   assert.equal(encodeState({ ...defaultState(), lesson: "softmax" }), "lesson=softmax");
 });
 
+test("the gradient table's drawer is kept open in the URL, and only 'open' opens it", () => {
+  assert.equal(encodeState({ ...defaultState(), table: "open" }), "table=open");
+  assert.equal(decodeState("table=open").table, "open");
+  assert.equal(decodeState("table=1").table, null);
+});
+
 test("malformed values fall back to defaults", () => {
   const s = decodeState("step=abc&theme=neon&spec={oops&view=graph");
   assert.equal(s.step, 0);

@@ -57,6 +57,13 @@ const stepper = createStepper({
   },
 });
 
+stepper.table.setOpen(state.table === "open");
+stepper.table.onToggle((open) => {
+  state.table = open ? "open" : null;
+  const q = encodeState(state);
+  history.replaceState(null, "", `${location.pathname}${q ? `?${q}` : ""}`);
+});
+
 /** Apply one command from the host page; anything not ours is ignored. */
 export function handleCommand(data) {
   if (!data || data.source !== SOURCE || typeof data.command !== "string") return;

@@ -42,6 +42,13 @@ const stepper = createStepper({
   },
 });
 
+// the gradient table's drawer is open or closed as the URL says, and the URL follows it
+stepper.table.setOpen(app.state.table === "open");
+stepper.table.onToggle((open) => {
+  app.state.table = open ? "open" : null;
+  writeUrl("replace");
+});
+
 const inspector = createInspector($("inspector"), {
   canCheck: (id) => !!app.loaded?.expression && isVariable(id),
   checkGradient: (id) => checkGradient(id),

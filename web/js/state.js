@@ -23,6 +23,7 @@ export const PROPERTIES = [
   { name: "theme", type: "enum", values: THEMES, default: "light" },
   { name: "camera", type: "enum", values: CAMERAS, default: "overview" },
   { name: "speed", type: "number", default: 1 },
+  { name: "table", type: "enum", values: ["open"], default: null },
 ];
 
 const CODECS = {
