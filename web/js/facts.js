@@ -51,7 +51,8 @@ function isMatrix(v) {
 }
 
 function matrixGrid(m) {
-  const rows = m.map((row) => `<tr>${row.map((x) => `<td>${factText(x)}</td>`).join("")}</tr>`);
+  // three digits in a grid: a matrix beside the text has little room
+  const rows = m.map((row) => `<tr>${row.map((x) => `<td>${escapeHtml(formatNumber(Math.abs(x) < NOISE ? 0 : x, 3))}</td>`).join("")}</tr>`);
   return `<table class="fact-matrix"><tbody>${rows.join("")}</tbody></table>`;
 }
 

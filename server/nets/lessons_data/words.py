@@ -42,9 +42,9 @@ FIELDS: dict[str, str | None] = {  # None: a key not shown (bookkeeping)
     # naive vs backprop
     "graph": "graph",
     "paths": "paths",
-    "naive_paths": "multiplications, naive paths",
-    "reverse_mode": "multiplications, reverse mode",
-    "forward_mode": "multiplications, forward mode",
+    "naive_paths": "naive",
+    "reverse_mode": "reverse",
+    "forward_mode": "forward",
     # parameters
     "W": "W",
     "b": "b",

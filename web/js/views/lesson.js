@@ -98,8 +98,8 @@ function expectation(f) {
   if (f.expected === undefined || f.expected === null) return "";
   const mark = f.passed === true ? `<span class="fact-ok" aria-label="holds">✓</span>` : f.passed === false ? `<span class="fact-bad" aria-label="does not hold">✗</span>` : "";
   // a value that holds and reads exactly as expected needs only the mark
-  if (typeof f.expected === "boolean" || (f.passed && f.compare === "close" && factText(f.value) === factText(f.expected))) return ` ${mark}`;
+  if (typeof f.expected === "boolean" || f.compare === "same_as" || (f.passed && f.compare === "close" && factText(f.value) === factText(f.expected))) return ` ${mark}`;
   const word = { less: "below", nonzero: "nonzero" }[f.compare] ?? "expected";
-  const target = f.compare === "nonzero" || f.compare === "same_as" ? "" : ` ${factText(f.expected)}`;
+  const target = f.compare === "nonzero" ? "" : ` ${factText(f.expected)}`;
   return ` ${mark} <span class="muted">(${word}${target})</span>`;
 }
