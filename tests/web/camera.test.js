@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { boxInside, chooseLayout, followTransform, legibleScale, smallestText, visibleArea } from "../../web/js/camera.js";
 import { FONTS } from "../../web/js/layout.js";
 
-const box = (x, y, kind = "scalar", detail = "full") => ({ x, y, width: 100, height: 60, kind, detail });
+const box = (x, y, kind = "scalar", detail = "full") => ({ x, y, width: 100, height: 60, kind, detail, block: { mini: detail !== "full" && kind !== "scalar" } });
 const layoutOf = (width, height, boxes) => ({ width, height, nodes: new Map(boxes.map((b, i) => [`n${i}`, b])) });
 
 test("the visible area is the container minus what covers its edges", () => {
@@ -19,15 +19,20 @@ test("the smallest content text: cells of full matrices count, compact heatmaps 
   assert.equal(legibleScale(compact, { ...FONTS, label: 20, scalar: 23 }, 20), 1);
 });
 
-test("the full layout is kept while legible; otherwise the compact one if it reads larger", () => {
-  const full = layoutOf(2000, 400, [box(0, 0, "matrix")]);
-  const compact = layoutOf(900, 300, [box(0, 0, "matrix", "compact")]);
+test("the most detailed layout that is legible is chosen; if none is, the one that reads largest", () => {
+  const layouts = {
+    full: layoutOf(2000, 400, [box(0, 0, "matrix")]),
+    compact: layoutOf(1400, 300, [{ ...box(0, 0, "matrix", "compact"), block: { mini: false } }]),
+    tight: layoutOf(900, 300, [box(0, 0, "matrix", "compact")]),
+  };
   const built = [];
-  const build = (detail) => (built.push(detail), detail === "full" ? full : compact);
-  assert.equal(chooseLayout(build, { width: 960, height: 420 }, FONTS, 12), compact);
+  const build = (detail) => (built.push(detail), layouts[detail]);
+  assert.equal(chooseLayout(build, { width: 960, height: 420 }, FONTS, 12), layouts.tight);
+  assert.equal(chooseLayout(build, { width: 1500, height: 420 }, FONTS, 12), layouts.compact);
   built.length = 0;
-  assert.equal(chooseLayout(build, { width: 4000, height: 900 }, FONTS, 12), full);
-  assert.deepEqual(built, ["full"], "the compact layout is only built when needed");
+  assert.equal(chooseLayout(build, { width: 4000, height: 900 }, FONTS, 12), layouts.full);
+  assert.deepEqual(built, ["full"], "the other layouts are only built when needed");
+  assert.equal(chooseLayout(build, { width: 300, height: 200 }, FONTS, 40), layouts.tight);
 });
 
 test("follow leaves a visible node alone and centres a hidden one at a legible scale", () => {

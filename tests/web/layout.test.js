@@ -160,7 +160,7 @@ function crossings(layout) {
 
 test("edge polylines cross no box but their own ends, in full and compact layouts and between bands", () => {
   for (const trace of [sinTrace(), sinTrace(true), readTrace(expressionTrace())]) {
-    for (const detail of ["full", "compact"]) {
+    for (const detail of ["full", "compact", "tight"]) {
       const layout = layoutGraph(dagre, trace, { detail });
       assert.deepEqual(crossings(layout), [], detail);
     }
@@ -205,4 +205,15 @@ test("larger fonts make larger boxes", () => {
   const big = { label: 20, meta: 15, scalar: 23, cell: 18, caption: 15 };
   assert.ok(nodeSize(node, { fonts: big }).width > nodeSize(node).width);
   assert.ok(nodeSize(node, { fonts: big, detail: "compact" }).width > nodeSize(node, { detail: "compact" }).width);
+});
+
+test("compact boxes keep small tensors as numbers; tight ones draw every tensor as a heatmap", () => {
+  const node = { label: "z", op: "leaf", role: "input", inputs: [], shape: [3] };
+  const compact = nodeSize(node, { detail: "compact" });
+  const tight = nodeSize(node, { detail: "tight" });
+  assert.equal(compact.block.mini, false);
+  assert.equal(compact.kind, "matrix");
+  assert.equal(tight.block.mini, true);
+  assert.ok(tight.width <= compact.width);
+  assert.equal(nodeSize({ ...node, shape: [4, 2] }, { detail: "compact" }).block.mini, true, "8 numbers are too many");
 });

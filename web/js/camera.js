@@ -18,7 +18,7 @@ export function smallestText(layout, fonts) {
   let px = fonts.label;
   for (const b of layout.nodes.values()) {
     if (b.kind === "scalar") px = Math.min(px, fonts.scalar);
-    else if (b.detail === "full" && b.kind === "matrix") px = Math.min(px, fonts.cell);
+    else if (b.kind === "matrix" && !b.block?.mini) px = Math.min(px, fonts.cell);
     else if (b.kind === "summary") px = Math.min(px, b.detail === "full" ? fonts.caption : fonts.cell);
   }
   return px;
@@ -30,16 +30,21 @@ export function legibleScale(layout, fonts, target) {
 }
 
 /**
- * Pick the layout to draw: the full one when, fitted into `area`, its smallest text is at least `target`
- * px; otherwise whichever of full and compact (built only when needed) renders its smallest text larger.
+ * Pick the layout to draw: the first level of detail (most first) whose smallest text, fitted into `area`,
+ * renders at `target` px or more; if none does, the one whose smallest text renders largest. Levels are
+ * built only when needed.
  */
-export function chooseLayout(build, area, fonts, target, fitOptions) {
-  const full = build("full");
+export function chooseLayout(build, area, fonts, target, fitOptions, details = ["full", "compact", "tight"]) {
   const rendered = (l) => fitTransform(l, area, fitOptions).k * smallestText(l, fonts);
-  const fullPx = rendered(full);
-  if (fullPx >= target) return full;
-  const compact = build("compact");
-  return rendered(compact) > fullPx ? compact : full;
+  let best = null;
+  let bestPx = -Infinity;
+  for (const detail of details) {
+    const layout = build(detail);
+    const px = rendered(layout);
+    if (px >= target) return layout;
+    if (px > bestPx) [best, bestPx] = [layout, px];
+  }
+  return best;
 }
 
 /** Whether box {x, y, width, height} (centre, layout px) lies inside `area` under transform {k, x, y}. */

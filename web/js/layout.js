@@ -26,10 +26,19 @@ export const BOX = {
  */
 export const FONTS = { label: 18, meta: 13, scalar: 21, cell: 16, caption: 13 };
 
-/** Spacing of the two levels of detail: full boxes, and compact ones for graphs too large to read in full. */
+/**
+ * The levels of detail, most first: "full" boxes; "compact" ones (label over op, boxes as narrow as their
+ * text, tensors of up to SMALL_TENSOR numbers still as numbers, larger ones as small heatmaps); "tight"
+ * (every tensor a small heatmap), for graphs too large to read otherwise.
+ */
+export const DETAILS = ["full", "compact", "tight"];
+export const SMALL_TENSOR = 6;
+
+/** Spacing of each level of detail. */
 export const SPACING = {
   full: { nodesep: 20, ranksep: 44, margin: 18 },
   compact: { nodesep: 16, ranksep: 34, margin: 6 },
+  tight: { nodesep: 16, ranksep: 34, margin: 6 },
 };
 
 /** Compact tensor blocks (small heatmaps) stay within this many px. */
@@ -56,7 +65,7 @@ const textWidth = {
 export function nodeSize(node, { grad = true, chars = 6, detail = "full", fonts = FONTS } = {}) {
   const shape = node.shape ?? [];
   const kind = kindOfShape(shape);
-  if (detail === "compact") return compactSize(node, kind, shape, { grad, chars, fonts });
+  if (detail === "compact" || detail === "tight") return compactSize(node, kind, shape, { grad, chars, fonts, numbers: detail === "compact" });
   const block = blockSize(kind, shape, cellWidth(chars, fonts), fonts);
   const header = headerHeight(fonts);
   const width = Math.max(BOX.scalarWidth, block.width + 2 * BOX.pad, headerWidth(node, fonts));
@@ -70,7 +79,7 @@ export function headerHeight(fonts = FONTS) {
 }
 
 /** A compact box: label, op (or role) under it, then value and gradient as a number or a small heatmap. */
-function compactSize(node, kind, shape, { grad, chars, fonts }) {
+function compactSize(node, kind, shape, { grad, chars, fonts, numbers }) {
   const meta = compactMeta(node);
   const labelBase = Math.round(5 + 0.95 * fonts.label);
   const metaBase = Math.round(labelBase + 0.3 * fonts.label + 0.95 * fonts.meta);
@@ -78,6 +87,8 @@ function compactSize(node, kind, shape, { grad, chars, fonts }) {
   let block;
   if (kind === "scalar") {
     block = { width: textWidth.mono(chars, fonts.scalar), height: Math.round(fonts.scalar * 1.3), rows: 1, cols: 1, mini: false };
+  } else if (numbers && kind === "matrix" && shape.reduce((a, b) => a * b, 1) <= SMALL_TENSOR) {
+    block = { ...blockSize(kind, shape, cellWidth(chars, fonts, 8), fonts), mini: false };
   } else if (kind === "summary") {
     block = { width: textWidth.mono(9, fonts.cell), height: Math.round(fonts.cell * 1.4), rows: 1, cols: 1, mini: false };
   } else {
@@ -101,7 +112,7 @@ function compactSize(node, kind, shape, { grad, chars, fonts }) {
 export function compactMeta(node) {
   const leaf = node.op === "leaf" || (node.inputs ?? []).length === 0;
   const text = String(leaf ? node.role ?? "" : node.op ?? "");
-  return [...text].length > 10 ? `${[...text].slice(0, 9).join("")}…` : text;
+  return [...text].length > 12 ? `${[...text].slice(0, 11).join("")}…` : text;
 }
 
 /** Room the header needs: the label (18px bold) and "op · shape" (13px), estimated per character. */
@@ -120,8 +131,8 @@ export function headerMeta(node) {
 }
 
 /** Width of a matrix cell holding numbers of up to `chars` characters (monospace at the cell font). */
-export function cellWidth(chars, fonts = FONTS) {
-  return Math.max(44, Math.ceil(textWidth.mono(chars, fonts.cell) + 16));
+export function cellWidth(chars, fonts = FONTS, pad = 16) {
+  return Math.max(28 + pad, Math.ceil(textWidth.mono(chars, fonts.cell) + pad));
 }
 
 /** The longest formatted number a node shows (values, gradients, updates), in characters. */
@@ -159,15 +170,15 @@ export function blockSize(kind, shape, cellW = BOX.cellW, fonts = FONTS) {
 /**
  * Lay out a read trace left to right. A recorded backward pass (nodes with phase "backward") gets its own
  * layered band drawn below the forward graph, so the forward graph looks as it always does.
- * Options: `detail` ("full" | "compact"), `expanded` (ids drawn in full in a compact layout), `fonts`.
+ * Options: `detail` (one of DETAILS), `expanded` (ids drawn in full in a compact layout), `fonts`.
  * Returns {width, height, detail, nodes: Map id→box, edges: [{...edge, points, cross?}], clusters}. Edge
  * points run straight through the columns of boxes and bend only in the gaps between columns (edges
  * between the bands go down those gaps and along the corridor between the bands), so no edge crosses a box
  * that is not one of its ends.
  */
 export function layoutGraph(dagre, trace, { detail = "full", expanded = null, fonts = FONTS, limit = DAGRE_LIMIT, ...spacing } = {}) {
-  const opts = { ...SPACING[detail === "compact" ? "compact" : "full"], ...spacing };
-  const sizeOf = (n) => traceNodeSize(trace, n, { detail: detail === "compact" && !expanded?.has(n.id) ? "compact" : "full", fonts });
+  const opts = { ...(SPACING[detail] ?? SPACING.full), ...spacing };
+  const sizeOf = (n) => traceNodeSize(trace, n, { detail: expanded?.has(n.id) ? "full" : detail, fonts });
   if (trace.nodes.length > limit) return { ...withKinds(fastLayout(trace, sizeOf, opts), trace, sizeOf), detail };
   const backward = new Set(trace.nodes.filter((n) => n.phase === "backward").map((n) => n.id));
   if (backward.size === 0) return { ...dagreBand(dagre, trace, trace.nodes, trace.edges, sizeOf, opts), detail, clusters: [] };

@@ -167,7 +167,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
   function choose(id) {
     const box = state.layout?.nodes.get(id);
     const tensor = box && box.kind !== "scalar";
-    if (tensor && (box.detail === "compact" || state.expanded.has(id))) {
+    if (tensor && ((box.detail === "compact" && box.block.mini) || state.expanded.has(id))) {
       if (state.expanded.has(id)) state.expanded.delete(id);
       else state.expanded.add(id);
       relayout({ refit: state.camera === "overview" });
@@ -183,9 +183,9 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     g.select("text.label").attr("x", compact ? 10 : 12).attr("y", compact ? box.labelBase : box.header / 2 + 6).text(node.label || node.id);
     g.select("text.meta").attr("x", compact ? 10 : width - 12).attr("y", compact ? box.metaBase : box.header / 2 + 5)
       .attr("text-anchor", compact ? "start" : "end").text(compact ? box.meta : headerMeta(node));
-    g.classed("compact", compact).classed("expandable", compact && box.kind !== "scalar");
+    g.classed("compact", compact).classed("expandable", compact && !!block.mini);
     g.select("title").remove();
-    if (compact) g.append("title").text(`${node.label || node.id}: ${headerMeta(node)}${box.kind !== "scalar" ? " (click to open)" : ""}`);
+    if (compact) g.append("title").text(`${node.label || node.id}: ${headerMeta(node)}${block.mini ? " (click to open)" : ""}`);
     const vy = box.header + (compact ? 3 : 6);
     const gy = vy + block.height + (compact ? box.gap : 6);
     g.select("g.value").attr("transform", `translate(0,${vy})`);
