@@ -18,8 +18,9 @@ export async function retryBusy(call, { attempts = 4, delayMs = 250, sleep = (ms
   }
 }
 
-export function createClient() {
-  const api = createApi();
+/** The studio's client; `onBusy` is told when a busy server (503) is waited for (see createApi). */
+export function createClient({ onBusy } = {}) {
+  const api = createApi({ onBusy });
   const enc = encodeURIComponent;
   const patient = (fn) => (...args) => retryBusy(() => fn(...args));
 

@@ -22,7 +22,7 @@ import { createRecording, createSeries, fromHistory } from "./series.js";
 import { createTransport } from "./transport.js";
 
 const $ = (id) => document.getElementById(id);
-const client = createClient();
+const client = createClient({ onBusy: (busy) => busy && toast("Server busy, retrying…") });
 
 /** Everything the page shows, in one place (views read it; handlers replace parts of it). */
 const app = {
