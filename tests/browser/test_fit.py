@@ -186,3 +186,17 @@ def test_a_compact_tensor_opens_on_click(slide, live_server):
     opened.focus()
     slide.keyboard.press("Enter")
     slide.locator(f'g.node.compact[data-node-id="{node_id}"]').wait_for()
+
+
+def test_stepping_in_overview_never_moves_or_rescales_the_page_graph(laptop, live_server):
+    """Narrations of one and two lines alike: the graph's area (and so its fit) stays the same."""
+    show(laptop, f"{live_server}/?lesson=hidden-units&theme=projector&step=10")
+    transform = "() => document.querySelector('g.viewport').getAttribute('transform')"
+    before = laptop.evaluate(transform)
+    seen = set()
+    for _ in range(8):
+        laptop.get_by_role("button", name="Step forward").click()
+        seen.add(laptop.evaluate("() => document.querySelector('.narration').textContent.length"))
+        laptop.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        assert laptop.evaluate(transform) == before
+    assert max(seen) > 60, "some narration is long enough to wrap"
