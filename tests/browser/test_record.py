@@ -87,6 +87,9 @@ def test_the_gradient_table_follows_the_steps_with_the_api_totals(page, live_ser
     assert page.locator("aside.grad-table tr.current").get_attribute("data-node-id") == last["node"]
     terms = page.locator(f'aside.grad-table tr[data-node-id="{trace["inputs"]["x"]}"] .terms li').count()
     assert terms == 2, "x gets one contribution from each of its consumers"
+    page.locator(f'aside.grad-table tr[data-node-id="{trace["inputs"]["y"]}"] button.node-link').click()
+    page.wait_for_selector("#inspector:not([hidden])")
+    assert page.locator("#inspector h2").inner_text().strip() == "y", "a row's node name opens its inspector"
     page.get_by_role("button", name="Close the gradient table").click()
     assert not table.is_visible()
 
@@ -128,6 +131,7 @@ def test_log_at_minus_one_is_flagged_on_the_node_and_in_the_narration(page, live
     assert "nonfinite" in log.get_attribute("class") and log.get_attribute("data-nonfinite") == "value:NaN"
     assert "log is undefined at x = −1" in page.locator(".narration").inner_text()
     assert log.locator("g.nan-flag title").text_content() == "out is NaN: log is undefined at x = −1"
+    assert log.get_attribute("aria-description") == "Warning: out is NaN: log is undefined at x = −1"
     page.locator("#graph svg").focus()
     page.keyboard.press("ArrowRight")
     wait_step(page, 3)

@@ -38,7 +38,7 @@ export function createStepper({ graphEl, controlsEl, keyTarget = document, minim
   // the lasting record of the backward pass: contributions left on their edges, NaN flags, the table
   const edgeLabels = createEdgeLabels(graph.svg);
   const flags = createNodeFlags(graph.svg);
-  const table = createGradTable(graphEl, controlsEl);
+  const table = createGradTable(graphEl, controlsEl, { onSelect });
 
   /** Show a wire trace, starting at `step`. Returns the timeline. */
   function load(wire, { step = 0, speed = s.speed } = {}) {

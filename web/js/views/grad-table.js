@@ -15,9 +15,10 @@ let count = 0;
 
 /**
  * Build the drawer inside `host` (positioned) and its toggle button in `controlsEl`.
- * `onToggle(fn)` sets who hears of opening and closing (fn(open)).
+ * `onToggle(fn)` sets who hears of opening and closing (fn(open)); `onSelect(nodeId)` fires when a row's
+ * node name is clicked (the stepper opens its inspector).
  */
-export function createGradTable(host, controlsEl, { open = false } = {}) {
+export function createGradTable(host, controlsEl, { open = false, onSelect = () => {} } = {}) {
   const id = `grad-table-${++count}`;
   const drawer = document.createElement("aside");
   drawer.id = id;
@@ -47,6 +48,10 @@ export function createGradTable(host, controlsEl, { open = false } = {}) {
   }
   button.addEventListener("click", () => setOpen(!state.open));
   drawer.querySelector(".close").addEventListener("click", () => { setOpen(false); button.focus(); });
+  drawer.addEventListener("click", (ev) => {
+    const link = ev.target.closest("button.node-link");
+    if (link) onSelect(link.closest("tr").dataset.nodeId);
+  });
   drawer.addEventListener("keydown", (ev) => { if (ev.key === "Escape") { ev.stopPropagation(); setOpen(false); button.focus(); } });
 
   function update(trace, frame) {
@@ -74,6 +79,6 @@ function rowHtml(r) {
   const status = r.final ? `<span class="grad-state final">final ✓</span>` : `<span class="grad-state pending">${r.pending} pending</span>`;
   const bad = nonFiniteKinds(r.total).length ? " nonfinite" : "";
   return `<tr data-node-id="${esc(r.id)}" class="${r.current ? "current" : ""}${r.final ? " final" : ""}${bad}"${r.current ? ' aria-current="true"' : ""}>`
-    + `<th scope="row">${esc(r.label)}</th><td><ul class="terms">${terms}</ul></td>`
+    + `<th scope="row"><button type="button" class="node-link" title="Inspect ${esc(r.label)}">${esc(r.label)}</button></th><td><ul class="terms">${terms}</ul></td>`
     + `<td class="total" data-total="${esc(JSON.stringify(r.total?.data ?? null))}" title="${esc(formatBrief(r.total))}"><span class="num">${esc(formatCompact(r.total))}</span> ${status}</td></tr>`;
 }

@@ -29,11 +29,14 @@ export function createNodeFlags(svg) {
       if (!flag) {
         icon?.remove();
         delete node.dataset.nonfinite;
+        node.removeAttribute("aria-description");
         continue;
       }
+      const title = flagTitle(state.trace, node.dataset.nodeId, flag);
       node.dataset.nonfinite = `${flag.where}:${flag.kinds.join(",")}`;
+      node.setAttribute("aria-description", `Warning: ${title}`);
       if (!icon) icon = makeIcon(node);
-      icon.querySelector("title").textContent = flagTitle(state.trace, node.dataset.nodeId, flag);
+      icon.querySelector("title").textContent = title;
     }
   }
 
