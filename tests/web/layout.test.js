@@ -161,8 +161,10 @@ function crossings(layout) {
 test("edge polylines cross no box but their own ends, in full and compact layouts and between bands", () => {
   for (const trace of [sinTrace(), sinTrace(true), readTrace(expressionTrace())]) {
     for (const detail of ["full", "compact", "tight"]) {
-      const layout = layoutGraph(dagre, trace, { detail });
-      assert.deepEqual(crossings(layout), [], detail);
+      for (const arrange of ["stacked", "beside"]) {
+        const layout = layoutGraph(dagre, trace, { detail, arrange });
+        assert.deepEqual(crossings(layout), [], `${detail} ${arrange}`);
+      }
     }
   }
 });
@@ -216,4 +218,19 @@ test("compact boxes keep small tensors as numbers; tight ones draw every tensor 
   assert.equal(tight.block.mini, true);
   assert.ok(tight.width <= compact.width);
   assert.equal(nodeSize({ ...node, shape: [4, 2] }, { detail: "compact" }).block.mini, true, "8 numbers are too many");
+});
+
+test("a backward band goes below the forward graph or right of it", () => {
+  const stacked = layoutGraph(dagre, sinTrace(true));
+  const beside = layoutGraph(dagre, sinTrace(true), { arrange: "beside" });
+  const [f, b] = [stacked.clusters[0], stacked.clusters[1]];
+  assert.ok(b.y - b.height / 2 > f.y + f.height / 2, "stacked: backward under forward");
+  const [f2, b2] = [beside.clusters[0], beside.clusters[1]];
+  assert.ok(b2.x - b2.width / 2 > f2.x + f2.width / 2, "beside: backward right of forward");
+  assert.ok(beside.width > stacked.width && beside.height < stacked.height);
+  for (const layout of [stacked, beside]) {
+    for (const box of layout.nodes.values()) {
+      assert.ok(box.x - box.width / 2 >= 0 && box.x + box.width / 2 <= layout.width && box.y + box.height / 2 <= layout.height);
+    }
+  }
 });

@@ -169,14 +169,15 @@ export function blockSize(kind, shape, cellW = BOX.cellW, fonts = FONTS) {
 
 /**
  * Lay out a read trace left to right. A recorded backward pass (nodes with phase "backward") gets its own
- * layered band drawn below the forward graph, so the forward graph looks as it always does.
- * Options: `detail` (one of DETAILS), `expanded` (ids drawn in full in a compact layout), `fonts`.
+ * layered band, drawn below the forward graph (`arrange: "stacked"`) or right of it ("beside"), so the
+ * forward graph looks as it always does.
+ * Options: `detail` (one of DETAILS), `expanded` (ids drawn in full in a compact layout), `fonts`, `arrange`.
  * Returns {width, height, detail, nodes: Map id→box, edges: [{...edge, points, cross?}], clusters}. Edge
  * points run straight through the columns of boxes and bend only in the gaps between columns (edges
  * between the bands go down those gaps and along the corridor between the bands), so no edge crosses a box
  * that is not one of its ends.
  */
-export function layoutGraph(dagre, trace, { detail = "full", expanded = null, fonts = FONTS, limit = DAGRE_LIMIT, ...spacing } = {}) {
+export function layoutGraph(dagre, trace, { detail = "full", expanded = null, fonts = FONTS, limit = DAGRE_LIMIT, arrange = "stacked", ...spacing } = {}) {
   const opts = { ...(SPACING[detail] ?? SPACING.full), ...spacing };
   const sizeOf = (n) => traceNodeSize(trace, n, { detail: expanded?.has(n.id) ? "full" : detail, fonts });
   if (trace.nodes.length > limit) return { ...withKinds(fastLayout(trace, sizeOf, opts), trace, sizeOf), detail };
@@ -186,22 +187,29 @@ export function layoutGraph(dagre, trace, { detail = "full", expanded = null, fo
   const fwd = dagreBand(dagre, trace, trace.nodes.filter((n) => !backward.has(n.id)), trace.edges.filter((e) => inBand(e, false)), sizeOf, opts);
   const bwd = dagreBand(dagre, trace, trace.nodes.filter((n) => backward.has(n.id)), trace.edges.filter((e) => inBand(e, true)), sizeOf, opts);
   const title = Math.round(fonts.meta * 2.2);
-  const corridor = { top: title + fwd.height - opts.margin / 2, bottom: 2 * title + fwd.height + opts.margin / 2 };
-  const shift = (dy) => (p) => ({ ...p, y: p.y + dy });
-  const nodes = new Map([...[...fwd.nodes].map(([id, b]) => [id, shift(title)(b)]), ...[...bwd.nodes].map(([id, b]) => [id, shift(2 * title + fwd.height)(b)])]);
-  const own = new Map([...fwd.edges.map((e) => [e.id, e.points.map(shift(title))]), ...bwd.edges.map((e) => [e.id, e.points.map(shift(2 * title + fwd.height))])]);
-  const crossing = trace.edges.filter((e) => !own.has(e.id));
-  const gaps = { fwd: fwd.columns, bwd: bwd.columns };
+  const crossing = trace.edges.filter((e) => inBand(e, false) === inBand(e, true));
+  // "stacked": the backward band under the forward one, edges between them along the corridor in between;
+  // "beside": the backward band right of the forward one, edges between them along a corridor above both
+  const beside = arrange === "beside";
+  const corridorHeight = beside ? 8 * (crossing.length + 1) : title + opts.margin;
+  const at = beside
+    ? { fwd: { x: 0, y: corridorHeight + title }, bwd: { x: fwd.width + opts.ranksep, y: corridorHeight + title } }
+    : { fwd: { x: 0, y: title }, bwd: { x: 0, y: 2 * title + fwd.height } };
+  const corridor = beside ? { top: 0, bottom: corridorHeight } : { top: title + fwd.height - opts.margin / 2, bottom: 2 * title + fwd.height + opts.margin / 2 };
+  const move = (d) => (p) => ({ ...p, x: p.x + d.x, y: p.y + d.y });
+  const nodes = new Map([...[...fwd.nodes].map(([id, b]) => [id, move(at.fwd)(b)]), ...[...bwd.nodes].map(([id, b]) => [id, move(at.bwd)(b)])]);
+  const own = new Map([...fwd.edges.map((e) => [e.id, e.points.map(move(at.fwd))]), ...bwd.edges.map((e) => [e.id, e.points.map(move(at.bwd))])]);
+  const gaps = { fwd: fwd.columns.map((c) => ({ ...c, x: c.x + at.fwd.x })), bwd: bwd.columns.map((c) => ({ ...c, x: c.x + at.bwd.x })) };
   const edges = trace.edges.map((e) => {
     if (own.has(e.id)) return { ...e, points: own.get(e.id) };
     const lane = corridor.top + ((crossing.indexOf(e) + 1) / (crossing.length + 1)) * (corridor.bottom - corridor.top);
     return { ...e, cross: true, points: crossRoute(nodes.get(e.from), nodes.get(e.to), gaps, lane, opts.ranksep, e.index, trace.nodeById.get(e.to).inputs.length) };
   });
-  const clusters = [
-    { name: "forward", x: fwd.width / 2, y: title + fwd.height / 2, width: fwd.width - opts.margin, height: fwd.height - opts.margin / 2 },
-    { name: "backward", x: bwd.width / 2, y: 2 * title + fwd.height + bwd.height / 2, width: bwd.width - opts.margin, height: bwd.height - opts.margin / 2 },
-  ];
-  return { width: Math.max(fwd.width, bwd.width), height: 2 * title + fwd.height + bwd.height, detail, nodes, edges, clusters };
+  const cluster = (name, band, d) => ({ name, x: d.x + band.width / 2, y: d.y + band.height / 2, width: band.width - opts.margin, height: band.height - opts.margin / 2 });
+  const clusters = [cluster("forward", fwd, at.fwd), cluster("backward", bwd, at.bwd)];
+  const width = beside ? at.bwd.x + bwd.width : Math.max(fwd.width, bwd.width);
+  const height = beside ? at.fwd.y + Math.max(fwd.height, bwd.height) : at.bwd.y + bwd.height;
+  return { width, height, detail, arrange, nodes, edges, clusters };
 }
 
 /** One dagre layout of some nodes and the edges among them, edges routed through the column gaps. */
@@ -239,7 +247,7 @@ export function crossRoute(a, b, gaps, lane, ranksep, index = 0, inputs = 1) {
   const spread = Math.min(16, b.height / (inputs + 1));
   const yB = b.y + (index - (inputs - 1) / 2) * spread;
   const xA = colA.x + colA.half + ranksep / 2;
-  const xB = colB.x - colB.half - ranksep / 2;
+  const xB = Math.max(2, colB.x - colB.half - ranksep / 2);
   const corners = [{ x: a.x + a.width / 2, y: a.y }, { x: xA, y: a.y }, { x: xA, y: lane }, { x: xB, y: lane }, { x: xB, y: yB }, { x: b.x - b.width / 2, y: yB }];
   return roundCorners(corners, Math.min(8, ranksep / 4));
 }

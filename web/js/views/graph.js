@@ -89,10 +89,18 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     const { fonts, target } = readFonts();
     state.fonts = fonts;
     state.target = target;
-    const key = (detail) => `${detail}|${JSON.stringify(fonts)}|${[...state.expanded].sort().join(",")}`;
+    const key = (detail, arrange) => `${detail}|${arrange}|${JSON.stringify(fonts)}|${[...state.expanded].sort().join(",")}`;
+    const made = (detail, arrange) => {
+      if (!state.layouts.has(key(detail, arrange))) state.layouts.set(key(detail, arrange), buildLayout(state.trace, { detail, fonts, expanded: state.expanded, arrange }));
+      return state.layouts.get(key(detail, arrange));
+    };
+    // a backward band goes below the forward graph or beside it, whichever fits the area larger
     const build = (detail) => {
-      if (!state.layouts.has(key(detail))) state.layouts.set(key(detail), buildLayout(state.trace, { detail, fonts, expanded: state.expanded }));
-      return state.layouts.get(key(detail));
+      const stacked = made(detail, "stacked");
+      if (!stacked.clusters?.length) return stacked;
+      const beside = made(detail, "beside");
+      const k = (l) => fitTransform(l, area(), fitOptions).k;
+      return k(beside) > k(stacked) ? beside : stacked;
     };
     const rect = container.getBoundingClientRect();
     const next = state.given ?? (!buildLayout ? null : rect.width > 0 && rect.height > 0 ? chooseLayout(build, area(), fonts, target, fitOptions) : build("full"));
