@@ -92,9 +92,11 @@ test("with no free spot a label takes the least crowded one", () => {
   assert.deepEqual(placed.get("b"), { x: 0, y: 8 });
 });
 
-test("edge labels stay short: numbers for up to three entries, else shape and mean", () => {
+test("edge labels stay short: numbers for up to three entries, else the mean", () => {
   assert.equal(formatCompact(decodeTensor({ shape: [], data: [-0.123456] })), "−0.123");
   assert.equal(formatCompact(decodeTensor({ shape: [2], data: [-1.5, 3] })), "[−1.5, 3]");
-  assert.equal(formatCompact(decodeTensor({ shape: [4, 2], data: [0, 1, 0, 1, 0, 1, 0, 1] })), "4×2 μ 0.5");
+  const t = decodeTensor({ shape: [4, 2], data: [0, 1, 0, 1, 0, 1, 0, 1] });
+  assert.equal(formatCompact(t), "μ 0.5");
+  assert.equal(formatCompact(t, { withShape: true }), "4×2 μ 0.5");
   assert.equal(formatCompact(decodeTensor({ shape: [1], data: ["NaN"] })), "NaN");
 });

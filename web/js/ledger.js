@@ -8,12 +8,17 @@
 import { edgeId } from "./trace.js";
 import { formatBrief, formatNumber, formatShape, summarize } from "./format.js";
 
-/** A tensor in few characters, for a label on an edge: "3", "[−1.5, 3]", "4×2 μ 0.19" (μ: the mean). */
-export function formatCompact(t) {
+/**
+ * A tensor in few characters, for a label on an edge (edges between the columns of a net are short):
+ * "3", "[−1.5, 3]", else "μ 0.19", the mean (the node beside it shows the shape). `withShape` keeps
+ * the shape: "4×2 μ 0.19".
+ */
+export function formatCompact(t, { withShape = false } = {}) {
   if (!t) return "";
   if (t.data && t.size === 1) return formatNumber(t.data[0], 3);
   if (t.data && t.size <= 3) return `[${t.data.map((v) => formatNumber(v, 2)).join(", ")}]`;
-  return `${formatShape(t.shape)} μ ${formatNumber(summarize(t).mean, 2)}`;
+  const mean = `μ ${formatNumber(summarize(t).mean, 2)}`;
+  return withShape ? `${formatShape(t.shape)} ${mean}` : mean;
 }
 
 /** The contributions visible at `step`: backward events 1…step that travelled along an edge, in order. */

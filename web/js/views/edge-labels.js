@@ -13,12 +13,14 @@ const PAD = { x: 5, y: 3 };
 export function createEdgeLabels(svg) {
   const state = { timeline: null, step: 0, arriving: null, layer: null, frameId: 0 };
 
+  /** The labels' layer: over the edges, under the nodes (where a dense graph leaves no free spot, the
+   * node's own numbers stay readable and the label shows around it). */
   function layer() {
     const viewport = svg.querySelector("g.viewport");
     if (state.layer?.parentNode !== viewport) {
       state.layer = document.createElementNS(NS, "g");
       state.layer.setAttribute("class", "edge-labels");
-      viewport.append(state.layer);
+      viewport.insertBefore(state.layer, viewport.querySelector(":scope > g.nodes"));
     }
     return state.layer;
   }

@@ -74,11 +74,11 @@ export function createGradTable(host, controlsEl, { open = false, onSelect = () 
 
 function rowHtml(r) {
   const terms = r.seed ? `<li class="seed">1 <span class="from">seed</span></li>`
-    : r.terms.map((t) => `<li title="${esc(formatBrief(t.value))} from ${esc(t.fromLabel)}"><span class="num">${esc(formatCompact(t.value))}</span> <span class="from">← ${esc(t.fromLabel)}</span>`
+    : r.terms.map((t) => `<li title="${esc(formatBrief(t.value))} from ${esc(t.fromLabel)}"><span class="num">${esc(formatCompact(t.value, { withShape: true }))}</span> <span class="from">← ${esc(t.fromLabel)}</span>`
       + (r.terms.length > 1 ? ` <span class="running" title="running total">Σ ${esc(formatCompact(t.total))}</span>` : "") + "</li>").join("");
   const status = r.final ? `<span class="grad-state final">final ✓</span>` : `<span class="grad-state pending">${r.pending} pending</span>`;
   const bad = nonFiniteKinds(r.total).length ? " nonfinite" : "";
   return `<tr data-node-id="${esc(r.id)}" class="${r.current ? "current" : ""}${r.final ? " final" : ""}${bad}"${r.current ? ' aria-current="true"' : ""}>`
     + `<th scope="row"><button type="button" class="node-link" title="Inspect ${esc(r.label)}">${esc(r.label)}</button></th><td><ul class="terms">${terms}</ul></td>`
-    + `<td class="total" data-total="${esc(JSON.stringify(r.total?.data ?? null))}" title="${esc(formatBrief(r.total))}"><span class="num">${esc(formatCompact(r.total))}</span> ${status}</td></tr>`;
+    + `<td class="total" data-total="${esc(JSON.stringify(r.total?.data ?? null))}" title="${esc(formatBrief(r.total))}"><span class="num">${esc(formatCompact(r.total, { withShape: true }))}</span> ${status}</td></tr>`;
 }
