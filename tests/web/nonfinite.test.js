@@ -64,3 +64,20 @@ test("finite steps narrate without a warning", () => {
   const tl = logTrace();
   assert.doesNotMatch(narrate(tl, tl.frameAt(1)), /⚠/);
 });
+
+test("1/x at x = 0 is +∞ from a division by zero", () => {
+  const nodes = [
+    { id: "n0", op: "leaf", label: "1", role: "const", shape: [], inputs: [] },
+    { id: "n1", op: "leaf", label: "x", role: "input", shape: [], inputs: [] },
+    { id: "n2", op: "div", label: "out", role: "loss", shape: [], inputs: ["n0", "n1"] },
+  ];
+  const events = [
+    { seq: 0, type: "forward", node: "n0", value: t(1) },
+    { seq: 1, type: "forward", node: "n1", value: t(0) },
+    { seq: 2, type: "forward", node: "n2", value: t("Infinity") },
+  ];
+  const tl = buildTimeline(readTrace({ schema_version: 1, graph: { nodes }, events }));
+  const flag = nonFiniteFlags(tl.trace, tl.frameAt(3)).get("n2");
+  assert.deepEqual(flag, { kinds: ["+∞"], where: "value", reason: "division by x = 0" });
+  assert.match(narrate(tl, tl.frameAt(3)), /⚠ out is \+∞: division by x = 0\.$/);
+});
