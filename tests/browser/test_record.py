@@ -143,3 +143,12 @@ def test_log_at_minus_one_is_flagged_on_the_node_and_in_the_narration(page, live
     page.keyboard.press("ArrowLeft")
     wait_step(page, 2)
     assert "nonfinite" not in x.get_attribute("class")
+
+
+def test_the_studio_names_weights_and_biases_as_the_graph_does(page, live_server):
+    page.goto(live_server + "/studio")
+    page.wait_for_selector(".network-view .link-hits path", timeout=30_000)
+    page.dispatch_event('.network-view .link-hits path[data-layer="0"][data-i="0"][data-j="1"]', "mouseenter")
+    assert page.locator("#hover-info").inner_text().startswith("W₁[0,1] = ")
+    page.dispatch_event('.network-view .neurons rect[data-neuron="L1N0"]', "mouseenter")
+    assert page.locator("#hover-info").inner_text().startswith("h₁[0]: bias b₁[0] = ")
