@@ -2,8 +2,8 @@
  * The gradient table: a drawer over the left of the graph with one row per node that has received its
  * gradient so far — each contribution with its source and the running total after it, the total, and
  * "final" once no consumer is pending — following the steps, the row of the current event highlighted.
- * A toggle button at the end of the controls' narration line opens it. The drawer carries the class `covers-graph` (data-covers
- * "left"): the graph treats it as covering that side.
+ * A toggle button at the end of the controls' narration line opens it. The drawer carries the class
+ * `covers-graph` (data-covers "left"): the graph treats it as covering that side.
  */
 
 import { formatCompact, gradientTable } from "../ledger.js";
