@@ -25,7 +25,7 @@ export function createEdgeLabels(svg) {
     return state.layer;
   }
 
-  /** Show the labels of `step`; `arrivingAfter` (ms) delays the newest one until its dot has arrived. */
+  /** Show the labels of `step`; `arrivingAfter` (ms) delays the current one until its dot has arrived. */
   function update(timeline, step, { arrivingAfter = 0 } = {}) {
     if (timeline !== state.timeline) layer().replaceChildren();
     state.timeline = timeline;
@@ -46,9 +46,9 @@ export function createEdgeLabels(svg) {
       const key = `${label.step}`;
       const el = old.get(key) ?? makeLabel(g, label, key);
       old.delete(key);
-      const newest = label === labels[labels.length - 1];
-      el.classList.toggle("newest", newest);
-      const arriving = newest && state.arriving?.step === label.step;
+      const current = label.step === state.step;
+      el.classList.toggle("current", current);
+      const arriving = current && state.arriving?.step === label.step;
       el.classList.toggle("arriving", arriving);
       el.style.animationDelay = arriving ? `${state.arriving.delay}ms` : "";
       const box = el.querySelector("text").getBBox();
