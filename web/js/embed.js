@@ -16,7 +16,9 @@ export const SOURCE = "backprop-playground";
 const DEFAULT_EXPRESSION = { expr: "(x*y + x)*z", values: { x: 2, y: -1, z: 3 } };
 const $ = (id) => document.getElementById(id);
 const state = decodeState(location.search);
-const api = createApi({ onBusy: (busy) => busy && showStatus($("status"), "Server busy, retrying…", "loading") });
+const BUSY = "Server busy, retrying…";
+// Quiet while a busy server is waited for; the note goes once an answer came (if nothing replaced it).
+const api = createApi({ onBusy: (busy) => (busy ? showStatus($("status"), BUSY, "loading") : $("status").textContent === BUSY && showStatus($("status"), null)) });
 // reveal.js unloads hidden iframes and reloads them from their original src: remember the step per src
 const memoryKey = `backprop-playground:embed:${location.search}`;
 

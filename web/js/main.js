@@ -18,7 +18,9 @@ import { replaceParam, weightsOfTrace } from "./weights.js";
 import { paramRef } from "./studio/params.js";
 
 const DEFAULT_EXPRESSION = { expr: "(x*y + x)*z", values: { x: 2, y: -1, z: 3 } };
-const api = createApi({ onBusy: (busy) => busy && showStatus($("status"), "Server busy, retrying…", "loading") });
+const BUSY = "Server busy, retrying…";
+// Quiet while a busy server is waited for; the note goes once an answer came (if nothing replaced it).
+const api = createApi({ onBusy: (busy) => (busy ? showStatus($("status"), BUSY, "loading") : $("status").textContent === BUSY && showStatus($("status"), null)) });
 const $ = (id) => document.getElementById(id);
 const app = { state: decodeState(location.search), loaded: null, lessons: new Map(), token: 0 };
 
