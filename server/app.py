@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import re
@@ -18,13 +19,13 @@ from server import __version__, logs
 from server.api import datasets, errors, expressions, health, lessons, models, ops, schema, stream, training
 from server.api.guards import BodyLimit
 from server.budget import MB, MemoryBudget
-from server.fair import ClientKey
+from server.fair import ClientKey, RateQuota
 from server.hub import ModelHub
 from server.jobs import JobPool
 from server.nets.lessons import start_warming
 from server.nets.limits import Limits
 from server.settings import Settings, get_settings
-from server.store import Store
+from server.store import EXPIRE_BATCH, Store
 
 API_PREFIX = "/api/v1"
 _INLINE_SCRIPT = re.compile(r"<script type=\"importmap\">(.*?)</script>", re.S)
@@ -113,12 +114,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     logs.install()  # after the server has configured its loggers
     if state.servers == 0:
         _open_services(state)
+        state.sweeper = asyncio.create_task(_expire_unused(state), name="expire-unused-models")
     state.servers += 1
     try:
         yield
     finally:
         state.servers -= 1
         if state.servers == 0:
+            state.sweeper.cancel()
+            await asyncio.gather(state.sweeper, return_exceptions=True)
             state.jobs.shutdown()
             state.hub.close()
             state.hub.store.close()
@@ -130,7 +134,8 @@ def _open_services(state) -> None:
                          per_client=settings.max_cpu_jobs_per_client, heavy_step_s=settings.heavy_step_s)
     state.streams = set()
     state.hub = ModelHub(
-        Store(settings.resolved_database_url, max_models=settings.max_models),
+        Store(settings.resolved_database_url, max_models=settings.max_models, ttl_s=settings.model_ttl_s,
+              max_per_owner=settings.max_models_per_client),
         state.limits,
         capacity=settings.cached_models,
         persist_every_s=settings.persist_every_s,
@@ -138,7 +143,18 @@ def _open_services(state) -> None:
     )
     state.budget = MemoryBudget(settings.memory_budget_mb * MB, settings.request_memory_mb * MB,
                                 settings.retry_after_s)
+    state.create_quota = RateQuota(settings.model_creates_per_minute, "model_creates_per_minute",
+                                   "creating models")
     start_warming()  # every lesson's facts, once per process, so first lesson loads need no CPU job
+
+
+async def _expire_unused(state) -> None:
+    """Delete models unused for `model_ttl_s`: at startup, then every tenth of that (at most hourly)."""
+    every_s = min(3600.0, state.settings.model_ttl_s / 10)
+    while True:
+        while await asyncio.to_thread(state.hub.store.expire) >= EXPIRE_BATCH:  # not a request's slot
+            pass
+        await asyncio.sleep(every_s)
 
 
 def _mount_front_end(app: FastAPI, settings: Settings) -> None:

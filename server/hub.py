@@ -22,6 +22,7 @@ from server.store import Store, StoredModel, hash_token
 
 T = TypeVar("T")
 SNAPSHOT_EVERY_S = 0.25  # reads of a model that keeps changing copy its state at most this often
+TOUCH_EVERY_S = 3600.0  # a cached model in use is marked used in the store at most this often
 
 
 class UnknownModel(LookupError):
@@ -62,6 +63,7 @@ class LiveModel:
         self.state = stored.state  # as last saved: what reads see while a job holds the model
         self.version = 0  # changes since loading (stream and training steps)
         self.snapshot: tuple[int, float, dict] | None = None  # (version, when, state) a read copied
+        self.touched_at = time.monotonic()  # when the store last marked it used
         self.nbytes = model_bytes(model)  # estimated memory it keeps while cached
 
     def check_token(self, token: str | None) -> None:
@@ -95,6 +97,7 @@ class ModelHub:
         self.wait_s = wait_s
         self._live: OrderedDict[str, LiveModel] = OrderedDict()
         self._guard = threading.RLock()
+        store.on_expire = self._expired
 
     def create(self, spec: ModelSpec, check: Callable[[Model], None] | None = None,
                owner: str | None = None) -> tuple[LiveModel, str]:
@@ -114,6 +117,9 @@ class ModelHub:
             live = self._live.get(model_id)
             if live is not None:
                 self._live.move_to_end(model_id)
+                if time.monotonic() - live.touched_at > TOUCH_EVERY_S:
+                    live.touched_at = time.monotonic()
+                    self.store.touch(model_id)
                 return live
             stored = self.store.get(model_id)
             if stored is None:
@@ -122,6 +128,14 @@ class ModelHub:
             live = LiveModel(stored, Model.from_state(stored.state, self.limits))
             self._insert(live)
             return live
+
+    def _expired(self, model_ids: list[str]) -> None:
+        """The store deleted these unused models: forget them here too."""
+        with self._guard:
+            for model_id in model_ids:
+                live = self._live.pop(model_id, None)
+                if live is not None:
+                    live.deleted = True
 
     def use(self, model_id: str, fn: Callable[[Model], T], *, token: str | None = None,
             mutates: bool = False, wait_s: float | None = None) -> T:

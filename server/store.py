@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -120,6 +121,7 @@ class Store:
         self.max_models = max_models
         self.ttl_s = ttl_s
         self.max_per_owner = max_per_owner
+        self.on_expire: Callable[[list[str]], None] | None = None  # told which ids `expire` deleted
         if make_url(url).get_backend_name() == "sqlite":
             self.engine = _sqlite_engine(url)
         else:
@@ -195,6 +197,8 @@ class Store:
             ids = list(conn.execute(old).scalars())
             if ids:
                 conn.execute(delete(models).where(models.c.id.in_(ids)))
+        if ids and self.on_expire is not None:
+            self.on_expire(ids)
         return len(ids)
 
     def touch(self, model_id: str) -> None:

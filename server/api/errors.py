@@ -16,7 +16,7 @@ from server.budget import MemoryBusy, MemoryTooLarge
 from server.fair import OverShare
 from server.hub import ModelBusy, NotAllowed, UnknownModel
 from server.jobs import Busy
-from server.store import StoreFull
+from server.store import OwnerFull, StoreFull
 
 log = logging.getLogger("server.api")
 
@@ -88,6 +88,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ModelBusy)
     async def model_busy(_: Request, exc: ModelBusy) -> JSONResponse:
         return _error(409, str(exc), {"Retry-After": "1"})
+
+    @app.exception_handler(OwnerFull)
+    async def owner_full(_: Request, exc: OwnerFull) -> JSONResponse:
+        return _error(429, str(exc), {"Retry-After": "3600"})
 
     @app.exception_handler(StoreFull)
     async def store_full(_: Request, exc: StoreFull) -> JSONResponse:

@@ -12,10 +12,12 @@ from pydantic import ConfigDict, Field, ValidationError
 from server import budget as admit
 from server.api.deps import BudgetDep, HubDep, JobsDep, LimitsDep, TokenDep
 from server.api.errors import responses
+from server.fair import current_client
 from server.nets.model import Model
 from server.nets.regions import GRID_CHUNK
 from server.nets.spec import ModelSpec
 from server.schema import RequestModel, WireFloat, WireModel
+from server.store import owner_of
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -115,9 +117,12 @@ def model_out(model_id: str, state: dict[str, Any]) -> ModelOut:
 )
 async def create_model(
     spec: Annotated[ModelSpec, Depends(strict_spec)], hub: HubDep, jobs: JobsDep, limits: LimitsDep,
-    budget: BudgetDep, response: Response,
+    budget: BudgetDep, request: Request, response: Response,
 ) -> Created:
-    live, token = await jobs.run(hub.create, spec, lambda model: admit.check_step(model, limits, budget))
+    client = current_client()
+    request.app.state.create_quota.take(client)  # 429 beyond model_creates_per_minute
+    live, token = await jobs.run(hub.create, spec, lambda model: admit.check_step(model, limits, budget),
+                                 owner_of(client))
     response.headers["Location"] = f"/api/v1/models/{live.id}"
     return Created(id=live.id, edit_token=token, model=model_out(live.id, live.state))
 

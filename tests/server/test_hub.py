@@ -50,3 +50,85 @@ def test_deleted_model_is_gone_after_restart(database_url, tmp_path):
         assert client.delete(model.url, headers=model.auth).status_code == 204
     with TestClient(app_on(database_url, tmp_path)) as client:
         assert client.get(model.url).status_code == 404
+
+
+def _hub(tmp_path, **kwargs):
+    from server.hub import ModelHub
+    from server.nets.limits import DEFAULT_LIMITS
+    from server.nets.spec import ModelSpec
+    from server.store import Store
+
+    hub = ModelHub(Store(f"sqlite:///{tmp_path / 'hub.db'}"), DEFAULT_LIMITS, capacity=8, persist_every_s=60,
+                   **kwargs)
+    live, token = hub.create(ModelSpec.model_validate(MOONS))
+    return hub, live, token
+
+
+def test_reads_of_a_changing_model_copy_its_state_at_most_every_quarter_second(tmp_path):
+    hub, live, _ = _hub(tmp_path)
+    copies = []
+    to_state = live.model.to_state
+    live.model.to_state = lambda: copies.append(1) or to_state()
+    steps = []
+    for _ in range(50):  # a share link read in a loop while the owner's stream steps
+        with live.held(1.0) as model:
+            model.take_step()
+            hub.save_if_due(live, 60)
+        steps.append(hub.state(live.id)["step"])
+    assert len(copies) <= 3 and steps[0] == 1 and steps == sorted(steps)
+
+
+def test_a_read_never_waits_for_the_models_lock(tmp_path):
+    import threading
+    import time
+
+    hub, live, _ = _hub(tmp_path)
+    with live.held(1.0) as model:
+        model.take_step()
+        hub.save_if_due(live, 60)
+    held, release = threading.Event(), threading.Event()
+
+    def holder():
+        with live.held(1.0):
+            held.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    held.wait(5)
+    started = time.perf_counter()
+    state = [hub.state(live.id) for _ in range(20)][-1]
+    elapsed = time.perf_counter() - started
+    release.set()
+    thread.join()
+    assert state["step"] == 0 and elapsed < 0.5  # before: each read waited 50 ms for the lock
+
+
+def test_deleting_a_model_stops_its_training_and_it_stays_deleted(tmp_path):
+    import threading
+    import time
+
+    hub, live, token = _hub(tmp_path)
+    outcome, training = {}, threading.Event()
+
+    def progress(step, loss, accuracy):
+        if step >= 5:
+            training.set()
+
+    def train():
+        try:
+            outcome["result"] = hub.train(live.id, token, 100_000, every=1, on_progress=progress)
+        except Exception as exc:  # the final save may find the model gone
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=train)
+    thread.start()
+    assert training.wait(30)
+    hub.delete(live.id, token)
+    thread.join(timeout=10)
+    stopped = not thread.is_alive()
+    time.sleep(0.2)
+    assert stopped, "training went on after DELETE"
+    if "result" in outcome:
+        assert outcome["result"].stopped and outcome["result"].steps < 100_000
+    assert hub.store.get(live.id) is None

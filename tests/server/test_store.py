@@ -1,6 +1,7 @@
 import math
 import threading
 
+import pytest
 from sqlalchemy import text
 
 from server.store import Store, hash_token
@@ -95,3 +96,78 @@ def test_concurrent_saves_leave_one_whole_state(store):
         thread.join()
     state = store.get(model_id).state
     assert state["params"] == [state["writer"]] * 100 and state["i"] == 9
+
+
+def test_unused_models_expire_and_touched_ones_stay(database_url):
+    from datetime import UTC, datetime, timedelta
+
+    store = Store(database_url, ttl_s=3600)
+    try:
+        unused, _ = store.create(STATE)
+        used, _ = store.create(STATE)
+        later = datetime.now(UTC) + timedelta(seconds=1800)
+        assert store.expire(later) == 0  # both are younger than the TTL
+        with store.engine.begin() as conn:
+            conn.execute(text("UPDATE models SET updated_at = :t WHERE id IN (:a, :b)"),
+                         {"t": datetime.now(UTC) - timedelta(seconds=7200), "a": unused, "b": used})
+        store.touch(used)
+        assert store.expire() >= 1
+        assert store.get(unused) is None and store.get(used) is not None
+    finally:
+        store.close()
+
+
+def test_a_full_store_makes_room_from_expired_models_first(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from server.store import StoreFull
+
+    store = Store(f"sqlite:///{tmp_path / 'full.db'}", max_models=2, ttl_s=3600)
+    try:
+        old, _ = store.create(STATE)
+        store.create(STATE)
+        with pytest.raises(StoreFull):
+            store.create(STATE)
+        with store.engine.begin() as conn:
+            conn.execute(text("UPDATE models SET updated_at = :t WHERE id = :i"),
+                         {"t": datetime.now(UTC) - timedelta(days=1), "i": old})
+        new, _ = store.create(STATE)
+    finally:
+        store.close()
+    assert new != old
+
+
+def test_a_client_keeps_at_most_its_share_of_models(database_url):
+    import secrets
+
+    from server.store import OwnerFull, owner_of
+
+    store = Store(database_url, max_per_owner=2)
+    greedy, modest = owner_of(secrets.token_hex(4)), owner_of(secrets.token_hex(4))
+    try:
+        first, _ = store.create(STATE, greedy)
+        store.create(STATE, greedy)
+        with pytest.raises(OwnerFull, match="max_models_per_client"):
+            store.create(STATE, greedy)
+        assert store.create(STATE, modest)
+        store.delete(first)
+        assert store.create(STATE, greedy)  # deleting one frees its place
+    finally:
+        store.close()
+
+
+def test_a_table_from_before_owners_gets_the_column(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE models (id VARCHAR(64) PRIMARY KEY, token_hash VARCHAR(64) NOT NULL, "
+                     "state TEXT NOT NULL, created_at DATETIME NOT NULL, updated_at DATETIME NOT NULL)")
+        conn.execute("INSERT INTO models VALUES ('old', 'h', '{}', '2026-01-01 00:00:00', "
+                     "'2026-01-01 00:00:00')")
+    store = Store(f"sqlite:///{path}", max_per_owner=5)
+    try:
+        assert store.get("old").state == {}
+        assert store.create(STATE, "someone")
+    finally:
+        store.close()

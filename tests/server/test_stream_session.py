@@ -129,3 +129,42 @@ def test_writer_encodes_a_non_finite_trace_in_float32_without_warnings(tmp_path)
         message = json.loads(session._encode(Frame(trace=raw, step=3, encoding=encoding)))
         assert message["step"] == 3 and message["events"][0]["seq"] == 0
     assert "graph" in json.loads(session._encode(Frame(trace={**raw, "graph": []}, encoding=encoding)))
+
+
+def test_queued_resets_and_lr_changes_coalesce_and_pause_drops_queued_steps():
+    from server.schema import Config, Pause, Reset, Step
+
+    session = StreamSession(SlowSocket(0, []), None, None, None, rows=4, max_rate=60, persist_every_s=60)
+    for i in range(20_000):
+        session._apply(Reset(type="reset", seed=i % 7))
+        session._apply(Config(type="config", lr=0.1 + i % 3))
+    session._apply(Step(type="step", count=64))
+    queued_steps = session.pending
+    session._apply(Pause(type="pause"))
+    assert list(session.actions) == ["reset", "lr"] and queued_steps == 64 and session.pending == 0
+
+
+class DeafSocket(SlowSocket):
+    """A client that never reads: every send waits forever (the server's buffer is full)."""
+
+    async def send_text(self, text: str) -> None:
+        await asyncio.Event().wait()
+
+
+def test_a_client_that_never_reads_is_closed_after_the_send_timeout(tmp_path):
+    from server.hub import ModelHub
+    from server.jobs import JobPool
+
+    async def main():
+        hub = ModelHub(Store(f"sqlite:///{tmp_path / 'db'}"), DEFAULT_LIMITS, capacity=8, persist_every_s=60)
+        jobs = JobPool(2)
+        live, _ = await jobs.run(hub.create, _spec())
+        session = StreamSession(DeafSocket(0, ['{"type": "play", "rate": 60}']), hub, jobs, live, rows=4,
+                                max_rate=60, persist_every_s=60, send_timeout_s=0.3)
+        await asyncio.wait_for(session.run(), 10)  # before: ran for as long as the client stayed
+        await session.finish()
+        jobs.shutdown()
+        return session.close_code, session.tasks
+
+    code, tasks = asyncio.run(main())
+    assert code == 4408 and all(task.done() for task in tasks)
