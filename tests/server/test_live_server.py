@@ -29,12 +29,12 @@ def _free_port() -> int:
 class Server:
     """`backprop-playground serve` in a subprocess on a free port, over `data_dir`."""
 
-    def __init__(self, data_dir: Path, **env: str) -> None:
+    def __init__(self, data_dir: Path, log_level: str = "warning", **env: str) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         environment = {**os.environ, "BACKPROP_PERSIST_EVERY_S": "0.2", **env}
         command = [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port),
-                   "--data-dir", str(data_dir), "--log-level", "warning"]
+                   "--data-dir", str(data_dir), "--log-level", log_level]
         self.log = data_dir / f"server-{self.port}.log"
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
@@ -146,3 +146,62 @@ def test_leaving_an_ndjson_stream_stops_training_and_frees_the_slot(data_dir):
         server.stop()
     assert busy.status_code == 503 and busy.headers["retry-after"]
     assert free.status_code == 200 and first == second < 100_000
+
+
+def _ws_url(server: Server, model_id: str, query: str = "") -> str:
+    return f"ws://127.0.0.1:{server.port}/api/v1/models/{model_id}/stream{query}"
+
+
+def test_the_edit_token_never_reaches_the_servers_log(data_dir):
+    from websockets.sync.client import connect
+
+    server = Server(data_dir, log_level="info")
+    try:
+        model_id, auth = _create(server.url)
+        token = auth["Authorization"].removeprefix("Bearer ")
+        with connect(_ws_url(server, model_id)) as ws:  # the token in the first message
+            ws.send(json.dumps({"type": "auth", "token": token}))
+            ws.send(json.dumps({"type": "step"}))
+            first = json.loads(ws.recv(timeout=30))
+        with connect(_ws_url(server, model_id, f"?token={token}")) as ws:  # the older way: in the URL
+            ws.send(json.dumps({"type": "step"}))
+            second = json.loads(ws.recv(timeout=30))
+    finally:
+        server.stop()
+    log = server.log.read_text()
+    assert first["step"] == 1 and second["step"] == 2
+    assert "WebSocket /api/v1/models/" in log  # the access lines are there...
+    assert token not in log and "token=…" in log  # ...without the token
+
+
+def test_kill_9_while_a_stream_plays_loses_at_most_the_persist_interval(data_dir):
+    from websockets.sync.client import connect
+
+    server = Server(data_dir)  # streams save every stream_persist_every_s, 2 s by default
+    model_id, auth = _create(server.url)
+    token = auth["Authorization"].removeprefix("Bearer ")
+    seen: list[tuple[float, int]] = []
+    try:
+        with connect(_ws_url(server, model_id)) as ws:
+            ws.send(json.dumps({"type": "auth", "token": token}))
+            ws.send(json.dumps({"type": "play", "rate": 30}))
+            started = time.monotonic()
+            while time.monotonic() - started < 6.0:
+                message = json.loads(ws.recv(timeout=30))
+                if message["type"] == "trace":
+                    seen.append((time.monotonic(), message["step"]))
+            server.kill()
+    except Exception:  # the socket of a killed server may fail to close; that is the point
+        pass
+    finally:
+        server.kill()
+    killed_at = time.monotonic()
+    server = Server(data_dir)
+    try:
+        model = httpx.get(f"{server.url}/api/v1/models/{model_id}").json()
+    finally:
+        server.stop()
+    # Saved every 2 s: every step seen 3.5 s before the kill (2 s plus slack for a busy machine) is kept.
+    # Before streams saved as often as training (every 15 s), nothing of these 6 s was kept.
+    kept = max(step for when, step in seen if when <= killed_at - 3.5)
+    assert kept >= 10 and kept <= model["step"] <= seen[-1][1] + 5
