@@ -16,7 +16,19 @@ from fastapi.staticfiles import StaticFiles
 from starlette.routing import Match, Mount
 
 from server import __version__, logs
-from server.api import datasets, errors, expressions, health, lessons, models, ops, schema, stream, training
+from server.api import (
+    datasets,
+    errors,
+    expressions,
+    health,
+    lessons,
+    models,
+    ops,
+    schema,
+    specs,
+    stream,
+    training,
+)
 from server.api.guards import BodyLimit
 from server.budget import MB, MemoryBudget
 from server.fair import ClientKey, RateQuota
@@ -97,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.servers = 0
     app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
-    for module in (health, ops, datasets, lessons, expressions, models, training, stream, schema):
+    for module in (health, ops, datasets, lessons, expressions, models, training, specs, stream, schema):
         app.include_router(module.router, prefix=API_PREFIX)
     _mount_front_end(app, settings)
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)

@@ -82,6 +82,8 @@ export function createApi({ base = "", fetchImpl = globalThis.fetch.bind(globalT
     lesson: (id) => request("GET", `/lessons/${encodeURIComponent(id)}`),
     expression: ({ source, values, mode = "numeric" }) => request("POST", "/expressions", { body: { source, values, mode } }),
     createModel: (spec) => request("POST", "/models", { body: spec }),
+    specStep: (spec) => request("POST", "/specs/step", { body: spec }),
+    specTrain: (spec, steps) => request("POST", "/specs/train", { body: { spec, steps } }),
     model: (id) => request("GET", `/models/${encodeURIComponent(id)}`),
     stepModel: (id, token) => request("POST", `/models/${encodeURIComponent(id)}/step`, { token }),
     trainModel: (id, token, steps) => request("POST", `/models/${encodeURIComponent(id)}/train`, { token, body: { steps } }),

@@ -1,7 +1,7 @@
 /**
  * What a lesson's model-panel controls do, through the REST API: re-initialise with a seed, train N steps,
  * show the solution. Each gives the weights to show next (per layer {W, b}, as the URL keeps them). The
- * models they create are throwaways, deleted at once, so the page leaves nothing stored.
+ * server trains the spec's net for the request only (POST /specs/train), so the page leaves nothing stored.
  */
 
 import { withWeights } from "./source.js";
@@ -12,27 +12,16 @@ export function plainWeights(params) {
   return params.map((layer) => Object.fromEntries(Object.entries(layer).filter(([, v]) => v !== null && v !== undefined)));
 }
 
-async function withModel(api, spec, use) {
-  const created = await api.createModel(spec);
-  try {
-    return await use(created);
-  } finally {
-    api.deleteModel(created.id, created.edit_token).catch(() => {});
-  }
-}
-
 /** {weights} of a fresh seeded initialisation of `spec` (its explicit weights ignored). */
-export function reinitialise(api, spec, seed) {
-  return withModel(api, { ...spec, seed, params: null }, async (created) => ({ weights: plainWeights(created.model.params) }));
+export async function reinitialise(api, spec, seed) {
+  const run = await api.specTrain({ ...spec, seed, params: null }, 0);
+  return { weights: plainWeights(run.params) };
 }
 
 /** {weights, loss (at the last step)} of `spec` started from `weights` (null: its own) after `steps` training steps. */
-export function train(api, spec, weights, steps) {
-  return withModel(api, withWeights(spec, weights), async (created) => {
-    const run = await api.trainModel(created.id, created.edit_token, steps);
-    const model = await api.model(created.id);
-    return { weights: plainWeights(model.params), loss: run.loss };
-  });
+export async function train(api, spec, weights, steps) {
+  const run = await api.specTrain(withWeights(spec, weights), steps);
+  return { weights: plainWeights(run.params), loss: run.loss };
 }
 
 /** The solution's weights: the panel spec's own explicit parameters. */

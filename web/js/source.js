@@ -11,17 +11,12 @@ export function withWeights(spec, weights) {
 }
 
 /**
- * Trace of one training step of a fresh model built from `spec` (forward, backward, update, metrics).
- * The model exists only for this trace: it is deleted afterwards, so page loads leave nothing stored.
+ * Trace of one training step of the net `spec` describes (forward, backward, update, metrics). The server
+ * builds the net for this request only and stores nothing, so page loads leave nothing behind and need no
+ * model-creation quota.
  */
 export async function modelStepTrace(api, spec) {
-  const created = await api.createModel(spec);
-  try {
-    const trace = await api.stepModel(created.id, created.edit_token);
-    return { trace, model: created };
-  } finally {
-    api.deleteModel(created.id, created.edit_token).catch(() => {});
-  }
+  return { trace: await api.specStep(spec) };
 }
 
 /** Load what the state asks for. `cache` keeps lessons between calls. */
@@ -33,15 +28,15 @@ export async function loadSource(api, state, cache = new Map()) {
     return { kind, expression, trace: await api.expression(expression) };
   }
   if (kind === "spec") {
-    const { trace, model } = await modelStepTrace(api, withWeights(state.spec, state.weights));
-    return { kind, trace, model, spec: state.spec };
+    const { trace } = await modelStepTrace(api, withWeights(state.spec, state.weights));
+    return { kind, trace, spec: state.spec };
   }
   if (kind === "model") {
     // A saved model (e.g. handed over by the studio): its next step, traced on a copy so the original
     // (whose edit token this page does not have) stays as it is.
     const saved = await api.model(state.model);
-    const { trace, model } = await modelStepTrace(api, withWeights(saved.spec, state.weights ?? saved.params));
-    return { kind, trace, model, spec: saved.spec };
+    const { trace } = await modelStepTrace(api, withWeights(saved.spec, state.weights ?? saved.params));
+    return { kind, trace, spec: saved.spec };
   }
   if (kind === "lesson") {
     if (!cache.has(state.lesson)) cache.set(state.lesson, await api.lesson(state.lesson));
@@ -57,8 +52,8 @@ export async function loadSource(api, state, cache = new Map()) {
     }
     // A panel may start from other weights than its spec's own (e.g. a solution with one weight moved).
     const weights = state.weights ?? panel.start ?? null;
-    const { trace, model } = await modelStepTrace(api, withWeights(panel.spec, weights));
-    return { kind, lesson, panel, index, model, spec: panel.spec, weights, trace };
+    const { trace } = await modelStepTrace(api, withWeights(panel.spec, weights));
+    return { kind, lesson, panel, index, spec: panel.spec, weights, trace };
   }
   return { kind: null, trace: null };
 }
