@@ -56,14 +56,15 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[str]:
-    """A real uvicorn server in a thread, on a free port; yields its base URL."""
+    """A real uvicorn server in a thread, on a free port; yields its base URL. Every browser test is the same
+    client to it, so the per-client rate of model creation is off (the API tests check that limit)."""
     import uvicorn
 
     from server.app import create_app
     from server.settings import Settings
 
     data_dir = tmp_path_factory.mktemp("live-data")
-    app = create_app(Settings(data_dir=data_dir, database_url=None))
+    app = create_app(Settings(data_dir=data_dir, database_url=None, model_creates_per_minute=0))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
