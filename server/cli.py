@@ -21,7 +21,10 @@ def _serve(args: argparse.Namespace) -> int:
     app = create_app(Settings())
     print(f"Backprop Playground is running at http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
     # Stream commands are a few hundred bytes; a small frame limit keeps a client from sending megabytes.
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, ws_max_size=64 * 1024)
+    # No permessage-deflate: it compresses every frame on the event loop, and a large model's frames
+    # (megabytes) then stalled every other connection for seconds (bench/bench_hostile.py).
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, ws_max_size=64 * 1024,
+                ws_per_message_deflate=False)
     return 0
 
 

@@ -37,6 +37,7 @@ log = logging.getLogger("server.stream")
 STEP_WAIT_S = 0.25  # how long a stream step waits for a model another request holds
 CLOSE_TIMEOUT_S = 1.0  # how long a closing handshake may wait for a client that does not read
 FLOPS_PER_S = 1e9  # a rough rate of the engine, to guess a stream's first step cost before measuring it
+ENCODE_APART_S = 0.01  # frames of models whose steps cost more are encoded in a thread, off the event loop
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,12 @@ class StreamSession:
     async def _writer(self) -> None:
         while True:
             frame = await self.outbox.get()
-            text = frame.text if frame.trace is None else self._encode(frame)
+            if frame.trace is None:
+                text = frame.text
+            elif self.cost_s > ENCODE_APART_S:  # a large model's frame: megabytes to encode
+                text = await asyncio.to_thread(self._encode, frame)
+            else:
+                text = self._encode(frame)
             try:
                 await asyncio.wait_for(self.socket.send_text(text), self.send_timeout_s)
             except TimeoutError:
