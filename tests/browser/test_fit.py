@@ -200,3 +200,18 @@ def test_stepping_in_overview_never_moves_or_rescales_the_page_graph(laptop, liv
         laptop.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
         assert laptop.evaluate(transform) == before
     assert max(seen) > 60, "some narration is long enough to wrap"
+
+
+def test_an_embed_loaded_in_a_hidden_slide_fits_once_shown(slide, live_server):
+    """reveal.js keeps the next slides hidden (display: none) while their iframes load."""
+    src = f"{live_server}/embed?lesson=xor-relu&theme=projector"
+    slide.set_content(
+        "<html><head><link rel='icon' href='data:,'></head><body style='margin:0'>"
+        f"<iframe src='{src}' width='960' height='540' style='display:none;border:0'></iframe></body></html>"
+    )
+    slide.frame_locator("iframe").locator("body[data-ready=true]").wait_for(state="attached")
+    slide.evaluate("() => { document.querySelector('iframe').style.display = 'block'; }")
+    embed = next(f for f in slide.frames if "/embed" in f.url)
+    seen = embed.evaluate(MEASURE)
+    assert seen["nodes"] == 12 and seen["outside"] == [], seen["outside"]
+    assert min(px for *_, px in seen["fonts"]) >= 20

@@ -323,7 +323,9 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
   /** The whole graph into the visible area. */
   function fit(animated = true) {
     if (!state.layout) return;
-    const t = fitTransform(state.layout, area(), fitOptions);
+    const room = area();
+    if (room.width < 40 || room.height < 40) return; // hidden (a slide not shown yet): fit once it has room
+    const t = fitTransform(state.layout, room, fitOptions);
     const transform = d3.zoomIdentity.translate(t.x, t.y).scale(t.k);
     state.userZoomed = false;
     svg.interrupt();
