@@ -124,7 +124,7 @@ def trace_numbers(model: Model, rows: int, encoding: Encoding | None = None) -> 
     def numbers(size: int, times: int) -> int:
         return times * (SUMMARY_NUMBERS if over is not None and size > over else size)
 
-    decay = 4 if model.spec.weight_decay else 0  # W², its gradient contribution and total, and Σ W²
+    decay = 7 if model.spec.weight_decay else 0  # W·W (value, contribution, total), 2 more edges into W
     total = numbers(rows * model.shapes[0].fan_in, 2)
     for s in model.shapes:
         total += numbers(s.fan_in * s.fan_out, 5 + decay) + numbers(s.fan_out, 5)
