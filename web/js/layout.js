@@ -104,7 +104,7 @@ function compactSize(node, kind, shape, { grad, chars, fonts, numbers }) {
   const width = Math.ceil(Math.max(56, textWidth.label(node.label || node.id || "", fonts) + 2 * pad,
     textWidth.meta(meta, fonts) + 2 * pad, block.width + 2 * pad + (block.mini ? 0 : 4)));
   const gap = block.mini ? 6 : 2;
-  const height = Math.ceil(header + block.height + (grad ? gap + block.height : 0) + (block.mini ? 9 : 5));
+  const height = Math.ceil(header + block.height + (grad ? gap + block.height : 0) + (block.mini ? 12 : 5));
   return { width, height, kind, block, grad, detail: "compact", header, labelBase, metaBase, gap, meta };
 }
 

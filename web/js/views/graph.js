@@ -194,7 +194,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     g.classed("compact", compact).classed("expandable", compact && !!block.mini);
     g.select("title").remove();
     if (compact) g.append("title").text(`${node.label || node.id}: ${headerMeta(node)}${block.mini ? " (click to open)" : ""}`);
-    const vy = box.header + (compact ? 3 : 6);
+    const vy = box.header + (compact && !block.mini ? 3 : 6);
     const gy = vy + block.height + (compact ? box.gap : 6);
     g.select("g.value").attr("transform", `translate(0,${vy})`);
     g.select("g.grad").attr("display", box.grad ? null : "none");
