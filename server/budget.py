@@ -28,6 +28,7 @@ JSON_BYTES = 24  # bytes of one float64 written as JSON text (≈ 20 characters,
 F32_BYTES = 6  # … as float32 base64
 LIST_BYTES = 64  # … as a Python float in a list that pydantic then writes as JSON
 SUMMARY_NUMBERS = 4  # a summarised tensor: min, max, mean, std
+BASE_BYTES = 1 << 20  # what any request allocates besides its arrays (code paths' caches, dicts, the loop)
 
 
 class MemoryTooLarge(Exception):
@@ -106,13 +107,14 @@ def compute_bytes(model: Model, rows: int) -> int:
     output makes many), 2 per feature; per parameter ≈ 8 arrays (gradient, optimizer state, the updated
     value and its delta, a recorded copy)."""
     features, hidden, out = _widths(model)
-    return F64 * (rows * (6 * hidden + 20 * out + 2 * features) + 8 * count_parameters(model.shapes))
+    params = count_parameters(model.shapes)
+    return BASE_BYTES + F64 * (rows * (6 * hidden + 20 * out + 2 * features) + 8 * params)
 
 
 def forward_bytes(model: Model, rows: int) -> int:
     """Peak memory of a forward pass without gradients over `rows` rows (every layer's z and h are kept)."""
     features, hidden, out = _widths(model)
-    return F64 * rows * (features + 3 * hidden + 16 * out)
+    return BASE_BYTES + F64 * rows * (features + 3 * hidden + 16 * out)
 
 
 def trace_numbers(model: Model, rows: int, encoding: Encoding | None = None) -> int:

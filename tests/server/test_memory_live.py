@@ -47,7 +47,7 @@ def server(tmp_path):
     port = _free_port()
     env = {**os.environ, "BACKPROP_MEMORY_BUDGET_MB": "250", "BACKPROP_REQUEST_MEMORY_MB": "200",
            "BACKPROP_MAX_CPU_JOBS": "4", "BACKPROP_MAX_CPU_JOBS_PER_CLIENT": "4", "MALLOC_ARENA_MAX": "2",
-           "OPENBLAS_NUM_THREADS": "1"}
+           "OPENBLAS_NUM_THREADS": "1", "BACKPROP_CLIENT_IP_HEADER": "X-Forwarded-For"}
     log = tmp_path / "server.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -94,14 +94,14 @@ def _attack(api: httpx.Client, url: str, process: subprocess.Popen) -> None:
     # ≈ 100 MB a training step: two at once fit the memory budget, a third does not
     created = [api.post("/models", json=_net([512], 4_000)).json() for _ in range(4)]
 
-    def train(body: dict) -> tuple[int, str]:
-        auth = {"Authorization": f"Bearer {body['edit_token']}"}
-        response = httpx.post(f"{url}{API}/models/{body['id']}/train", json={"steps": 10}, headers=auth,
+    def train(client: int, body: dict) -> tuple[int, str]:
+        headers = {"Authorization": f"Bearer {body['edit_token']}", "X-Forwarded-For": f"10.0.0.{client}"}
+        response = httpx.post(f"{url}{API}/models/{body['id']}/train", json={"steps": 10}, headers=headers,
                               timeout=120)
         return response.status_code, response.text
 
-    with ThreadPoolExecutor(4) as pool:
-        answers = list(pool.map(train, created))
+    with ThreadPoolExecutor(4) as pool:  # four clients, each within its share of the CPU jobs
+        answers = list(pool.map(train, range(4), created))
     codes = [code for code, _ in answers]
     assert set(codes) <= {200, 503} and 200 in codes, answers
     assert any("memory_budget_mb" in text for code, text in answers if code == 503), answers
