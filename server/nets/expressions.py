@@ -194,7 +194,7 @@ def evaluate_program(source: str, values: dict, limits: Limits = DEFAULT_LIMITS,
               for name in names}
     evaluator = _Evaluator(leaves)
     try:
-        check_sizes(tree, {name: a.shape for name, a in arrays.items()}, limits, mode)
+        check_sizes(tree, {name: a.shape for name, a in arrays.items()}, limits, mode, source)
         out = evaluator.run(tree)
     except (ValueError, TypeError, ArithmeticError) as exc:
         if isinstance(exc, ExpressionError):

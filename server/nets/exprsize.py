@@ -22,9 +22,11 @@ SYMBOLIC_FACTOR = 3  # a create_graph backward records its VJPs as nodes too: up
 class Sizes:
     """Running totals of one shape pass; raises the limit error when a node or the total is too large."""
 
-    def __init__(self, limits: Limits, factor: int = 1) -> None:
+    def __init__(self, limits: Limits, factor: int = 1, source: str = "") -> None:
         self.limits = limits
         self.factor = factor
+        self.source = source
+        self.at: list[int | None] = [None]  # source positions of the syntax nodes being evaluated
         self.total = 0  # numbers the trace records
         self.work = 0  # elementwise work of one forward pass: each node's size, a matmul's multiply-adds
         self.nodes = 0
@@ -35,19 +37,19 @@ class Sizes:
         gradient, the contribution and running total the backward pass records for that edge."""
         size = math.prod(shape)
         if size > self.limits.tensor_elements:
-            raise over_limit("tensor_elements", size, self.limits, pos)
+            raise over_limit("tensor_elements", size, self.limits, self.at[-1], self.source)
         self.total += (size + sum(2 * x.size for x in inputs if x.grad)) * self.factor
         self.work += size
         self.nodes += 1
         if self.total > self.limits.trace_elements:
-            raise over_limit("trace_elements", self.total, self.limits, pos)
+            raise over_limit("trace_elements", self.total, self.limits, self.at[-1], self.source)
         return Shape(shape, self, pos, any(x.grad for x in inputs) if grad is None else grad)
 
     def scratch(self, shape: tuple[int, ...], pos: int | None) -> None:
         """A temporary the backward pass makes (a batched matmul's product before it is summed)."""
         size = math.prod(shape)
         if size > self.limits.tensor_elements:
-            raise over_limit("tensor_elements", size, self.limits, pos)
+            raise over_limit("tensor_elements", size, self.limits, self.at[-1], self.source)
 
 
 class Shape:
@@ -173,7 +175,7 @@ class ShapeFunctions:
 
 
 def check_sizes(tree: Node, shapes: dict[str, tuple[int, ...]], limits: Limits,
-                mode: str = "numeric") -> Sizes:
+                mode: str = "numeric", source: str = "") -> Sizes:
     """Walk `tree` on shapes only (inputs `shapes`, name → shape): raise the `tensor_elements` or
     `trace_elements` limit error before evaluation would allocate too much; returns the totals."""
     from server.nets.expressions import _Evaluator
@@ -185,6 +187,13 @@ def check_sizes(tree: Node, shapes: dict[str, tuple[int, ...]], limits: Limits,
             self.Tensor = lambda value, **_: sizes.node(np.shape(value), None)  # a constant: one node
             self.F = ShapeFunctions
 
+        def eval(self, node: Node):
+            sizes.at.append(node.pos)
+            try:
+                return super().eval(node)
+            finally:
+                sizes.at.pop()
+
         def _engine_unary(self, name: str) -> bool:
             shape_tensor, self.Tensor = self.Tensor, self.engine_tensor
             try:
@@ -192,7 +201,7 @@ def check_sizes(tree: Node, shapes: dict[str, tuple[int, ...]], limits: Limits,
             finally:
                 self.Tensor = shape_tensor
 
-    sizes = Sizes(limits, SYMBOLIC_FACTOR if mode == "symbolic" else 1)
+    sizes = Sizes(limits, SYMBOLIC_FACTOR if mode == "symbolic" else 1, source)
     leaves = {name: sizes.node(tuple(shape), None, grad=True) for name, shape in shapes.items()}
     ShapeEvaluator(leaves).run(tree)
     return sizes
@@ -207,7 +216,7 @@ def expression_numbers(source: str, values: dict, limits: Limits, mode: str = "n
     shapes = {name: to_tensor_value(name, values[name], limits).shape
               for name in variables(tree, source) if name in values}
     try:
-        return check_sizes(tree, shapes, limits, mode).total
+        return check_sizes(tree, shapes, limits, mode, source).total
     except KeyError:  # a variable without a value: evaluation says which
         return 0
     except ExpressionError:

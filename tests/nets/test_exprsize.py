@@ -99,3 +99,10 @@ def test_gradcheck_work_is_capped_before_it_starts():
     assert info.value.limit == "gradcheck_work"
     small = check_expression("(x*y + x)*z", {"x": 2, "y": -1, "z": 3}, Limits())
     assert all(r["passed"] for r in small)
+
+
+def test_a_size_limit_error_points_at_the_operator():
+    values = {"x": np.zeros((1000, 1)).tolist(), "y": np.zeros((1, 1000)).tolist()}
+    with pytest.raises(ExpressionError) as info:
+        trace_expression("sum(x @ y)", values)
+    assert info.value.position == 6 and "column 7" in str(info.value)
