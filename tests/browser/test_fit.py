@@ -211,7 +211,7 @@ def test_an_embed_loaded_in_a_hidden_slide_fits_once_shown(slide, live_server):
     )
     slide.frame_locator("iframe").locator("body[data-ready=true]").wait_for(state="attached")
     slide.evaluate("() => { document.querySelector('iframe').style.display = 'block'; }")
-    embed = next(f for f in slide.frames if "/embed" in f.url)
+    embed = slide.query_selector("iframe").content_frame()
     seen = embed.evaluate(MEASURE)
     assert seen["nodes"] == 12 and seen["outside"] == [], seen["outside"]
     assert min(px for *_, px in seen["fonts"]) >= 20
