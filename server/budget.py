@@ -204,3 +204,11 @@ def grid_columns(model: Model) -> int:
 def expression_bytes(numbers: int) -> int:
     """Memory of an expression's trace of `numbers` numbers: the arrays, their gradients, the JSON text."""
     return numbers * (2 * F64 + JSON_BYTES)
+
+
+def check_trace(model: Model, shown: int, encoding: Encoding | None = None, *, step: bool = True) -> None:
+    """The limits of a stream's traced step (`step_work`) and of any trace it sends (`trace_elements`),
+    checked before the work; the stream's steps run one at a time, so they reserve no memory."""
+    if step:
+        model.limits.check("step_work", step_rows(model) * count_parameters(model.shapes))
+    model.limits.check("trace_elements", trace_numbers(model, shown, encoding))

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from starlette.websockets import WebSocketDisconnect
 
+from server import budget as admit
 from server import wire
 from server.frames import trace_rows
 from server.hub import LiveModel, ModelBusy, ModelHub, UnknownModel
@@ -310,7 +311,9 @@ def _guess_cost(model: Model) -> float:
 def _step(model: Model, view: View) -> Frame:
     """One recorded training step; a diverged step (rolled back by the model) gives the trace at the kept
     parameters plus `diverged` saying where the NaN or Infinity appeared (as frames.step_frame)."""
-    result = model.take_step(record=True, rows=trace_rows(model, view.rows))
+    rows = trace_rows(model, view.rows)
+    admit.check_trace(model, len(rows), view.encoding)  # a step_work or trace_elements error: nothing ran
+    result = model.take_step(record=True, rows=rows)
     if result.diverged is None:
         return Frame(trace=result.trace, step=result.step, encoding=view.encoding)
     frame = _trace(model, view)
@@ -318,7 +321,9 @@ def _step(model: Model, view: View) -> Frame:
 
 
 def _trace(model: Model, view: View) -> Frame:
-    trace = model.trace(rows=trace_rows(model, view.rows))
+    rows = trace_rows(model, view.rows)
+    admit.check_trace(model, len(rows), view.encoding, step=False)
+    trace = model.trace(rows=rows)
     return Frame(trace=trace, step=model.step_count, encoding=view.encoding)
 
 

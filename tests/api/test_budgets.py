@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import numpy as np
 
@@ -147,3 +148,16 @@ def test_an_expression_trace_holds_its_memory_in_the_budget(tmp_path):
     assert big.status_code == 413 and "request_memory_mb" in big.json()["detail"]
     assert small.status_code == 200
     assert busy.status_code == 503 and "memory_budget_mb" in busy.json()["detail"]
+
+
+def test_a_stream_trace_over_the_trace_limit_is_an_error_message_and_summaries_fit(client):
+    model = create(client, _net([256, 256], 400, batch_size=200))
+    with client.websocket_connect(f"{model.url}/stream?token={model.token}") as ws:
+        ws.send_text(json.dumps({"type": "config", "rows": 200}))
+        ws.send_text(json.dumps({"type": "step"}))
+        refused = ws.receive_json()
+        ws.send_text(json.dumps({"type": "config", "summary_over": 64}))
+        ws.send_text(json.dumps({"type": "step"}))
+        stepped = ws.receive_json()
+    assert refused["type"] == "error" and "numbers in a trace" in refused["detail"]
+    assert stepped["type"] == "trace" and stepped["step"] == 1
