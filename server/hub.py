@@ -21,7 +21,7 @@ from server.nets.spec import ModelSpec
 from server.store import Store, StoredModel, hash_token
 
 T = TypeVar("T")
-SNAPSHOT_EVERY_S = 0.25  # reads of a model that keeps changing copy its state at most this often
+SNAPSHOT_EVERY_S = 0.05  # reads of a model that keeps changing copy its state at most this often
 TOUCH_EVERY_S = 3600.0  # a cached model in use is marked used in the store at most this often
 
 

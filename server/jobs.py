@@ -1,8 +1,9 @@
 """A bounded pool of CPU jobs: training and tracing run in worker threads, never on the event loop.
 
 Three kinds of work get shares of their own, so none can take every slot from the others:
-- requests' CPU jobs: `slots` threads; a client runs at most `per_client` of them at once (429 beyond),
-  and long ones (training) take at most `long_slots`, so short requests always find a slot;
+- requests' CPU jobs: `slots` threads; a client runs at most `per_client` of them at once and one long
+  one (training) (429 beyond), and long ones take at most `long_slots`, so short requests always find a
+  slot; a request finding every slot taken waits up to `queue_wait_s` for one (503 after);
 - stream steps: the fair lanes of server.lanes (their own threads, counted apart);
 - bookkeeping (`wait=True`: pinning, final saves): short, never refused.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
@@ -54,13 +55,15 @@ def _quiet(fn: Callable[[], T]) -> T:
 class JobPool:
     """`slots` worker threads for requests' CPU jobs, plus the stream lanes.
 
-    A request that cannot be served at once is refused (503 when every slot is taken, 429 when its client
-    already runs its share) rather than queued: the client retries after Retry-After.
+    A request whose client already runs its share is refused at once (429); one that finds every slot
+    taken waits up to `queue_wait_s` for one (at most one waiter per client, `2 × slots` in all), then is
+    refused (503): the client retries after Retry-After.
     All bookkeeping happens on the event loop thread, so it needs no lock.
     """
 
     def __init__(self, slots: int, retry_after: int = 1, *, per_client: int | None = None,
-                 long_slots: int | None = None, heavy_step_s: float = 0.05) -> None:
+                 long_slots: int | None = None, heavy_step_s: float = 0.05,
+                 queue_wait_s: float = 0.5) -> None:
         self.slots = max(1, slots)
         self.retry_after = retry_after
         self.per_client = max(1, min(self.slots, per_client or self.slots))
@@ -68,6 +71,10 @@ class JobPool:
         self.running = 0
         self.long_running = 0
         self.by_client: Counter[str] = Counter()
+        self.long_by_client: Counter[str] = Counter()
+        self.queue_wait_s = queue_wait_s
+        self._waiters: deque[asyncio.Future] = deque()
+        self._waiting_clients: set[str] = set()
         self._executor = ThreadPoolExecutor(self.slots, thread_name_prefix="cpu-job")
         self.lanes = FairLanes(heavy_step_s)
 
@@ -83,6 +90,7 @@ class JobPool:
         self.running += 1
         self.by_client[client] += 1
         self.long_running += long
+        self.long_by_client[client] += long
         job = self._executor.submit(_quiet, functools.partial(fn, *args, **kwargs))
         result = loop.create_future()
         # One wake-up of the loop per job settles both the result and the counts. The job is counted
@@ -100,11 +108,43 @@ class JobPool:
             raise OverShare(
                 f"this client already runs {self.per_client} CPU jobs, its share "
                 f"(max_cpu_jobs_per_client); retry in {self.retry_after} s", self.retry_after)
+        if long and self.long_by_client[client]:
+            raise OverShare(f"this client already trains a model (one /train at a time per client); "
+                            f"retry in {self.retry_after} s", self.retry_after)
 
     async def run(self, fn: Callable[..., T], *args, wait: bool = False, long: bool = False,
                   client: str | None = None, **kwargs) -> T:
-        """Run `fn(*args, **kwargs)` in a worker and return its result (see `submit`)."""
-        return await self.submit(fn, *args, wait=wait, long=long, client=client, **kwargs)
+        """Run `fn(*args, **kwargs)` in a worker and return its result (see `submit`); when every slot
+        is taken, wait up to `queue_wait_s` for one first."""
+        client = current_client() if client is None else client
+        if not wait:
+            await self._slot(client, long)
+        return await self.submit(fn, *args, wait=True, long=long, client=client, **kwargs)
+
+    async def _slot(self, client: str, long: bool) -> None:
+        """Return when `client` may start a job now; Busy or OverShare as `_admit` says, after waiting up
+        to `queue_wait_s` while only the slots are lacking."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.queue_wait_s
+        while True:
+            try:
+                return self._admit(client, long)
+            except Busy:
+                remaining = deadline - loop.time()
+                if (remaining <= 0 or client in self._waiting_clients
+                        or len(self._waiters) >= 2 * self.slots):
+                    raise
+            waiter = loop.create_future()
+            self._waiters.append(waiter)
+            self._waiting_clients.add(client)
+            try:
+                await asyncio.wait_for(waiter, remaining)
+            except TimeoutError:
+                pass
+            finally:
+                self._waiting_clients.discard(client)
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
 
     async def step(self, fn: Callable[..., T], *args, client: str, cost_s: float, **kwargs) -> T:
         """Run a stream step on the fair lanes (heavy or light by its expected `cost_s`)."""
@@ -124,6 +164,15 @@ class JobPool:
         self.by_client[client] -= 1
         if not self.by_client[client]:
             del self.by_client[client]
+        if long:
+            self.long_by_client[client] -= 1
+            if not self.long_by_client[client]:
+                del self.long_by_client[client]
+        while self._waiters:  # a slot is free: the longest waiting request tries again
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                break
         if result.done():
             return
         if job.cancelled():

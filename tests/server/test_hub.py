@@ -64,8 +64,13 @@ def _hub(tmp_path, **kwargs):
     return hub, live, token
 
 
-def test_reads_of_a_changing_model_copy_its_state_at_most_every_quarter_second(tmp_path):
+def test_reads_of_a_changing_model_copy_its_state_at_a_bounded_rate(tmp_path):
+    import time
+
+    from server.hub import SNAPSHOT_EVERY_S
+
     hub, live, _ = _hub(tmp_path)
+    started = time.monotonic()
     copies = []
     to_state = live.model.to_state
     live.model.to_state = lambda: copies.append(1) or to_state()
@@ -75,7 +80,8 @@ def test_reads_of_a_changing_model_copy_its_state_at_most_every_quarter_second(t
             model.take_step()
             hub.save_if_due(live, 60)
         steps.append(hub.state(live.id)["step"])
-    assert len(copies) <= 3 and steps[0] == 1 and steps == sorted(steps)
+    most = 1 + (time.monotonic() - started) / SNAPSHOT_EVERY_S  # before: one copy per read (50)
+    assert len(copies) <= most and steps[0] == 1 and steps == sorted(steps)
 
 
 def test_a_read_never_waits_for_the_models_lock(tmp_path):

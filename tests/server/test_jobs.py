@@ -118,3 +118,33 @@ def test_stream_steps_take_no_request_slot():
         return served
 
     assert asyncio.run(main()) == "served"
+
+
+def test_a_request_waits_briefly_for_a_slot_instead_of_a_503():
+    async def main():
+        pool = JobPool(1, queue_wait_s=5.0)
+        release = threading.Event()
+        blocker = pool.submit(release.wait, client="a")
+        asyncio.get_running_loop().call_later(0.1, release.set)
+        served = await pool.run(lambda: "served", client="b")  # before: 503 at once
+        await blocker
+        pool.shutdown()
+        return served
+
+    assert asyncio.run(main()) == "served"
+
+
+def test_a_client_trains_one_model_at_a_time():
+    async def main():
+        pool = JobPool(4, per_client=3)
+        release = threading.Event()
+        first = pool.submit(release.wait, long=True, client="a")
+        with pytest.raises(OverShare) as over:
+            await pool.run(release.wait, long=True, client="a")
+        other = pool.submit(release.wait, long=True, client="b")
+        release.set()
+        await asyncio.gather(first, other)
+        pool.shutdown()
+        return over.value
+
+    assert "one /train at a time" in str(asyncio.run(main()))
