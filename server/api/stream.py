@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from typing import Annotated
 
 import orjson
@@ -32,15 +33,30 @@ async def stream(
     Messages: {"type": "trace", "step", "graph"?, "events", ...} and {"type": "error", "detail"}.
     Close codes: 4401 no token, 4403 wrong token, 4404 no such model (after an error message),
     4408 the client read nothing for too long, 4429 this client has too many streams open."""
-    app = websocket.app
-    hub, jobs, settings = app.state.hub, app.state.jobs, app.state.settings
+    app, settings = websocket.app, websocket.app.state.settings
     client = current_client()
     await websocket.accept()
-    open_here = sum(1 for session in app.state.streams if session.client == client)
+    # Connections count from here, before they authenticate, so a burst of them cannot pass the check.
+    if not hasattr(app.state, "stream_clients"):
+        app.state.stream_clients = Counter()
+    open_here = app.state.stream_clients[client]
     if open_here >= settings.max_streams_per_client:
         detail = (f"this client already has {open_here} streams open, its share "
                   f"(max_streams_per_client = {settings.max_streams_per_client})")
         return await _refuse(websocket, 4429, detail)
+    app.state.stream_clients[client] += 1
+    try:
+        await _serve(websocket, model_id, token, client)
+    finally:
+        app.state.stream_clients[client] -= 1
+        if not app.state.stream_clients[client]:
+            del app.state.stream_clients[client]
+
+
+async def _serve(websocket: WebSocket, model_id: str, token: str | None, client: str) -> None:
+    """Pin the model, check the token and run the session until the client leaves."""
+    app = websocket.app
+    hub, jobs, settings = app.state.hub, app.state.jobs, app.state.settings
     try:
         live = await jobs.run(hub.pin, model_id, wait=True)
     except UnknownModel as exc:

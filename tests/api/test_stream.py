@@ -250,3 +250,21 @@ def test_a_tiny_models_step_is_answered_within_a_second_while_a_large_model_play
     assert heavy_first["step"] == 1 and heavy_s > 0.5  # a step large enough to matter
     # Generous bound (a loaded 2-core machine); before the heavy lane it waited for the large step.
     assert max(latencies) < 1.0, (latencies, heavy_s)
+
+
+def test_connections_waiting_to_authenticate_count_toward_the_share(tmp_path):
+    from tests.api.conftest import app_client
+
+    with app_client(tmp_path, max_streams_per_client=2) as client:
+        model = create(client, MOONS)
+        with client.websocket_connect(f"{model.url}/stream") as one, \
+                client.websocket_connect(f"{model.url}/stream") as two:  # neither has sent its token yet
+            with client.websocket_connect(f"{model.url}/stream") as three:
+                three.receive_json()
+                with pytest.raises(WebSocketDisconnect) as closed:
+                    three.receive_json()
+            for ws in (one, two):
+                ws.send_text(json.dumps({"type": "auth", "token": model.token}))
+                ws.send_text(json.dumps({"type": "step"}))
+                assert receive_trace(ws)["type"] == "trace"
+    assert closed.value.code == 4429
