@@ -9,6 +9,8 @@ and rate of the stream's steps, and the server's memory (VmRSS at the end of the
 
 Bounded: each phase runs --seconds (default 8); the whole run takes about two minutes.
 Run: .venv/bin/python bench/bench_hostile.py [--seconds 8] [--only name,name]
+To compare with an older version: `git worktree add /tmp/old <commit>`, then `--server-root /tmp/old
+--token-in-url` (older servers took the edit token only as `?token=`).
 """
 
 from __future__ import annotations
@@ -45,14 +47,17 @@ HUGE = {**TINY, "name": "huge", "hidden": [{"units": 512, "activation": "relu"}]
 
 
 # ---- the server ----
-def start_server(data_dir: str) -> tuple[subprocess.Popen, str]:
+TOKEN_IN_URL = False  # set by --token-in-url, for servers older than the first-message auth
+
+
+def start_server(data_dir: str, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     # Listening on 127.0.0.1 only; clients connect from other 127.0.0.x source addresses (all loopback).
     command = [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--data-dir", data_dir,
                "--log-level", "warning"]
-    process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, cwd=root, env=dict(os.environ), stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -89,8 +94,11 @@ async def create(api: httpx.AsyncClient, spec: dict) -> tuple[str, dict[str, str
 
 async def open_stream(url: str, address: str, model_id: str, token: str):
     ws_url = url.replace("http", "ws") + f"/api/v1/models/{model_id}/stream"
+    if TOKEN_IN_URL:
+        ws_url += f"?token={token}"
     ws = await websockets.connect(ws_url, local_addr=(address, 0), max_size=2**26, open_timeout=30)
-    await ws.send(json.dumps({"type": "auth", "token": token}))
+    if not TOKEN_IN_URL:
+        await ws.send(json.dumps({"type": "auth", "token": token}))
     return ws
 
 
@@ -246,10 +254,12 @@ async def raw_stream(url: str, model: tuple, commands: list[str]) -> asyncio.Str
     model_id, _, token = model
     _, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(HOSTILE, 0))
     key = base64.b64encode(os.urandom(16)).decode()
-    writer.write((f"GET /api/v1/models/{model_id}/stream HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+    query = f"?token={token}" if TOKEN_IN_URL else ""
+    writer.write((f"GET /api/v1/models/{model_id}/stream{query} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
                   f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
                   "Sec-WebSocket-Version: 13\r\n\r\n").encode())
-    writer.write(_frame(json.dumps({"type": "auth", "token": token})))
+    if not TOKEN_IN_URL:
+        writer.write(_frame(json.dumps({"type": "auth", "token": token})))
     writer.write(b"".join(_frame(command) for command in commands))
     await writer.drain()
     return writer
@@ -296,8 +306,10 @@ ATTACKS: dict[str, Attack] = {
 }
 
 
-def hostile_process(name: str, url: str, shared: dict, seconds: float, results) -> None:
+def hostile_process(name: str, url: str, shared: dict, seconds: float, results, token_in_url: bool) -> None:
     """The hostile client in a process of its own, so its work does not slow the other users' loop."""
+    global TOKEN_IN_URL
+    TOKEN_IN_URL = token_in_url
 
     async def main() -> Counter:
         got: Counter = Counter()
@@ -323,7 +335,8 @@ async def phase(url: str, pid: int, name: str, shared: dict, seconds: float) -> 
     stop = asyncio.Event()
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    hostile = context.Process(target=hostile_process, args=(name, url, shared, seconds, results))
+    hostile = context.Process(target=hostile_process,
+                              args=(name, url, shared, seconds, results, TOKEN_IN_URL))
     hostile.start()
     cpu_before = cpu_s(pid)
     users = [asyncio.create_task(rest_user(url, f"127.0.0.{10 + i}", seen, stop, shared["rest_models"][i]))
@@ -356,7 +369,7 @@ def _pcts(values: list[float]) -> tuple[float, float]:
 
 async def run(args) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="bp-hostile-") as data_dir:
-        process, url = start_server(data_dir)
+        process, url = start_server(data_dir, Path(args.server_root))
         try:
             shared: dict = {}
             async with client(url, HOSTILE, timeout=60) as api:
@@ -384,10 +397,15 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each phase")
     parser.add_argument("--only", default="", help="comma-separated parts of attack names to run")
+    parser.add_argument("--server-root", default=str(ROOT), help="the checkout whose server runs")
+    parser.add_argument("--token-in-url", action="store_true", help="stream token as ?token= (older servers)")
     args = parser.parse_args()
+    global TOKEN_IN_URL
+    TOKEN_IN_URL = args.token_in_url
     started = time.monotonic()
     results = asyncio.run(run(args))
-    print(f"\nother users: 4 REST + 1 stream; {args.seconds:g} s per phase; {os.cpu_count()} cores")
+    print(f"\nserver: {args.server_root}; other users: 4 REST + 1 stream; {args.seconds:g} s per phase; "
+          f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the end")
     print(f"{'attack':<19} {'others: status codes':<22} {'REST p50/p99 ms':>15} {'stream p50/p99':>15} "
           f"{'steps/s':>7} {'server CPU':>10} {'RSS/after/HWM MB':>17}  hostile got")
     for r in results:

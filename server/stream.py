@@ -152,6 +152,8 @@ class StreamSession:
                 self._apply(parse_command(text))
             except ValueError as exc:
                 self.outbox.put_control({"type": "error", "detail": str(exc)})
+            # Commands already buffered are received without a pause; let other connections run between.
+            await asyncio.sleep(0)
 
     def _apply(self, command: Command) -> None:
         if isinstance(command, Step):
