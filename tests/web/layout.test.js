@@ -2,7 +2,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { expressionTrace, loadDagre } from "./helpers.js";
 import { readTrace } from "../../web/js/trace.js";
-import { layoutGraph, fitTransform, nodeSize, routeEdge, columnsOf } from "../../web/js/layout.js";
+import { layoutGraph, fitTransform, nodeSize, routeEdge, columnsOf, labelRoom } from "../../web/js/layout.js";
 
 const dagre = await loadDagre();
 
@@ -233,4 +233,20 @@ test("a backward band goes below the forward graph or right of it", () => {
       assert.ok(box.x - box.width / 2 >= 0 && box.x + box.width / 2 <= layout.width && box.y + box.height / 2 <= layout.height);
     }
   }
+});
+
+test("the gaps between columns make room for the contribution labels, unless asked not to", () => {
+  // the golden trace's contributions with five characters each ("−0.12"): wider than the usual gap
+  const wire = expressionTrace();
+  const events = wire.events.map((e) => (e.type === "backward" && e.from != null ? { ...e, contribution: { shape: [], data: [-0.123] } } : e));
+  const trace = readTrace({ ...wire, events });
+  const room = labelRoom(trace);
+  assert.ok(room > 44, `room ${room}`);
+  const gaps = (layout) => {
+    const cols = columnsOf(layout.nodes);
+    return cols.slice(1).map((c, i) => c.x - c.half - (cols[i].x + cols[i].half));
+  };
+  assert.ok(Math.min(...gaps(layoutGraph(dagre, trace))) >= room - 0.5);
+  assert.ok(Math.min(...gaps(layoutGraph(dagre, trace, { labels: 0 }))) < room - 0.5);
+  assert.equal(labelRoom(readTrace({ ...expressionTrace(), events: expressionTrace().events.filter((e) => e.type === "forward") })), 0);
 });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { expressionTrace } from "./helpers.js";
 import { readTrace, edgeId } from "../../web/js/trace.js";
 import { buildTimeline } from "../../web/js/timeline.js";
-import { edgeLabels, formatCompact, gradientTable, placeLabels } from "../../web/js/ledger.js";
+import { edgeLabels, formatCompact, formatShort, gradientTable, labelCandidates, placeLabels, stopsFromMiddle } from "../../web/js/ledger.js";
 import { decodeTensor } from "../../web/js/format.js";
 
 const trace = readTrace(expressionTrace());
@@ -79,17 +79,70 @@ test("the table's final totals are the trace's last totals", () => {
   assert.equal(rows.filter((r) => r.current).length, 1);
 });
 
+const overlap = (a, b) => Math.min(a.x + a.width, b.x + b.width) > Math.max(a.x, b.x)
+  && Math.min(a.y + a.height, b.y + b.height) > Math.max(a.y, b.y);
+const boxAt = (p, w, h) => ({ x: p.x - w / 2, y: p.y - h / 2, width: w, height: h });
+
 test("labels take the first free spot along their edge and avoid node boxes", () => {
   const item = (id, ys) => ({ id, width: 20, height: 10, candidates: ys.map((y) => ({ x: 0, y })) });
   const placed = placeLabels([item("a", [0, 20]), item("b", [0, 20, 40])], [{ x: -10, y: 15, width: 20, height: 10 }]);
-  assert.deepEqual(placed.get("a"), { x: 0, y: 0 });
-  assert.deepEqual(placed.get("b"), { x: 0, y: 40 }, "0 is taken by a, 20 is inside the node");
+  assert.deepEqual(placed.get("a"), { x: 0, y: 0, variant: 0 });
+  assert.deepEqual(placed.get("b"), { x: 0, y: 40, variant: 0 }, "0 is taken by a, 20 is inside the node");
 });
 
-test("with no free spot a label takes the least crowded one", () => {
+test("with no free spot a label is hidden rather than laid over another", () => {
   const item = (id, ys) => ({ id, width: 20, height: 10, candidates: ys.map((y) => ({ x: 0, y })) });
   const placed = placeLabels([item("a", [0]), item("b", [0, 8])]);
-  assert.deepEqual(placed.get("b"), { x: 0, y: 8 });
+  assert.equal(placed.get("b"), null);
+});
+
+test("a label with no room for its text takes its shorter text", () => {
+  const node = { x: 15, y: -20, width: 40, height: 40 }; // leaves 15 px left of x = 15 free around y = 0
+  const candidates = (w) => labelCandidates([{ x: 0, y: 0, dx: 1, dy: 0 }], w, 10, 0);
+  const item = { id: "a", variants: [{ width: 40, height: 10, candidates: candidates(40) }, { width: 24, height: 10, candidates: candidates(24) }] };
+  const spot = placeLabels([item], [node], { gap: 0, bounds: { x: -30, y: -5, width: 45, height: 10 } }).get("a");
+  assert.equal(spot.variant, 1);
+  assert.ok(!overlap(boxAt(spot, 24, 10), node));
+});
+
+test("labels stay inside the bounds", () => {
+  const item = { id: "a", width: 20, height: 10, candidates: [{ x: 0, y: 0 }, { x: 30, y: 0 }] };
+  assert.deepEqual(placeLabels([item], [], { bounds: { x: 15, y: -10, width: 40, height: 20 } }).get("a"), { x: 30, y: 0, variant: 0 });
+});
+
+test("the current step's label goes first when in step order it would find no room", () => {
+  const item = (id, ys, keep = false) => ({ id, keep, width: 20, height: 10, candidates: ys.map((y) => ({ x: 0, y })) });
+  const placed = placeLabels([item("old", [0]), item("now", [0], true)]);
+  assert.deepEqual(placed.get("now"), { x: 0, y: 0, variant: 0 });
+  assert.equal(placed.get("old"), null);
+  const roomy = placeLabels([item("old", [0, 20]), item("now", [0, 40], true)]);
+  assert.deepEqual([roomy.get("old").y, roomy.get("now").y], [0, 40], "with room the order is the steps'");
+});
+
+test("candidates: on the edge first, then beside it touching the line, then around the point", () => {
+  const samples = [{ x: 10, y: 0, dx: 1, dy: 0 }, { x: 20, y: 0, dx: 1, dy: 0 }];
+  const c = labelCandidates(samples, 20, 10, 2);
+  assert.deepEqual(c.slice(0, 2), [{ x: 10, y: 0 }, { x: 20, y: 0 }]);
+  assert.deepEqual(c.slice(2, 4).map((p) => Math.abs(p.y)), [7, 7], "half the height and the gap off a level edge");
+  const steep = labelCandidates([{ x: 0, y: 0, dx: 0, dy: 1 }], 20, 10, 2);
+  assert.deepEqual(steep.slice(1, 3).map((p) => Math.abs(p.x)), [12, 12], "half the width and the gap off a vertical edge");
+  for (const p of c) {
+    const box = boxAt(p, 20, 10);
+    assert.ok(samples.some((s) => s.x >= box.x - 2.001 && s.x <= box.x + 22.001 && s.y >= box.y - 2.001 && s.y <= box.y + 12.001),
+      "every candidate's box reaches to within the gap of its point");
+  }
+});
+
+test("stops along an edge start in the middle and cover both ends", () => {
+  const stops = stopsFromMiddle(5);
+  assert.deepEqual(stops, [0.5, 0.25, 0.75, 0, 1]);
+  assert.deepEqual(stopsFromMiddle(1), [0.5]);
+});
+
+test("the short text of a label", () => {
+  assert.equal(formatShort(decodeTensor({ shape: [], data: [-0.123456] })), "−0.12");
+  assert.equal(formatShort(decodeTensor({ shape: [2], data: [-1.5, 3] })), "[−1.5,3]");
+  assert.equal(formatShort(decodeTensor({ shape: [4, 2], data: [0, 1, 0, 1, 0, 1, 0, 1] })), "0.5");
 });
 
 test("edge labels stay short: numbers for up to three entries, else the mean", () => {

@@ -5,6 +5,7 @@
 
 import { asMatrix, decodeTensor, formatNumber, tensorKind } from "./format.js";
 import { fastLayout } from "./layout-fast.js";
+import { formatShort } from "./ledger.js";
 
 /** Above this many nodes dagre takes seconds; the fast layered layout takes milliseconds. */
 export const DAGRE_LIMIT = 100;
@@ -171,14 +172,17 @@ export function blockSize(kind, shape, cellW = BOX.cellW, fonts = FONTS) {
  * Lay out a read trace left to right. A recorded backward pass (nodes with phase "backward") gets its own
  * layered band, drawn below the forward graph (`arrange: "stacked"`) or right of it ("beside"), so the
  * forward graph looks as it always does.
- * Options: `detail` (one of DETAILS), `expanded` (ids drawn in full in a compact layout), `fonts`, `arrange`.
+ * Options: `detail` (one of DETAILS), `expanded` (ids drawn in full in a compact layout), `fonts`, `arrange`,
+ * `labels` (the characters of contribution labels to make room for between the columns, see labelRoom;
+ * 0: none).
  * Returns {width, height, detail, nodes: Map id→box, edges: [{...edge, points, cross?}], clusters}. Edge
  * points run straight through the columns of boxes and bend only in the gaps between columns (edges
  * between the bands go down those gaps and along the corridor between the bands), so no edge crosses a box
  * that is not one of its ends.
  */
-export function layoutGraph(dagre, trace, { detail = "full", expanded = null, fonts = FONTS, limit = DAGRE_LIMIT, arrange = "stacked", ...spacing } = {}) {
+export function layoutGraph(dagre, trace, { detail = "full", expanded = null, fonts = FONTS, limit = DAGRE_LIMIT, arrange = "stacked", labels = LABEL_CHARS, ...spacing } = {}) {
   const opts = { ...(SPACING[detail] ?? SPACING.full), ...spacing };
+  if (labels > 0 && spacing.ranksep === undefined) opts.ranksep = Math.max(opts.ranksep, labelRoom(trace, fonts, labels));
   const sizeOf = (n) => traceNodeSize(trace, n, { detail: expanded?.has(n.id) ? "full" : detail, fonts });
   if (trace.nodes.length > limit) return { ...withKinds(fastLayout(trace, sizeOf, opts), trace, sizeOf), detail };
   const backward = new Set(trace.nodes.filter((n) => n.phase === "backward").map((n) => n.id));
@@ -210,6 +214,25 @@ export function layoutGraph(dagre, trace, { detail = "full", expanded = null, fo
   const width = beside ? at.bwd.x + bwd.width : Math.max(fwd.width, bwd.width);
   const height = beside ? at.fwd.y + Math.max(fwd.height, bwd.height) : at.bwd.y + bwd.height;
   return { width, height, detail, arrange, nodes, edges, clusters };
+}
+
+/** The most characters of a contribution label that the gaps between columns are made wide enough for. */
+export const LABEL_CHARS = 5;
+/** The room a graph view tries, most first, while the text stays legible (0: none). */
+export const LABEL_ROOMS = [LABEL_CHARS, 4, 3, 0];
+
+/**
+ * Room between columns for the contribution labels of a trace's backward pass (edge-labels.js): their
+ * short text (ledger.js formatShort) up to `most` characters at the cell font, padded, with a few px
+ * clear either side; 0 for a trace without contributions.
+ */
+export function labelRoom(trace, fonts = FONTS, most = LABEL_CHARS) {
+  let chars = 0;
+  for (const e of trace.steps ?? []) {
+    if (e.type !== "backward" || e.from == null) continue;
+    chars = Math.max(chars, Math.min(most, [...formatShort(e.contribution)].length));
+  }
+  return chars === 0 ? 0 : Math.ceil(textWidth.mono(chars, fonts.cell) + 2 * 5 + 2 * 3);
 }
 
 /** One dagre layout of some nodes and the edges among them, edges routed through the column gaps. */

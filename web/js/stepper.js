@@ -36,7 +36,7 @@ export function createStepper({ graphEl, controlsEl, keyTarget = document, minim
   const controls = createControls(controlsEl, actions, { minimal, camera });
   bindKeys(keyTarget, actions);
   // the lasting record of the backward pass: contributions left on their edges, NaN flags, the table
-  const edgeLabels = createEdgeLabels(graph.svg);
+  const edgeLabels = createEdgeLabels(graph.svg, { bounds: () => graph.layout() });
   const flags = createNodeFlags(graph.svg);
   const table = createGradTable(graphEl, controlsEl, { onSelect });
 
@@ -62,8 +62,8 @@ export function createStepper({ graphEl, controlsEl, keyTarget = document, minim
     const previous = animate && step > 0 ? timeline.frameAt(step - 1) : null;
     const duration = stepDuration(timeline, step, s.speed);
     graph.update(frame, { animate, previous, duration });
+    flags.update(timeline.trace, frame); // before the labels: they keep clear of the flags
     edgeLabels.update(timeline, step, { arrivingAfter: animate && frame.event?.type === "backward" ? duration * 0.75 : 0 });
-    flags.update(timeline.trace, frame);
     table.update(timeline.trace, frame);
     const narration = narrate(timeline, frame);
     const phase = phaseOf(timeline, step);

@@ -1,20 +1,27 @@
 /**
  * Contribution labels: each backward contribution stays written on the edge it travelled (ledger.js says
- * which are visible at a step), placed along the edge clear of other labels and of the node boxes. Owns a
- * layer on top of the graph view's SVG; redraws itself when the graph view redraws its edges.
+ * which are visible at a step). Each is placed along its edge's drawn path, on it or just beside it, where
+ * it covers no node box, no cluster title and no other label; where there is no such spot its shorter text
+ * is tried ("μ 0.19" → "0.19"), and where that finds none either the label is not drawn (the gradient
+ * table keeps the value). Owns a layer on top of the graph view's SVG, under the nodes; follows redraws.
  */
 
-import { LABEL_STOPS, edgeLabels, placeLabels } from "../ledger.js";
+import { edgeLabels, labelCandidates, placeLabels, stopsFromMiddle } from "../ledger.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const PAD = { x: 5, y: 3 };
+const GAP = 3; // px kept clear around a label (its border and the node's are drawn outside their boxes)
+const SPACING = 5; // px between the points tried along an edge
 
-/** Labels over the graph drawn in `svg` (the graph view's element). */
-export function createEdgeLabels(svg) {
+/**
+ * Labels over the graph drawn in `svg` (the graph view's element). `bounds()` gives the drawing's size
+ * ({width, height}, the graph view's layout): labels stay inside it, where the fit keeps them in view.
+ */
+export function createEdgeLabels(svg, { bounds = () => null } = {}) {
   const state = { timeline: null, step: 0, arriving: null, layer: null, frameId: 0 };
+  const samplesOf = new WeakMap(); // path element → {d, samples}
 
-  /** The labels' layer: over the edges, under the nodes (where a dense graph leaves no free spot, the
-   * node's own numbers stay readable and the label shows around it). */
+  /** The labels' layer: over the edges, under the nodes (a click on a node always reaches the node). */
   function layer() {
     const viewport = svg.querySelector("g.viewport");
     if (state.layer?.parentNode !== viewport) {
@@ -51,24 +58,44 @@ export function createEdgeLabels(svg) {
       const arriving = current && state.arriving?.step === label.step;
       el.classList.toggle("arriving", arriving);
       el.style.animationDelay = arriving ? `${state.arriving.delay}ms` : "";
-      const box = el.querySelector("text").getBBox();
-      const width = box.width + 2 * PAD.x;
-      const height = box.height + 2 * PAD.y;
-      const length = path.getTotalLength();
-      const candidates = alongEdge(path, length, height);
-      items.push({ id: key, el, width, height, candidates });
+      const samples = along(path);
+      const texts = label.short && label.short !== label.text ? [label.text, label.short] : [label.text];
+      el.removeAttribute("display"); // measured while shown
+      const variants = texts.map((text) => {
+        const { width, height } = measure(el, text);
+        return { text, width, height, candidates: labelCandidates(samples, width, height, GAP) };
+      });
+      items.push({ id: key, el, keep: current, variants });
     }
     for (const el of old.values()) el.remove();
-    const spots = placeLabels(items, nodeBoxes());
+    const layout = bounds();
+    const room = layout ? { x: 0, y: 0, width: layout.width, height: layout.height } : null;
+    const spots = placeLabels(items, obstacles(), { gap: GAP, bounds: room });
     for (const item of items) {
-      const p = spots.get(item.id);
-      item.el.setAttribute("transform", `translate(${p.x},${p.y})`);
+      const spot = spots.get(item.id);
+      if (!spot) {
+        item.el.setAttribute("display", "none");
+        item.el.dataset.shown = "none";
+        continue;
+      }
+      const v = item.variants[spot.variant];
+      item.el.querySelector("text").textContent = v.text;
+      item.el.dataset.shown = spot.variant === 0 ? "full" : "short";
+      item.el.setAttribute("transform", `translate(${spot.x},${spot.y})`);
       const rect = item.el.querySelector("rect");
-      rect.setAttribute("x", -item.width / 2);
-      rect.setAttribute("y", -item.height / 2);
-      rect.setAttribute("width", item.width);
-      rect.setAttribute("height", item.height);
+      rect.setAttribute("x", -v.width / 2);
+      rect.setAttribute("y", -v.height / 2);
+      rect.setAttribute("width", v.width);
+      rect.setAttribute("height", v.height);
     }
+  }
+
+  /** The box (with padding) a label needs for `text`. */
+  function measure(el, text) {
+    const t = el.querySelector("text");
+    t.textContent = text;
+    const box = t.getBBox();
+    return { width: box.width + 2 * PAD.x, height: box.height + 2 * PAD.y };
   }
 
   function makeLabel(g, label, key) {
@@ -91,30 +118,38 @@ export function createEdgeLabels(svg) {
     return el;
   }
 
-  /** Spots for a label: on the edge at LABEL_STOPS, then beside it (off the line on either side). */
-  function alongEdge(path, length, height) {
-    const on = [];
-    const beside = [];
-    for (const t of LABEL_STOPS) {
-      const p = path.getPointAtLength(length * t);
-      const q = path.getPointAtLength(Math.min(length, length * t + 1));
-      const dx = q.x - p.x;
-      const dy = q.y - p.y;
-      const norm = Math.hypot(dx, dy) || 1;
-      const off = height * 0.85;
-      on.push({ x: p.x, y: p.y });
-      beside.push({ x: p.x - (dy / norm) * off, y: p.y + (dx / norm) * off }, { x: p.x + (dy / norm) * off, y: p.y - (dx / norm) * off });
-    }
-    return [...on, ...beside];
+  /** Points along a drawn edge every few px, the middle first, each with the edge's direction there. */
+  function along(path) {
+    const d = path.getAttribute("d");
+    const cached = samplesOf.get(path);
+    if (cached?.d === d) return cached.samples;
+    const length = path.getTotalLength();
+    const samples = stopsFromMiddle(Math.max(3, Math.ceil(length / SPACING) + 1)).map((t) => {
+      const s = length * t;
+      const a = path.getPointAtLength(Math.max(0, s - 1));
+      const b = path.getPointAtLength(Math.min(length, s + 1));
+      const p = path.getPointAtLength(s);
+      const norm = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+      return { x: p.x, y: p.y, dx: (b.x - a.x) / norm, dy: (b.y - a.y) / norm };
+    });
+    samplesOf.set(path, { d, samples });
+    return samples;
   }
 
-  /** The drawn node boxes, in graph coordinates. */
-  function nodeBoxes() {
-    return [...svg.querySelectorAll("g.node")].map((node) => {
+  /** What a label must not cover, in graph coordinates: the drawn nodes (with their badges and flags)
+   * and the cluster titles. */
+  function obstacles() {
+    const out = [];
+    for (const node of svg.querySelectorAll("g.node")) {
       const m = node.transform.baseVal.consolidate()?.matrix;
-      const box = node.querySelector("rect.box");
-      return { x: m?.e ?? 0, y: m?.f ?? 0, width: box.width.baseVal.value, height: box.height.baseVal.value };
-    });
+      const b = node.getBBox();
+      out.push({ x: (m?.e ?? 0) + b.x, y: (m?.f ?? 0) + b.y, width: b.width, height: b.height });
+    }
+    for (const text of svg.querySelectorAll("g.cluster text.cluster-label")) {
+      const b = text.getBBox();
+      out.push({ x: b.x, y: b.y, width: b.width, height: b.height });
+    }
+    return out;
   }
 
   // the graph view redraws its edges when it lays the graph out again (resize, a node opened): follow it

@@ -6,8 +6,8 @@
 
 import d3 from "d3";
 import { edgeId, nodeCategory } from "../trace.js";
-import { FONTS, fitTransform, headerMeta } from "../layout.js";
-import { chooseLayout, followTransform, legibleScale, visibleArea } from "../camera.js";
+import { FONTS, LABEL_ROOMS, fitTransform, headerMeta } from "../layout.js";
+import { chooseLayout, followTransform, legibleScale, smallestText, visibleArea } from "../camera.js";
 import { formatShape, formatTensor, formatBrief, formatNumber, plainData } from "../format.js";
 import { gradStatus } from "../timeline.js";
 import { renderTensor } from "./tensor.js";
@@ -89,20 +89,33 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     const { fonts, target } = readFonts();
     state.fonts = fonts;
     state.target = target;
-    const key = (detail, arrange) => `${detail}|${arrange}|${JSON.stringify(fonts)}|${[...state.expanded].sort().join(",")}`;
-    const made = (detail, arrange) => {
-      if (!state.layouts.has(key(detail, arrange))) state.layouts.set(key(detail, arrange), buildLayout(state.trace, { detail, fonts, expanded: state.expanded, arrange }));
-      return state.layouts.get(key(detail, arrange));
+    const key = (detail, arrange, labels) => `${detail}|${arrange}|${labels}|${JSON.stringify(fonts)}|${[...state.expanded].sort().join(",")}`;
+    const made = (detail, arrange, labels) => {
+      const k = key(detail, arrange, labels);
+      if (!state.layouts.has(k)) state.layouts.set(k, buildLayout(state.trace, { detail, fonts, expanded: state.expanded, arrange, labels }));
+      return state.layouts.get(k);
     };
+    const rect = container.getBoundingClientRect();
     // a backward band goes below the forward graph or beside it, whichever fits the area larger
-    const build = (detail) => {
-      const stacked = made(detail, "stacked");
+    const arranged = (detail, labels) => {
+      const stacked = made(detail, "stacked", labels);
       if (!stacked.clusters?.length) return stacked;
-      const beside = made(detail, "beside");
+      const beside = made(detail, "beside", labels);
       const k = (l) => fitTransform(l, area(), fitOptions).k;
       return k(beside) > k(stacked) ? beside : stacked;
     };
-    const rect = container.getBoundingClientRect();
+    // room between the columns for the contribution labels: the most that keeps the text legible (none
+    // if even the least would make it too small where the layout without it is not)
+    const build = (detail) => {
+      const roomy = arranged(detail, LABEL_ROOMS[0]);
+      if (!(rect.width > 0 && rect.height > 0)) return roomy;
+      const legible = (l) => fitTransform(l, area(), fitOptions).k * smallestText(l, fonts) >= target;
+      for (const chars of LABEL_ROOMS) {
+        const l = arranged(detail, chars);
+        if (legible(l)) return l;
+      }
+      return roomy;
+    };
     const next = state.given ?? (!buildLayout ? null : rect.width > 0 && rect.height > 0 ? chooseLayout(build, area(), fonts, target, fitOptions) : build("full"));
     if (!next) return;
     if (next !== state.layout) draw(next);

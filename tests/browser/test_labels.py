@@ -1,0 +1,100 @@
+"""Contribution labels at the end of the backward pass, for every lesson: each label that is shown is fully
+visible (inside the graph, over no node box and no other label), on the laptop page and in a projector
+embed of slide size; and a click on a node reaches the node, never a label."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser.helpers import api, counter, wait_step
+
+pytestmark = pytest.mark.browser
+
+LAST = 100_000  # past the end: the player shows the last step
+
+# what measure_labels.js returns: {shown, total, problems}
+_SOURCE = (Path(__file__).parent / "measure_labels.js").read_text().splitlines()
+MEASURE = "\n".join(line for line in _SOURCE if not line.startswith("//"))
+
+
+@pytest.fixture(scope="module")
+def lessons(live_server):
+    return [lesson["id"] for lesson in api(live_server, "GET", "/lessons")]
+
+
+@pytest.fixture(scope="module")
+def sized(browser):
+    """Pages of a given size, one per size for the whole module."""
+    made = {}
+    errors: list[str] = []
+
+    def get(width: int, height: int):
+        if (width, height) not in made:
+            context = browser.new_context(viewport={"width": width, "height": height})
+            page = context.new_page()
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            made[width, height] = (context, page)
+        return made[width, height][1]
+
+    yield get
+    for context, _ in made.values():
+        context.close()
+    assert not errors, f"console errors: {errors}"
+
+
+def end_of_backward(page, url: str) -> dict:
+    """Open `url` at its last step, step back over the update, and measure the labels."""
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    page.wait_for_selector("g.node[data-node-id]")
+    page.locator("#graph svg").focus()
+    step, _ = counter(page)
+    while page.locator(".phase-tag").get_attribute("data-phase") == "update":
+        page.keyboard.press("ArrowLeft")
+        step -= 1
+        wait_step(page, step)
+    return page.evaluate(MEASURE)
+
+
+# where the gaps between columns cannot widen without making the text too small, labels with no free spot
+# are not drawn: a floor on the share shown (the projector's text is large, so fewer fit)
+@pytest.mark.parametrize(
+    "size, path, floor",
+    [((1280, 720), "/?lesson={}", 0.75), ((960, 540), "/embed?lesson={}&theme=projector", 0.45)],
+    ids=["page-1280x720", "embed-960x540-projector"],
+)
+def test_every_shown_contribution_label_is_fully_visible(sized, live_server, lessons, size, path, floor):
+    page = sized(*size)
+    shown = {}
+    for lesson in lessons:
+        seen = end_of_backward(page, live_server + path.format(lesson) + f"&step={LAST}")
+        assert seen["problems"] == [], f"{lesson}: {seen['problems']}"
+        shown[lesson] = (seen["shown"], seen["total"])
+    assert len(shown) == 16
+    assert sum(s for s, _ in shown.values()) >= floor * sum(t for _, t in shown.values()), shown
+
+
+def test_a_click_on_a_node_reaches_the_node_not_a_label(sized, live_server):
+    page = sized(1280, 720)
+    end_of_backward(page, f"{live_server}/?lesson=xor-relu&step={LAST}")
+    assert page.locator("g.edge-label:not([display=none])").count() > 0
+    missed = page.evaluate("""() => {
+      const out = [];
+      for (const g of document.querySelectorAll("g.node[data-node-id]")) {
+        const r = g.querySelector("rect.box").getBoundingClientRect();
+        // the middle and 6 px in from each (rounded) corner
+        const xs = [r.left + r.width / 2, r.left + 6, r.right - 6];
+        const ys = [r.top + r.height / 2, r.top + 6, r.bottom - 6];
+        const spots = [[xs[0], ys[0]], [xs[1], ys[1]], [xs[2], ys[1]], [xs[1], ys[2]], [xs[2], ys[2]]];
+        for (const [x, y] of spots) {
+          const hit = document.elementFromPoint(x, y);
+          const what = hit?.outerHTML.slice(0, 60);
+          if (hit?.closest("g.node") !== g) out.push(`${g.dataset.nodeId} at ${x},${y}: ${what}`);
+        }
+      }
+      return out;
+    }""")
+    assert missed == []
