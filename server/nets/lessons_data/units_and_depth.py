@@ -73,13 +73,14 @@ UNITS_AND_DEPTH: list[dict] = [
         "slide": "Hidden units, ReLU, generalized ReLU, maxout",
         "summary": "Saturated sigmoid/tanh pass almost no gradient; ReLU passes 1 or 0; PReLU learns α.",
         "text": (
-            "A hidden unit computes $h = g(W^\\top x + b)$, and backprop multiplies by $g'(z)$ on the way "
-            "down. A saturated sigmoid or tanh ($|z|$ large) has $g'(z) \\approx 0$ and blocks the signal. "
-            "ReLU $g(z) = \\max\\{0, z\\}$ passes exactly 1 when active and 0 when not. The generalized "
-            "ReLU $g(z; \\alpha) = \\max\\{0, z\\} + \\alpha \\min\\{0, z\\}$ gives leaky ReLU (small "
-            "$\\alpha$), absolute value ($\\alpha = -1$) and PReLU, whose $\\alpha$ is learned and receives "
-            "its own gradient $\\min\\{0, z\\}$. Maxout takes the max of $k$ linear pieces. Switch $g$ on "
-            "the net and watch the gradients."
+            "A hidden layer computes $h_1 = g(z_1)$ with $z_1 = x W_1 + b_1$ (Goodfellow's $g(W^\\top x + "
+            "b)$, named as in the graph), and backprop multiplies by $g'(z_1)$ on the way down. A "
+            "saturated sigmoid or tanh ($|z|$ large) has $g'(z) \\approx 0$ and blocks the signal. ReLU "
+            "$g(z) = \\max\\{0, z\\}$ passes exactly 1 when active and 0 when not. The generalized ReLU "
+            "$g(z; \\alpha) = \\max\\{0, z\\} + \\alpha \\min\\{0, z\\}$ gives leaky ReLU (small "
+            "$\\alpha$), absolute value ($\\alpha = -1$) and PReLU, whose $\\alpha$ ($\\alpha_1$ in the "
+            "graph) is learned and receives its own gradient $\\min\\{0, z\\}$. Maxout takes the max of "
+            "$k$ linear pieces. Switch $g$ on the net and watch the gradients."
         ),
         "panels": [
             {"title": "2-8-1 net on moons with a switchable activation (PReLU shown)",
@@ -117,12 +118,13 @@ UNITS_AND_DEPTH: list[dict] = [
         "id": "depth-folding", "title": "Each layer folds the plane", "slide": "Exponential gain with depth",
         "summary": "abs-activation layers fold the input square; linear regions grow as 4, 16, 64, 256.",
         "text": (
-            "With $g(z) = |z|$ a layer $h = |x|$ folds the plane along both axes: the four quadrants land "
-            "on one. Every further layer $h \\leftarrow |2h - 1|$ folds the result in half again along each "
-            "axis, so whatever the last layer draws is copied into every fold. Counting distinct activation "
-            "patterns on a grid over $[-1, 1]^2$ gives the linear regions: $4, 16, 64, 256$ for depth "
-            "$1, 2, 3, 4$ — $O(4^N)$ (Montúfar et al. 2014). One wide layer with the same number of units "
-            "cuts the plane with straight lines only and stays polynomial."
+            "With $g(z) = |z|$ a layer $h_1 = |x|$ folds the plane along both axes: the four quadrants "
+            "land on one. Every further layer $h_{k+1} = |2h_k - 1|$ ($W_{k+1} = 2I$, $b_{k+1} = -1$ in "
+            "the graph) folds the result in half again along each axis, so whatever the last layer draws "
+            "is copied into every fold. Counting distinct activation patterns on a grid over $[-1, 1]^2$ "
+            "gives the linear regions: $4, 16, 64, 256$ for depth $1, 2, 3, 4$ — $O(4^N)$ (Montúfar et al. "
+            "2014). One wide layer with the same number of units cuts the plane with straight lines only "
+            "and stays polynomial."
         ),
         "panels": [{"title": "Folding net, depth 3 (2 abs units per layer)",
                     "spec": {"name": "folding", "hidden": [{"units": 2, "activation": "abs"}] * 3,

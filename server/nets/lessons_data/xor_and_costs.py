@@ -2,7 +2,7 @@
 
 from server.nets.spec import XOR_EXAMPLE
 
-# Goodfellow's solution with one threshold moved: c₂ = −½ instead of −1, so every gradient is nonzero
+# Goodfellow's solution with one threshold moved: b₁[1] (his c₂) = −½ instead of −1, so no gradient is zero
 _XOR_NUDGED = [{"W": [[1, 1], [1, 1]], "b": [0, -0.5]}, {"W": [[1], [-2]], "b": [0]}]
 
 _XOR_LINEAR = {
@@ -15,8 +15,9 @@ XOR_AND_COSTS: list[dict] = [
         "id": "xor-linear", "title": "A linear model cannot learn XOR", "slide": "Learning XOR",
         "summary": "The best linear fit to XOR under squared loss predicts 0.5 everywhere.",
         "text": (
-            "Fit $f(x) = w^\\top x + b$ to the four XOR points with squared loss. Gradient descent "
-            "converges to the optimum $w = 0$, $b = \\tfrac12$: the model predicts $0.5$ on every point "
+            "Fit $\\hat y = x W_1 + b_1$ to the four XOR points with squared loss (Goodfellow writes "
+            "$f(x) = w^\\top x + b$). Gradient descent "
+            "converges to the optimum $W_1 = 0$, $b_1 = \\tfrac12$: the model predicts $0.5$ on every point "
             "and the loss stays at $\\tfrac14$. No straight line separates the two classes, so the best a "
             "linear model can do is to hedge."
         ),
@@ -28,7 +29,7 @@ XOR_AND_COSTS: list[dict] = [
             {"id": "loss", "label": "MSE at the optimum",
              "compute": {"kind": "model", "panel": 0, "of": "loss", "train": 200},
              "expected": 0.25, "tolerance": 1e-9},
-            {"id": "params", "label": "w and b after training",
+            {"id": "params", "label": "W₁ and b₁ after training",
              "compute": {"kind": "model", "panel": 0, "of": "params", "train": 200}},
         ],
     },
@@ -36,27 +37,30 @@ XOR_AND_COSTS: list[dict] = [
         "id": "xor-relu", "title": "One ReLU layer solves XOR", "slide": "Learning XOR",
         "summary": "Goodfellow's 2-2-1 ReLU net maps XOR exactly; training from a seeded start does too.",
         "text": (
-            "Add one hidden layer $h = \\max\\{0, W^\\top x + c\\}$ and a linear output $y = w^\\top h + b$. "
-            "With $W = \\begin{bmatrix}1 & 1\\\\ 1 & 1\\end{bmatrix}$, $c = [0, -1]$, $w = [1, -2]$, $b = 0$ "
-            "the hidden layer sends the four points to $h = (0,0), (1,0), (1,0), (2,1)$: the two middle "
-            "points land on the same spot, and in $h$-space the classes *are* linearly separable. "
+            "Add one hidden layer $h_1 = \\max\\{0, x W_1 + b_1\\}$ and a linear output $\\hat y = h_1 W_2 "
+            "+ b_2$, named as in the graph (Goodfellow writes $h = \\max\\{0, W^\\top x + c\\}$ and $y = "
+            "w^\\top h + b$: his $W, c, w, b$ are $W_1, b_1, W_2, b_2$ here). With $W_1 = "
+            "\\begin{bmatrix}1 & 1\\\\ 1 & 1\\end{bmatrix}$, $b_1 = [0, -1]$, $W_2 = [1, -2]^\\top$, $b_2 "
+            "= 0$ the hidden layer sends the four points to $h_1 = (0,0), (1,0), (1,0), (2,1)$: the two "
+            "middle points land on the same spot, and in $h_1$-space the classes *are* linearly separable. "
             "The output is exactly $[0, 1, 1, 0]$ with zero loss, and so every gradient is zero too.\n\n"
-            "The net drawn here starts one number away: its threshold $c_2$ is $-\\tfrac12$ instead of "
-            "$-1$, so the second unit fires on the middle points as well, the output there drops to $0$ and "
-            "the loss is $\\tfrac34$. Step through the backward pass to see which weights the error blames. "
-            "*Show the solution* loads Goodfellow's weights; *Re-initialise* (seed 1) and *Train* 300 steps, "
-            "and gradient descent finds a solution of its own. Seed 2 does not: its second unit starts "
-            "inactive on all four points, so it receives no gradient, stays dead, and the loss stalls at "
-            "$\\tfrac16$. Two ReLUs are just enough for XOR, and not every start finds the way."
+            "The net drawn here starts one number away: its second threshold $b_1[1]$ is $-\\tfrac12$ "
+            "instead of $-1$, so the second unit fires on the middle points as well, the output there "
+            "drops to $0$ and the loss is $\\tfrac34$. Step through the backward pass to see which weights "
+            "the error blames. *Show the solution* loads Goodfellow's weights; *Re-initialise* (seed 1) "
+            "and *Train* 300 steps, and gradient descent finds a solution of its own. Seed 2 does not: its "
+            "second unit starts inactive on all four points, so it receives no gradient, stays dead, and "
+            "the loss stalls at $\\tfrac16$. Two ReLUs are just enough for XOR, and not every start finds "
+            "the way."
         ),
         "panels": [{"title": "2-2-1 ReLU net, one threshold off Goodfellow's weights", "spec": XOR_EXAMPLE,
                     "start": _XOR_NUDGED, "solution": "Goodfellow's weights",
                     "retrain": {"seed": 1, "steps": 300}}],
         "facts": [
-            {"id": "hidden", "label": "h for the four points, Goodfellow's weights",
+            {"id": "hidden", "label": "h₁ for the four points, Goodfellow's weights",
              "compute": {"kind": "model", "panel": 0, "of": "hidden", "layer": 1},
              "expected": [[0, 0], [1, 0], [1, 0], [2, 1]], "tolerance": 0},
-            {"id": "predictions", "label": "y for the four points, Goodfellow's weights",
+            {"id": "predictions", "label": "ŷ for the four points, Goodfellow's weights",
              "compute": {"kind": "model", "panel": 0, "of": "predictions"},
              "expected": [0, 1, 1, 0], "tolerance": 0},
             {"id": "loss", "label": "MSE, Goodfellow's weights",
