@@ -42,14 +42,21 @@ def test_stepping_through_backward_shows_the_api_gradients(page, live_server):
     open_stepper(page, expression_url(live_server))
     page.get_by_role("button", name="Jump to the start of the backward pass").click()
     step, total = counter(page)
-    pending_seen = False
+    events = {e["seq"] + 1: e for e in trace["events"]}  # step k shows the event of seq k − 1
+    statuses = []
     while step < total:
         page.get_by_role("button", name="Step forward").click()
         step += 1
         wait_step(page, step)
-        pending_seen |= page.locator("g.node.grad-pending").count() > 0
-    assert pending_seen, "x waits for its second contribution"
-    page.wait_for_function("() => !document.querySelector('.particle')")
+        # the receiving node shows the new total once the contribution's dot has arrived: read the state
+        # the step settles in, not the one during the animation
+        page.wait_for_function("() => !document.querySelector('.particle')")
+        event = events[step]
+        assert event["type"] == "backward"
+        status = page.locator(f'g.node[data-node-id="{event["node"]}"]').get_attribute("data-grad-status")
+        assert status == ("pending" if event["pending"] > 0 else "final"), (step, event["node"], status)
+        statuses.append((event["node"], status))
+    assert (trace["inputs"]["x"], "pending") in statuses, "x waits for its second contribution"
     grads = shown_grads(page)
     for node_id, data in final_totals(trace).items():
         assert grads[node_id] == pytest.approx(data), node_id
