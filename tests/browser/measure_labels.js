@@ -1,7 +1,7 @@
 // The contribution labels shown at a step, for the label tests (evaluated in the page with Playwright): each
 // shown label's rect against the graph's area, the drawn nodes (the whole group: box, badge, flag) and the
-// other shown labels. Returns {shown, total, problems: [text]}. It waits two frames first (labels follow a
-// redraw of the edges in the next frame).
+// other shown labels; and the gradient table's button against the graph. Returns {shown, total, problems:
+// [text]}. It waits two frames first (labels follow a redraw of the edges in the next frame).
 async () => {
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   const graph = document.getElementById("graph").getBoundingClientRect();
@@ -18,5 +18,9 @@ async () => {
     for (const [id, n] of nodes) if (meet(r, n)) problems.push(`${name} over node ${id}`);
     for (const [other, q] of labels.slice(i + 1)) if (meet(r, q)) problems.push(`${name} over label ${other}`);
   });
+  // the gradient table's toggle (bottom right) sits in the controls: nothing of the graph under it
+  const toggle = document.querySelector(".grad-table-toggle")?.getBoundingClientRect();
+  if (toggle && meet(toggle, graph)) problems.push("the gradient table's button is over the graph");
+  for (const [id, n] of nodes) if (toggle && meet(toggle, n)) problems.push(`the gradient table's button covers node ${id}`);
   return { shown: labels.length, total: all.length, problems };
 }

@@ -1,6 +1,7 @@
 """Contribution labels at the end of the backward pass, for every lesson: each label that is shown is fully
 visible (inside the graph, over no node box and no other label), on the laptop page and in a projector
-embed of slide size; and a click on a node reaches the node, never a label."""
+embed of slide size; the gradient table's button covers none of the graph; and a click on a node reaches
+the node, never a label."""
 
 from __future__ import annotations
 
