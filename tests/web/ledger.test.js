@@ -105,6 +105,13 @@ test("a label with no room for its text takes its shorter text", () => {
   assert.ok(!overlap(boxAt(spot, 24, 10), node));
 });
 
+test("a variant may keep a smaller gap (the snug box, the last try)", () => {
+  const walls = [{ x: -20, y: -20, width: 10, height: 40 }, { x: 10, y: -20, width: 10, height: 40 }]; // 20 px between
+  const at = [{ x: 0, y: 0 }];
+  const item = { id: "a", variants: [{ width: 18, height: 10, candidates: at }, { width: 18, height: 10, candidates: at, gap: 1 }] };
+  assert.deepEqual(placeLabels([item], walls, { gap: 3 }).get("a"), { x: 0, y: 0, variant: 1 });
+});
+
 test("labels stay inside the bounds", () => {
   const item = { id: "a", width: 20, height: 10, candidates: [{ x: 0, y: 0 }, { x: 30, y: 0 }] };
   assert.deepEqual(placeLabels([item], [], { bounds: { x: 15, y: -10, width: 40, height: 20 } }).get("a"), { x: 30, y: 0, variant: 0 });

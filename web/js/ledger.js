@@ -120,10 +120,10 @@ export function labelCandidates(samples, width, height, gap = 2) {
 /**
  * Place labels, in order, each where it overlaps no label placed before it and no obstacle (node boxes),
  * inside `bounds` if given: its first text whose candidates have a free one takes the first free one.
- * items: [{id, keep?, variants: [{width, height, candidates: [{x, y}]}]}], the variants longest text
- * first (an item may give width, height and candidates instead of variants: one variant);
+ * items: [{id, keep?, variants: [{width, height, candidates: [{x, y}], gap?}]}], the variants longest
+ * text first (an item may give width, height and candidates instead of variants: one variant);
  * obstacles: [{x, y, width, height}] (top-left); bounds: {x, y, width, height} or null; `gap` (px) kept
- * clear around each label. A label with no free spot is hidden rather than laid over something; if an
+ * clear around each label (a variant may keep its own). A label with no free spot is hidden rather than laid over something; if an
  * item marked `keep` (the current step's) would be hidden, the placement runs again with it first.
  * Returns Map id → {x, y, variant} (centre; variant: index of the text used) or null (hidden).
  */
@@ -134,7 +134,7 @@ export function placeLabels(items, obstacles = [], { gap = 2, bounds = null } = 
   return placeInOrder([...kept, ...items.filter((item) => !kept.includes(item))], obstacles, gap, bounds);
 }
 
-function placeInOrder(items, obstacles, gap, bounds) {
+function placeInOrder(items, obstacles, minGap, bounds) {
   const placed = [];
   const out = new Map();
   const inside = (box) => !bounds || (box.x >= bounds.x && box.y >= bounds.y
@@ -144,16 +144,17 @@ function placeInOrder(items, obstacles, gap, bounds) {
     let spot = null;
     for (let v = 0; v < variants.length && !spot; v++) {
       const { width, height, candidates } = variants[v];
+      const gap = variants[v].gap ?? minGap;
       for (const c of candidates) {
         const box = { x: c.x - width / 2 - gap, y: c.y - height / 2 - gap, width: width + 2 * gap, height: height + 2 * gap };
         if (!inside({ x: box.x + gap, y: box.y + gap, width, height })) continue;
         if (placed.some((o) => overlaps(box, o)) || obstacles.some((o) => overlaps(box, o))) continue;
-        spot = { x: c.x, y: c.y, variant: v, box };
+        spot = { x: c.x, y: c.y, variant: v, box: { x: c.x - width / 2, y: c.y - height / 2, width, height } };
         break;
       }
     }
     out.set(item.id, spot && { x: spot.x, y: spot.y, variant: spot.variant });
-    if (spot) placed.push({ x: spot.box.x + gap, y: spot.box.y + gap, width: spot.box.width - 2 * gap, height: spot.box.height - 2 * gap });
+    if (spot) placed.push(spot.box);
   }
   return out;
 }

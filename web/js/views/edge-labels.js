@@ -2,8 +2,9 @@
  * Contribution labels: each backward contribution stays written on the edge it travelled (ledger.js says
  * which are visible at a step). Each is placed along its edge's drawn path, on it or just beside it, where
  * it covers no node box, no cluster title and no other label; where there is no such spot its shorter text
- * is tried ("μ 0.19" → "0.19"), and where that finds none either the label is not drawn (the gradient
- * table keeps the value). Owns a layer on top of the graph view's SVG, under the nodes; follows redraws.
+ * is tried ("μ 0.19" → "0.19"), then that text in a snug box, and where none finds room the label is not
+ * drawn (the gradient table keeps the value). Owns a layer on top of the graph view's SVG, under the
+ * nodes; follows redraws.
  */
 
 import { edgeLabels, labelCandidates, placeLabels, stopsFromMiddle } from "../ledger.js";
@@ -11,6 +12,8 @@ import { edgeLabels, labelCandidates, placeLabels, stopsFromMiddle } from "../le
 const NS = "http://www.w3.org/2000/svg";
 const PAD = { x: 5, y: 3 };
 const GAP = 3; // px kept clear around a label (its border and the node's are drawn outside their boxes)
+// the last resort before leaving a label off: its short text in a snug box, closer to its neighbours
+const SNUG = { pad: 3, gap: 2 };
 const SPACING = 5; // px between the points tried along an edge
 
 /**
@@ -65,6 +68,9 @@ export function createEdgeLabels(svg, { bounds = () => null } = {}) {
         const { width, height } = measure(el, text);
         return { text, width, height, candidates: labelCandidates(samples, width, height, GAP) };
       });
+      const last = variants.at(-1);
+      const snug = last.width - 2 * (PAD.x - SNUG.pad);
+      variants.push({ ...last, width: snug, gap: SNUG.gap, candidates: labelCandidates(samples, snug, last.height, SNUG.gap) });
       items.push({ id: key, el, keep: current, variants });
     }
     for (const el of old.values()) el.remove();
@@ -81,6 +87,7 @@ export function createEdgeLabels(svg, { bounds = () => null } = {}) {
       const v = item.variants[spot.variant];
       item.el.querySelector("text").textContent = v.text;
       item.el.dataset.shown = spot.variant === 0 ? "full" : "short";
+      item.el.classList.toggle("snug", spot.variant === item.variants.length - 1);
       item.el.setAttribute("transform", `translate(${spot.x},${spot.y})`);
       const rect = item.el.querySelector("rect");
       rect.setAttribute("x", -v.width / 2);

@@ -104,17 +104,17 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
       const k = (l) => fitTransform(l, area(), fitOptions).k;
       return k(beside) > k(stacked) ? beside : stacked;
     };
-    // room between the columns for the contribution labels: the most that keeps the text legible (none
-    // if even the least would make it too small where the layout without it is not)
+    // room between the columns for the contribution labels: the most that keeps the text legible; none
+    // where even the least would make it too small (nor where no level of detail is legible: there every
+    // px of text counts)
     const build = (detail) => {
-      const roomy = arranged(detail, LABEL_ROOMS[0]);
-      if (!(rect.width > 0 && rect.height > 0)) return roomy;
+      if (!(rect.width > 0 && rect.height > 0)) return arranged(detail, LABEL_ROOMS[0]);
       const legible = (l) => fitTransform(l, area(), fitOptions).k * smallestText(l, fonts) >= target;
       for (const chars of LABEL_ROOMS) {
         const l = arranged(detail, chars);
         if (legible(l)) return l;
       }
-      return roomy;
+      return arranged(detail, 0);
     };
     const next = state.given ?? (!buildLayout ? null : rect.width > 0 && rect.height > 0 ? chooseLayout(build, area(), fonts, target, fitOptions) : build("full"));
     if (!next) return;
