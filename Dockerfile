@@ -1,8 +1,8 @@
-# Stage 1: the front end's npm packages, from the lock file.
+# Stage 1: the front end's npm packages, from the lock file (not the dev ones: reveal.js is for the deck tests).
 FROM node:20-bookworm-slim AS web
 WORKDIR /app/web
 COPY web/package.json web/package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 # Stage 2: the server on a slim Python.
 FROM python:3.11-slim-bookworm
