@@ -22,9 +22,7 @@ import json
 import multiprocessing
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +32,7 @@ from pathlib import Path
 
 import httpx
 import websockets
+from bench_load import start_server  # the same live-server start as the load bench
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = "127.0.0.66"
@@ -48,25 +47,6 @@ HUGE = {**TINY, "name": "huge", "hidden": [{"units": 512, "activation": "relu"}]
 
 # ---- the server ----
 TOKEN_IN_URL = False  # set by --token-in-url, for servers older than the first-message auth
-
-
-def start_server(data_dir: str, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    # Listening on 127.0.0.1 only; clients connect from other 127.0.0.x source addresses (all loopback).
-    command = [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--data-dir", data_dir,
-               "--log-level", "warning"]
-    process = subprocess.Popen(command, cwd=root, env=dict(os.environ), stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("server did not start")
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
@@ -369,7 +349,7 @@ def _pcts(values: list[float]) -> tuple[float, float]:
 
 async def run(args) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="bp-hostile-") as data_dir:
-        process, url = start_server(data_dir, Path(args.server_root))
+        process, url = start_server(data_dir, root=Path(args.server_root))
         try:
             shared: dict = {}
             async with client(url, HOSTILE, timeout=60) as api:

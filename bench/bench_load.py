@@ -34,11 +34,13 @@ SPEC = {
 }
 
 
-def start_server(data_dir: str, jobs: int, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
+def start_server(data_dir: str, jobs: int | None = None, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """A real server process (the checkout at `root`) on a free loopback port, once it answers /health;
+    `jobs` sets BACKPROP_MAX_CPU_JOBS. Shared by the benches that measure a live server."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "BACKPROP_MAX_CPU_JOBS": str(jobs)}
+    env = dict(os.environ) if jobs is None else {**os.environ, "BACKPROP_MAX_CPU_JOBS": str(jobs)}
     command = [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--data-dir", data_dir,
                "--log-level", "warning"]
     process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL)
