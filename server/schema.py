@@ -1,5 +1,5 @@
-"""The wire's shapes as pydantic models: the trace (contracts §2), stream messages and commands (§4), the
-NaN policy.
+"""The wire's shapes as pydantic models: the trace (docs/contracts.md §2), stream messages and commands
+(§5), the NaN policy.
 
 These models document and validate; the hot path never instantiates them (server.wire encodes traces
 directly). `trace_json_schema()` is what `GET /api/v1/schema/trace` serves.

@@ -1,4 +1,4 @@
-"""A WebSocket stream of one model's training (contracts §4): commands in, one trace per step out.
+"""A WebSocket stream of one model's training (docs/contracts.md §5): commands in, one trace per step out.
 
 Three tasks per connection: the reader parses commands (a bad one is answered with an error message),
 the stepper runs steps in CPU jobs (paced by `play`, or one per `step`), and the writer encodes and sends.

@@ -1,7 +1,7 @@
 """The one place engine records become JSON: schema_version, tensor encodings, seq numbers, NaN policy.
 
-NaN policy (contracts §2): a non-finite number is the string "NaN", "Infinity" or "-Infinity", never bare
-NaN (browsers' JSON.parse rejects it) and never null (orjson's choice). Tensors go out as
+NaN policy (docs/contracts.md §2): a non-finite number is the string "NaN", "Infinity" or "-Infinity",
+never bare NaN (browsers' JSON.parse rejects it) and never null (orjson's choice). Tensors go out as
 `{"shape", "data"}` (flat, row-major), as `{"shape", "dtype": "float32", "b64"}` (little-endian float32,
 base64; NaN and ±Infinity survive as IEEE bits) or as `{"shape", "summary": {min, max, mean, std}}`.
 """

@@ -11,7 +11,7 @@ Nodes: {"id": "n3", "op": "mul" | "leaf" | ..., "label": "x·y", "role": "input"
 "phase": "forward"|"backward"} ("backward": made by a create_graph backward pass). The tensor that
 `backward()` was called on has role "loss" unless its role was set (or `mark()` says otherwise).
 
-Events, plain dicts shaped like trace schema v1 (contracts §2) but with ndarrays as values and without
+Events, plain dicts shaped like trace schema v1 (docs/contracts.md §2) but with ndarrays as values and without
 "seq" (`trace()` numbers them):
     {"type": "forward", "node", "value"}      in topological order
     {"type": "backward", "node" (receiving), "from" (consumer), "input_index", "contribution", "total",

@@ -1,4 +1,5 @@
-"""ModelSpec: the JSON a lecturer writes to describe a net, its data, loss and optimizer (contracts §3)."""
+"""ModelSpec: the JSON a lecturer writes to describe a net, its data, loss and optimizer
+(docs/contracts.md §3)."""
 
 from __future__ import annotations
 

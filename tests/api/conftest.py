@@ -67,5 +67,5 @@ def app_client(tmp_path, **overrides):
 
 
 def assert_valid_trace(body: dict) -> None:
-    """The trace conforms to the served JSON Schema (and so to contracts §2)."""
+    """The trace conforms to the served JSON Schema (and so to docs/contracts.md §2)."""
     TRACE_VALIDATOR.validate(body)

@@ -1,4 +1,4 @@
-"""The embed page inside an iframe of another origin, driven by postMessage (contracts §5)."""
+"""The embed page inside an iframe of another origin, driven by postMessage (docs/contracts.md §6)."""
 
 from __future__ import annotations
 

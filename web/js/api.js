@@ -1,6 +1,6 @@
 /**
- * Client of the REST API (contracts §3). Every error becomes an ApiError carrying the server's "detail",
- * so views can show it in place. Shared by the stepper and the studio.
+ * Client of the REST API (docs/contracts.md §4). Every error becomes an ApiError carrying the server's
+ * "detail", so views can show it in place. Shared by the stepper and the studio.
  */
 
 export const API_PREFIX = "/api/v1";

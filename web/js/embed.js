@@ -1,8 +1,9 @@
 /**
- * The embed page (contracts §5): only the graph and minimal controls, driven by slide software through
- * postMessage; after every change it tells its parent {source, event: "step", step, total, phase}, and it
- * hands the keys it does not use to its parent as {source, event: "key", key} (hostkeys.js). Messages go
- * out with target "*": a deck opened from disk has the origin "null", which no other target matches.
+ * The embed page (docs/contracts.md §6): only the graph and minimal controls, driven by slide software
+ * through postMessage; after every change it tells its parent {source, event: "step", step, total,
+ * phase}, and it hands the keys it does not use to its parent as {source, event: "key", key}
+ * (hostkeys.js). Messages go out with target "*": a deck opened from disk has the origin "null", which no
+ * other target matches.
  */
 
 import { createApi } from "./api.js";

@@ -1,6 +1,6 @@
 /**
  * Number and tensor formatting: pure functions, no DOM. Shared by the stepper and the studio.
- * Wire tensors (contracts §2) carry non-finite numbers as strings; these helpers decode them.
+ * Wire tensors (docs/contracts.md §2) carry non-finite numbers as strings; these helpers decode them.
  */
 
 const NON_FINITE = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity };

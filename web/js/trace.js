@@ -1,6 +1,7 @@
 /**
- * A trace (contracts §2) read into an indexed, immutable structure: nodes by id, edges (one per input,
- * repeats kept), consumers, the output node. Pure: no DOM, no fetch. Shared by the stepper and the studio.
+ * A trace (docs/contracts.md §2) read into an indexed, immutable structure: nodes by id, edges (one per
+ * input, repeats kept), consumers, the output node. Pure: no DOM, no fetch. Shared by the stepper and the
+ * studio.
  */
 
 import { decodeTensor } from "./format.js";

@@ -1,6 +1,6 @@
 /**
  * The studio's server calls: the shared REST client (../api.js) plus datasets, CSV upload, models and
- * training, and the WebSocket stream of one model (contracts §3, §4).
+ * training, and the WebSocket stream of one model (docs/contracts.md §4, §5).
  */
 import { API_PREFIX, ApiError, createApi, describeDetail } from "../api.js";
 

@@ -1,5 +1,5 @@
 /**
- * The MLP of a ModelSpec evaluated in the browser, h = g(x W + b) layer by layer (contracts §3),
+ * The MLP of a ModelSpec evaluated in the browser, h = g(x W + b) layer by layer (docs/contracts.md §3),
  * so every neuron's activation over the input plane can be drawn without a server round trip.
  */
 

@@ -22,7 +22,7 @@ export function specFromFile(json) {
   return spec;
 }
 
-/** A trace file (contracts §2) from a graph and the events of recorded steps. */
+/** A trace file (docs/contracts.md §2) from a graph and the events of recorded steps. */
 export function traceFile(graph, events) {
   return { schema_version: 1, graph, events: events.map((e, seq) => ({ ...e, seq })) };
 }

@@ -1,5 +1,5 @@
 /**
- * ModelSpec (contracts §3) as the builder edits it: defaults, validation, shapes and immutable edits.
+ * ModelSpec (docs/contracts.md §3) as the builder edits it: defaults, validation, shapes and immutable edits.
  * Pure: no DOM, no fetch.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Trace tensors (contracts §2) as plain JS numbers and matrices.
+ * Trace tensors (docs/contracts.md §2) as plain JS numbers and matrices.
  * A tensor is {shape, data} with `data` flat and row-major; non-finite numbers arrive as strings.
  */
 

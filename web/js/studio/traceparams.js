@@ -1,5 +1,5 @@
 /**
- * Reading training-step traces (contracts §2) into the studio's per-layer params: which graph node is
+ * Reading training-step traces (docs/contracts.md §2) into the studio's per-layer params: which graph node is
  * which layer's W, b or α (the nodes' `param` field), the new values of update events, the final
  * gradients of backward events, the metrics, and where a step first went non-finite.
  */
