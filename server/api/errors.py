@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from server.budget import MemoryBusy, MemoryTooLarge
 from server.fair import OverShare
@@ -53,12 +53,15 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorBody, "description": _DESCRIPTIONS[code]} for code in sorted(codes)}
 
 
-def _allowed(app: FastAPI, path: str) -> list[str]:
-    methods: set[str] = set()
-    for route in app.router.routes:
-        if isinstance(route, APIRoute) and route.path_regex.match(path):
-            methods |= route.methods
-    return sorted(methods)
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed(app: FastAPI, scope: dict) -> list[str]:
+    """Every method some route fully matches at this path (routers included with a prefix as well), asked
+    through Starlette's public `Route.matches`, so it holds however the routers are nested."""
+    routes = app.router.routes
+    return [method for method in _METHODS
+            if any(route.matches({**scope, "method": method})[0] == Match.FULL for route in routes)]
 
 
 def _error(status: int, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -72,7 +75,7 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 405:
             # Starlette lists only the first route matching the path; Allow must name every method.
-            return _error(405, exc.detail, {"Allow": ", ".join(_allowed(app, request.url.path))})
+            return _error(405, exc.detail, {"Allow": ", ".join(_allowed(app, request.scope))})
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(UnknownModel)

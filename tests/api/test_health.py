@@ -81,3 +81,10 @@ def test_the_reveal_plugin_is_served_as_a_classic_script(client):
     assert "javascript" in plugin.headers["content-type"]
     assert "RevealBackprop" in plugin.text
     assert "\nexport " not in plugin.text and "\nimport " not in plugin.text
+
+
+def test_a_wrong_method_answers_405_naming_every_allowed_method(client):
+    response = client.put("/api/v1/models/abc")
+    assert response.status_code == 405 and response.json()["detail"]
+    assert set(response.headers["allow"].split(", ")) == {"GET", "DELETE"}
+    assert set(client.get("/api/v1/models/abc/step").headers["allow"].split(", ")) == {"POST"}
