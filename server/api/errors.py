@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,7 +11,6 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from server.budget import MemoryBusy, MemoryTooLarge
 from server.fair import OverShare
@@ -53,15 +53,18 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorBody, "description": _DESCRIPTIONS[code]} for code in sorted(codes)}
 
 
-_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+def _template_regex(template: str) -> str:
+    return "/".join("[^/]+" if part.startswith("{") else re.escape(part) for part in template.split("/"))
 
 
-def _allowed(app: FastAPI, scope: dict) -> list[str]:
-    """Every method some route fully matches at this path (routers included with a prefix as well), asked
-    through Starlette's public `Route.matches`, so it holds however the routers are nested."""
-    routes = app.router.routes
-    return [method for method in _METHODS
-            if any(route.matches({**scope, "method": method})[0] == Match.FULL for route in routes)]
+def _allowed(app: FastAPI, path: str) -> list[str]:
+    """The methods the API documents for this path (its OpenAPI path item). A literal path such as
+    `/datasets/csv` wins over a template that also matches it (`/datasets/{name}`), as routing does."""
+    matching = [(template, item) for template, item in app.openapi()["paths"].items()
+                if re.fullmatch(_template_regex(template), path)]
+    literal = [entry for entry in matching if "{" not in entry[0]]
+    return sorted({method.upper() for _, item in (literal or matching) for method in item
+                   if method != "parameters"})
 
 
 def _error(status: int, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -75,7 +78,7 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 405:
             # Starlette lists only the first route matching the path; Allow must name every method.
-            return _error(405, exc.detail, {"Allow": ", ".join(_allowed(app, request.scope))})
+            return _error(405, exc.detail, {"Allow": ", ".join(_allowed(app, request.url.path))})
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(UnknownModel)
