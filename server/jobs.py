@@ -2,8 +2,9 @@
 
 Three kinds of work get shares of their own, so none can take every slot from the others:
 - requests' CPU jobs: `slots` threads; a client runs at most `per_client` of them at once and one long
-  one (training) (429 beyond), and long ones take at most `long_slots`, so short requests always find a
-  slot; a request finding every slot taken waits up to `queue_wait_s` for one (503 after);
+  one (training) (429 beyond, after waiting up to `queue_wait_s` for its own earlier jobs), and long ones
+  take at most `long_slots`, so short requests always find a slot; a request finding every slot taken
+  waits up to `queue_wait_s` for one (503 after);
 - stream steps: the fair lanes of server.lanes (their own threads, counted apart);
 - bookkeeping (`wait=True`: pinning, final saves): short, never refused.
 """
@@ -75,6 +76,7 @@ class JobPool:
         self.queue_wait_s = queue_wait_s
         self._waiters: deque[asyncio.Future] = deque()
         self._waiting_clients: set[str] = set()
+        self._share_waiting: Counter[str] = Counter()
         self._executor = ThreadPoolExecutor(self.slots, thread_name_prefix="cpu-job")
         self.lanes = FairLanes(heavy_step_s)
 
@@ -129,6 +131,20 @@ class JobPool:
         while True:
             try:
                 return self._admit(client, long)
+            except OverShare:
+                # A page's own requests overlap (a lesson and its grid, a studio's data and model): its next
+                # one waits a moment for its earlier ones; a client piling more waiters gets 429 at once.
+                remaining = deadline - loop.time()
+                if remaining <= 0 or self._share_waiting[client] >= self.per_client:
+                    raise
+                self._share_waiting[client] += 1
+                try:
+                    await asyncio.sleep(min(0.02, remaining))
+                finally:
+                    self._share_waiting[client] -= 1
+                    if not self._share_waiting[client]:
+                        del self._share_waiting[client]
+                continue
             except Busy:
                 remaining = deadline - loop.time()
                 if (remaining <= 0 or client in self._waiting_clients

@@ -148,3 +148,27 @@ def test_a_client_trains_one_model_at_a_time():
         return over.value
 
     assert "one /train at a time" in str(asyncio.run(main()))
+
+
+def test_a_pages_overlapping_requests_wait_for_its_own_earlier_ones_instead_of_429():
+    async def main():
+        pool = JobPool(4, per_client=2, queue_wait_s=2.0)
+        release = threading.Event()
+        mine = [pool.submit(release.wait, client="a") for _ in range(2)]
+        third = asyncio.ensure_future(pool.run(lambda: "third", client="a"))
+        await asyncio.sleep(0.1)
+        assert not third.done()  # waiting for a's own jobs, not refused
+        release.set()
+        assert await third == "third"
+        await asyncio.gather(*mine)
+        blocker = threading.Event()
+        held = [pool.submit(blocker.wait, client="a") for _ in range(2)]
+        waiting = [asyncio.ensure_future(pool.run(lambda: None, client="a")) for _ in range(2)]
+        await asyncio.sleep(0.05)
+        with pytest.raises(OverShare):  # a client piling more waiters than its share is refused at once
+            await pool.run(lambda: None, client="a")
+        blocker.set()
+        await asyncio.gather(*held, *waiting)
+        pool.shutdown()
+
+    asyncio.run(main())
