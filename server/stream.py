@@ -303,11 +303,8 @@ class StreamSession:
 
 def _guess_cost(model: Model) -> float:
     """A first step's CPU time, guessed from the multiply-adds of forward and backward over the batch."""
-    rows = len(model.train_data.x)
-    if model.spec.batch_size:
-        rows = min(rows, model.spec.batch_size)
     weights = sum(layer["W"].size for layer in model.params)
-    return 6.0 * rows * weights / FLOPS_PER_S
+    return 6.0 * admit.step_rows(model) * weights / FLOPS_PER_S
 
 
 def _step(model: Model, view: View) -> Frame:

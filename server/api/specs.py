@@ -16,12 +16,10 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import ConfigDict, Field
 
 from server import budget as admit
-from server import wire
 from server.api.deps import BudgetDep, EncodingDep, JobsDep, LimitsDep, RowsQuery, SettingsDep
 from server.api.errors import responses
 from server.api.models import LayerParamsOut, strict_spec
-from server.api.training import DivergedOut
-from server.frames import step_frame, trace_rows
+from server.api.training import DivergedOut, traced_step
 from server.jobs import Deadline
 from server.nets.limits import Limits
 from server.nets.model import Model
@@ -69,10 +67,8 @@ async def spec_step(
     limits: LimitsDep, budget: BudgetDep, encoding: EncodingDep, rows: RowsQuery = None,
 ) -> Response:
     def run() -> bytes:
-        model = _admitted(spec, limits, budget)
-        shown = len(trace_rows(model, rows or settings.trace_rows))
-        with admit.step(model, limits, budget, shown=shown, encoding=encoding):
-            return wire.dumps(step_frame(model, rows or settings.trace_rows, encoding))
+        return traced_step(_admitted(spec, limits, budget), rows or settings.trace_rows, limits, budget,
+                           encoding)
 
     return Response(await jobs.run(run), media_type="application/json")
 

@@ -27,6 +27,7 @@ from server.api.errors import responses
 from server.api.models import Metrics, ModelId
 from server.frames import step_frame, trace_frame, trace_rows
 from server.jobs import Deadline
+from server.nets.limits import Limits
 from server.nets.model import Model
 from server.nets.results import TrainResult
 from server.schema import RequestModel, Trace, WireFloat, WireModel
@@ -169,6 +170,14 @@ async def _ndjson(
         stop.set()
 
 
+def traced_step(model: Model, rows: int, limits: Limits, budget: admit.MemoryBudget,
+                encoding: wire.Encoding) -> bytes:
+    """One training step of `model`, recorded over `rows` shown rows and encoded, within the budgets."""
+    shown = len(trace_rows(model, rows))
+    with admit.step(model, limits, budget, shown=shown, encoding=encoding):
+        return wire.dumps(step_frame(model, rows, encoding))
+
+
 def _trace_response(body: bytes) -> Response:
     return Response(body, media_type="application/json")
 
@@ -184,9 +193,7 @@ async def step(
     limits: LimitsDep, budget: BudgetDep, encoding: EncodingDep, rows: RowsQuery = None,
 ) -> Response:
     def run(model: Model) -> bytes:
-        shown = len(trace_rows(model, rows or settings.trace_rows))
-        with admit.step(model, limits, budget, shown=shown, encoding=encoding):
-            return wire.dumps(step_frame(model, rows or settings.trace_rows, encoding))
+        return traced_step(model, rows or settings.trace_rows, limits, budget, encoding)
 
     return _trace_response(await jobs.run(hub.use, model_id, run, token=token, mutates=True))
 

@@ -19,10 +19,10 @@ def api(base: str, method: str, path: str, body=None, token: str | None = None):
         return json.loads(response.read())
 
 
-def open_stepper(page, url: str):
+def open_stepper(page, url: str, timeout: float = 15_000):
     """Open a stepper page and wait until its graph is drawn."""
     page.goto(url)
-    page.wait_for_selector("body[data-ready=true]", timeout=15_000)
+    page.wait_for_selector("body[data-ready=true]", timeout=timeout)
     page.wait_for_selector("g.node[data-node-id]")
 
 

@@ -19,6 +19,15 @@ pytestmark = pytest.mark.browser
 REVEAL_DIST = Path(__file__).resolve().parents[2] / "web" / "node_modules" / "reveal.js" / "dist"
 SCREENSHOT = Path("/tmp/backprop-deck-file-backward.png")
 
+# What a host page does: keep the embed's events and send it commands (window.events, window.send).
+HOST_SCRIPT = """
+  window.events = [];
+  window.addEventListener("message", (ev) => {
+    if (ev.data && ev.data.source === "backprop-playground") window.events.push(ev.data);
+  });
+  window.send = (msg) => document.getElementById("embed").contentWindow.postMessage(
+    Object.assign({source: "backprop-playground"}, msg), "*");
+"""
 DECK = """<!doctype html>
 <html><head><meta charset="utf-8"><title>Lecture 6</title><link rel="icon" href="data:,">
 <link rel="stylesheet" href="reveal/reveal.css"><link rel="stylesheet" href="reveal/theme/white.css">
@@ -31,12 +40,7 @@ DECK = """<!doctype html>
 <script src="reveal/reveal.js"></script>
 <script src="{app}/plugins/reveal-backprop.js"></script>
 <script>
-  window.events = [];
-  window.addEventListener("message", (ev) => {{
-    if (ev.data && ev.data.source === "backprop-playground") window.events.push(ev.data);
-  }});
-  window.send = (msg) => document.getElementById("embed").contentWindow.postMessage(
-    Object.assign({{source: "backprop-playground"}}, msg), "*");
+{host}
   Reveal.initialize({{hash: false, transition: "none", plugins: [RevealBackprop]}})
     .then(() => {{ Reveal.slide(1); window.deckReady = true; }});
 </script></body></html>"""
@@ -50,7 +54,7 @@ def write_deck(directory: Path, app: str, *, start: int | None = None) -> Path:
         link.symlink_to(REVEAL_DIST, target_is_directory=True)
     attribute = "" if start is None else f'data-backprop-step="{start}"'
     deck = directory / "deck.html"
-    deck.write_text(DECK.format(app=app, start=attribute), encoding="utf-8")
+    deck.write_text(DECK.format(app=app, start=attribute, host=HOST_SCRIPT), encoding="utf-8")
     return deck
 
 
@@ -151,14 +155,7 @@ def test_a_host_page_without_a_network_origin_embeds_the_playground(page, live_s
     """A page written into about:blank (as notebooks and quick demos do) frames the embed and drives it."""
     page.set_content(
         f"""<iframe id="embed" src="{live_server}/embed?lesson=xor-relu" width="960" height="540"></iframe>
-        <script>
-          window.events = [];
-          window.addEventListener("message", (ev) => {{
-            if (ev.data && ev.data.source === "backprop-playground") window.events.push(ev.data);
-          }});
-          window.send = (msg) => document.getElementById("embed").contentWindow.postMessage(
-            Object.assign({{source: "backprop-playground"}}, msg), "*");
-        </script>"""
+        <script>{HOST_SCRIPT}</script>"""
     )
     assert page.evaluate("() => location.href") == "about:blank"
     page.wait_for_function("() => window.events.length > 0", timeout=20_000)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import api
+from tests.browser.helpers import api, open_stepper
 
 pytestmark = pytest.mark.browser
 
@@ -53,9 +53,7 @@ def slide(browser):
 
 
 def show(page, url: str) -> dict:
-    page.goto(url)
-    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
-    page.wait_for_selector("g.node[data-node-id]")
+    open_stepper(page, url, timeout=30_000)
     return page.evaluate(MEASURE)
 
 

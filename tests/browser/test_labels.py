@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import api, counter, wait_step
+from tests.browser.helpers import api, counter, open_stepper, wait_step
 
 pytestmark = pytest.mark.browser
 
@@ -48,9 +48,7 @@ def sized(browser):
 
 def end_of_backward(page, url: str) -> dict:
     """Open `url` at its last step, step back over the update, and measure the labels."""
-    page.goto(url)
-    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
-    page.wait_for_selector("g.node[data-node-id]")
+    open_stepper(page, url, timeout=30_000)
     page.locator("#graph svg").focus()
     step, _ = counter(page)
     while page.locator(".phase-tag").get_attribute("data-phase") == "update":
