@@ -1,4 +1,4 @@
-"""The admission estimates of server/budget.py next to what the work really takes: peak memory (tracemalloc)
+"""The admission estimates of budget.py next to what the work really takes: peak memory (tracemalloc)
 of a training step, a traced step (encoded), a trace and a prediction, and the numbers a trace holds, for
 nets from tiny to the largest the limits admit. Every ratio measured ÷ estimated should stay ≤ 1.
 
@@ -12,15 +12,15 @@ import time
 import tracemalloc
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
 
 import numpy as np  # noqa: E402
 
-from server import budget, wire  # noqa: E402
-from server.frames import trace_rows  # noqa: E402
-from server.nets.limits import Limits  # noqa: E402
-from server.nets.model import Model  # noqa: E402
-from server.nets.net import count_parameters  # noqa: E402
+from backprop_playground import budget, wire  # noqa: E402
+from backprop_playground.frames import trace_rows  # noqa: E402
+from backprop_playground.nets.limits import Limits  # noqa: E402
+from backprop_playground.nets.model import Model  # noqa: E402
+from backprop_playground.nets.net import count_parameters  # noqa: E402
 
 UNLIMITED = Limits(step_work=10**15, request_work=10**15)
 

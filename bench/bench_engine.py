@@ -25,10 +25,10 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
 
-from server.engine import Recorder, Tensor  # noqa: E402
-from server.engine import functional as F  # noqa: E402
+from backprop_playground.engine import Recorder, Tensor  # noqa: E402
+from backprop_playground.engine import functional as F  # noqa: E402
 
 try:
     import torch

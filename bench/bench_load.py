@@ -41,8 +41,8 @@ def start_server(data_dir: str, jobs: int | None = None, root: Path = ROOT) -> t
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = dict(os.environ) if jobs is None else {**os.environ, "BACKPROP_MAX_CPU_JOBS": str(jobs)}
-    command = [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--data-dir", data_dir,
-               "--log-level", "warning"]
+    command = [sys.executable, "-m", "backprop_playground.cli", "serve", "--port", str(port),
+               "--data-dir", data_dir, "--log-level", "warning"]
     process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):

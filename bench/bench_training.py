@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from server.nets.model import Model
+from backprop_playground.nets.model import Model
 
 SCENARIOS = {
     "xor-relu 2-2-1": {

@@ -102,8 +102,8 @@ def start_server() -> tuple[str, object]:
 
     import uvicorn
 
-    from server.app import create_app
-    from server.settings import Settings
+    from backprop_playground.app import create_app
+    from backprop_playground.settings import Settings
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -12,13 +12,13 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
 
 import numpy as np  # noqa: E402
 
-from server import wire  # noqa: E402
-from server.nets.model import Model  # noqa: E402
-from server.wire import Encoding  # noqa: E402
+from backprop_playground import wire  # noqa: E402
+from backprop_playground.nets.model import Model  # noqa: E402
+from backprop_playground.wire import Encoding  # noqa: E402
 
 SPEC = {
     "name": "moons",

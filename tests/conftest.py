@@ -28,14 +28,14 @@ CHROMIUM_ARGS = [
 @pytest.fixture
 def settings(tmp_path: Path):
     """Settings of a fresh server whose SQLite database lives in a temporary directory."""
-    from server.settings import Settings
+    from backprop_playground.settings import Settings
 
     return Settings(data_dir=tmp_path, database_url=None)
 
 
 @pytest.fixture
 def app(settings):
-    from server.app import create_app
+    from backprop_playground.app import create_app
 
     return create_app(settings)
 
@@ -60,8 +60,8 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     client to it, so the per-client rate of model creation is off (the API tests check that limit)."""
     import uvicorn
 
-    from server.app import create_app
-    from server.settings import Settings
+    from backprop_playground.app import create_app
+    from backprop_playground.settings import Settings
 
     data_dir = tmp_path_factory.mktemp("live-data")
     app = create_app(Settings(data_dir=data_dir, database_url=None, model_creates_per_minute=0))

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import jsonschema
 import pytest
 
-from server.nets.spec import XOR_EXAMPLE
-from server.schema import trace_json_schema
+from backprop_playground.nets.spec import XOR_EXAMPLE
+from backprop_playground.schema import trace_json_schema
 
 MOONS = {
     "name": "moons",
@@ -59,8 +59,8 @@ def app_client(tmp_path, **overrides):
     """A TestClient on an app with these settings (data in tmp_path)."""
     from fastapi.testclient import TestClient
 
-    from server.app import create_app
-    from server.settings import Settings
+    from backprop_playground.app import create_app
+    from backprop_playground.settings import Settings
 
     with TestClient(create_app(Settings(data_dir=tmp_path, **overrides))) as client:
         yield client

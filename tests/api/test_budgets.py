@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from server.nets.spec import XOR_EXAMPLE
+from backprop_playground.nets.spec import XOR_EXAMPLE
 from tests.api.conftest import MOONS, app_client, create
 
 BROADCAST_BOMB = {

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from server import __version__
+from backprop_playground import __version__
 
 
 def test_health_answers_ok_and_version(client):
@@ -25,8 +25,8 @@ def test_security_headers_allow_embedding_by_default(client):
 def test_frame_ancestors_is_configurable(tmp_path):
     from fastapi.testclient import TestClient
 
-    from server.app import create_app
-    from server.settings import Settings
+    from backprop_playground.app import create_app
+    from backprop_playground.settings import Settings
 
     app = create_app(Settings(data_dir=tmp_path, frame_ancestors="'self' https://slides.example.org"))
     with TestClient(app) as client:
@@ -41,14 +41,14 @@ def test_frame_ancestors_must_be_one_source_list(tmp_path, value):
     """Nothing an operator writes there can end the directive and start another one."""
     from pydantic import ValidationError
 
-    from server.settings import Settings
+    from backprop_playground.settings import Settings
 
     with pytest.raises(ValidationError, match="frame_ancestors"):
         Settings(data_dir=tmp_path, frame_ancestors=value)
 
 
 def test_frame_ancestors_whitespace_is_normalised(tmp_path):
-    from server.settings import Settings
+    from backprop_playground.settings import Settings
 
     settings = Settings(data_dir=tmp_path, frame_ancestors="  'self'\n  https://slides.example.org ")
     assert settings.frame_ancestors == "'self' https://slides.example.org"

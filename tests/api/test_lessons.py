@@ -25,8 +25,8 @@ def test_sixteen_concurrent_first_loads_all_answer_200(tmp_path, monkeypatch):
     each lesson's facts are computed once however many ask)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    import server.app
-    import server.nets.lessons as lessons
+    import backprop_playground.app
+    import backprop_playground.nets.lessons as lessons
     from tests.api.conftest import app_client
 
     lessons.start_warming().join(timeout=120)  # a warm-up begun by an earlier app must not interfere
@@ -34,7 +34,7 @@ def test_sixteen_concurrent_first_loads_all_answer_200(tmp_path, monkeypatch):
     compute = lessons._compute
     monkeypatch.setattr(lessons, "_CACHE", {})
     monkeypatch.setattr(lessons, "_compute", lambda lesson: computed.append(lesson["id"]) or compute(lesson))
-    monkeypatch.setattr(server.app, "start_warming", lambda: None)
+    monkeypatch.setattr(backprop_playground.app, "start_warming", lambda: None)
     with app_client(tmp_path, max_cpu_jobs=1) as client:
         ids = [lesson["id"] for lesson in client.get("/api/v1/lessons").json()] * 2
         with ThreadPoolExecutor(len(ids)) as pool:
@@ -44,7 +44,7 @@ def test_sixteen_concurrent_first_loads_all_answer_200(tmp_path, monkeypatch):
 
 
 def test_the_server_computes_every_lessons_facts_at_startup(client):
-    import server.nets.lessons as lessons
+    import backprop_playground.nets.lessons as lessons
 
     lessons.start_warming().join(timeout=120)
     assert all(lessons.cached_lesson(lesson["id"]) is not None for lesson in lessons.list_lessons())

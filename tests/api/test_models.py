@@ -4,7 +4,7 @@ import json
 import jsonschema
 import pytest
 
-from server.nets.spec import XOR_EXAMPLE
+from backprop_playground.nets.spec import XOR_EXAMPLE
 from tests.api.conftest import MOONS, assert_valid_trace, create
 
 

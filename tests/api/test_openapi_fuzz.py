@@ -14,8 +14,8 @@ from schemathesis.checks import (
     positive_data_acceptance,
 )
 
-from server.app import create_app
-from server.settings import Settings
+from backprop_playground.app import create_app
+from backprop_playground.settings import Settings
 from tests.api.conftest import MOONS, Created, create
 
 # Small limits keep every generated request cheap.

@@ -6,8 +6,8 @@ import copy
 
 import numpy as np
 
-from server.nets.model import Model
-from server.nets.spec import XOR_EXAMPLE
+from backprop_playground.nets.model import Model
+from backprop_playground.nets.spec import XOR_EXAMPLE
 from tests.api.conftest import MOONS, app_client, assert_valid_trace
 
 

@@ -82,7 +82,7 @@ def app_server(settings):
     """A second app on a free port with its own settings, as the session's live server is started."""
     import uvicorn
 
-    from server.app import create_app
+    from backprop_playground.app import create_app
 
     port = _free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
@@ -165,7 +165,7 @@ def test_a_host_page_without_a_network_origin_embeds_the_playground(page, live_s
 
 def test_a_narrowed_frame_ancestors_refuses_a_file_deck_and_allows_its_host(browser, tmp_path, monkeypatch):
     """BACKPROP_FRAME_ANCESTORS set to one http host: that host's deck embeds; a deck from disk is refused."""
-    from server.settings import Settings
+    from backprop_playground.settings import Settings
 
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()

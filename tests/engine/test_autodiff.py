@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from server.engine import Tensor, no_grad
-from server.engine import functional as F
-from server.engine.ops import Op
-from server.engine.tensor import apply
+from backprop_playground.engine import Tensor, no_grad
+from backprop_playground.engine import functional as F
+from backprop_playground.engine.ops import Op
+from backprop_playground.engine.tensor import apply
 
 
 def leaf(value, **kw):
@@ -194,7 +194,7 @@ def test_methods_and_properties():
 def test_no_grad_and_recorders_are_per_thread():
     import threading
 
-    from server.engine import Recorder
+    from backprop_playground.engine import Recorder
 
     seen = {}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.engine import Recorder, Tensor, count_chain_rule_ops
+from backprop_playground.engine import Recorder, Tensor, count_chain_rule_ops
 
 
 def square_chain(depth):

@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from server.engine import Tensor, grad_check
-from server.engine import functional as F
+from backprop_playground.engine import Tensor, grad_check
+from backprop_playground.engine import functional as F
 
 rng = np.random.default_rng(42)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from server.engine import Tensor, grad_check, grad_check_node
-from server.engine.ops import Op
-from server.engine.tensor import apply
+from backprop_playground.engine import Tensor, grad_check, grad_check_node
+from backprop_playground.engine.ops import Op
+from backprop_playground.engine.tensor import apply
 
 WRONG_SQUARE = Op("wrong_square", lambda p, a: a * a, (lambda B, p, g, out, a: g * a,),  # should be 2ga
                   "$a^2", ("$g $a",), "sq")

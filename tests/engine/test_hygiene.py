@@ -9,8 +9,8 @@ import weakref
 
 import numpy as np
 
-from server.engine import Recorder, Tensor
-from server.engine import functional as F
+from backprop_playground.engine import Recorder, Tensor
+from backprop_playground.engine import functional as F
 
 WEB = ["fastapi", "starlette", "pydantic", "uvicorn", "orjson", "asyncio", "httpx", "websockets",
        "sqlalchemy"]
@@ -18,7 +18,7 @@ WEB = ["fastapi", "starlette", "pydantic", "uvicorn", "orjson", "asyncio", "http
 
 def test_importing_the_engine_loads_no_web_library():
     code = (
-        "import sys, server.engine; "
+        "import sys, backprop_playground.engine; "
         f"print(','.join(m for m in {WEB!r} if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from server.engine import OPS, Tensor, describe_ops, grad_check
-from server.engine.ops import normalize_axis
-from server.engine.tensor import apply
+from backprop_playground.engine import OPS, Tensor, describe_ops, grad_check
+from backprop_playground.engine.ops import normalize_axis
+from backprop_playground.engine.tensor import apply
 
 rng = np.random.default_rng(1234)
 
@@ -170,7 +170,7 @@ def test_describe_ops_lists_every_op_with_one_vjp_formula_per_input():
 
 
 def test_both_backends_offer_the_same_functions():
-    from server.engine import backend
-    from server.engine.autodiff import tensor_backend
+    from backprop_playground.engine import backend
+    from backprop_playground.engine.autodiff import tensor_backend
 
     assert set(vars(backend.NB)) == set(vars(tensor_backend()))

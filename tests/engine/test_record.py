@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from server.engine import Recorder, Tensor
-from server.engine import functional as F
-from server.engine.tensor import state
+from backprop_playground.engine import Recorder, Tensor
+from backprop_playground.engine import functional as F
+from backprop_playground.engine.tensor import state
 
 
 def mlp_step(seed: int, rows=None):

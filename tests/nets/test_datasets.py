@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from server.nets.datasets import DATASETS, dataset_from_inline, make_dataset, parse_csv, split
-from server.nets.limits import LimitError, Limits, SpecError
+from backprop_playground.nets.datasets import DATASETS, dataset_from_inline, make_dataset, parse_csv, split
+from backprop_playground.nets.limits import LimitError, Limits, SpecError
 
 
 def test_xor_is_the_four_points():

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from server.nets.expressions import ExpressionError, trace_expression
-from server.nets.limits import Limits
+from backprop_playground.nets.expressions import ExpressionError, trace_expression
+from backprop_playground.nets.limits import Limits
 
 
 def test_contract_example_numeric():
@@ -94,7 +94,7 @@ def test_errors_are_clear(source, values, message):
 
 
 def test_sin_is_reported_until_the_engine_has_it():
-    from server.engine import OPS
+    from backprop_playground.engine import OPS
 
     if "sin" in OPS:
         assert float(trace_expression("sin(x)", {"x": 0.5})["value"]) == pytest.approx(math.sin(0.5))
@@ -124,9 +124,9 @@ def test_assignment_makes_one_node_with_two_consumers():
 
 
 def test_evaluate_tree_builds_programs_from_given_leaves():
-    from server.engine import Tensor
-    from server.nets.expressions import evaluate_tree
-    from server.nets.exprparse import parse
+    from backprop_playground.engine import Tensor
+    from backprop_playground.nets.expressions import evaluate_tree
+    from backprop_playground.nets.exprparse import parse
 
     x = Tensor(0.5, requires_grad=True, label="x")
     out = evaluate_tree(parse("a = x*x; a + a"), {"x": x})

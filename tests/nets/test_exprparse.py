@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from server.nets.exprparse import ExpressionError, parse, variables
-from server.nets.limits import Limits
+from backprop_playground.nets.exprparse import ExpressionError, parse, variables
+from backprop_playground.nets.limits import Limits
 
 
 def show(node) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from server.gradcheck import check_expression
-from server.nets.expressions import ExpressionError, trace_expression
-from server.nets.exprparse import parse
-from server.nets.exprsize import check_sizes
-from server.nets.limits import LimitError, Limits
+from backprop_playground.gradcheck import check_expression
+from backprop_playground.nets.expressions import ExpressionError, trace_expression
+from backprop_playground.nets.exprparse import parse
+from backprop_playground.nets.exprsize import check_sizes
+from backprop_playground.nets.limits import LimitError, Limits
 
 UNLIMITED = Limits(tensor_elements=10**9, trace_elements=10**12, gradcheck_work=10**15)
 RNG = np.random.default_rng(0)

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from server.nets.lessons_data import LESSONS
-from server.nets.model import Model
+from backprop_playground.nets.lessons_data import LESSONS
+from backprop_playground.nets.model import Model
 
 PANELS = {(lesson["id"], i): panel for lesson in LESSONS for i, panel in enumerate(lesson["panels"])}
 MODEL_PANELS = [key for key, panel in PANELS.items() if "spec" in panel]

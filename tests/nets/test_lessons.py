@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from server.nets.lessons import check, get_lesson, lesson_facts, list_lessons
-from server.nets.model import Model
-from server.nets.spec import ModelSpec
+from backprop_playground.nets.lessons import check, get_lesson, lesson_facts, list_lessons
+from backprop_playground.nets.model import Model
+from backprop_playground.nets.spec import ModelSpec
 
 LESSON_IDS = [
     "xor-linear", "xor-relu", "cost-saturation", "softmax", "output-units", "hidden-units", "depth-folding",
@@ -118,7 +118,7 @@ def test_depth_folding_regions_grow_as_powers_of_four():
     for row in value("depth-folding", "table"):
         assert row["shallow_regions"] <= row["shallow_max"] < row["regions"] or row["depth"] == 1
     panel = get_lesson("depth-folding")["panels"][0]["spec"]
-    from server.nets.regions import count_linear_regions
+    from backprop_playground.nets.regions import count_linear_regions
 
     assert count_linear_regions(Model.create(panel), 64, [-1, 1, -1, 1]) == 64
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from server.nets.limits import LimitError, Limits, SpecError
-from server.nets.model import Model
-from server.nets.spec import XOR_EXAMPLE
+from backprop_playground.nets.limits import LimitError, Limits, SpecError
+from backprop_playground.nets.model import Model
+from backprop_playground.nets.spec import XOR_EXAMPLE
 
 ACTIVATIONS = [
     {"activation": "relu"}, {"activation": "leaky_relu", "alpha": 0.1}, {"activation": "abs"},

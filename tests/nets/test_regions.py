@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from server.nets.limits import LimitError, SpecError
-from server.nets.model import Model
-from server.nets.net import LayerShape
-from server.nets.regions import count_linear_regions
-from server.nets.spec import XOR_EXAMPLE
+from backprop_playground.nets.limits import LimitError, SpecError
+from backprop_playground.nets.model import Model
+from backprop_playground.nets.net import LayerShape
+from backprop_playground.nets.regions import count_linear_regions
+from backprop_playground.nets.spec import XOR_EXAMPLE
 
 
 def test_grid_for_a_binary_model(spec_factory):

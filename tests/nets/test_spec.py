@@ -3,7 +3,14 @@
 import pytest
 from pydantic import ValidationError
 
-from server.nets.spec import XOR_EXAMPLE, LimitError, Limits, ModelSpec, check_architecture, resolve_optimizer
+from backprop_playground.nets.spec import (
+    XOR_EXAMPLE,
+    LimitError,
+    Limits,
+    ModelSpec,
+    check_architecture,
+    resolve_optimizer,
+)
 
 
 def spec(**changes) -> ModelSpec:

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from server.nets.limits import SpecError
-from server.nets.model import Model
-from server.nets.spec import XOR_EXAMPLE
+from backprop_playground.nets.limits import SpecError
+from backprop_playground.nets.model import Model
+from backprop_playground.nets.spec import XOR_EXAMPLE
 
 
 def test_recorded_step_has_forward_backward_update_and_metrics(spec_factory):

@@ -27,7 +27,7 @@ def database_url(request, tmp_path) -> str:
 
 @pytest.fixture
 def store(database_url):
-    from server.store import Store
+    from backprop_playground.store import Store
 
     store = Store(database_url)
     yield store

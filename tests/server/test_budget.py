@@ -8,10 +8,10 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from server import budget, wire
-from server.budget import MemoryBudget, MemoryBusy, MemoryTooLarge
-from server.nets.limits import Limits
-from server.nets.model import Model
+from backprop_playground import budget, wire
+from backprop_playground.budget import MemoryBudget, MemoryBusy, MemoryTooLarge
+from backprop_playground.nets.limits import Limits
+from backprop_playground.nets.model import Model
 
 UNLIMITED = Limits(step_work=10**15, request_work=10**15)
 

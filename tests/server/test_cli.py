@@ -1,6 +1,6 @@
 import json
 
-from server.cli import main
+from backprop_playground.cli import main
 from tests.api.conftest import MOONS
 
 

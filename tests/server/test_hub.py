@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from server.app import create_app
-from server.settings import Settings
+from backprop_playground.app import create_app
+from backprop_playground.settings import Settings
 from tests.api.conftest import MOONS, create
 
 
@@ -53,10 +53,10 @@ def test_deleted_model_is_gone_after_restart(database_url, tmp_path):
 
 
 def _hub(tmp_path, **kwargs):
-    from server.hub import ModelHub
-    from server.nets.limits import DEFAULT_LIMITS
-    from server.nets.spec import ModelSpec
-    from server.store import Store
+    from backprop_playground.hub import ModelHub
+    from backprop_playground.nets.limits import DEFAULT_LIMITS
+    from backprop_playground.nets.spec import ModelSpec
+    from backprop_playground.store import Store
 
     hub = ModelHub(Store(f"sqlite:///{tmp_path / 'hub.db'}"), DEFAULT_LIMITS, capacity=8, persist_every_s=60,
                    **kwargs)
@@ -67,7 +67,7 @@ def _hub(tmp_path, **kwargs):
 def test_reads_of_a_changing_model_copy_its_state_at_a_bounded_rate(tmp_path):
     import time
 
-    from server.hub import SNAPSHOT_EVERY_S
+    from backprop_playground.hub import SNAPSHOT_EVERY_S
 
     hub, live, _ = _hub(tmp_path)
     started = time.monotonic()

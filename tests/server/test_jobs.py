@@ -4,8 +4,8 @@ import threading
 import numpy as np
 import pytest
 
-from server.fair import OverShare
-from server.jobs import Busy, Deadline, JobPool
+from backprop_playground.fair import OverShare
+from backprop_playground.jobs import Busy, Deadline, JobPool
 
 
 def test_runs_in_a_worker_thread():

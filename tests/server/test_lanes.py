@@ -2,7 +2,7 @@ import asyncio
 import threading
 import time
 
-from server.lanes import FairLanes
+from backprop_playground.lanes import FairLanes
 
 
 def _spin(seconds: float) -> float:

@@ -33,7 +33,7 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         environment = {**os.environ, "BACKPROP_PERSIST_EVERY_S": "0.2", **env}
-        command = [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port),
+        command = [sys.executable, "-m", "backprop_playground.cli", "serve", "--port", str(self.port),
                    "--data-dir", str(data_dir), "--log-level", log_level]
         self.log = data_dir / f"server-{self.port}.log"
         with open(self.log, "wb") as log:

@@ -51,8 +51,8 @@ def server(tmp_path):
     log = tmp_path / "server.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--data-dir", str(tmp_path),
-             "--log-level", "warning"],
+            [sys.executable, "-m", "backprop_playground.cli", "serve", "--port", str(port),
+             "--data-dir", str(tmp_path), "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=out, stderr=out, preexec_fn=_cap_address_space,
         )
     url = f"http://127.0.0.1:{port}"

@@ -2,9 +2,9 @@ import jsonschema
 import orjson
 import pytest
 
-from server import wire
-from server.schema import trace_json_schema
-from server.wire import Encoding
+from backprop_playground import wire
+from backprop_playground.schema import trace_json_schema
+from backprop_playground.wire import Encoding
 from tests.server.test_wire import NONFINITE, record
 
 SCHEMA = trace_json_schema()

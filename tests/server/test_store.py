@@ -4,7 +4,7 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from server.store import Store, hash_token
+from backprop_playground.store import Store, hash_token
 
 STATE = {"spec": {"name": "xor"}, "step": 3, "params": [[1.0, -2.0]]}
 
@@ -120,7 +120,7 @@ def test_unused_models_expire_and_touched_ones_stay(database_url):
 def test_a_full_store_makes_room_from_expired_models_first(tmp_path):
     from datetime import UTC, datetime, timedelta
 
-    from server.store import StoreFull
+    from backprop_playground.store import StoreFull
 
     store = Store(f"sqlite:///{tmp_path / 'full.db'}", max_models=2, ttl_s=3600)
     try:
@@ -140,7 +140,7 @@ def test_a_full_store_makes_room_from_expired_models_first(tmp_path):
 def test_a_client_keeps_at_most_its_share_of_models(database_url):
     import secrets
 
-    from server.store import OwnerFull, owner_of
+    from backprop_playground.store import OwnerFull, owner_of
 
     store = Store(database_url, max_per_owner=2)
     greedy, modest = owner_of(secrets.token_hex(4)), owner_of(secrets.token_hex(4))

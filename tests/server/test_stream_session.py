@@ -3,11 +3,11 @@ import json
 
 import pytest
 
-from server.nets.limits import DEFAULT_LIMITS
-from server.nets.spec import XOR_EXAMPLE
-from server.schema import parse_command
-from server.store import Store
-from server.stream import Frame, Outbox, StreamSession
+from backprop_playground.nets.limits import DEFAULT_LIMITS
+from backprop_playground.nets.spec import XOR_EXAMPLE
+from backprop_playground.schema import parse_command
+from backprop_playground.store import Store
+from backprop_playground.stream import Frame, Outbox, StreamSession
 
 
 def test_outbox_keeps_only_the_newest_frame_but_every_control_message():
@@ -54,8 +54,8 @@ class SlowSocket:
 
 
 def test_slow_client_gets_fewer_newer_frames(tmp_path):
-    from server.hub import ModelHub
-    from server.jobs import JobPool
+    from backprop_playground.hub import ModelHub
+    from backprop_playground.jobs import JobPool
 
     async def main():
         hub = ModelHub(Store(f"sqlite:///{tmp_path / 'db'}"), DEFAULT_LIMITS, capacity=8, persist_every_s=60)
@@ -79,7 +79,7 @@ def test_slow_client_gets_fewer_newer_frames(tmp_path):
 
 
 def _spec():
-    from server.nets.spec import ModelSpec
+    from backprop_playground.nets.spec import ModelSpec
 
     return ModelSpec.model_validate(XOR_EXAMPLE)
 
@@ -88,8 +88,8 @@ def _spec():
 def test_a_step_waits_briefly_for_a_model_another_request_holds(tmp_path, held_s, answer):
     import threading
 
-    from server.hub import ModelHub
-    from server.jobs import JobPool
+    from backprop_playground.hub import ModelHub
+    from backprop_playground.jobs import JobPool
 
     async def main():
         hub = ModelHub(Store(f"sqlite:///{tmp_path / 'db'}"), DEFAULT_LIMITS, capacity=8, persist_every_s=60)
@@ -119,8 +119,8 @@ def test_a_step_waits_briefly_for_a_model_another_request_holds(tmp_path, held_s
 def test_writer_encodes_a_non_finite_trace_in_float32_without_warnings(tmp_path):
     import numpy as np
 
-    from server.stream import Frame, View
-    from server.wire import Encoding
+    from backprop_playground.stream import Frame, View
+    from backprop_playground.wire import Encoding
 
     session = StreamSession(SlowSocket(0, []), None, None, None, rows=4, max_rate=60, persist_every_s=60)
     raw = {"graph": [{"id": "n0"}], "events": [{"type": "forward", "node": "n0",
@@ -132,7 +132,7 @@ def test_writer_encodes_a_non_finite_trace_in_float32_without_warnings(tmp_path)
 
 
 def test_queued_resets_and_lr_changes_coalesce_and_pause_drops_queued_steps():
-    from server.schema import Config, Pause, Reset, Step
+    from backprop_playground.schema import Config, Pause, Reset, Step
 
     session = StreamSession(SlowSocket(0, []), None, None, None, rows=4, max_rate=60, persist_every_s=60)
     for i in range(20_000):
@@ -152,8 +152,8 @@ class DeafSocket(SlowSocket):
 
 
 def test_a_client_that_never_reads_is_closed_after_the_send_timeout(tmp_path):
-    from server.hub import ModelHub
-    from server.jobs import JobPool
+    from backprop_playground.hub import ModelHub
+    from backprop_playground.jobs import JobPool
 
     async def main():
         hub = ModelHub(Store(f"sqlite:///{tmp_path / 'db'}"), DEFAULT_LIMITS, capacity=8, persist_every_s=60)

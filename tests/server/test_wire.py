@@ -5,8 +5,8 @@ import numpy as np
 import orjson
 import pytest
 
-from server import wire
-from server.wire import Encoding
+from backprop_playground import wire
+from backprop_playground.wire import Encoding
 
 NONFINITE = np.array([[1.5, np.nan], [np.inf, -np.inf]])
 

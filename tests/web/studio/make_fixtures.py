@@ -20,9 +20,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent.parent))
 
-from server import wire  # noqa: E402
-from server.frames import step_frame  # noqa: E402
-from server.nets.model import Model  # noqa: E402
+from backprop_playground import wire  # noqa: E402
+from backprop_playground.frames import step_frame  # noqa: E402
+from backprop_playground.nets.model import Model  # noqa: E402
 
 NETS = {
     "tanh-sigmoid": {

@@ -1,0 +1,125 @@
+"""WS /api/v1/models/{id}/stream: step, play, pause, reset and config a model; one trace per step."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Query, WebSocket
+from starlette.websockets import WebSocketState
+
+from backprop_playground import wire
+from backprop_playground.fair import current_client
+from backprop_playground.hub import UnknownModel
+from backprop_playground.stream import CLOSE_TIMEOUT_S, StreamSession
+
+router = APIRouter(tags=["stream"])
+AUTH_TIMEOUT_S = 10.0  # how long the server waits for the first message, {"type": "auth", "token"}
+AUTH_HINT = 'send {"type": "auth", "token": "<edit_token>"} as the first message'
+
+
+@router.websocket("/models/{model_id}/stream")
+async def stream(
+    websocket: WebSocket,
+    model_id: str,
+    token: Annotated[str | None, Query(description="Deprecated: the edit token in the URL (prefer the "
+                                                   "first message, as URLs end up in logs).")] = None,
+) -> None:
+    """First message: {"type": "auth", "token": "<edit_token>"}. Then commands (JSON text):
+    {"type": "step"}, {"type": "play", "rate"}, {"type": "pause"}, {"type": "reset"},
+    {"type": "config", "lr"?, "rows"?, "encoding"?: "json"|"f32", "summary_over"?}.
+    Messages: {"type": "trace", "step", "graph"?, "events", ...} and {"type": "error", "detail"}.
+    Close codes: 4401 no token, 4403 wrong token, 4404 no such model (after an error message),
+    4408 the client read nothing for too long, 4429 this client has too many streams open."""
+    app, settings = websocket.app, websocket.app.state.settings
+    client = current_client()
+    await websocket.accept()
+    # Connections count from here, before they authenticate, so a burst of them cannot pass the check.
+    if not hasattr(app.state, "stream_clients"):
+        app.state.stream_clients = Counter()
+    open_here = app.state.stream_clients[client]
+    if open_here >= settings.max_streams_per_client:
+        detail = (f"this client already has {open_here} streams open, its share "
+                  f"(max_streams_per_client = {settings.max_streams_per_client})")
+        return await _refuse(websocket, 4429, detail)
+    app.state.stream_clients[client] += 1
+    try:
+        await _serve(websocket, model_id, token, client)
+    finally:
+        app.state.stream_clients[client] -= 1
+        if not app.state.stream_clients[client]:
+            del app.state.stream_clients[client]
+
+
+async def _serve(websocket: WebSocket, model_id: str, token: str | None, client: str) -> None:
+    """Pin the model, check the token and run the session until the client leaves."""
+    app = websocket.app
+    hub, jobs, settings = app.state.hub, app.state.jobs, app.state.settings
+    try:
+        live = await jobs.run(hub.pin, model_id, wait=True)
+    except UnknownModel as exc:
+        return await _refuse(websocket, 4404, str(exc))
+    try:
+        if token is None:
+            token = await _first_message_token(websocket)
+            if websocket.client_state != WebSocketState.CONNECTED:
+                return  # the client left before saying who it is
+        if not live.record.accepts(token):
+            code = 4403 if token else 4401
+            detail = "this is not the model's edit token" if token else f"no edit token: {AUTH_HINT}"
+            return await _refuse(websocket, code, detail)
+        session = StreamSession(
+            websocket, hub, jobs, live, rows=settings.trace_rows, max_rate=settings.max_stream_rate,
+            persist_every_s=settings.stream_persist_every_s, client=client,
+            send_timeout_s=settings.stream_send_timeout_s,
+        )
+        app.state.streams.add(session)
+        try:
+            await session.run()
+        finally:
+            app.state.streams.discard(session)
+            await session.finish()
+        await _close(websocket, session.close_code)
+    finally:
+        await jobs.run(hub.unpin, live, wait=True)
+
+
+async def _first_message_token(websocket: WebSocket) -> str | None:
+    """The token of the first message if it is {"type": "auth", "token": "..."}; None otherwise."""
+    try:
+        message = await asyncio.wait_for(websocket.receive(), AUTH_TIMEOUT_S)
+    except TimeoutError:
+        return None
+    if message["type"] == "websocket.disconnect":
+        return None
+    text = message.get("text")
+    if not text or len(text) > 1024:
+        return None
+    try:
+        command = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(command, dict) or command.get("type") != "auth":
+        return None
+    token = command.get("token")
+    return token if isinstance(token, str) else None
+
+
+async def _refuse(websocket: WebSocket, code: int, detail: str) -> None:
+    try:
+        await asyncio.wait_for(
+            websocket.send_text(wire.dumps({"type": "error", "detail": detail}).decode()), CLOSE_TIMEOUT_S)
+    except TimeoutError:
+        return
+    await _close(websocket, code)
+
+
+async def _close(websocket: WebSocket, code: int) -> None:
+    """Close, unless the client is gone; a client that reads nothing is not waited for."""
+    if websocket.client_state == WebSocketState.CONNECTED:
+        try:
+            await asyncio.wait_for(websocket.close(code), CLOSE_TIMEOUT_S)
+        except TimeoutError:
+            pass

@@ -1,0 +1,201 @@
+"""The ASGI application: create_app(settings) wires routers, static files and security headers."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.routing import Match, Mount
+
+from backprop_playground import __version__, logs
+from backprop_playground.api import (
+    datasets,
+    errors,
+    expressions,
+    health,
+    lessons,
+    models,
+    ops,
+    schema,
+    specs,
+    stream,
+    training,
+)
+from backprop_playground.api.guards import BodyLimit
+from backprop_playground.budget import MB, MemoryBudget
+from backprop_playground.fair import ClientKey, RateQuota
+from backprop_playground.hub import ModelHub
+from backprop_playground.jobs import JobPool
+from backprop_playground.nets.lessons import start_warming
+from backprop_playground.nets.limits import Limits
+from backprop_playground.settings import Settings, get_settings
+from backprop_playground.store import EXPIRE_BATCH, Store
+
+API_PREFIX = "/api/v1"
+_INLINE_SCRIPT = re.compile(r"<script type=\"importmap\">(.*?)</script>", re.S)
+
+
+def inline_script_hashes(web_dir: Path) -> list[str]:
+    """CSP source expressions for the inline import maps of the static pages (so no 'unsafe-inline')."""
+    hashes: set[str] = set()
+    for page in sorted(web_dir.glob("*.html")):
+        for body in _INLINE_SCRIPT.findall(page.read_text(encoding="utf-8")):
+            digest = hashlib.sha256(body.encode("utf-8")).digest()
+            hashes.add("'sha256-" + base64.b64encode(digest).decode("ascii") + "'")
+    return sorted(hashes)
+
+
+def content_security_policy(settings: Settings) -> str:
+    """The policy of every page (/docs included): everything from this origin, no inline script but the
+    hashed import maps. `frame_ancestors` "*" sends no frame-ancestors at all: the source "*" matches only
+    network schemes, so it would refuse decks opened from disk (file://), data: and about:blank hosts."""
+    scripts = " ".join(["'self'", *inline_script_hashes(settings.web_dir)])
+    policy = (
+        f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+        "object-src 'none'; base-uri 'self'"
+    )
+    if settings.frame_ancestors != "*":
+        policy += f"; frame-ancestors {settings.frame_ancestors}"
+    return policy
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware adding CSP and nosniff to every HTTP response (streaming-safe)."""
+
+    def __init__(self, app, settings: Settings) -> None:
+        self.app = app
+        self.csp = content_security_policy(settings).encode()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        csp = self.csp
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"content-security-policy", csp))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"no-referrer"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for these settings (tests pass their own)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        lifespan=_lifespan,
+        title="Backprop Playground",
+        version=__version__,
+        description="Watch backpropagation happen: traces of every forward value and gradient contribution.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.limits = Limits(**settings.limits)
+    app.state.servers = 0
+    app.dependency_overrides[get_settings] = lambda: settings
+    errors.install(app)
+    for module in (health, ops, datasets, lessons, expressions, models, training, specs, stream, schema):
+        app.include_router(module.router, prefix=API_PREFIX)
+    _mount_front_end(app, settings)
+    app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, settings=settings)
+    app.add_middleware(ClientKey, header=settings.client_ip_header)
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the store, hub and CPU job pool at the first start; save and close them when the last server
+    of this app stops (tests and fuzzers may run several clients on one app at once)."""
+    state = app.state
+    logs.install()  # after the server has configured its loggers
+    if state.servers == 0:
+        _open_services(state)
+        state.sweeper = asyncio.create_task(_expire_unused(state), name="expire-unused-models")
+    state.servers += 1
+    try:
+        yield
+    finally:
+        state.servers -= 1
+        if state.servers == 0:
+            state.sweeper.cancel()
+            await asyncio.gather(state.sweeper, return_exceptions=True)
+            state.jobs.shutdown()
+            state.hub.close()
+            state.hub.store.close()
+
+
+def _open_services(state) -> None:
+    settings: Settings = state.settings
+    state.jobs = JobPool(settings.max_cpu_jobs, settings.retry_after_s,
+                         per_client=settings.max_cpu_jobs_per_client, heavy_step_s=settings.heavy_step_s)
+    state.streams = set()
+    state.hub = ModelHub(
+        Store(settings.resolved_database_url, max_models=settings.max_models, ttl_s=settings.model_ttl_s,
+              max_per_owner=settings.max_models_per_client),
+        state.limits,
+        capacity=settings.cached_models,
+        persist_every_s=settings.persist_every_s,
+        capacity_bytes=settings.cached_models_mb * MB,
+    )
+    state.budget = MemoryBudget(settings.memory_budget_mb * MB, settings.request_memory_mb * MB,
+                                settings.retry_after_s)
+    state.create_quota = RateQuota(settings.model_creates_per_minute, "model_creates_per_minute",
+                                   "creating models")
+    start_warming()  # every lesson's facts, once per process, so first lesson loads need no CPU job
+
+
+async def _expire_unused(state) -> None:
+    """Delete models unused for `model_ttl_s`: at startup, then every tenth of that (at most hourly)."""
+    every_s = min(3600.0, state.settings.model_ttl_s / 10)
+    while True:
+        while await asyncio.to_thread(state.hub.store.expire) >= EXPIRE_BATCH:  # not a request's slot
+            pass
+        await asyncio.sleep(every_s)
+
+
+def _mount_front_end(app: FastAPI, settings: Settings) -> None:
+    """Swagger UI and the static pages; npm packages at /vendor (mounted before /)."""
+    web = settings.web_dir
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> FileResponse:  # Swagger UI, started by /js/docs.js: no inline script
+        return FileResponse(web / "docs.html")
+
+    @app.get("/embed", include_in_schema=False)
+    def embed() -> FileResponse:
+        return FileResponse(web / "embed.html")
+
+    @app.get("/studio", include_in_schema=False)
+    def studio() -> FileResponse:
+        return FileResponse(web / "studio.html")
+
+    app.mount("/vendor", StaticFiles(directory=web / "node_modules", check_dir=False), name="vendor")
+    pages = StaticFiles(directory=web, html=True, check_dir=False)
+    app.router.routes.append(_FrontEnd("/", pages, name="web"))
+
+
+class _FrontEnd(Mount):
+    """The static pages at /, except under the API prefix: there a wrong method gets the API route's own
+    405 (with its Allow header) and an unknown path a JSON 404, instead of the file server's answer."""
+
+    def matches(self, scope):
+        path = scope.get("path", "")
+        if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+            return Match.NONE, {}
+        return super().matches(scope)

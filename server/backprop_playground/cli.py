@@ -1,0 +1,89 @@
+"""Command line: `backprop-playground serve` and `backprop-playground train SPEC.json --steps N`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.data_dir:
+        os.environ["BACKPROP_DATA_DIR"] = os.path.abspath(args.data_dir)
+        os.makedirs(os.environ["BACKPROP_DATA_DIR"], exist_ok=True)
+    from backprop_playground.app import create_app
+    from backprop_playground.settings import Settings
+
+    app = create_app(Settings())
+    print(f"Backprop Playground is running at http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
+    # Stream commands are a few hundred bytes; a small frame limit keeps a client from sending megabytes.
+    # No permessage-deflate: it compresses every frame on the event loop, and a large model's frames
+    # (megabytes) then stalled every other connection for seconds (bench/bench_hostile.py).
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, ws_max_size=64 * 1024,
+                ws_per_message_deflate=False)
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    """Train a spec without a server: progress on stderr, the result as JSON on stdout."""
+    import numpy as np
+
+    from backprop_playground import wire
+    from backprop_playground.nets.limits import Limits
+    from backprop_playground.nets.model import Model
+    from backprop_playground.settings import Settings
+
+    try:
+        with open(args.spec, encoding="utf-8") as file:
+            spec = json.load(file)
+        model = Model.create(spec, Limits(**Settings().limits))
+
+        def progress(step: int, loss: float | None, accuracy: float | None) -> None:
+            shown = "" if accuracy is None else f"  accuracy {accuracy:.4f}"
+            print(f"step {step:>7}  loss {loss:.6g}{shown}", file=sys.stderr, flush=True)
+
+        every = args.every or max(1, args.steps // 20)
+        with np.errstate(all="ignore"):
+            result = model.train(args.steps, every=every, on_progress=progress)
+    except (OSError, ValueError) as exc:  # unreadable file, invalid JSON or spec, a limit
+        print(f"backprop-playground train: {exc}", file=sys.stderr)
+        return 2
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as file:
+            json.dump(model.to_state(), file)
+    summary = {key: value for key, value in result.to_dict().items() if key != "history"}
+    summary.update(loss=wire.number(result.loss), accuracy=wire.number(result.accuracy))
+    print(wire.dumps(summary).decode())
+    return 1 if result.diverged else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of all sub-commands."""
+    parser = argparse.ArgumentParser(prog="backprop-playground", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="start the web server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--data-dir", default=None, help="directory of the SQLite database (default ./data)")
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=_serve)
+    train = sub.add_parser("train", help="train a model spec (JSON file) here, without a server")
+    train.add_argument("spec", help="a ModelSpec JSON file (the body of POST /api/v1/models)")
+    train.add_argument("--steps", type=int, required=True, help="training steps")
+    train.add_argument("--every", type=int, default=0, help="progress line every N steps (default steps/20)")
+    train.add_argument("--out", default=None, help="write the trained model's state (JSON) here")
+    train.set_defaults(func=_train)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

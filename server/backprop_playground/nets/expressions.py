@@ -1,0 +1,245 @@
+"""Expressions a student types, traced on the engine: forward, backward and (symbolic) the backward graph."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from backprop_playground.nets.exprparse import ExpressionError, Node, over_limit, parse, variables
+from backprop_playground.nets.limits import DEFAULT_LIMITS, Limits
+
+__all__ = ["ExpressionError", "FUNCTIONS", "evaluate", "evaluate_program", "evaluate_tree", "to_tensor_value",
+           "trace_expression"]
+
+_ELEMENTWISE = ("relu", "sigmoid", "tanh", "exp", "log", "sin", "cos", "abs", "sqrt", "softplus")
+_REDUCTIONS = ("sum", "mean", "max")
+_ALONG_AXIS = ("softmax", "log_softmax", "logsumexp")
+FUNCTIONS: dict[str, str] = {
+    **{name: f"{name}(x): elementwise" for name in _ELEMENTWISE},
+    **{name: f"{name}(x) or {name}(x, axis)" for name in _REDUCTIONS},
+    **{name: f"{name}(x) along the last axis, or {name}(x, axis)" for name in _ALONG_AXIS},
+    "leaky_relu": "leaky_relu(x, a): max(0, x) + a·min(0, x), a a number or a variable (generalized ReLU)",
+    "maxout": "maxout(z, k): max over groups of k along the last axis",
+    "transpose": "transpose(x), also written x.T",
+}
+_NOT_FUNCTIONS = {"reshape", "neg", "pow", "getitem", "clip"}  # ops with static parameters or operators
+_BINARY = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__", "@": "__matmul__"}
+
+
+def _engine():
+    from backprop_playground.engine import OPS, Tensor
+    from backprop_playground.engine import functional as F
+
+    return Tensor, F, OPS
+
+
+def to_tensor_value(name: str, value, limits: Limits) -> np.ndarray:
+    """A variable's value as a float64 array: a number or a small rectangular nested list of numbers."""
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        message = f"value of {name!r} must be a number or a rectangular list of numbers"
+        raise ExpressionError(message) from None
+    if array.size > limits.value_elements:
+        raise over_limit("value_elements", int(array.size), limits)
+    if array.ndim > 3:
+        raise ExpressionError(f"value of {name!r} has {array.ndim} dimensions; at most 3 are supported")
+    if not np.all(np.isfinite(array)):
+        raise ExpressionError(f"value of {name!r} must be finite (no NaN or Infinity)")
+    return array
+
+
+def _is_number(node: Node) -> bool:
+    """Whether `node` is a literal number, possibly negated."""
+    return node.kind == "num" or (node.kind == "unary" and node.args[0].kind == "num")
+
+
+def _constant(node: Node) -> float:
+    """A literal argument (axis, k, slope): a number or a negated number."""
+    if node.kind == "num":
+        return float(node.value)
+    if node.kind == "unary" and node.args[0].kind == "num":
+        return -float(node.args[0].value)
+    raise ExpressionError("this argument must be a plain number", node.pos)
+
+
+class _Evaluator:
+    """Walks the syntax tree and builds engine tensors, checking names and arities."""
+
+    def __init__(self, leaves: dict):
+        self.Tensor, self.F, self.OPS = _engine()
+        self.names = dict(leaves)
+
+    def run(self, tree: Node):
+        """The value of the program: statements in order, `name = expr` naming (and sharing) a node."""
+        if tree.kind != "program":
+            return self.eval(tree)
+        value = None
+        for statement in tree.args:
+            if statement.kind == "let":
+                value = self.eval(statement.args[0])
+                if value.op is not None and not value.label:
+                    value.label = statement.value
+                self.names[statement.value] = value
+            else:
+                value = self.eval(statement)
+        return value
+
+    def eval(self, node: Node):
+        if node.kind == "program":
+            return self.run(node)
+        if node.kind == "num":
+            text = f"{node.value:g}"
+            return self.Tensor(node.value, label=text, role="const")
+        if node.kind == "var":
+            return self.names[node.value]
+        if node.kind == "unary":
+            return -self.eval(node.args[0])
+        if node.kind == "transpose":
+            return self.eval(node.args[0]).T
+        if node.kind == "index":
+            return self.index(node)
+        if node.kind == "binop":
+            return self.binop(node)
+        return self.call(node)
+
+    def binop(self, node: Node):
+        left = self.eval(node.args[0])
+        if node.value == "**":
+            exponent = node.args[1]
+            if not _is_number(exponent):
+                raise ExpressionError("the exponent of ** must be a plain number", exponent.pos)
+            return left ** _constant(exponent)
+        right = self.eval(node.args[1])
+        try:
+            return getattr(left, _BINARY[node.value])(right)
+        except ExpressionError:
+            raise
+        except ValueError as exc:
+            raise ExpressionError(f"shapes do not fit for {node.value!r}: {exc}", node.pos) from None
+
+    def index(self, node: Node):
+        base = self.eval(node.args[0])
+        picks = tuple(int(_constant(arg)) for arg in node.args[1:])
+        try:
+            return base[picks if len(picks) > 1 else picks[0]]
+        except IndexError as exc:
+            raise ExpressionError(f"index out of range: {exc}", node.pos) from None
+
+    def call(self, node: Node):
+        name, args = node.value, node.args
+        if name not in FUNCTIONS and not self._engine_unary(name):
+            known = ", ".join(sorted(FUNCTIONS))
+            raise ExpressionError(f"unknown function {name!r} (the engine's op table has no such op); "
+                                  f"available: {known}", node.pos)
+        low, high = self._arity(name)
+        if not low <= len(args) <= high:
+            usage = FUNCTIONS.get(name, name + "(x)")
+            raise ExpressionError(f"{name} takes {usage}; got {len(args)} arguments", node.pos)
+        x = self.eval(args[0])
+        if name in _REDUCTIONS or name in _ALONG_AXIS:
+            axis = int(_constant(args[1])) if len(args) == 2 else (None if name in _REDUCTIONS else -1)
+            return getattr(x, name)(axis=axis)
+        if name == "leaky_relu":
+            if _is_number(args[1]):
+                return self.F.leaky_relu(x, _constant(args[1]))
+            return self.F.generalized_relu(x, self.eval(args[1]))
+        if name == "maxout":
+            return self.F.maxout(x, int(_constant(args[1])))
+        if name == "transpose":
+            return x.T
+        return getattr(x, name)()
+
+    def _arity(self, name: str) -> tuple[int, int]:
+        if name in ("leaky_relu", "maxout"):
+            return 2, 2
+        if name in _REDUCTIONS or name in _ALONG_AXIS:
+            return 1, 2
+        return 1, 1
+
+    def _engine_unary(self, name: str) -> bool:
+        """An elementwise op the engine gained later (e.g. sin): in its table and a Tensor method."""
+        if name in _NOT_FUNCTIONS:
+            return False
+        op = self.OPS.get(name) if hasattr(self.OPS, "get") else None
+        method = getattr(self.Tensor, name, None)
+        return op is not None and getattr(op, "arity", None) == 1 and callable(method)
+
+
+def evaluate_tree(tree: Node, leaves: dict):
+    """The tensor a parsed expression (or program) computes from leaf tensors {name: Tensor}."""
+    return _Evaluator(leaves).run(tree)
+
+
+def evaluate(source: str, values: dict, limits: Limits = DEFAULT_LIMITS, requires_grad: bool = True,
+             mode: str = "numeric"):
+    """Build the expression on engine tensors; returns (output tensor, {variable name: leaf tensor})."""
+    out, leaves, _ = evaluate_program(source, values, limits, requires_grad, mode)
+    return out, leaves
+
+
+def evaluate_program(source: str, values: dict, limits: Limits = DEFAULT_LIMITS, requires_grad: bool = True,
+                     mode: str = "numeric"):
+    """Like `evaluate`, also returning every name's tensor, inputs and `name = expr` results alike.
+    Sizes are checked on shapes first (exprsize): no tensor beyond the limits is ever allocated."""
+    from backprop_playground.nets.exprsize import check_sizes
+
+    tree = parse(source, limits)
+    names = variables(tree, source)
+    missing = [name for name in names if name not in values]
+    if missing:
+        raise ExpressionError(f"no value given for {', '.join(repr(m) for m in missing)}")
+    Tensor = _engine()[0]
+    arrays = {name: to_tensor_value(name, values[name], limits) for name in names}
+    leaves = {name: Tensor(arrays[name], requires_grad=requires_grad, label=name, role="input")
+              for name in names}
+    evaluator = _Evaluator(leaves)
+    try:
+        check_sizes(tree, {name: a.shape for name, a in arrays.items()}, limits, mode, source)
+        out = evaluator.run(tree)
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        if isinstance(exc, ExpressionError):
+            raise
+        raise ExpressionError(f"cannot evaluate: {exc}") from None
+    return out, leaves, evaluator.names
+
+
+def trace_expression(source: str, values: dict, mode: str = "numeric",
+                     limits: Limits = DEFAULT_LIMITS) -> dict:
+    """The recorded forward and backward of `source`: {"graph", "events", "output", "value", "inputs",
+    "gradients", "mode", "source"}; "symbolic" mode builds the backward pass as graph nodes."""
+    from backprop_playground.engine import Recorder
+
+    if mode not in ("numeric", "symbolic"):
+        raise ExpressionError(f"mode must be 'numeric' or 'symbolic', not {mode!r}")
+    with Recorder() as rec:
+        out, leaves = evaluate(source, values, limits, mode=mode)
+        out.label = out.label or "out"
+        if out.requires_grad:
+            seed = None if out.data.ndim == 0 else np.ones_like(out.data)
+            out.backward(seed, create_graph=(mode == "symbolic"))
+    gradients = {name: _grad_value(leaf.grad, leaf.data) for name, leaf in leaves.items()}
+    result = {
+        "source": source, "mode": mode, "graph": rec.graph(), "events": rec.events,
+        "output": rec.node_id(out), "value": out.data,
+        "inputs": {name: rec.node_id(leaf) for name, leaf in leaves.items()},
+        "gradients": gradients,
+    }
+    if mode == "symbolic":
+        result["gradient_nodes"] = {name: _node_id(rec, leaf.grad) for name, leaf in leaves.items()}
+    return result
+
+
+def _grad_value(grad, like: np.ndarray) -> np.ndarray:
+    if grad is None:
+        return np.zeros_like(like)
+    return np.asarray(getattr(grad, "data", grad), dtype=float)
+
+
+def _node_id(rec, tensor) -> str | None:
+    if tensor is None or not hasattr(tensor, "data"):
+        return None
+    try:
+        return rec.node_id(tensor)
+    except (KeyError, ValueError):
+        return None
+

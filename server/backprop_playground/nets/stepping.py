@@ -1,0 +1,279 @@
+"""The training step on the engine: forward, cost (data term + weight decay), backward, optimizer update,
+metrics and divergence detection; plus the thinned metrics history."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from backprop_playground.engine import Recorder, Tensor, no_grad
+from backprop_playground.nets import heads, optim
+from backprop_playground.nets.datasets import Dataset
+from backprop_playground.nets.limits import Limits, SpecError
+from backprop_playground.nets.net import (
+    LayerShape,
+    check_size,
+    forward,
+    init_params,
+    param_tensors,
+    params_from_lists,
+)
+from backprop_playground.nets.results import Diverged, StepResult, TrainResult
+from backprop_playground.nets.spec import ModelSpec
+
+MAX_HISTORY = 5_000
+
+
+def initial_params(spec: ModelSpec, shapes: list[LayerShape], limits: Limits,
+                   y: np.ndarray | None = None) -> list[dict[str, np.ndarray]]:
+    """The spec's explicit `params`, or a seeded initialisation (whose output bias may start from the
+    training targets `y`, see heads.init_output_bias)."""
+    check_size(shapes, limits)
+    if spec.params is not None:
+        return params_from_lists(spec.params, shapes)
+    params = init_params(shapes, spec.seed)
+    if y is not None:
+        params[-1]["b"] = heads.init_output_bias(spec, params[-1]["b"], y)
+    return params
+
+
+class History:
+    """Metrics of every `stride`-th step; when more than MAX_HISTORY pile up, every other one is dropped and
+    the stride doubles, so a long run keeps an evenly spaced, bounded curve."""
+
+    def __init__(self, entries: list[dict] | None = None, stride: int = 1):
+        self.entries = entries or []
+        self.stride = stride
+
+    def wants(self, step: int) -> bool:
+        return step % self.stride == 0
+
+    def add(self, entry: dict) -> None:
+        self.entries.append(entry)
+        if len(self.entries) > MAX_HISTORY:
+            self.stride *= 2
+            self.entries = [e for e in self.entries if e["step"] % self.stride == 0]
+
+
+class Batch:
+    """One step's rows as engine leaves: x and y (batched, so traces can show single rows)."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, index: np.ndarray | None = None):
+        self.x = Tensor(x, label="x", role="input", batched=True)
+        self.y = Tensor(y, label="y", role="input", batched=True)
+        self.index = index
+
+
+class Stepper:
+    """Runs steps for a Model: holds the data as tensors and the batch schedule (seeded per epoch)."""
+
+    def __init__(self, spec: ModelSpec, shapes: list[LayerShape], train: Dataset, test: Dataset | None,
+                 limits: Limits):
+        self.spec, self.shapes, self.task = spec, shapes, train.task
+        # parameter leaves first, then the data: every step's graph numbers its nodes the same way
+        self._leaves = param_tensors([_placeholder(shape) for shape in shapes])
+        self.x, self.y = train.x, heads.targets(spec, train)
+        self.full = Batch(self.x, self.y)
+        self.test = None if test is None else Batch(test.x, heads.targets(spec, test))
+
+    # ---- one step ----
+    def batch(self, step: int) -> Batch:
+        """Rows of step `step` (0-based): everything, or the next mini-batch of a seeded shuffle per epoch."""
+        size, n = self.spec.batch_size, len(self.x)
+        if size is None or size >= n:
+            return self.full
+        per_epoch = -(-n // size)
+        epoch, k = divmod(step, per_epoch)
+        order = np.random.default_rng([self.spec.seed, epoch]).permutation(n)
+        index = np.sort(order[k * size:(k + 1) * size])
+        return Batch(self.x[index], self.y[index], index)
+
+    def cost(self, tensors: list[dict[str, Tensor]], batch: Batch) -> tuple[Tensor, Tensor, np.ndarray]:
+        """(J, data loss L, output values) for one batch: J = L + λ Σₗ ‖Wₗ‖² when weight decay is on."""
+        out = forward(tensors, batch.x, self.shapes).out
+        if self.spec.output.kind == "linear":
+            out.label = "ŷ"
+        loss = heads.loss(self.spec, out, batch.y)
+        loss.label = "L"
+        lam = self.spec.weight_decay
+        if lam == 0:
+            return loss, loss, out.data
+        squares = [(layer["W"] * layer["W"]).sum() for layer in tensors]
+        total = squares[0]
+        for s in squares[1:]:
+            total = total + s
+        penalty = total * lam
+        penalty.label = "λ‖W‖²"
+        cost = loss + penalty
+        cost.label = "J"
+        return cost, loss, out.data
+
+    def leaves(self, params: list[dict[str, np.ndarray]]) -> list[dict[str, Tensor]]:
+        """The parameter leaves, made once and pointed at the current arrays each step (gradients cleared).
+        Updates replace arrays rather than writing into them, so recorded values stay as they were."""
+        for layer, arrays in zip(self._leaves, params, strict=True):
+            for key, t in layer.items():
+                t.data = arrays[key]
+                t.grad = None
+        return self._leaves
+
+    def compute(self, model, batch: Batch):
+        """Forward and backward at the model's parameters: (tensors, J, L, output, grads)."""
+        tensors = self.leaves(model.params)
+        cost, loss, out = self.cost(tensors, batch)
+        cost.backward()
+        grads = [t.grad for layer in tensors for t in layer.values()]
+        return tensors, cost, loss, out, grads
+
+    def run(self, model, record: bool = False, rows: list[int] | None = None) -> StepResult:
+        """Take one step on `model`; roll back and report when anything becomes non-finite."""
+        batch = self.batch(model._step)
+        rows = _check_rows(rows, len(batch.x.data)) if record else None
+        with np.errstate(all="ignore"):
+            if record:
+                with Recorder(row_index=rows) as rec:
+                    result = self._apply(model, batch, rec)
+                if result.diverged is None:
+                    result.trace = _trace_dict(rec, rows, batch, self._leaves)
+                return result
+            return self._apply(model, batch, None)
+
+    def _apply(self, model, batch: Batch, rec) -> StepResult:
+        tensors, cost, loss, out, grads = self.compute(model, batch)
+        value = float(loss.data)
+        flat = [t for layer in tensors for t in layer.values()]
+        new, deltas, state = optim.update(model.hyper, [t.data for t in flat], grads, model.opt_state)
+        if not all_finite([cost.data, *new]):  # a NaN/Inf gradient always makes its update non-finite
+            return StepResult(model._step, None, None, self.locate(model, batch, new))
+        model.params = _unflatten(model.params, new)
+        model.opt_state = state
+        model._step += 1
+        accuracy = heads.accuracy(self.spec, self.task, out, batch.y.data)
+        if rec is not None:
+            for t, p, d in zip(flat, new, deltas, strict=True):
+                rec.add_update(t, p, d)
+            rec.add_metrics(model._step, value, accuracy)
+        self._note(model, value, accuracy)
+        return StepResult(model._step, value, accuracy)
+
+    def _note(self, model, loss: float, accuracy: float | None) -> None:
+        entry = {"step": model._step, "loss": loss, "accuracy": accuracy}
+        if self.test is not None and model._history.wants(model._step):
+            entry.update(self.evaluate(model, self.test))
+        model._metrics = entry
+        if model._history.wants(model._step):
+            model._history.add(entry)
+
+    def evaluate(self, model, batch: Batch) -> dict:
+        """Data loss and accuracy on held-out rows, without recording."""
+        with no_grad():
+            out = forward(param_tensors(model.params), batch.x, self.shapes).out
+            loss = heads.loss(self.spec, out, batch.y)
+        return {"test_loss": float(loss.data),
+                "test_accuracy": heads.accuracy(self.spec, self.task, out.data, batch.y.data)}
+
+    # ---- divergence ----
+    def locate(self, model, batch: Batch, new: list[np.ndarray]) -> Diverged:
+        """Re-run the failed step with a recorder to name the first non-finite node (forward, then backward),
+        else the parameter whose update overflowed."""
+        with Recorder() as rec:
+            tensors, cost, _, _, _ = self.compute(model, batch)
+        labels = {node["id"]: node["label"] for node in rec.graph()}
+        for event in rec.events:
+            value = event.get("value", event.get("contribution"))
+            if value is not None and not np.all(np.isfinite(value)):
+                what = "forward value" if event["type"] == "forward" else "gradient"
+                if event["node"] == rec.node_id(cost):
+                    what = "loss"
+                return Diverged(model._step + 1, event["node"], labels[event["node"]], what)
+        flat = [t for layer in tensors for t in layer.values()]
+        for t, p in zip(flat, new, strict=True):
+            if not np.all(np.isfinite(p)):
+                return Diverged(model._step + 1, rec.node_id(t), t.label, "parameter")
+        return Diverged(model._step + 1, None, None, "value")
+
+    # ---- runs and traces ----
+    def train(self, model, steps: int, every: int, on_progress: Callable | None,
+              should_stop: Callable | None) -> TrainResult:
+        """Up to `steps` steps with progress callbacks; stops early on should_stop() or divergence."""
+        first = model._step
+        last, stopped = None, False
+        for _ in range(steps):
+            if should_stop is not None and should_stop():
+                stopped = True
+                break
+            last = self.run(model)
+            if last.diverged is not None:
+                break
+            if on_progress is not None and every and model._step % every == 0:
+                on_progress(model._step, last.loss, last.accuracy)
+        metrics = model._metrics or {}
+        return TrainResult(model._step, model._step - first, metrics.get("loss"), metrics.get("accuracy"),
+                           [e for e in model._history.entries if e["step"] > first],
+                           last.diverged if last else None, stopped)
+
+    def trace(self, model, rows: list[int] | None) -> dict:
+        """Forward + backward over all training rows at the current parameters, recorded, no update."""
+        rows = _check_rows(rows, len(self.x))
+        with np.errstate(all="ignore"), Recorder(row_index=rows) as rec:
+            _, _, loss, out, _ = self.compute(model, self.full)
+            rec.add_metrics(model._step, float(loss.data),
+                            heads.accuracy(self.spec, self.task, out, self.full.y.data))
+        return _trace_dict(rec, rows, self.full, self._leaves)
+
+
+def _placeholder(shape: LayerShape) -> dict[str, np.ndarray]:
+    layer = {"W": np.zeros((shape.fan_in, shape.fan_out)), "b": np.zeros(shape.fan_out)}
+    if shape.activation == "prelu":
+        layer["alpha"] = np.zeros(shape.fan_out)
+    return layer
+
+
+def all_finite(arrays: list[np.ndarray]) -> bool:
+    """Whether every entry is finite: one sum per array (NaN and ±Inf propagate into the total), which is
+    cheaper on small nets than an isfinite pass per array; a total overflowing from finite values above
+    ~1e307 also counts as diverged."""
+    total = 0.0
+    for a in arrays:
+        total += float(a.sum())
+    return math.isfinite(total)
+
+
+def _check_rows(rows: list[int] | None, n: int) -> list[int] | None:
+    if rows is None:
+        return None
+    rows = [int(r) for r in rows]
+    bad = [r for r in rows if not 0 <= r < n]
+    if bad:
+        raise SpecError(f"row {bad[0]} is out of range: the batch has {n} rows (0…{n - 1})")
+    return rows
+
+
+def _trace_dict(rec: Recorder, rows: list[int] | None, batch: Batch, leaves: list[dict[str, Tensor]]) -> dict:
+    """{"graph": nodes, "events": events, "rows": traced rows of the batch, "data_rows": dataset rows}.
+    Each parameter node carries `param`: {"layer": 0-based layer, "key": "W" | "b" | "alpha", "index":
+    None}, index None because the node is the whole tensor (see `param_identity`)."""
+    shown = list(range(len(batch.x.data))) if rows is None else rows
+    data_rows = shown if batch.index is None else [int(batch.index[r]) for r in shown]
+    graph = rec.graph()
+    identity = {rec.node_id(t): param_identity(layer, key)
+                for layer, tensors in enumerate(leaves) for key, t in tensors.items()}
+    for node in graph:
+        ref = identity.get(node["id"])
+        if ref is not None:
+            node["param"] = ref
+    return {"graph": graph, "events": rec.events, "rows": shown, "data_rows": data_rows}
+
+
+def param_identity(layer: int, key: str, index: list[int] | None = None) -> dict:
+    """Which parameter a node is: layer (0-based, as in ModelSpec `params`), key ("W", "b", "alpha") and
+    index (0-based position of one entry, one number per axis; None for the whole tensor). Clients name
+    it from these (W₁, b₂, W₁[0,1]) instead of parsing labels."""
+    return {"layer": layer, "key": key, "index": index}
+
+
+def _unflatten(params: list[dict[str, np.ndarray]], flat: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
+    it = iter(flat)
+    return [{key: next(it) for key in layer} for layer in params]

@@ -1,0 +1,107 @@
+"""Settings of a running server, read from BACKPROP_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: server/backprop_playground/settings.py
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure; each field is BACKPROP_<NAME> in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="BACKPROP_", extra="ignore")
+
+    data_dir: Path = Field(default=ROOT / "data", description="Where the SQLite database lives.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default sqlite:///<data_dir>/playground.db (WAL)."
+    )
+    web_dir: Path = Field(default=ROOT / "web", description="Static front end.")
+    frame_ancestors: str = Field(
+        default="*",
+        description="Who may embed the app in an iframe: '*' anyone, decks opened from disk too (no CSP "
+        "frame-ancestors is sent); otherwise a CSP frame-ancestors source list.",
+    )
+    max_body_bytes: int = Field(default=2_000_000, description="Largest accepted request body.")
+    max_cpu_jobs: int = Field(default=4, description="Concurrent CPU jobs before 503 + Retry-After.")
+    max_cpu_jobs_per_client: int = Field(
+        default=2, ge=1, description="Concurrent CPU jobs of one client before 429 + Retry-After."
+    )
+    client_ip_header: str | None = Field(
+        default=None,
+        description="Behind a reverse proxy: the header whose last address is the client (e.g. "
+        "X-Forwarded-For). Unset: the connection's peer address.",
+    )
+    request_time_budget_s: float = Field(default=30.0, description="Longest CPU time one request may take.")
+    retry_after_s: int = Field(default=1, description="Retry-After (s) of a 503 when all CPU slots are busy.")
+    limits: dict[str, int] = Field(
+        default_factory=dict,
+        description='Overrides of nets.limits.Limits, e.g. BACKPROP_LIMITS=\'{"steps": 5000}\'.',
+    )
+    trace_rows: int = Field(default=8, description="Rows a trace shows when the client does not say.")
+    persist_every_s: float = Field(
+        default=2.0, description="Longest time training or streaming runs before the model is saved again."
+    )
+    stream_persist_every_s: float = Field(
+        default=2.0,
+        description="Longest time a stream steps before the model is saved (also saved when it closes).",
+    )
+    heavy_step_s: float = Field(
+        default=0.05, description="Stream steps costlier than this run on the heavy lane, apart."
+    )
+    max_streams_per_client: int = Field(default=8, ge=1, description="Open streams of one client.")
+    stream_send_timeout_s: float = Field(
+        default=10.0, description="A stream whose client reads nothing for this long is closed."
+    )
+    cached_models: int = Field(default=512, description="Models kept in memory between requests.")
+    cached_models_mb: int = Field(
+        default=512, ge=1, description="Estimated memory of the models kept between requests, at most (MB)."
+    )
+    request_memory_mb: int = Field(
+        default=512, ge=1, description="Estimated memory one request may take (MB); 413 beyond."
+    )
+    memory_budget_mb: int = Field(
+        default=1536, ge=1,
+        description="Estimated memory of all running requests together (MB); 503 + Retry-After beyond.",
+    )
+    max_models: int = Field(
+        default=100_000, ge=1, description="Models the database keeps at most; creating more answers 409."
+    )
+    max_stream_rate: float = Field(default=60.0, description="Fastest 'play' rate, steps/s.")
+    model_ttl_s: float = Field(
+        default=7 * 24 * 3600.0, gt=0, description="Models unused for this long are deleted."
+    )
+    model_creates_per_minute: int = Field(
+        default=60, ge=0, description="Models one client may create per minute (0: no limit)."
+    )
+    max_models_per_client: int = Field(
+        default=1000, ge=1, description="Stored models one client created, at most (429 beyond)."
+    )
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _one_source_list(cls, value: str) -> str:
+        """A source list only: nothing that could end the directive or the header and start another."""
+        value = " ".join(value.split())
+        if not value or any(c in value for c in ";,") or not value.isprintable():
+            raise ValueError(
+                "frame_ancestors must be '*' or a CSP source list such as \"'self' https://slides.example.org\""
+            )
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in force: the configured one, or SQLite in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'playground.db'}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests override this dependency or pass Settings to create_app."""
+    return Settings()
