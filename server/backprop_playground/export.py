@@ -1,0 +1,363 @@
+"""The stepper as one self-contained HTML file: opened from disk (file://) with no server and no network,
+it steps forward, backward and through the update as /embed does, with the inspector's formulas.
+
+    stepper_html(lesson="xor-relu") -> str
+    stepper_html(expression="(x*y + x)*z", values={"x": 2, "y": -1, "z": 3}, theme="dark") -> str
+    stepper_html(trace=wire_trace, title="My net") -> str
+
+How: the embed page (web/embed.html) is taken as it is; its stylesheets become one <style> (KaTeX's fonts
+as data: URLs), and every module reachable from its entry (static and dynamic imports, followed from the
+entry) becomes a data: URL under a bare name in one import map: relative and absolute specifiers are
+rewritten to those names, as the studio's standalone replay does in the browser (web/js/studio/packaging.js
+`standaloneHtml`). This is the Python counterpart of that packaging, deliberately: it runs where no browser
+and no Node are (the CLI, a notebook, the server's "Download for slides"), and it walks a whole import graph
+where the replay packs a fixed list. The server answers the page needs (the lesson, the trace, GET /ops, the
+gradient checks) are computed here on the engine and embedded as JSON; the page's API client answers from
+them (web/js/shared/offline.js) and asks no server.
+
+No web framework is imported here: `import backprop_playground` and this module stay free of them.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import mimetypes
+import posixpath
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from backprop_playground import wire
+
+THEMES = ("light", "dark", "projector")
+OFFLINE_FORMAT = "backprop-playground/offline"
+DATA_ELEMENT_ID = "backprop-playground-offline"  # the <script type="application/json"> the page reads
+MODULE_PREFIX = "@offline"  # bare import-map names of the embedded modules: "@offline/js/stepper/embed.js"
+PAGE = "embed.html"
+_VENDOR = "/vendor/"  # npm packages: served from web/node_modules (app.py mounts it there)
+
+
+class ExportError(ValueError):
+    """What was asked cannot be exported (unknown lesson or theme, bad values, too large): says what."""
+
+
+# --------------------------------------------------------------------------------------------------
+# The data: what the server would answer the page
+
+
+def stepper_html(*, trace: dict | None = None, lesson: str | None = None, expression: str | None = None,
+                 values: dict | None = None, theme: str = "light", title: str | None = None,
+                 panel: int = 0) -> str:
+    """One self-contained HTML page of the stepper (the embed: graph, controls, inspector, postMessage).
+
+    Give a `lesson` id (its `panel`, default the first), or an `expression` with its `values`, or a wire
+    `trace` (docs/contracts.md §2, e.g. a POST /models/{id}/step answer or `wire.trace(...)` of a
+    recording; a lesson given with it supplies the title). `theme` is light, dark or projector; `title`
+    replaces the shown title. Raises ExportError (a ValueError) naming what is wrong.
+    """
+    from backprop_playground.settings import get_settings
+
+    settings = get_settings()
+    if theme not in THEMES:
+        raise ExportError(f"theme must be one of {', '.join(THEMES)}, not {theme!r}")
+    if trace is None and lesson is None and expression is None:
+        raise ExportError("nothing to export: give a lesson, an expression or a trace")
+    if lesson is not None and expression is not None:
+        raise ExportError("give a lesson or an expression, not both")
+    if values is not None and expression is None:
+        raise ExportError("values go with an expression")
+    data = offline_data(trace=trace, lesson=lesson, expression=expression, values=values, theme=theme,
+                        title=title, panel=panel, settings=settings)
+    shown = title or data.get("title") or "Backprop Playground"
+    return page_html(Path(settings.web_dir), data, theme=theme, title=shown)
+
+
+def offline_data(*, trace: dict | None, lesson: str | None, expression: str | None, values: dict | None,
+                 theme: str, title: str | None, panel: int, settings) -> dict:
+    """The JSON the page embeds: the state it shows and the server answers it will ask for."""
+    from backprop_playground.engine import describe_ops
+    from backprop_playground.nets.limits import Limits
+
+    limits = Limits(**settings.limits)
+    state: dict[str, Any] = {"theme": theme}
+    answers: list[dict] = [_answer("GET", "/ops", describe_ops())]
+    data: dict[str, Any] = {"format": OFFLINE_FORMAT, "version": 1, "state": state, "answers": answers}
+    if lesson is not None:
+        doc = _lesson(lesson)
+        state.update(lesson=lesson, panel=panel)
+        data["title"] = doc["title"]
+        answers.append(_answer("GET", f"/lessons/{lesson}", doc))
+        panels = doc.get("panels") or []
+        if trace is None and panels:
+            if not 0 <= panel < len(panels):
+                raise ExportError(f"lesson {lesson!r} has panels 0 to {len(panels) - 1}, not {panel}")
+            chosen = panels[panel]
+            if chosen.get("expression"):
+                e = chosen["expression"]
+                answers += _expression_answers(e["source"], e.get("values") or {}, e.get("mode") or "numeric",
+                                               limits)
+            else:
+                spec = dict(chosen["spec"], params=chosen["start"]) if chosen.get("start") else chosen["spec"]
+                answers.append(_answer("POST", "/specs/step", _spec_trace(spec, limits, settings.trace_rows),
+                                       body=spec))
+    elif expression is not None:
+        values = _checked_values(values or {})
+        state.update(expr=expression, values=values)
+        data["title"] = expression
+        answers += _expression_answers(expression, values, "numeric", limits)
+    if trace is not None:
+        data["trace"] = trace if "schema_version" in trace else wire.trace(trace)
+    if title is not None:
+        data["title"] = title
+    return data
+
+
+def _answer(method: str, path: str, answer: Any, body: Any = None) -> dict:
+    entry = {"method": method, "path": path, "answer": answer}
+    if body is not None:
+        entry["body"] = body
+    return entry
+
+
+def _lesson(lesson_id: str) -> dict:
+    from backprop_playground.nets.lessons import get_lesson, list_lessons
+
+    known = [item["id"] for item in list_lessons()]
+    if lesson_id not in known:
+        raise ExportError(f"no lesson {lesson_id!r}; choose one of {', '.join(sorted(known))}")
+    doc = get_lesson(lesson_id)
+    # as GET /lessons/{id} answers it (response_model_exclude_none): a fact's unset fields are left out
+    doc["facts"] = [{k: v for k, v in fact.items() if v is not None} for fact in doc.get("facts", [])]
+    return doc
+
+
+def _checked_values(values: Mapping[str, Any]) -> dict:
+    """Values as POST /expressions takes them: a number or nested lists of numbers per variable name."""
+    def number_tree(v: Any) -> bool:
+        if isinstance(v, list):
+            return all(number_tree(x) for x in v)
+        return isinstance(v, int | float) and not isinstance(v, bool)
+
+    if not isinstance(values, Mapping):
+        raise ExportError("values must map variable names to numbers")
+    for name, value in values.items():
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_]\w*", name):
+            raise ExportError(f"{name!r} is not a variable name")
+        if not number_tree(value):
+            raise ExportError(f"the value of {name} must be a number or a nested list of numbers")
+    return dict(values)
+
+
+def _expression_answers(source: str, values: dict, mode: str, limits) -> list[dict]:
+    """POST /expressions for the page's expression and POST /gradcheck for each of its variables (the
+    inspector's "Check gradient"), as the API answers them."""
+    from backprop_playground.gradcheck import check_expression
+    from backprop_playground.nets.expressions import trace_expression
+    from backprop_playground.nets.exprsize import expression_numbers
+
+    try:
+        expression_numbers(source, values, limits, mode)  # the expression limits, before any work
+        raw = trace_expression(source, values, mode, limits)
+    except ValueError as exc:  # ExpressionError, LimitError: a message a student can act on
+        raise ExportError(str(exc)) from None
+    body = {"source": source, "values": values, "mode": mode}
+    answers = [_answer("POST", "/expressions", expression_wire(raw), body=body)]
+    if mode == "numeric":
+        for name in raw["inputs"]:
+            if name not in values:
+                continue
+            try:
+                checks = check_expression(source, values, limits, variable=name)
+            except ValueError:  # too much work to check: the button then says the server is needed
+                continue
+            answers.append(_answer("POST", "/gradcheck", [_gradcheck_wire(c) for c in checks],
+                                   body={"source": source, "values": values, "variable": name}))
+    return answers
+
+
+def expression_wire(raw: dict, encoding: wire.Encoding = wire.PLAIN) -> dict:
+    """An expression's recorded trace (nets.expressions.trace_expression) as POST /expressions answers it."""
+    out = wire.trace(raw, encoding)
+    out.update(
+        source=raw["source"], mode=raw["mode"], output=raw["output"],
+        value=wire.tensor(raw["value"], encoding), inputs=raw["inputs"],
+        gradients={name: wire.tensor(g, encoding) for name, g in raw["gradients"].items()},
+    )
+    if "gradient_nodes" in raw:
+        out["gradient_nodes"] = raw["gradient_nodes"]
+    return out
+
+
+def _gradcheck_wire(check: dict) -> dict:
+    return {**check, "max_rel_error": wire.number(check["max_rel_error"]),
+            "analytic": wire.tensor(check["analytic"]), "numeric": wire.tensor(check["numeric"])}
+
+
+def _spec_trace(spec: dict, limits, rows: int) -> dict:
+    """POST /specs/step's answer for a lesson panel's spec: one traced training step, nothing stored."""
+    from backprop_playground.frames import step_frame
+    from backprop_playground.nets.model import Model
+
+    try:
+        model = Model.create(spec, limits)
+        return step_frame(model, rows, wire.PLAIN)
+    except ValueError as exc:
+        raise ExportError(str(exc)) from None
+
+
+# --------------------------------------------------------------------------------------------------
+# The page: the embed page with its styles and modules inlined
+
+
+_TAG = re.compile(r"<(link)\b([^>]*)>|<(script)\b([^>]*)>.*?</script>", re.I | re.S)
+_ATTR = re.compile(r'([\w:-]+)\s*=\s*"([^"]*)"')
+# import specifiers: `from "x"`, `import "x"`, `import("x")` (also `export … from "x"`); others are not
+# followed. Only specifiers that name a module (./ ../ / or an import-map key) are taken, so a word
+# "from" in a minified string is not mistaken for one.
+_SPECIFIER = re.compile(r"""(?<![\w$.])((?:from|import)\s*(?:\(\s*)?)(["'])([^"'\n]+)\2""")
+_CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')]+)\1\s*\)""")
+_FONT_SRC = re.compile(r"src:([^;}]*)")
+
+
+def page_html(web_dir: Path, data: dict, *, theme: str = "light", title: str = "Backprop Playground") -> str:
+    """The embed page of `web_dir` made self-contained, with `data` embedded for the offline API."""
+    page = (web_dir / PAGE).read_text(encoding="utf-8")
+    imports = _import_map(web_dir, page)
+    styles: list[str] = []
+    entries: list[str] = []
+
+    def replace(match: re.Match) -> str:
+        tag = (match.group(1) or match.group(3)).lower()
+        attrs = dict(_ATTR.findall(match.group(2) or match.group(4)))
+        if tag == "link" and attrs.get("rel") == "stylesheet":
+            styles.append(_css(web_dir, attrs["href"]))
+            return "" if len(styles) > 1 else "\x00STYLE\x00"
+        if tag == "link" and attrs.get("rel") == "icon":
+            return f'<link rel="icon" href="{_data_url(_file(web_dir, attrs["href"]))}">'
+        if tag == "script" and attrs.get("type") == "importmap":
+            return "\x00IMPORTMAP\x00"
+        if tag == "script" and attrs.get("type") == "module" and "src" in attrs:
+            entries.append(attrs["src"])
+            return "\x00ENTRY\x00"
+        return match.group(0)
+
+    page = _TAG.sub(replace, page)
+    if len(entries) != 1:
+        raise ExportError(f"{PAGE} should load one entry module, it loads {len(entries)}")
+    modules = _bundle(web_dir, imports, entries[0])
+    import_map = {"imports": {_key(url): _js_url(source) for url, source in modules.items()}}
+    style = "\n".join(styles).replace("</style", "<\\/style").replace("</STYLE", "<\\/STYLE")
+    page = page.replace("\x00STYLE\x00", f"<style>\n{style}\n</style>")
+    page = page.replace("\x00IMPORTMAP\x00", f'<script type="importmap">{script_json(import_map)}</script>')
+    page = page.replace("\x00ENTRY\x00", f'<script type="application/json" id="{DATA_ELEMENT_ID}">'
+                        f'{script_json(data)}</script>\n  <script type="module">import "{_key(entries[0])}";'
+                        "</script>")
+    page = re.sub(r"<title>.*?</title>", lambda _m: f"<title>{html.escape(title)}</title>", page, count=1,
+                  flags=re.S)
+    page = re.sub(r'(<html\b[^>]*\bdata-theme=")[^"]*(")', lambda m: m.group(1) + theme + m.group(2), page,
+                  count=1)
+    return page
+
+
+def script_json(value: Any) -> str:
+    """JSON that is safe inside a <script> element: no "</script>" or "<!--" can close or confuse it
+    (the Python twin of packaging.js `scriptSafeJson`); NaN and ±Infinity as wire.py writes them."""
+    text = wire.dumps(value).decode("utf-8")
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _import_map(web_dir: Path, page: str) -> dict[str, str]:
+    """The pages' import map: web/importmap.json when there is one, else the page's own."""
+    shared = web_dir / "importmap.json"
+    if shared.is_file():
+        return json.loads(shared.read_text(encoding="utf-8"))["imports"]
+    found = re.search(r'<script type="importmap">(.*?)</script>', page, re.S)
+    return json.loads(found.group(1))["imports"] if found else {}
+
+
+def _file(web_dir: Path, url: str) -> Path:
+    """The file behind a URL path of the front end (/vendor/… is web/node_modules/…, as app.py serves)."""
+    path = posixpath.normpath(url.split("?")[0].split("#")[0])
+    if not path.startswith("/") or path.startswith("//"):
+        raise ExportError(f"cannot embed {url!r}: not a path of this server")
+    if path.startswith(_VENDOR):
+        file = web_dir / "node_modules" / path[len(_VENDOR):]
+    else:
+        file = web_dir / path.lstrip("/")
+    if not file.is_file():
+        raise ExportError(f"cannot embed {url}: {file} is missing")
+    return file
+
+
+def _key(url: str) -> str:
+    return MODULE_PREFIX + url
+
+
+def _bundle(web_dir: Path, imports: dict[str, str], entry: str) -> dict[str, str]:
+    """Every module reachable from `entry` (URL path → source, its specifiers rewritten to bare keys)."""
+    modules: dict[str, str] = {}
+    pending = [entry]
+    while pending:
+        url = pending.pop()
+        if url in modules:
+            continue
+        source = _file(web_dir, url).read_text(encoding="utf-8")
+
+        def rewrite(match: re.Match, url=url) -> str:
+            target = _resolve(match.group(3), url, imports)
+            if target is None:
+                return match.group(0)
+            pending.append(target)
+            return f'{match.group(1)}"{_key(target)}"'
+
+        modules[url] = _SPECIFIER.sub(rewrite, source)
+    return modules
+
+
+def _resolve(specifier: str, base: str, imports: dict[str, str]) -> str | None:
+    """The URL path a module specifier names from the module at `base`, or None if it names no module."""
+    if specifier in imports:
+        specifier = imports[specifier]
+        base = "/"
+    if specifier.startswith(("./", "../")):
+        return posixpath.normpath(posixpath.join(posixpath.dirname(base), specifier))
+    if specifier.startswith("/") and not specifier.startswith("//"):
+        return posixpath.normpath(specifier)
+    return None
+
+
+def _css(web_dir: Path, href: str) -> str:
+    """A stylesheet with every url() inlined; a font's woff2 kept where there is one (every browser that
+    runs the page's modules reads woff2), so its woff and ttf copies add nothing to the file."""
+    text = _file(web_dir, href).read_text(encoding="utf-8")
+    if "@import" in text:
+        raise ExportError(f"{href}: @import is not inlined; link the stylesheet from the page instead")
+
+    def fonts(match: re.Match) -> str:
+        items = [item for item in match.group(1).split(",") if item.strip()]
+        woff2 = [item for item in items if "woff2" in item]
+        return "src:" + ",".join(woff2 or items)
+
+    text = _FONT_SRC.sub(fonts, text)
+    return _CSS_URL.sub(lambda m: _css_url(web_dir, href, m), text)
+
+
+def _css_url(web_dir: Path, href: str, match: re.Match) -> str:
+    target = match.group(2)
+    if target.startswith("data:") or target.startswith("#"):
+        return match.group(0)
+    url = target if target.startswith("/") else posixpath.join(posixpath.dirname(href), target)
+    return f'url("{_data_url(_file(web_dir, url))}")'
+
+
+def _data_url(file: Path) -> str:
+    mime = {".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".svg": "image/svg+xml"}.get(
+        file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(file.read_bytes()).decode('ascii')}"
+
+
+def _js_url(source: str) -> str:
+    return "data:text/javascript;base64," + base64.b64encode(source.encode("utf-8")).decode("ascii")
