@@ -11,8 +11,8 @@ import functools
 import numpy as np
 import pytest
 
-from backprop_playground.nets.facts_common import Variation, varied
 from backprop_playground.nets.lessons import margin, recompute
+from backprop_playground.nets.lessons.facts import Variation, varied
 
 SEEDS = [Variation(seed_offset=k) for k in range(5)]
 PERTURBED = [Variation(perturb=1e-9, perturb_seed=0), Variation(perturb=1e-9, perturb_seed=1),

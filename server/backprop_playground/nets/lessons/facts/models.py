@@ -4,17 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from backprop_playground.nets.facts_common import expression_trace, kind, trained_model
+from backprop_playground.nets.lessons.facts.common import kind, trained_model
 from backprop_playground.nets.net import LayerShape
 from backprop_playground.nets.regions import count_linear_regions
-
-
-@kind("expression")
-def expression_fact(lesson: dict, panel: int, of: str = "value", variable: str | None = None,
-                    values: dict | None = None):
-    """An expression panel's output value, or ∂output/∂variable (optionally at other values)."""
-    trace = expression_trace(lesson, panel, values)
-    return trace["value"] if of == "value" else trace["gradients"][variable]
 
 
 @kind("model")

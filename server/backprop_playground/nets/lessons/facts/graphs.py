@@ -7,7 +7,7 @@ import numpy as np
 
 from backprop_playground.engine import count_chain_rule_ops
 from backprop_playground.nets.expressions import evaluate, evaluate_program, trace_expression
-from backprop_playground.nets.facts_common import expression_trace, kind
+from backprop_playground.nets.lessons.facts.common import expression_trace, kind
 
 
 @kind("softmax")

@@ -1,9 +1,9 @@
 """Lesson facts: the registry of fact kinds and what they share.
 
 A lesson's fact names a *kind* of computation and its arguments, e.g.
-`{"kind": "expression", "panel": 0, "of": "gradient", "variable": "z"}`; the functions here compute them.
-Generic kinds (expression value/gradient, model predictions/hidden/loss/params) cover most lessons; the
-others are small and named after the idea they show.
+`{"kind": "expression", "panel": 0, "of": "gradient", "variable": "z"}`; a function registered here with
+`@kind(name)` computes it. Generic kinds (`expression` in expression.py; `model` in models.py) cover most
+lessons; the others are small and named after the idea they show.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The lecture's lessons: their data (nets.lessons_data) with the facts computed and checked.
+"""The lecture's lessons: their data (one module per lesson in content/) with their facts computed by the fact
+kinds of facts/ and checked.
 
     list_lessons() -> [{"id", "title", "slide", "summary"}, ...]
     get_lesson(id) -> {"id", "title", "slide", "summary", "text", "panels", "facts"}   (KeyError if unknown)
@@ -18,10 +19,9 @@ import threading
 
 import numpy as np
 
-from backprop_playground.nets import facts_graphs, facts_models  # noqa: F401  (they register the fact kinds)
-from backprop_playground.nets.facts_common import KINDS, tolist
-from backprop_playground.nets.lessons_data import LESSONS
-from backprop_playground.nets.lessons_data.words import FIELDS
+from backprop_playground.nets.lessons.content import LESSONS
+from backprop_playground.nets.lessons.content.words import FIELDS
+from backprop_playground.nets.lessons.facts import KINDS, tolist
 
 _BY_ID = {lesson["id"]: lesson for lesson in LESSONS}
 _CACHE: dict[str, list[dict]] = {}
@@ -59,7 +59,7 @@ def lesson_facts(lesson_id: str) -> list[dict]:
 
 
 def recompute(lesson_id: str) -> list[dict]:
-    """The lesson's facts computed afresh, bypassing the cache: under facts_common.varied(...) this shows
+    """The lesson's facts computed afresh, bypassing the cache: under facts.varied(...) this shows
     whether a fact that comes out of training holds for other seeds and perturbed initial weights."""
     return _compute(_BY_ID[lesson_id])
 
