@@ -1,5 +1,10 @@
 """Live models: loaded from the store on first use, one lock each, saved through after every change.
 
+Replicas may share one database: a live copy works only while it is the stored revision (checked under its
+lock before each use; a stale copy is dropped and reloaded) and saves by compare-and-set on that revision,
+so two replicas never interleave writes to a model and no step is lost or applied twice silently: the
+loser answers ModelConflict (409, retry) and reloads.
+
 Every method here does blocking work (database, NumPy) and runs in a CPU job, never on the event loop.
 """
 
@@ -18,7 +23,7 @@ from backprop_playground.nets.limits import Limits
 from backprop_playground.nets.model import Model
 from backprop_playground.nets.results import TrainResult
 from backprop_playground.nets.spec import ModelSpec
-from backprop_playground.store import Store, StoredModel, hash_token
+from backprop_playground.store import StaleRevision, Store, StoredModel, hash_token
 
 T = TypeVar("T")
 SNAPSHOT_EVERY_S = 0.05  # reads of a model that keeps changing copy its state at most this often
@@ -48,6 +53,14 @@ class ModelBusy(RuntimeError):
         super().__init__(f"model {model_id} is busy with another request; retry shortly")
 
 
+class ModelConflict(ModelBusy):
+    """Another replica saved the model since this one loaded it; the stale copy is dropped (retry)."""
+
+    def __init__(self, model_id: str) -> None:
+        RuntimeError.__init__(self, f"model {model_id} was changed by another server replica; retry, it "
+                              "reloads from its last save")
+
+
 class LiveModel:
     """A loaded model with its lock; `saved_at` is when its state last reached the store."""
 
@@ -59,6 +72,8 @@ class LiveModel:
         self.saved_at = time.monotonic()
         self.dirty = False
         self.deleted = False
+        self.stale = False  # another replica saved the model since: this copy must not be used
+        self.revision = stored.revision  # the store's revision this copy is at
         self.pins = 0  # open streams; a pinned model stays in memory
         self.state = stored.state  # as last saved: what reads see while a job holds the model
         self.version = 0  # changes since loading (stream and training steps)
@@ -79,6 +94,8 @@ class LiveModel:
         try:
             if self.deleted:
                 raise UnknownModel(self.id)
+            if self.stale:
+                raise ModelConflict(self.id)
             yield self.model
         finally:
             self.lock.release()
@@ -137,14 +154,52 @@ class ModelHub:
                 if live is not None:
                     live.deleted = True
 
+    @contextmanager
+    def current(self, model_id: str, token: str | None = None, *, check_token: bool = False,
+                wait_s: float | None = None) -> Iterator[LiveModel]:
+        """The live model, held, and at the store's revision: a copy another replica has saved over since
+        it loaded (and that has no unsaved change of its own) is dropped and loaded again."""
+        wait = self.wait_s if wait_s is None else wait_s
+        for _attempt in range(3):
+            live = self.get(model_id)
+            if check_token:
+                live.check_token(token)
+            if not live.lock.acquire(timeout=wait):
+                raise ModelBusy(model_id)
+            try:
+                if live.deleted:
+                    raise UnknownModel(model_id)
+                if live.stale or not self._is_current(live):
+                    continue
+                yield live
+                return
+            finally:
+                live.lock.release()
+        raise ModelConflict(model_id)
+
+    def _is_current(self, live: LiveModel) -> bool:
+        """(With its lock held.) Whether `live` may be used: False after dropping a stale copy."""
+        if live.dirty:  # unsaved changes of its own: its compare-and-set save decides
+            return True
+        revision = self.store.revision(live.id)
+        if revision is None:
+            live.deleted = True
+            self._forget(live)
+            raise UnknownModel(live.id)
+        if revision == live.revision:
+            return True
+        self._drop_stale(live)
+        return False
+
+    def _drop_stale(self, live: LiveModel) -> None:
+        live.stale = True
+        self._forget(live)
+
     def use(self, model_id: str, fn: Callable[[Model], T], *, token: str | None = None,
             mutates: bool = False, wait_s: float | None = None) -> T:
         """Run `fn(model)` holding the model's lock; checks the token first and saves after a mutation."""
-        live = self.get(model_id)
-        if mutates:
-            live.check_token(token)
-        with live.held(self.wait_s if wait_s is None else wait_s) as model:
-            result = fn(model)
+        with self.current(model_id, token, check_token=mutates, wait_s=wait_s) as live:
+            result = fn(live.model)
             if mutates:
                 live.dirty = True
                 self.save(live)
@@ -162,8 +217,6 @@ class ModelHub:
         """Train holding the model; saves at least every `persist_every_s` meanwhile (so a crash loses
         at most that much) and once at the end. `on_progress` is called every `every` steps. Deleting
         the model stops the training at the next step."""
-        live = self.authorize(model_id, token)
-
         def stop() -> bool:
             return live.deleted or (should_stop is not None and should_stop())
 
@@ -172,9 +225,9 @@ class ModelHub:
             if on_progress is not None and every and step % every == 0:
                 on_progress(step, loss, accuracy)
 
-        with live.held(self.wait_s) as model:
+        with self.current(model_id, token, check_token=True) as live:
             try:
-                return model.train(steps, every=1, on_progress=checkpoint, should_stop=stop)
+                return live.model.train(steps, every=1, on_progress=checkpoint, should_stop=stop)
             finally:
                 live.dirty = True
                 self.save(live)
@@ -185,7 +238,10 @@ class ModelHub:
         otherwise the newest copy (so read loops on a share link cannot slow its owner's stream)."""
         live = self.get(model_id)
         if not live.dirty:
-            return live.state
+            if self.store.revision(model_id) == live.revision:
+                return live.state
+            with self.current(model_id) as live:  # saved by another replica: load it again
+                return live.state
         snapshot = live.snapshot
         now = time.monotonic()
         if snapshot is not None and (snapshot[0] == live.version or now - snapshot[1] < SNAPSHOT_EVERY_S):
@@ -207,10 +263,18 @@ class ModelHub:
         """Write the model's state through to the store (call with its lock held)."""
         if live.deleted:
             return
+        if live.stale:
+            raise ModelConflict(live.id)
         state = live.model.to_state()
-        if not self.store.save(live.id, state):
+        try:
+            revision = self.store.save_over(live.id, state, live.revision)
+        except StaleRevision:
+            self._drop_stale(live)
+            raise ModelConflict(live.id) from None
+        if revision is None:
             self._forget(live)
             raise UnknownModel(live.id)
+        live.revision = revision
         live.state = state
         live.saved_at = time.monotonic()
         live.dirty = False
@@ -233,8 +297,15 @@ class ModelHub:
 
     def pin(self, model_id: str) -> LiveModel:
         """The live model, kept in memory until `unpin` (a stream holds it between steps)."""
+        live = self.get(model_id)
+        if live.lock.acquire(blocking=False):  # free: make sure it is current (a busy one is in use here)
+            try:
+                fresh = live.deleted or live.stale or self._is_current(live)
+            finally:
+                live.lock.release()
+            if not fresh:
+                live = self.get(model_id)
         with self._guard:
-            live = self.get(model_id)
             live.pins += 1
             return live
 

@@ -1,5 +1,9 @@
 """Durable models: one table of (id, token hash, state JSON), SQLite by default, PostgreSQL by URL.
 
+Every save bumps the row's `revision`; a live copy saves only over the revision it loaded (compare-and-set),
+so replicas sharing one database never interleave their writes to a model: the loser gets StaleRevision
+and reloads instead of overwriting.
+
 Models unused for `ttl_s` expire (deleted by `expire`, which the server runs now and then and whenever the
 store is full); each model remembers a hash of the client that created it (`owner`), so one client can
 keep at most `max_per_owner` of them."""
@@ -20,6 +24,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
@@ -46,6 +51,7 @@ models = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),  # last saved or loaded: last used
     Column("owner", String(64), nullable=True),  # hash of the creating client (absent in older rows)
+    Column("revision", Integer, nullable=False, server_default="0"),  # bumped by every save
 )
 Index("models_owner", models.c.owner)
 Index("models_updated_at", models.c.updated_at)
@@ -75,6 +81,7 @@ class StoredModel:
     token_hash: str
     state: dict[str, Any]
     updated_at: datetime
+    revision: int = 0
 
     def accepts(self, token: str | None) -> bool:
         """Whether `token` is this model's edit token (constant-time comparison)."""
@@ -98,6 +105,14 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.close()
 
     return engine
+
+
+class StaleRevision(RuntimeError):
+    """The row was saved by someone else (another replica) since this copy was loaded."""
+
+    def __init__(self, model_id: str, expected: int, found: int) -> None:
+        self.found = found
+        super().__init__(f"model {model_id} was saved elsewhere (revision {found}, this copy has {expected})")
 
 
 class StoreFull(RuntimeError):
@@ -132,13 +147,16 @@ class Store:
             index.create(self.engine, checkfirst=True)
 
     def _migrate(self) -> None:
-        """Add the owner column to a table made before it existed (create_all adds no columns)."""
+        """Add the columns a table made before them lacks (create_all adds no columns)."""
         inspector = inspect(self.engine)
         if not inspector.has_table("models"):
             return
-        if "owner" not in {column["name"] for column in inspector.get_columns("models")}:
-            with self.engine.begin() as conn:
-                conn.execute(text("ALTER TABLE models ADD COLUMN owner VARCHAR(64)"))
+        have = {column["name"] for column in inspector.get_columns("models")}
+        added = {"owner": "VARCHAR(64)", "revision": "INTEGER NOT NULL DEFAULT 0"}
+        for name, kind in added.items():
+            if name not in have:
+                with self.engine.begin() as conn:
+                    conn.execute(text(f"ALTER TABLE models ADD COLUMN {name} {kind}"))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -210,23 +228,44 @@ class Store:
         """The stored row of `model_id`, or None."""
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(models.c.id, models.c.token_hash, models.c.state, models.c.updated_at).where(
-                    models.c.id == model_id
-                )
+                select(models.c.id, models.c.token_hash, models.c.state, models.c.updated_at,
+                       models.c.revision).where(models.c.id == model_id)
             ).first()
         if row is None:
             return None
-        return StoredModel(row.id, row.token_hash, json.loads(row.state), row.updated_at)
+        return StoredModel(row.id, row.token_hash, json.loads(row.state), row.updated_at, row.revision)
+
+    def revision(self, model_id: str) -> int | None:
+        """The row's current revision (one indexed read), or None when the model is gone."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(models.c.revision).where(models.c.id == model_id)).scalar_one_or_none()
 
     def save(self, model_id: str, state: dict[str, Any]) -> bool:
-        """Replace the state atomically; False when the model no longer exists (deleted meanwhile)."""
+        """Replace the state atomically whatever its revision (bumped); False when the model no longer
+        exists (deleted meanwhile). Live models save with `save_over` instead."""
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(models)
                 .where(models.c.id == model_id)
-                .values(state=_dumps(state), updated_at=datetime.now(UTC))
+                .values(state=_dumps(state), updated_at=datetime.now(UTC), revision=models.c.revision + 1)
             )
         return result.rowcount == 1
+
+    def save_over(self, model_id: str, state: dict[str, Any], revision: int) -> int | None:
+        """Replace the state if the row is still at `revision` (compare-and-set); returns the new revision,
+        None when the model no longer exists, StaleRevision when another writer saved it meanwhile."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(models)
+                .where(models.c.id == model_id, models.c.revision == revision)
+                .values(state=_dumps(state), updated_at=datetime.now(UTC), revision=revision + 1)
+            )
+            if result.rowcount == 1:
+                return revision + 1
+            found = conn.execute(select(models.c.revision).where(models.c.id == model_id)).scalar()
+        if found is None:
+            return None
+        raise StaleRevision(model_id, revision, found)
 
     def delete(self, model_id: str) -> bool:
         """Remove the model; False when there was none."""

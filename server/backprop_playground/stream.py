@@ -28,7 +28,7 @@ from starlette.websockets import WebSocketDisconnect
 from backprop_playground import budget as admit
 from backprop_playground import wire
 from backprop_playground.frames import trace_rows
-from backprop_playground.hub import LiveModel, ModelBusy, ModelHub, UnknownModel
+from backprop_playground.hub import LiveModel, ModelBusy, ModelConflict, ModelHub, UnknownModel
 from backprop_playground.jobs import JobPool
 from backprop_playground.nets.model import Model
 from backprop_playground.schema import (
@@ -233,6 +233,12 @@ class StreamSession:
                 # Another request holds the model: wait for it in a pool thread, not on the stream lane.
                 frame = await self.jobs.run(self._locked, work, self.view, *args, wait=True,
                                             wait_s=STEP_WAIT_S)
+        except ModelConflict as exc:
+            # Another replica saved the model (a failover): this copy is gone; the client reconnects and
+            # streams the saved model.
+            self.close_code = 4409
+            self.outbox.put_control({"type": "error", "detail": str(exc)}, last=True)
+            await asyncio.Future()
         except ModelBusy as exc:
             self.outbox.put_control({"type": "error", "detail": str(exc)})
             return

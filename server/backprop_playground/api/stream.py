@@ -32,7 +32,8 @@ async def stream(
     {"type": "config", "lr"?, "rows"?, "encoding"?: "json"|"f32", "summary_over"?}.
     Messages: {"type": "trace", "step", "graph"?, "events", ...} and {"type": "error", "detail"}.
     Close codes: 4401 no token, 4403 wrong token, 4404 no such model (after an error message),
-    4408 the client read nothing for too long, 4429 this client has too many streams open."""
+    4408 the client read nothing for too long, 4409 another server replica saved the model meanwhile
+    (reconnect: the stream resumes from that save), 4429 this client has too many streams open."""
     app, settings = websocket.app, websocket.app.state.settings
     client = current_client()
     await websocket.accept()
