@@ -17,10 +17,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
 import numpy as np  # noqa: E402
 
 from backprop_playground import budget, wire  # noqa: E402
-from backprop_playground.frames import trace_rows  # noqa: E402
 from backprop_playground.nets.limits import Limits  # noqa: E402
 from backprop_playground.nets.model import Model  # noqa: E402
 from backprop_playground.nets.net import count_parameters  # noqa: E402
+from backprop_playground.nets.traces import trace_rows  # noqa: E402
 
 UNLIMITED = Limits(step_work=10**15, request_work=10**15)
 

@@ -18,19 +18,18 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
 from starlette.websockets import WebSocketDisconnect
 
 from backprop_playground import budget as admit
 from backprop_playground import wire
-from backprop_playground.frames import trace_rows
 from backprop_playground.hub import LiveModel, ModelBusy, ModelConflict, ModelHub, UnknownModel
 from backprop_playground.jobs import JobPool
 from backprop_playground.nets.model import Model
+from backprop_playground.nets.traces import Frame, step_frame, trace_frame, trace_rows
 from backprop_playground.schema import (
     MAX_PENDING_STEPS,
     Command,
@@ -51,15 +50,13 @@ ENCODE_APART_S = 0.01  # frames of models whose steps cost more are encoded in a
 
 
 @dataclass(frozen=True)
-class Frame:
-    """One message: ready `text`, or a recorded step (`trace`, the recorder's output, whose arrays the
-    engine never writes again) that the writer encodes when it sends it."""
+class Message:
+    """One message: ready `text`, or a model's `frame` (nets.traces.Frame, whose arrays the engine never
+    writes again) that the writer encodes in `encoding` when it sends it."""
 
     text: str = ""
-    trace: Mapping[str, Any] | None = None
-    step: int = 0
+    frame: Frame | None = None
     encoding: Encoding = Encoding()
-    diverged: dict | None = None
     last: bool = False  # the writer closes the stream after sending it
 
 
@@ -67,25 +64,25 @@ class Outbox:
     """Control messages (errors) in order, plus a single slot for the newest trace frame."""
 
     def __init__(self) -> None:
-        self.frame: Frame | None = None
-        self.control: deque[Frame] = deque(maxlen=32)
+        self.frame: Message | None = None
+        self.control: deque[Message] = deque(maxlen=32)
         self.dropped = 0
         self._ready = asyncio.Event()
 
-    def put_frame(self, frame: Frame) -> None:
+    def put_frame(self, message: Message) -> None:
         if self.frame is not None:
             self.dropped += 1
-        self.frame = frame
+        self.frame = message
         self._ready.set()
 
-    def put_control(self, message: dict[str, Any] | Frame, *, last: bool = False) -> None:
+    def put_control(self, message: dict[str, Any] | Message, *, last: bool = False) -> None:
         """Queue a message that must not be dropped (sent before any trace frame waiting in the slot)."""
-        if not isinstance(message, Frame):
-            message = Frame(wire.dumps(message).decode(), last=last)
+        if not isinstance(message, Message):
+            message = Message(wire.dumps(message).decode(), last=last)
         self.control.append(message)
         self._ready.set()
 
-    async def get(self) -> Frame:
+    async def get(self) -> Message:
         while True:
             if self.control:
                 return self.control.popleft()
@@ -227,12 +224,12 @@ class StreamSession:
     async def _model_job(self, work: Callable[..., Any], *args: Any) -> None:
         try:
             try:
-                frame = await self.jobs.step(self._locked, work, self.view, *args, client=self.client,
-                                             cost_s=self.cost_s, wait_s=0.0)
+                message = await self.jobs.step(self._locked, work, self.view, *args, client=self.client,
+                                               cost_s=self.cost_s, wait_s=0.0)
             except ModelBusy:
                 # Another request holds the model: wait for it in a pool thread, not on the stream lane.
-                frame = await self.jobs.run(self._locked, work, self.view, *args, wait=True,
-                                            wait_s=STEP_WAIT_S)
+                message = await self.jobs.run(self._locked, work, self.view, *args, wait=True,
+                                              wait_s=STEP_WAIT_S)
         except ModelConflict as exc:
             # Another replica saved the model (a failover): this copy is gone; the client reconnects and
             # streams the saved model.
@@ -250,20 +247,20 @@ class StreamSession:
         except ValueError as exc:
             self.outbox.put_control({"type": "error", "detail": str(exc)})
             return
-        if frame is None:
+        if message is None:
             return
-        if frame.diverged is None:
-            self.outbox.put_frame(frame)
+        if message.frame.diverged is None:
+            self.outbox.put_frame(message)
             return
         # Divergence pauses the stream; its trace and the error both reach the client, in that order.
         self.playing, self.pending = False, 0
-        diverged = frame.diverged
-        self.outbox.put_control(frame)
+        diverged = message.frame.diverged
+        self.outbox.put_control(message)
         self.outbox.put_control({"type": "error", "detail": diverged["message"], "diverged": diverged})
 
-    def _locked(self, work: Callable[..., Any], view: View, *args: Any, wait_s: float) -> Frame | None:
+    def _locked(self, work: Callable[..., Any], view: View, *args: Any, wait_s: float) -> Message | None:
         """In a worker: run `work` holding the model (ModelBusy if another request keeps it longer than
-        `wait_s`) and save if due; the writer encodes the frame."""
+        `wait_s`) and save if due; the writer encodes the frame it returns, in the view's encoding."""
         with self.live.held(wait_s) as model:
             started = time.thread_time()
             frame = work(model, view, *args)
@@ -271,18 +268,18 @@ class StreamSession:
             # The lane of the next step follows this one's cost (a recent average, quick to rise).
             self.cost_s = used if used > self.cost_s else 0.8 * self.cost_s + 0.2 * used
             self.hub.save_if_due(self.live, self.persist_every_s)
-        return frame
+        return None if frame is None else Message(frame=frame, encoding=view.encoding)
 
     # ---- writer: frames out ----
     async def _writer(self) -> None:
         while True:
-            frame = await self.outbox.get()
-            if frame.trace is None:
-                text = frame.text
+            message = await self.outbox.get()
+            if message.frame is None:
+                text = message.text
             elif self.cost_s > ENCODE_APART_S:  # a large model's frame: megabytes to encode
-                text = await asyncio.to_thread(self._encode, frame)
+                text = await asyncio.to_thread(self._encode, message)
             else:
-                text = self._encode(frame)
+                text = self._encode(message)
             try:
                 await asyncio.wait_for(self.socket.send_text(text), self.send_timeout_s)
             except TimeoutError:
@@ -291,21 +288,15 @@ class StreamSession:
                          self.live.id, self.send_timeout_s)
                 self.close_code = 4408
                 return
-            if frame.last:
+            if message.last:
                 return
 
-    def _encode(self, frame: Frame) -> str:
+    def _encode(self, message: Message) -> str:
         """The trace message of a recorded step, with the graph if the client does not have it yet."""
-        with np.errstate(all="ignore"):  # as in a CPU job: a diverged trace's float32 cast may overflow
-            trace = wire.trace(frame.trace, frame.encoding, step=frame.step, with_graph=False)
-        message = {"type": "trace", **trace}
-        if frame.diverged is not None:
-            message["diverged"] = frame.diverged
-        graph = frame.trace["graph"]
-        if graph != self.graph_sent:
-            message["graph"] = wire.graph(graph)
-            self.graph_sent = graph
-        return wire.dumps(message).decode()
+        graph = message.frame.trace["graph"]
+        new_graph = graph != self.graph_sent
+        self.graph_sent = graph
+        return wire.dumps(wire.stream_trace(message.frame, message.encoding, with_graph=new_graph)).decode()
 
     async def finish(self) -> None:
         """Save what the stream changed since the last periodic save."""
@@ -323,22 +314,16 @@ def _guess_cost(model: Model) -> float:
 
 
 def _step(model: Model, view: View) -> Frame:
-    """One recorded training step; a diverged step (rolled back by the model) gives the trace at the kept
-    parameters plus `diverged` saying where the NaN or Infinity appeared (as frames.step_frame)."""
+    """One recorded training step (nets.traces.step_frame), after the stream's limits for it."""
     rows = trace_rows(model, view.rows)
     admit.check_trace(model, len(rows), view.encoding)  # a step_work or trace_elements error: nothing ran
-    result = model.take_step(record=True, rows=rows)
-    if result.diverged is None:
-        return Frame(trace=result.trace, step=result.step, encoding=view.encoding)
-    frame = _trace(model, view)
-    return replace(frame, diverged=result.diverged.to_dict())
+    return step_frame(model, rows)
 
 
 def _trace(model: Model, view: View) -> Frame:
     rows = trace_rows(model, view.rows)
     admit.check_trace(model, len(rows), view.encoding, step=False)
-    trace = model.trace(rows=rows)
-    return Frame(trace=trace, step=model.step_count, encoding=view.encoding)
+    return trace_frame(model, rows)
 
 
 def _reset(model: Model, view: View, seed: int | None) -> Frame:

@@ -1,4 +1,7 @@
-"""The one place engine records become JSON: schema_version, tensor encodings, seq numbers, NaN policy.
+"""The one place traces become JSON: schema_version, tensor encodings, seq numbers, NaN policy.
+
+Its input is what `backprop_playground.nets.traces` builds (a trace, a model's Frame, an expression trace);
+its output is wire-form data (`trace`, `frame`, `stream_trace`, `expression`) and the bytes of `dumps`.
 
 NaN policy (docs/contracts.md §2): a non-finite number is the string "NaN", "Infinity" or "-Infinity",
 never bare NaN (browsers' JSON.parse rejects it) and never null (orjson's choice). Tensors go out as
@@ -16,6 +19,8 @@ from typing import Any, Literal
 
 import numpy as np
 import orjson
+
+from backprop_playground.nets.traces import Frame
 
 SCHEMA_VERSION = 1
 TENSOR_KEYS = frozenset({"value", "contribution", "total", "delta"})
@@ -162,15 +167,50 @@ def graph(raw: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> dict[str, Any
 def trace(
     raw: Mapping[str, Any], encoding: Encoding = PLAIN, *, step: int | None = None, with_graph: bool = True
 ) -> dict[str, Any]:
-    """A whole trace {schema_version, step?, graph?, events, rows?} from a recorder's output."""
+    """A whole trace {schema_version, step?, graph?, events, rows?} from a built trace (nets.traces)."""
     out: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
     if step is not None:
         out["step"] = int(step)
     if with_graph:
         out["graph"] = graph(raw["graph"])
-    out["events"] = events(raw["events"], encoding)
+    with np.errstate(all="ignore"):  # a diverged trace's float32 cast or summary may overflow
+        out["events"] = events(raw["events"], encoding)
     if raw.get("rows") is not None:
         out["rows"] = [int(row) for row in np.asarray(raw["rows"]).ravel().tolist()]
+    return out
+
+
+def frame(raw: Frame, encoding: Encoding = PLAIN, *, with_graph: bool = True) -> dict[str, Any]:
+    """A model's traced step or trace (REST): the trace at its step, plus `diverged` when it diverged."""
+    out = trace(raw.trace, encoding, step=raw.step, with_graph=with_graph)
+    if raw.diverged is not None:
+        out["diverged"] = raw.diverged
+    return out
+
+
+def stream_trace(raw: Frame, encoding: Encoding = PLAIN, *, with_graph: bool) -> dict[str, Any]:
+    """The stream's `trace` message (docs/contracts.md §5): a frame, with `graph` when the client lacks it."""
+    message = {"type": "trace", **frame(raw, encoding, with_graph=False)}
+    if with_graph:
+        message["graph"] = graph(raw.trace["graph"])
+    return message
+
+
+def expression(raw: Mapping[str, Any], encoding: Encoding = PLAIN) -> dict[str, Any]:
+    """An expression trace (nets.traces.expression_trace): the trace plus source, mode, output, value,
+    inputs, gradients and, in symbolic mode, gradient_nodes."""
+    out = trace(raw, encoding)
+    with np.errstate(all="ignore"):
+        out.update(
+            source=raw["source"],
+            mode=raw["mode"],
+            output=raw["output"],
+            value=tensor(raw["value"], encoding),
+            inputs=raw["inputs"],
+            gradients={name: tensor(g, encoding) for name, g in raw["gradients"].items()},
+        )
+    if "gradient_nodes" in raw:
+        out["gradient_nodes"] = raw["gradient_nodes"]
     return out
 
 

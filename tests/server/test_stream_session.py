@@ -7,14 +7,14 @@ from backprop_playground.nets.limits import DEFAULT_LIMITS
 from backprop_playground.nets.spec import XOR_EXAMPLE
 from backprop_playground.schema import parse_command
 from backprop_playground.store import Store
-from backprop_playground.stream import Frame, Outbox, StreamSession
+from backprop_playground.stream import Message, Outbox, StreamSession
 
 
 def test_outbox_keeps_only_the_newest_frame_but_every_control_message():
     async def main():
         box = Outbox()
         for i in range(100):
-            box.put_frame(Frame(str(i)))
+            box.put_frame(Message(str(i)))
         box.put_control({"type": "error", "detail": "x"})
         return [(await box.get()).text for _ in range(2)], box.dropped
 
@@ -119,16 +119,18 @@ def test_a_step_waits_briefly_for_a_model_another_request_holds(tmp_path, held_s
 def test_writer_encodes_a_non_finite_trace_in_float32_without_warnings(tmp_path):
     import numpy as np
 
-    from backprop_playground.stream import Frame, View
+    from backprop_playground.nets.traces import Frame
+    from backprop_playground.stream import View
     from backprop_playground.wire import Encoding
 
     session = StreamSession(SlowSocket(0, []), None, None, None, rows=4, max_rate=60, persist_every_s=60)
     raw = {"graph": [{"id": "n0"}], "events": [{"type": "forward", "node": "n0",
                                                  "value": np.array([1e300, np.inf, np.nan])}]}
     for encoding in (Encoding(tensors="f32"), Encoding(summary_over=1), View(rows=1).encoding):
-        message = json.loads(session._encode(Frame(trace=raw, step=3, encoding=encoding)))
+        message = json.loads(session._encode(Message(frame=Frame(raw, 3), encoding=encoding)))
         assert message["step"] == 3 and message["events"][0]["seq"] == 0
-    assert "graph" in json.loads(session._encode(Frame(trace={**raw, "graph": []}, encoding=encoding)))
+    changed = Message(frame=Frame({**raw, "graph": []}, 0), encoding=encoding)
+    assert "graph" in json.loads(session._encode(changed))
 
 
 def test_queued_resets_and_lr_changes_coalesce_and_pause_drops_queued_steps():

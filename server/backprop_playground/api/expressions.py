@@ -76,21 +76,8 @@ async def trace(body: ExpressionIn, jobs: JobsDep, limits: LimitsDep, budget: Bu
     def run() -> bytes:
         numbers = expression_numbers(body.source, body.values, limits, body.mode)
         with budget.reserve(admit.expression_bytes(numbers), "this expression's trace"):
-            return encode(trace_expression(body.source, body.values, body.mode, limits))
-
-    def encode(raw: dict) -> bytes:
-        out = wire.trace(raw, encoding)
-        out.update(
-            source=raw["source"],
-            mode=raw["mode"],
-            output=raw["output"],
-            value=wire.tensor(raw["value"], encoding),
-            inputs=raw["inputs"],
-            gradients={name: wire.tensor(g, encoding) for name, g in raw["gradients"].items()},
-        )
-        if "gradient_nodes" in raw:
-            out["gradient_nodes"] = raw["gradient_nodes"]
-        return wire.dumps(out)
+            raw = trace_expression(body.source, body.values, body.mode, limits)
+            return wire.dumps(wire.expression(raw, encoding))
 
     return Response(await jobs.run(run), media_type="application/json")
 

@@ -25,11 +25,11 @@ from backprop_playground.api.deps import (
 )
 from backprop_playground.api.errors import responses
 from backprop_playground.api.models import Metrics, ModelId
-from backprop_playground.frames import step_frame, trace_frame, trace_rows
 from backprop_playground.jobs import Deadline
 from backprop_playground.nets.limits import Limits
 from backprop_playground.nets.model import Model
 from backprop_playground.nets.results import TrainResult
+from backprop_playground.nets.traces import step_frame, trace_frame, trace_rows
 from backprop_playground.schema import RequestModel, Trace, WireFloat, WireModel
 
 router = APIRouter(prefix="/models", tags=["training"])
@@ -173,9 +173,9 @@ async def _ndjson(
 def traced_step(model: Model, rows: int, limits: Limits, budget: admit.MemoryBudget,
                 encoding: wire.Encoding) -> bytes:
     """One training step of `model`, recorded over `rows` shown rows and encoded, within the budgets."""
-    shown = len(trace_rows(model, rows))
-    with admit.step(model, limits, budget, shown=shown, encoding=encoding):
-        return wire.dumps(step_frame(model, rows, encoding))
+    shown = trace_rows(model, rows)
+    with admit.step(model, limits, budget, shown=len(shown), encoding=encoding):
+        return wire.dumps(wire.frame(step_frame(model, shown), encoding))
 
 
 def _trace_response(body: bytes) -> Response:
@@ -209,8 +209,8 @@ async def trace(
     budget: BudgetDep, encoding: EncodingDep, rows: RowsQuery = None,
 ) -> Response:
     def run(model: Model) -> bytes:
-        shown = len(trace_rows(model, rows or settings.trace_rows))
-        with admit.step(model, limits, budget, shown=shown, encoding=encoding, full=True):
-            return wire.dumps(trace_frame(model, rows or settings.trace_rows, encoding))
+        shown = trace_rows(model, rows or settings.trace_rows)
+        with admit.step(model, limits, budget, shown=len(shown), encoding=encoding, full=True):
+            return wire.dumps(wire.frame(trace_frame(model, shown), encoding))
 
     return _trace_response(await jobs.run(hub.use, model_id, run))

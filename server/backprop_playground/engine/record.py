@@ -12,7 +12,8 @@ Nodes: {"id": "n3", "op": "mul" | "leaf" | ..., "label": "x·y", "role": "input"
 `backward()` was called on has role "loss" unless its role was set (or `mark()` says otherwise).
 
 Events, plain dicts shaped like trace schema v1 (docs/contracts.md §2) but with ndarrays as values and without
-"seq" (`trace()` numbers them):
+"seq". The recorder only observes: `nets/traces.py` builds traces from `graph()` and `events`, and `wire.py`
+numbers and encodes them:
     {"type": "forward", "node", "value"}      in topological order
     {"type": "backward", "node" (receiving), "from" (consumer), "input_index", "contribution", "total",
      "pending"}                                one per (consumer, input) edge, consumers in reverse order
@@ -130,11 +131,6 @@ class Recorder:
         """Recorded nodes in creation (topological) order as plain dicts (trace schema v1 `Node`s)."""
         self._resolve()
         return graph_nodes(self._nodes, self._index, self._phase, self._role, self._grads)
-
-    def trace(self) -> dict:
-        """{"schema_version": 1, "graph": {"nodes": ...}, "events": [...]} with "seq" numbered, ndarrays."""
-        events = [{"seq": i, **e} for i, e in enumerate(self.events)]
-        return {"schema_version": 1, "graph": {"nodes": self.graph()}, "events": events}
 
     # ---- engine hooks ----
     def _keep(self, arr, tensor: Tensor) -> np.ndarray:

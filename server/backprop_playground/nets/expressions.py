@@ -6,6 +6,7 @@ import numpy as np
 
 from backprop_playground.nets.exprparse import ExpressionError, Node, over_limit, parse, variables
 from backprop_playground.nets.limits import DEFAULT_LIMITS, Limits
+from backprop_playground.nets.traces import expression_trace
 
 __all__ = ["ExpressionError", "FUNCTIONS", "evaluate", "evaluate_program", "evaluate_tree", "to_tensor_value",
            "trace_expression"]
@@ -205,8 +206,9 @@ def evaluate_program(source: str, values: dict, limits: Limits = DEFAULT_LIMITS,
 
 def trace_expression(source: str, values: dict, mode: str = "numeric",
                      limits: Limits = DEFAULT_LIMITS) -> dict:
-    """The recorded forward and backward of `source`: {"graph", "events", "output", "value", "inputs",
-    "gradients", "mode", "source"}; "symbolic" mode builds the backward pass as graph nodes."""
+    """The recorded forward and backward of `source` as an expression trace (`traces.expression_trace`:
+    graph, events, output, value, inputs, gradients); "symbolic" mode builds the backward pass as graph
+    nodes."""
     from backprop_playground.engine import Recorder
 
     if mode not in ("numeric", "symbolic"):
@@ -217,29 +219,4 @@ def trace_expression(source: str, values: dict, mode: str = "numeric",
         if out.requires_grad:
             seed = None if out.data.ndim == 0 else np.ones_like(out.data)
             out.backward(seed, create_graph=(mode == "symbolic"))
-    gradients = {name: _grad_value(leaf.grad, leaf.data) for name, leaf in leaves.items()}
-    result = {
-        "source": source, "mode": mode, "graph": rec.graph(), "events": rec.events,
-        "output": rec.node_id(out), "value": out.data,
-        "inputs": {name: rec.node_id(leaf) for name, leaf in leaves.items()},
-        "gradients": gradients,
-    }
-    if mode == "symbolic":
-        result["gradient_nodes"] = {name: _node_id(rec, leaf.grad) for name, leaf in leaves.items()}
-    return result
-
-
-def _grad_value(grad, like: np.ndarray) -> np.ndarray:
-    if grad is None:
-        return np.zeros_like(like)
-    return np.asarray(getattr(grad, "data", grad), dtype=float)
-
-
-def _node_id(rec, tensor) -> str | None:
-    if tensor is None or not hasattr(tensor, "data"):
-        return None
-    try:
-        return rec.node_id(tensor)
-    except (KeyError, ValueError):
-        return None
-
+    return expression_trace(rec, source, mode, out, leaves)

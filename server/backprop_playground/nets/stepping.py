@@ -22,6 +22,7 @@ from backprop_playground.nets.net import (
 )
 from backprop_playground.nets.results import Diverged, StepResult, TrainResult
 from backprop_playground.nets.spec import ModelSpec
+from backprop_playground.nets.traces import model_trace
 
 MAX_HISTORY = 5_000
 
@@ -136,7 +137,7 @@ class Stepper:
                 with Recorder(row_index=rows) as rec:
                     result = self._apply(model, batch, rec)
                 if result.diverged is None:
-                    result.trace = _trace_dict(rec, rows, batch, self._leaves)
+                    result.trace = model_trace(rec, self._leaves, rows, len(batch.x.data), batch.index)
                 return result
             return self._apply(model, batch, None)
 
@@ -221,7 +222,7 @@ class Stepper:
             _, _, loss, out, _ = self.compute(model, self.full)
             rec.add_metrics(model._step, float(loss.data),
                             heads.accuracy(self.spec, self.task, out, self.full.y.data))
-        return _trace_dict(rec, rows, self.full, self._leaves)
+        return model_trace(rec, self._leaves, rows, len(self.x))
 
 
 def _placeholder(shape: LayerShape) -> dict[str, np.ndarray]:
@@ -249,29 +250,6 @@ def _check_rows(rows: list[int] | None, n: int) -> list[int] | None:
     if bad:
         raise SpecError(f"row {bad[0]} is out of range: the batch has {n} rows (0…{n - 1})")
     return rows
-
-
-def _trace_dict(rec: Recorder, rows: list[int] | None, batch: Batch, leaves: list[dict[str, Tensor]]) -> dict:
-    """{"graph": nodes, "events": events, "rows": traced rows of the batch, "data_rows": dataset rows}.
-    Each parameter node carries `param`: {"layer": 0-based layer, "key": "W" | "b" | "alpha", "index":
-    None}, index None because the node is the whole tensor (see `param_identity`)."""
-    shown = list(range(len(batch.x.data))) if rows is None else rows
-    data_rows = shown if batch.index is None else [int(batch.index[r]) for r in shown]
-    graph = rec.graph()
-    identity = {rec.node_id(t): param_identity(layer, key)
-                for layer, tensors in enumerate(leaves) for key, t in tensors.items()}
-    for node in graph:
-        ref = identity.get(node["id"])
-        if ref is not None:
-            node["param"] = ref
-    return {"graph": graph, "events": rec.events, "rows": shown, "data_rows": data_rows}
-
-
-def param_identity(layer: int, key: str, index: list[int] | None = None) -> dict:
-    """Which parameter a node is: layer (0-based, as in ModelSpec `params`), key ("W", "b", "alpha") and
-    index (0-based position of one entry, one number per axis; None for the whole tensor). Clients name
-    it from these (W₁, b₂, W₁[0,1]) instead of parsing labels."""
-    return {"layer": layer, "key": key, "index": index}
 
 
 def _unflatten(params: list[dict[str, np.ndarray]], flat: list[np.ndarray]) -> list[dict[str, np.ndarray]]:

@@ -21,8 +21,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent.parent))
 
 from backprop_playground import wire  # noqa: E402
-from backprop_playground.frames import step_frame  # noqa: E402
 from backprop_playground.nets.model import Model  # noqa: E402
+from backprop_playground.nets.traces import step_frame, trace_rows  # noqa: E402
 
 NETS = {
     "tanh-sigmoid": {
@@ -56,7 +56,7 @@ NETS = {
 def fixture(spec: dict) -> dict:
     model = Model.create({"name": "fixture", "seed": 5, **spec})
     before = model.params_json()
-    trace = step_frame(model, 4, wire.PLAIN)
+    trace = wire.frame(step_frame(model, trace_rows(model, 4)), wire.PLAIN)
     d_in = model.shapes[0].fan_in
     rows = np.random.default_rng(7).uniform(-1.5, 1.5, (6, d_in))
     return {
