@@ -1,4 +1,5 @@
-"""Command line: `backprop-playground serve` and `backprop-playground train SPEC.json --steps N`."""
+"""Command line: `backprop-playground serve`, `backprop-playground train SPEC.json --steps N` and
+`backprop-playground export --lesson ID -o FILE.html` (the stepper as one HTML file that needs no server)."""
 
 from __future__ import annotations
 
@@ -61,6 +62,24 @@ def _train(args: argparse.Namespace) -> int:
     return 1 if result.diverged else 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    """Write the stepper for a lesson or an expression as one self-contained HTML file."""
+    from backprop_playground.export import ExportError, parse_values, stepper_html
+
+    try:
+        values = parse_values(args.values) if args.values is not None else None
+        page = stepper_html(lesson=args.lesson, panel=args.panel, expression=args.expression, values=values,
+                            theme=args.theme, title=args.title)
+        with open(args.out, "w", encoding="utf-8") as file:
+            file.write(page)
+    except (ExportError, OSError) as exc:
+        print(f"backprop-playground export: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out} ({len(page.encode()) / 1e6:.2f} MB): open it in a browser, no server needed",
+          file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of all sub-commands."""
     parser = argparse.ArgumentParser(prog="backprop-playground", description=__doc__)
@@ -77,6 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--every", type=int, default=0, help="progress line every N steps (default steps/20)")
     train.add_argument("--out", default=None, help="write the trained model's state (JSON) here")
     train.set_defaults(func=_train)
+    export = sub.add_parser("export", help="write the stepper as one HTML file that runs without a server")
+    what = export.add_mutually_exclusive_group(required=True)
+    what.add_argument("--lesson", help="a lesson id, e.g. xor-relu")
+    what.add_argument("--expression", help='an expression, e.g. "(x*y+x)*z"')
+    export.add_argument("--values", help="the expression's values, e.g. x=2,y=-1,z=3")
+    export.add_argument("--panel", type=int, default=0, help="the lesson's panel (default 0)")
+    export.add_argument("--theme", choices=["light", "dark", "projector"], default="light")
+    export.add_argument("--title", default=None, help="the title shown (default the lesson's or expression)")
+    export.add_argument("-o", "--out", required=True, help="the HTML file to write")
+    export.set_defaults(func=_export)
     return parser
 
 

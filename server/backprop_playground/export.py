@@ -11,8 +11,8 @@ entry) becomes a data: URL under a bare name in one import map: relative and abs
 rewritten to those names, as the studio's standalone replay does in the browser (web/js/studio/packaging.js
 `standaloneHtml`). This is the Python counterpart of that packaging, deliberately: it runs where no browser
 and no Node are (the CLI, a notebook, the server's "Download for slides"), and it walks a whole import graph
-where the replay packs a fixed list. The server answers the page needs (the lesson, the trace, GET /ops, the
-gradient checks) are computed here on the engine and embedded as JSON; the page's API client answers from
+where the replay packs a fixed list. The server answers the page needs (the lesson, the trace, GET /ops) are
+computed here on the engine and embedded as JSON; the page's API client answers from
 them (web/js/shared/offline.js) and asks no server.
 
 No web framework is imported here: `import backprop_playground` and this module stay free of them.
@@ -21,8 +21,10 @@ No web framework is imported here: `import backprop_playground` and this module 
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import json
+import math
 import mimetypes
 import posixpath
 import re
@@ -50,17 +52,19 @@ class ExportError(ValueError):
 
 def stepper_html(*, trace: dict | None = None, lesson: str | None = None, expression: str | None = None,
                  values: dict | None = None, theme: str = "light", title: str | None = None,
-                 panel: int = 0) -> str:
+                 panel: int = 0, weights: list | None = None, settings=None) -> str:
     """One self-contained HTML page of the stepper (the embed: graph, controls, inspector, postMessage).
 
-    Give a `lesson` id (its `panel`, default the first), or an `expression` with its `values`, or a wire
+    Give a `lesson` id (its `panel`, default the first; `weights` in place of a model panel's own, per
+    layer {"W", "b"} as in the stepper's URL), or an `expression` with its `values`, or a wire
     `trace` (docs/contracts.md §2, e.g. a POST /models/{id}/step answer or `wire.trace(...)` of a
     recording; a lesson given with it supplies the title). `theme` is light, dark or projector; `title`
-    replaces the shown title. Raises ExportError (a ValueError) naming what is wrong.
+    replaces the shown title. `settings` (default: the environment's) give the web files and the limits.
+    Raises ExportError (a ValueError) naming what is wrong.
     """
     from backprop_playground.settings import get_settings
 
-    settings = get_settings()
+    settings = settings or get_settings()
     if theme not in THEMES:
         raise ExportError(f"theme must be one of {', '.join(THEMES)}, not {theme!r}")
     if trace is None and lesson is None and expression is None:
@@ -69,14 +73,16 @@ def stepper_html(*, trace: dict | None = None, lesson: str | None = None, expres
         raise ExportError("give a lesson or an expression, not both")
     if values is not None and expression is None:
         raise ExportError("values go with an expression")
+    if weights is not None and lesson is None:
+        raise ExportError("weights go with a lesson's model panel")
     data = offline_data(trace=trace, lesson=lesson, expression=expression, values=values, theme=theme,
-                        title=title, panel=panel, settings=settings)
+                        title=title, panel=panel, weights=weights, settings=settings)
     shown = title or data.get("title") or "Backprop Playground"
     return page_html(Path(settings.web_dir), data, theme=theme, title=shown)
 
 
 def offline_data(*, trace: dict | None, lesson: str | None, expression: str | None, values: dict | None,
-                 theme: str, title: str | None, panel: int, settings) -> dict:
+                 theme: str, title: str | None, panel: int, weights: list | None, settings) -> dict:
     """The JSON the page embeds: the state it shows and the server answers it will ask for."""
     from backprop_playground.engine import describe_ops
     from backprop_playground.nets.limits import Limits
@@ -95,12 +101,18 @@ def offline_data(*, trace: dict | None, lesson: str | None, expression: str | No
             if not 0 <= panel < len(panels):
                 raise ExportError(f"lesson {lesson!r} has panels 0 to {len(panels) - 1}, not {panel}")
             chosen = panels[panel]
+            if weights is not None and not chosen.get("spec"):
+                raise ExportError(f"panel {panel} of lesson {lesson!r} has no model to take weights")
             if chosen.get("expression"):
                 e = chosen["expression"]
                 answers += _expression_answers(e["source"], e.get("values") or {}, e.get("mode") or "numeric",
                                                limits)
             else:
-                spec = dict(chosen["spec"], params=chosen["start"]) if chosen.get("start") else chosen["spec"]
+                # the body the page sends (web/js/stepper/source.js): the spec with the weights it starts from
+                start = weights if weights is not None else chosen.get("start")
+                spec = dict(chosen["spec"], params=start) if start else chosen["spec"]
+                if weights is not None:
+                    state["weights"] = weights
                 answers.append(_answer("POST", "/specs/step", _spec_trace(spec, limits, settings.trace_rows),
                                        body=spec))
     elif expression is not None:
@@ -134,12 +146,32 @@ def _lesson(lesson_id: str) -> dict:
     return doc
 
 
+def parse_values(text: str) -> dict:
+    """ "x=2, y=-1, v=[1, 2]" → {"x": 2, "y": -1, "v": [1, 2]}, the stepper's URL form of values (the
+    server's reading of web/js/shared/state.js `parseValues`, for the CLI and GET /export)."""
+    out: dict[str, Any] = {}
+    src = text.replace("\u2212", "-").strip()
+    item = re.compile(r"\s*([A-Za-z_]\w*)\s*=\s*(\[[^=]*\]|[^,;\s\]]+)\s*(?:[,;]|\s+|$)")
+    pos = 0
+    while pos < len(src):
+        m = item.match(src, pos)
+        if not m or m.end() == pos:
+            raise ExportError(f"cannot read values at {src[pos:pos + 20]!r}: write them as x=2,y=-1,v=[1,2]")
+        try:
+            value = json.loads(m.group(2))
+        except ValueError:
+            raise ExportError(f"the value of {m.group(1)} is not a number: {m.group(2)!r}") from None
+        out[m.group(1)] = value
+        pos = m.end()
+    return _checked_values(out)
+
+
 def _checked_values(values: Mapping[str, Any]) -> dict:
     """Values as POST /expressions takes them: a number or nested lists of numbers per variable name."""
     def number_tree(v: Any) -> bool:
         if isinstance(v, list):
             return all(number_tree(x) for x in v)
-        return isinstance(v, int | float) and not isinstance(v, bool)
+        return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
     if not isinstance(values, Mapping):
         raise ExportError("values must map variable names to numbers")
@@ -147,14 +179,12 @@ def _checked_values(values: Mapping[str, Any]) -> dict:
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_]\w*", name):
             raise ExportError(f"{name!r} is not a variable name")
         if not number_tree(value):
-            raise ExportError(f"the value of {name} must be a number or a nested list of numbers")
+            raise ExportError(f"the value of {name} must be a finite number or a nested list of them")
     return dict(values)
 
 
 def _expression_answers(source: str, values: dict, mode: str, limits) -> list[dict]:
-    """POST /expressions for the page's expression and POST /gradcheck for each of its variables (the
-    inspector's "Check gradient"), as the API answers them."""
-    from backprop_playground.gradcheck import check_expression
+    """POST /expressions for the page's expression, as the API answers it, within the expression limits."""
     from backprop_playground.nets.expressions import trace_expression
     from backprop_playground.nets.exprsize import expression_numbers
 
@@ -164,46 +194,17 @@ def _expression_answers(source: str, values: dict, mode: str, limits) -> list[di
     except ValueError as exc:  # ExpressionError, LimitError: a message a student can act on
         raise ExportError(str(exc)) from None
     body = {"source": source, "values": values, "mode": mode}
-    answers = [_answer("POST", "/expressions", expression_wire(raw), body=body)]
-    if mode == "numeric":
-        for name in raw["inputs"]:
-            if name not in values:
-                continue
-            try:
-                checks = check_expression(source, values, limits, variable=name)
-            except ValueError:  # too much work to check: the button then says the server is needed
-                continue
-            answers.append(_answer("POST", "/gradcheck", [_gradcheck_wire(c) for c in checks],
-                                   body={"source": source, "values": values, "variable": name}))
-    return answers
-
-
-def expression_wire(raw: dict, encoding: wire.Encoding = wire.PLAIN) -> dict:
-    """An expression's recorded trace (nets.expressions.trace_expression) as POST /expressions answers it."""
-    out = wire.trace(raw, encoding)
-    out.update(
-        source=raw["source"], mode=raw["mode"], output=raw["output"],
-        value=wire.tensor(raw["value"], encoding), inputs=raw["inputs"],
-        gradients={name: wire.tensor(g, encoding) for name, g in raw["gradients"].items()},
-    )
-    if "gradient_nodes" in raw:
-        out["gradient_nodes"] = raw["gradient_nodes"]
-    return out
-
-
-def _gradcheck_wire(check: dict) -> dict:
-    return {**check, "max_rel_error": wire.number(check["max_rel_error"]),
-            "analytic": wire.tensor(check["analytic"]), "numeric": wire.tensor(check["numeric"])}
+    return [_answer("POST", "/expressions", wire.expression(raw), body=body)]
 
 
 def _spec_trace(spec: dict, limits, rows: int) -> dict:
     """POST /specs/step's answer for a lesson panel's spec: one traced training step, nothing stored."""
-    from backprop_playground.frames import step_frame
     from backprop_playground.nets.model import Model
+    from backprop_playground.nets.traces import step_frame, trace_rows
 
     try:
         model = Model.create(spec, limits)
-        return step_frame(model, rows, wire.PLAIN)
+        return wire.frame(step_frame(model, trace_rows(model, rows)))
     except ValueError as exc:
         raise ExportError(str(exc)) from None
 
@@ -300,21 +301,33 @@ def _bundle(web_dir: Path, imports: dict[str, str], entry: str) -> dict[str, str
     """Every module reachable from `entry` (URL path → source, its specifiers rewritten to bare keys)."""
     modules: dict[str, str] = {}
     pending = [entry]
+    frozen = tuple(sorted(imports.items()))
     while pending:
         url = pending.pop()
         if url in modules:
             continue
-        source = _file(web_dir, url).read_text(encoding="utf-8")
-
-        def rewrite(match: re.Match, url=url) -> str:
-            target = _resolve(match.group(3), url, imports)
-            if target is None:
-                return match.group(0)
-            pending.append(target)
-            return f'{match.group(1)}"{_key(target)}"'
-
-        modules[url] = _SPECIFIER.sub(rewrite, source)
+        file = _file(web_dir, url)
+        stat = file.stat()
+        modules[url], targets = _module(str(file), stat.st_mtime_ns, stat.st_size, url, frozen)
+        pending.extend(targets)
     return modules
+
+
+@functools.lru_cache(maxsize=256)
+def _module(file: str, _mtime: int, _size: int, url: str, imports: tuple) -> tuple[str, tuple[str, ...]]:
+    """One module's source with its specifiers rewritten, and the URL paths it imports (kept while the
+    file is unchanged: the regular expressions take a few hundred ms over the minified libraries)."""
+    targets: list[str] = []
+
+    def rewrite(match: re.Match) -> str:
+        target = _resolve(match.group(3), url, dict(imports))
+        if target is None:
+            return match.group(0)
+        targets.append(target)
+        return f'{match.group(1)}"{_key(target)}"'
+
+    source = _SPECIFIER.sub(rewrite, Path(file).read_text(encoding="utf-8"))
+    return source, tuple(targets)
 
 
 def _resolve(specifier: str, base: str, imports: dict[str, str]) -> str | None:

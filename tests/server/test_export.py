@@ -1,0 +1,184 @@
+"""The stepper as one self-contained HTML file: backprop_playground.export and the CLI's export."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from backprop_playground.cli import main
+from backprop_playground.export import ExportError, parse_values, stepper_html
+
+DATA = re.compile(r'<script type="application/json" id="backprop-playground-offline">(.*?)</script>', re.S)
+IMPORT_MAP = re.compile(r'<script type="importmap">(.*?)</script>', re.S)
+SPECIFIER = re.compile(r"""(?<![\w$.])(?:from|import)\s*(?:\(\s*)?["']([^"'\n]+)["']""")
+EXPRESSION = {"expression": "(x*y+x)*z", "values": {"x": 2, "y": -1, "z": 3}}
+
+
+def offline_data(page: str) -> dict:
+    return json.loads(DATA.search(page).group(1))
+
+
+def answer(data: dict, method: str, path: str):
+    return next(a for a in data["answers"] if a["method"] == method and a["path"] == path)
+
+
+def decoded_modules(page: str) -> dict[str, str]:
+    imports = json.loads(IMPORT_MAP.search(page).group(1))["imports"]
+    out = {}
+    for key, url in imports.items():
+        assert url.startswith("data:text/javascript;base64,"), key
+        out[key] = base64.b64decode(url.split(",", 1)[1]).decode("utf-8")
+    return out
+
+
+@pytest.fixture(scope="module")
+def lesson_page() -> str:
+    return stepper_html(lesson="xor-relu")
+
+
+@pytest.fixture(scope="module")
+def expression_page() -> str:
+    return stepper_html(**EXPRESSION, theme="projector")
+
+
+def test_a_lesson_page_embeds_the_lesson_its_step_trace_and_the_op_table(lesson_page):
+    data = offline_data(lesson_page)
+    assert data["state"] == {"theme": "light", "lesson": "xor-relu", "panel": 0}
+    lesson = answer(data, "GET", "/lessons/xor-relu")["answer"]
+    assert lesson["title"] == data["title"]
+    step = answer(data, "POST", "/specs/step")
+    panel = lesson["panels"][0]
+    # the body the page will send: the panel's spec, starting from its `start` weights when it has them
+    start = panel.get("start")
+    assert step["body"] == ({**panel["spec"], "params": start} if start else panel["spec"])
+    types = {event["type"] for event in step["answer"]["events"]}
+    assert {"forward", "backward", "update"} <= types
+    ops = answer(data, "GET", "/ops")["answer"]
+    assert {"mul", "relu", "matmul"} <= {op["name"] for op in ops}
+    assert 200_000 < len(lesson_page.encode()) < 4_000_000
+
+
+def test_an_expression_page_embeds_the_engines_trace(expression_page):
+    data = offline_data(expression_page)
+    assert data["state"]["expr"] == "(x*y+x)*z" and data["state"]["theme"] == "projector"
+    trace = answer(data, "POST", "/expressions")
+    assert trace["body"] == {"source": "(x*y+x)*z", "values": {"x": 2, "y": -1, "z": 3}, "mode": "numeric"}
+    gradients = {k: g["data"] for k, g in trace["answer"]["gradients"].items()}
+    assert gradients == {"x": [0.0], "y": [6.0], "z": [0.0]}
+    assert '<html lang="en" data-theme="projector">' in expression_page
+
+
+@pytest.mark.parametrize("page_name", ["lesson_page", "expression_page"])
+def test_nothing_is_fetched_from_anywhere(page_name, request):
+    page = request.getfixturevalue(page_name)
+    # every resource the page names is inline: no src/href of a link or script, no url() but data:
+    for tag in re.findall(r"<(?:link|script|img|iframe|source)\b[^>]*>", page):
+        for url in re.findall(r'\b(?:src|href)="([^"]*)"', tag):
+            assert url.startswith("data:"), tag[:200]
+    style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
+    assert all(u.strip("\"'").startswith("data:") for u in re.findall(r"url\(([^)]*)\)", style))
+    assert "woff2" in style and "format(\"woff\")" not in style  # KaTeX's fonts: woff2 only, inline
+    modules = decoded_modules(page)
+    entry = re.search(r'<script type="module">import "([^"]+)";</script>', page).group(1)
+    assert entry in modules
+    for key, source in modules.items():
+        for spec in SPECIFIER.findall(source):
+            if spec.startswith(("./", "../", "/")) or spec in ("d3", "katex", "dagre", "markdown-it"):
+                pytest.fail(f"{key} still imports {spec!r}")
+            if spec.startswith("@offline/"):
+                assert spec in modules, f"{key} imports {spec}, which is not embedded"
+    assert not re.search(r"""(?:src|href)=["']https?://""", page)
+    assert not re.search(r"""url\(["']?https?://""", style)
+
+
+def test_user_text_cannot_break_out_of_its_element():
+    title = 'Cost </script><script>alert("x")</script> <!-- & </title><b>'
+    page = stepper_html(expression="x*y", values={"x": 1, "y": 2}, title=title)
+    assert page.count("<script") == page.count("</script>") == 3  # import map, data, entry
+    escaped = "Cost &lt;/script&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &lt;!-- &amp; "
+    assert f"<title>{escaped}" in page
+    assert "<b>" not in page
+    assert offline_data(page)["title"] == title
+
+
+def test_a_trace_is_embedded_as_it_is():
+    from backprop_playground.nets.expressions import trace_expression
+
+    raw = trace_expression("x*x", {"x": 3.0})
+    page = stepper_html(trace=raw, title="Square")
+    data = offline_data(page)
+    assert data["trace"]["schema_version"] == 1 and data["title"] == "Square"
+    assert [e["type"] for e in data["trace"]["events"]].count("backward") >= 1
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"lesson": "no-such-lesson"}, "no lesson 'no-such-lesson'; choose one of"),
+    ({"lesson": "xor-relu", "panel": 7}, "has panels 0 to"),
+    ({"lesson": "xor-relu", "theme": "neon"}, "theme must be one of light, dark, projector"),
+    ({}, "nothing to export"),
+    ({"lesson": "xor-relu", "expression": "x"}, "not both"),
+    ({"expression": "x*y", "values": {"x": 1}}, "'y'"),
+    ({"expression": "x*", "values": {"x": 1}}, "column"),
+    ({"expression": "x*y", "values": {"x": float("nan"), "y": 1}}, "finite number"),
+    ({"expression": "x*y", "values": {"x": True, "y": 1}}, "finite number"),
+    ({"expression": "+".join(["x"] * 1500), "values": {"x": 1}}, "exceeds the limit"),
+])
+def test_errors_name_the_problem(kwargs, message):
+    with pytest.raises(ExportError, match=re.escape(message)):
+        stepper_html(**kwargs)
+
+
+def test_values_are_read_as_the_stepper_writes_them():
+    assert parse_values("x=2,y=-1, v=[1, 2]; m=[[1,0],[0,1]]") == {"x": 2, "y": -1, "v": [1, 2],
+                                                                   "m": [[1, 0], [0, 1]]}
+    assert parse_values("x=\u22122.5") == {"x": -2.5}
+    for bad in ("x=", "x=two", "2=x", "x=NaN", "x=[1,"):
+        with pytest.raises(ExportError):
+            parse_values(bad)
+
+
+def test_the_export_module_imports_no_web_library():
+    code = (
+        "import sys\n"
+        "import backprop_playground, backprop_playground.export\n"
+        "backprop_playground.export.stepper_html(expression='x*y', values={'x': 1, 'y': 2})\n"
+        "web = [m for m in ('fastapi', 'starlette', 'uvicorn', 'httpx') if m in sys.modules]\n"
+        "assert not web, web\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_cli_writes_a_lesson_and_an_expression(tmp_path, capsys):
+    out = tmp_path / "xor.html"
+    assert main(["export", "--lesson", "xor-relu", "--theme", "dark", "-o", str(out)]) == 0
+    assert offline_data(out.read_text())["state"]["theme"] == "dark"
+    assert "wrote" in capsys.readouterr().err
+    out = tmp_path / "e.html"
+    assert main(["export", "--expression", "(x*y+x)*z", "--values", "x=2,y=-1,z=3", "-o", str(out)]) == 0
+    assert offline_data(out.read_text())["state"]["values"] == {"x": 2, "y": -1, "z": 3}
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--lesson", "nope"], "no lesson 'nope'"),
+    (["--expression", "x*y", "--values", "x=1,y=oops"], "y"),
+    (["--expression", "x*y", "--values", "x=1"], "'y'"),
+])
+def test_cli_errors_exit_2_naming_the_problem(tmp_path, capsys, argv, message):
+    out = tmp_path / "out.html"
+    assert main(["export", *argv, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("backprop-playground export: ") and message in err
+    assert not out.exists()
+
+
+def test_cli_usage_errors_exit_2(tmp_path):
+    for argv in (["export", "-o", "x.html"], ["export", "--lesson", "xor-relu", "--theme", "neon", "-o", "x"],
+                 ["export", "--lesson", "xor-relu"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
