@@ -117,8 +117,8 @@ def start_server() -> tuple[str, object]:
 
 
 LAYOUT_JS = """async (trace) => {
-  const { readTrace } = await import('/js/trace.js');
-  const { layoutGraph } = await import('/js/layout.js');
+  const { readTrace } = await import('/js/stepper/trace.js');
+  const { layoutGraph } = await import('/js/stepper/graph-layout.js');
   const dagre = (await import('dagre')).default;
   const t = readTrace(trace);
   const times = [];
@@ -131,7 +131,7 @@ LAYOUT_JS = """async (trace) => {
 }"""
 
 FPS_JS = """async ({trace, seconds}) => {
-  const { createStepper } = await import('/js/stepper.js');
+  const { createStepper } = await import('/js/stepper/stepper.js');
   document.body.innerHTML = '<main class="stage" style="height:100vh">'
     + '<div id="g" class="graph"></div><div id="c"></div></main>';
   const $ = (id) => document.getElementById(id);

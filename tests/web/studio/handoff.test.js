@@ -1,7 +1,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { stepperUrl } from "../../../web/js/studio/handoff.js";
-import { decodeState } from "../../../web/js/state.js";
+import { decodeState } from "../../../web/js/shared/state.js";
 
 test("the stepper link carries the spec, the current weights and the model id", () => {
   const spec = { hidden: [], output: { kind: "sigmoid", units: 1 }, data: { dataset: "moons" }, params: [{ W: [[0], [0]], b: [0] }] };

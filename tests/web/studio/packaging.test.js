@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { fileName, modelFile, moduleDataUrl, relativeImports, rewriteImports, scriptSafeJson, specFromFile, standaloneHtml, traceFile } from "../../../web/js/studio/packaging.js";
+import { fileName, modelFile, moduleDataUrl, relativeImports, resolveModule, rewriteImports, scriptSafeJson, specFromFile, standaloneHtml, traceFile } from "../../../web/js/studio/packaging.js";
 
 const spec = { hidden: [{ units: 2, activation: "relu" }], output: { kind: "linear", units: 1 } };
 const params = [{ W: [[1, 1], [1, 1]], b: [0, -1] }, { W: [[1], [-2]], b: [0] }];
@@ -13,10 +13,13 @@ test("a model file loads back as the same spec and weights", () => {
   assert.throws(() => specFromFile({ hello: 1 }), /no model spec/);
 });
 
-test("relative imports are found and renamed for the import map", () => {
-  const src = 'import d3 from "d3";\nimport { a } from "./colors.js";\nimport "./side.js";\n';
-  assert.deepEqual(relativeImports(src), ["./colors.js", "./side.js"]);
-  assert.equal(rewriteImports(src), 'import d3 from "d3";\nimport { a } from "@studio/colors.js";\nimport "@studio/side.js";\n');
+test("relative imports are found and renamed for the import map by their path under /js/", () => {
+  const src = 'import d3 from "d3";\nimport { a } from "./colors.js";\nimport "./side.js";\nimport { p } from "../shared/params.js";\n';
+  assert.deepEqual(relativeImports(src), ["./colors.js", "./side.js", "../shared/params.js"]);
+  assert.equal(rewriteImports(src, "studio/view.js"),
+    'import d3 from "d3";\nimport { a } from "@app/studio/colors.js";\nimport "@app/studio/side.js";\nimport { p } from "@app/shared/params.js";\n');
+  assert.equal(resolveModule("studio/replay.js", "../shared/tensor-decode.js"), "shared/tensor-decode.js");
+  assert.equal(resolveModule("stepper/views/graph.js", "../trace.js"), "stepper/trace.js");
 });
 
 test("data JSON cannot close its script element", () => {
@@ -27,13 +30,13 @@ test("data JSON cannot close its script element", () => {
 
 test("the standalone page maps every module to a data URL and embeds the recording", () => {
   const html = standaloneHtml({
-    title: "Moons <demo>", css: "body{}", modules: { "replay.js": 'import "./x.js";', "x.js": "export const x = 1;" },
+    title: "Moons <demo>", css: "body{}", modules: { "studio/replay.js": 'import "../shared/x.js";', "shared/x.js": "export const x = 1;" },
     d3Source: "globalThis.d3 = {};", recording: { frames: [{ step: 1 }] },
   });
   const map = JSON.parse(html.match(/<script type="importmap">(.*?)<\/script>/s)[1]);
-  assert.deepEqual(Object.keys(map.imports).sort(), ["@studio/replay.js", "@studio/x.js", "d3"]);
-  const replay = Buffer.from(map.imports["@studio/replay.js"].split(",")[1], "base64").toString();
-  assert.equal(replay, 'import "@studio/x.js";');
+  assert.deepEqual(Object.keys(map.imports).sort(), ["@app/shared/x.js", "@app/studio/replay.js", "d3"]);
+  const replay = Buffer.from(map.imports["@app/studio/replay.js"].split(",")[1], "base64").toString();
+  assert.equal(replay, 'import "@app/shared/x.js";');
   assert.ok(html.includes("Moons &lt;demo&gt;"));
   assert.ok(html.includes('"frames":[{"step":1}]'));
   assert.match(moduleDataUrl("é"), /^data:text\/javascript;base64,/);

@@ -5,7 +5,7 @@
  */
 import d3 from "d3";
 import { classColor, css, probabilityColor, rasterize, soften, softmaxColor, THEMES } from "./colors.js";
-import { domainOf, intervalOf, linspace } from "./layout.js";
+import { domainOf, intervalOf, linspace } from "./neuron-layout.js";
 import { mixtureDensity } from "./mixture.js";
 import { outputCurve, outputGrid } from "./surface.js";
 

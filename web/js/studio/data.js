@@ -4,7 +4,7 @@
  * back from a trace of the model's first step input (no split logic duplicated here).
  */
 import { classCount } from "./spec.js";
-import { toNested } from "./tensor.js";
+import { toNested } from "../shared/tensor-decode.js";
 
 /** {x, y, task, classes} of a spec's data. */
 export async function loadData(client, spec) {

@@ -4,7 +4,7 @@
  * model file back.
  */
 import { encodeForLink } from "./codec.js";
-import { fileName, modelFile, relativeImports, specFromFile, standaloneHtml, traceFile } from "./packaging.js";
+import { fileName, modelFile, relativeImports, resolveModule, specFromFile, standaloneHtml, traceFile } from "./packaging.js";
 import { replayRecording } from "./replay-data.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -78,8 +78,8 @@ async function svgToPng({ text, width, height }, scale = 2) {
   }
 }
 
-/** Source texts of a module and everything it imports relatively, keyed by file name. */
-async function moduleClosure(entry, base = "/js/studio/") {
+/** Source texts of a module and everything it imports relatively, keyed by their path under `base`. */
+async function moduleClosure(entry, base = "/js/") {
   const sources = {};
   const queue = [entry];
   while (queue.length) {
@@ -88,7 +88,7 @@ async function moduleClosure(entry, base = "/js/studio/") {
     const response = await fetch(base + name);
     if (!response.ok) throw new Error(`could not read ${name} (${response.status})`);
     sources[name] = await response.text();
-    for (const spec of relativeImports(sources[name])) queue.push(spec.slice(2));
+    for (const spec of relativeImports(sources[name])) queue.push(resolveModule(name, spec));
   }
   return sources;
 }
@@ -129,7 +129,7 @@ export function createExporter({ app, network, dataView, lossChart, toast, onLoa
       jsonBlob(modelFile(app.spec, app.params, { step: app.step, history: app.series.points }))),
     replay: async () => {
       const [modules, d3Source, css] = await Promise.all([
-        moduleClosure("replay.js"), text("/vendor/d3/dist/d3.min.js"), text("/css/studio.css"),
+        moduleClosure("studio/replay.js"), text("/vendor/d3/dist/d3.min.js"), text("/css/studio.css"),
       ]);
       const recording = replayRecording(app, title());
       const html = standaloneHtml({ title: `${title()} · replay`, css, modules, d3Source, recording, theme: app.theme });

@@ -1,9 +1,9 @@
 /**
- * The hand-off to the stepper page: its URL state (../state.js) with the studio's spec and current
+ * The hand-off to the stepper page: its URL state (../shared/state.js) with the studio's spec and current
  * weights, so the stepper builds the same net and traces one training step from exactly here.
  * The model id rides along for a stepper that can open a live model directly.
  */
-import { defaultState, encodeState } from "../state.js";
+import { defaultState, encodeState } from "../shared/state.js";
 
 /** Longest link handed over; a spec with a large uploaded CSV inline is sent by model id alone. */
 export const MAX_STEPPER_URL = 30000;

@@ -2,9 +2,9 @@
  * The training studio page: wires the builder, the transport, the three views and the live session.
  * State flows down into views' update(); user actions come back up as callbacks here.
  */
+import { createApi } from "../shared/api.js";
 import { createBuilder } from "./builder.js";
 import { lessonIdOf, lessonPanels, lessonPresetId, loadCatalog } from "./catalog.js";
-import { createClient } from "./client.js";
 import { decodeState, stateFromHash } from "./codec.js";
 import { loadData, markTest } from "./data.js";
 import { applyEdit, withCsvData, withNamedData } from "./edits.js";
@@ -22,7 +22,7 @@ import { createRecording, createSeries, fromHistory } from "./series.js";
 import { createTransport } from "./transport.js";
 
 const $ = (id) => document.getElementById(id);
-const client = createClient({ onBusy: (busy) => busy && toast("Server busy, retrying…") });
+const client = createApi({ patient: true, onBusy: (busy) => busy && toast("Server busy, retrying…") });
 
 /** Everything the page shows, in one place (views read it; handlers replace parts of it). */
 const app = {

@@ -6,9 +6,9 @@
 import d3 from "d3";
 import { classColor, css, diverging, rasterize, signedUnit, THEMES } from "./colors.js";
 import { layerSizes } from "./spec.js";
-import { linkWeight, networkLayout } from "./layout.js";
-import { maxAbs } from "./tensor.js";
-import { paramName, unitName } from "./params.js";
+import { linkWeight, networkLayout } from "./neuron-layout.js";
+import { maxAbs } from "../shared/tensor-decode.js";
+import { paramName, unitName } from "../shared/params.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const fmt = (v) => (Number.isFinite(v) ? d3.format(".3~g")(v).replace("-", "−") : String(v));

@@ -27,16 +27,26 @@ export function traceFile(graph, events) {
   return { schema_version: 1, graph, events: events.map((e, seq) => ({ ...e, seq })) };
 }
 
-/** Relative module specifiers a source imports (`from "./x.js"` and `import "./x.js"`). */
+const RELATIVE = /((?:from|import)\s*)["'](\.\.?\/[\w./-]+\.js)["']/g;
+
+/** Relative module specifiers a source imports (`from "./x.js"`, `from "../shared/x.js"`, `import "./x.js"`). */
 export function relativeImports(source) {
-  const found = new Set();
-  for (const m of source.matchAll(/(?:from|import)\s*["'](\.\/[\w.-]+\.js)["']/g)) found.add(m[1]);
-  return [...found];
+  return [...new Set([...source.matchAll(RELATIVE)].map((m) => m[2]))];
 }
 
-/** A module's source with relative imports renamed to bare "@studio/x.js" names the import map resolves. */
-export function rewriteImports(source) {
-  return source.replace(/((?:from|import)\s*)["']\.\/([\w.-]+\.js)["']/g, '$1"@studio/$2"');
+/** The path under /js/ that `specifier` names when imported from the module at path `from` ("studio/replay.js"). */
+export function resolveModule(from, specifier) {
+  const parts = from.split("/").slice(0, -1);
+  for (const part of specifier.split("/")) {
+    if (part === "..") parts.pop();
+    else if (part !== ".") parts.push(part);
+  }
+  return parts.join("/");
+}
+
+/** A module's source with relative imports renamed to bare "@app/<path>" names the import map resolves. */
+export function rewriteImports(source, from) {
+  return source.replace(RELATIVE, (_, head, specifier) => `${head}"@app/${resolveModule(from, specifier)}"`);
 }
 
 /** Standard base64 of a UTF-8 string. */
@@ -61,12 +71,12 @@ const escapeHtml = (text) =>
   String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
 /**
- * The standalone replay page. `modules` maps file names ("replay.js") to their sources, `d3Source`
- * is d3's UMD build, `entry` the module whose `startReplay(root, recording)` runs the page.
+ * The standalone replay page. `modules` maps paths under /js/ ("studio/replay.js") to their sources,
+ * `d3Source` is d3's UMD build, `entry` the module whose `startReplay(root, recording)` runs the page.
  */
-export function standaloneHtml({ title, css, modules, d3Source, recording, entry = "replay.js", theme = "light" }) {
+export function standaloneHtml({ title, css, modules, d3Source, recording, entry = "studio/replay.js", theme = "light" }) {
   const imports = { d3: moduleDataUrl(`${d3Source}\nexport default globalThis.d3;\n`) };
-  for (const [name, source] of Object.entries(modules)) imports[`@studio/${name}`] = moduleDataUrl(rewriteImports(source));
+  for (const [name, source] of Object.entries(modules)) imports[`@app/${name}`] = moduleDataUrl(rewriteImports(source, name));
   return `<!doctype html>
 <html lang="en" data-theme="${escapeHtml(theme)}">
 <head>
@@ -78,7 +88,7 @@ export function standaloneHtml({ title, css, modules, d3Source, recording, entry
 <script type="importmap">${scriptSafeJson({ imports })}</script>
 <script type="application/json" id="replay-data">${scriptSafeJson(recording)}</script>
 <script type="module">
-import { startReplay } from "@studio/${entry}";
+import { startReplay } from "@app/${entry}";
 startReplay(document.getElementById("replay-root"), JSON.parse(document.getElementById("replay-data").textContent));
 </script>
 </head>

@@ -4,7 +4,7 @@
  * steps per second (from frame arrival) and redraws per second.
  */
 import { stepperUrl } from "./handoff.js";
-import { domainOf } from "./layout.js";
+import { domainOf } from "./neuron-layout.js";
 import { neuronSurfaces } from "./surface.js";
 
 export function createRenderLoop({ app, network, dataView, lossChart, transport, maxFps = 24, neuronRes = 28 }) {

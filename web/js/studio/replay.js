@@ -3,7 +3,7 @@
  * through with the studio's own views — no server. Exported pages load this module from a data: URL.
  */
 import { createDataView } from "./data-view.js";
-import { domainOf, intervalOf } from "./layout.js";
+import { domainOf, intervalOf } from "./neuron-layout.js";
 import { createLossChart } from "./loss-chart.js";
 import { createNetworkView } from "./network-view.js";
 import { neuronSurfaces } from "./surface.js";

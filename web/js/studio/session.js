@@ -3,7 +3,7 @@
  * reset, config). When the socket cannot open, training falls back to REST calls (POST …/step),
  * so the studio still works behind proxies that drop WebSockets.
  */
-import { openStream } from "./client.js";
+import { openStream } from "../shared/api.js";
 
 export function createSession(client, { onFrame, onModel, onError, onStatus }) {
   let model = null;

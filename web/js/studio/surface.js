@@ -3,7 +3,7 @@
  * heatmaps) and the output (for the decision boundary), evaluated with the in-browser forward pass.
  */
 import { column, forwardAll } from "./forward.js";
-import { gridPoints, linspace } from "./layout.js";
+import { gridPoints, linspace } from "./neuron-layout.js";
 import { mixtureDensity } from "./mixture.js";
 
 /**

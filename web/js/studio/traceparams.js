@@ -3,8 +3,8 @@
  * which layer's W, b or α (the nodes' `param` field), the new values of update events, the final
  * gradients of backward events, the metrics, and where a step first went non-finite.
  */
-import { flatValues, toNested } from "./tensor.js";
-import { paramName, paramNodes } from "./params.js";
+import { flatValues, toNested } from "../shared/tensor-decode.js";
+import { paramName, paramNodes } from "../shared/params.js";
 
 /** Map param node ids to {layer, key, index, label} from the `param` field the server sends with each
  * parameter node (label: the shared display name, W₁, b₁, α₁). */

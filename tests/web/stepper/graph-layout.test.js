@@ -1,0 +1,252 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import { expressionTrace, loadDagre } from "../helpers.js";
+import { readTrace } from "../../../web/js/stepper/trace.js";
+import { layoutGraph, fitTransform, nodeSize, routeEdge, columnsOf, labelRoom } from "../../../web/js/stepper/graph-layout.js";
+
+const dagre = await loadDagre();
+
+test("every node gets a box and inputs sit left of their consumers", () => {
+  const trace = readTrace(expressionTrace());
+  const layout = layoutGraph(dagre, trace);
+  assert.equal(layout.nodes.size, trace.nodes.length);
+  for (const e of trace.edges) assert.ok(layout.nodes.get(e.from).x < layout.nodes.get(e.to).x, e.id);
+});
+
+test("a node used twice by one consumer gets two distinct edges", () => {
+  const wire = {
+    schema_version: 1,
+    graph: { nodes: [
+      { id: "n0", op: "leaf", label: "x", role: "input", shape: [], inputs: [] },
+      { id: "n1", op: "mul", label: "x·x", role: "op", shape: [], inputs: ["n0", "n0"] },
+    ] },
+    events: [],
+  };
+  const layout = layoutGraph(dagre, readTrace(wire));
+  assert.equal(layout.edges.length, 2);
+  assert.notDeepEqual(layout.edges[0].points, layout.edges[1].points);
+});
+
+test("matrices get larger boxes than scalars", () => {
+  const s = nodeSize({ shape: [] });
+  const m = nodeSize({ shape: [4, 2] });
+  assert.ok(m.height > s.height);
+  assert.equal(m.kind, "matrix");
+});
+
+test("backward-phase nodes are laid out in their own cluster", () => {
+  const wire = expressionTrace();
+  const n = wire.graph.nodes.length;
+  wire.graph.nodes.push({ id: `n${n}`, op: "mul", label: "g", role: "op", shape: [], inputs: ["n0", "n1"], phase: "backward" });
+  const layout = layoutGraph(dagre, readTrace(wire));
+  assert.deepEqual(layout.clusters.map((c) => c.name), ["forward", "backward"]);
+});
+
+test("fitting centres small drawings and shrinks large ones until they fit, within the area given", () => {
+  const small = fitTransform({ width: 100, height: 100 }, { width: 1000, height: 600 });
+  assert.equal(small.k, 2);
+  const huge = fitTransform({ width: 10000, height: 100 }, { width: 1000, height: 600 });
+  assert.ok(huge.x + 10000 * huge.k <= 1000 - 16 + 1e-9, "the whole width is in view");
+  const left = fitTransform({ width: 800, height: 400 }, { x: 0, y: 0, width: 500, height: 600 });
+  assert.ok(left.x + 800 * left.k <= 500, "fits into the part left of an inspector");
+  const shifted = fitTransform({ width: 100, height: 100 }, { x: 200, y: 50, width: 400, height: 300 });
+  assert.ok(shifted.x >= 200 && shifted.y >= 50);
+});
+
+function chain(n) {
+  const nodes = [{ id: "n0", op: "leaf", label: "x", role: "input", shape: [], inputs: [] }];
+  for (let i = 1; i < n; i += 2) {
+    nodes.push({ id: `n${i}`, op: "leaf", label: `w${i}`, role: "param", shape: [], inputs: [] });
+    nodes.push({ id: `n${i + 1}`, op: "mul", label: `h${i}`, role: "op", shape: [], inputs: [`n${i - 1}`, `n${i}`] });
+  }
+  return readTrace({ schema_version: 1, graph: { nodes }, events: [] });
+}
+
+test("large graphs use the fast layered layout: inputs left of consumers, no overlaps in a column", () => {
+  const trace = chain(401);
+  const t0 = performance.now();
+  const layout = layoutGraph(dagre, trace);
+  assert.ok(performance.now() - t0 < 500, "fast");
+  assert.equal(layout.nodes.size, trace.nodes.length);
+  for (const e of trace.edges) assert.ok(layout.nodes.get(e.from).x < layout.nodes.get(e.to).x, e.id);
+  const byColumn = new Map();
+  for (const b of layout.nodes.values()) (byColumn.get(b.x) ?? byColumn.set(b.x, []).get(b.x)).push(b);
+  for (const col of byColumn.values()) {
+    col.sort((a, b) => a.y - b.y);
+    for (let i = 1; i < col.length; i++) assert.ok(col[i].y - col[i].height / 2 >= col[i - 1].y + col[i - 1].height / 2);
+  }
+  assert.equal(layout.nodes.get("n1").kind, "scalar");
+});
+
+test("the fast layout puts a leaf one rank before its consumer", () => {
+  const layout = layoutGraph(dagre, chain(9), { limit: 0 });
+  assert.ok(layout.nodes.get("n7").x < layout.nodes.get("n8").x);
+  assert.ok(layout.nodes.get("n7").x > layout.nodes.get("n4").x);
+});
+
+test("nodes are sized by the shape of their traced values, not the whole batch", () => {
+  const wire = {
+    schema_version: 1,
+    graph: { nodes: [{ id: "n0", op: "leaf", label: "x", role: "input", shape: [400, 2], inputs: [] }] },
+    events: [{ seq: 0, type: "forward", node: "n0", value: { shape: [4, 2], data: [0, 0, 0, 1, 1, 0, 1, 1] } }],
+  };
+  const layout = layoutGraph(dagre, readTrace(wire));
+  assert.equal(layout.nodes.get("n0").kind, "matrix");
+  assert.ok(layout.nodes.get("n0").height < 300);
+});
+
+test("matrix cells are as wide as the longest number the node shows", () => {
+  const node = (data) => ({
+    schema_version: 1,
+    graph: { nodes: [{ id: "n0", op: "leaf", label: "W", role: "param", shape: [2, 2], inputs: [] }] },
+    events: [{ seq: 0, type: "forward", node: "n0", value: { shape: [2, 2], data } }],
+  });
+  const small = layoutGraph(dagre, readTrace(node([1, 0, 0, 1]))).nodes.get("n0");
+  const long = layoutGraph(dagre, readTrace(node([-0.0382, 1.03, 0.171, -0.635]))).nodes.get("n0");
+  assert.ok(long.block.cellW > small.block.cellW);
+  assert.ok(long.block.cellW >= 7 * 9.8, "room for −0.0382");
+});
+
+/** A trace of `nodes` [{id, label, op, shape, inputs, phase?}] with no events. */
+function traceOf(nodes) {
+  return readTrace({ schema_version: 1, graph: { nodes: nodes.map((n) => ({ role: n.inputs.length ? "op" : "input", shape: [], ...n })) }, events: [] });
+}
+
+/** (x*y + sin(x))*z: the edge x → x·y used to run under sin(x). */
+function sinTrace(phaseOfBackward = false) {
+  const nodes = [
+    { id: "x", label: "x", op: "leaf", inputs: [] },
+    { id: "y", label: "y", op: "leaf", inputs: [] },
+    { id: "z", label: "z", op: "leaf", inputs: [] },
+    { id: "xy", label: "x·y", op: "mul", inputs: ["x", "y"] },
+    { id: "s", label: "sin(x)", op: "sin", inputs: ["x"] },
+    { id: "a", label: "x·y+sin(x)", op: "add", inputs: ["xy", "s"] },
+    { id: "f", label: "f", op: "mul", inputs: ["a", "z"] },
+  ];
+  if (phaseOfBackward) {
+    nodes.push({ id: "g1", label: "∂f/∂a", op: "mul", inputs: ["z"], phase: "backward" });
+    nodes.push({ id: "g2", label: "∂f/∂x", op: "mul", inputs: ["g1", "y"], phase: "backward" });
+    nodes.push({ id: "g3", label: "cos", op: "cos", inputs: ["x"], phase: "backward" });
+    nodes.push({ id: "g4", label: "∂x", op: "add", inputs: ["g2", "g3"], phase: "backward" });
+  }
+  return traceOf(nodes);
+}
+
+/** Does the segment p→q pass through the inside of box b (centre x, y), shrunk by 1 px? (Liang–Barsky) */
+function segmentHitsBox(p, q, b) {
+  const [x0, x1, y0, y1] = [b.x - b.width / 2 + 1, b.x + b.width / 2 - 1, b.y - b.height / 2 + 1, b.y + b.height / 2 - 1];
+  let [t0, t1] = [0, 1];
+  const dx = q.x - p.x;
+  const dy = q.y - p.y;
+  for (const [pp, qq] of [[-dx, p.x - x0], [dx, x1 - p.x], [-dy, p.y - y0], [dy, y1 - p.y]]) {
+    if (pp === 0) { if (qq < 0) return false; continue; }
+    const r = qq / pp;
+    if (pp < 0) t0 = Math.max(t0, r); else t1 = Math.min(t1, r);
+    if (t0 > t1) return false;
+  }
+  return true;
+}
+
+function crossings(layout) {
+  const hits = [];
+  for (const e of layout.edges) {
+    for (const [id, b] of layout.nodes) {
+      if (id === e.from || id === e.to) continue;
+      for (let i = 1; i < e.points.length; i++) if (segmentHitsBox(e.points[i - 1], e.points[i], b)) hits.push(`${e.id} × ${id}`);
+    }
+  }
+  return hits;
+}
+
+test("edge polylines cross no box but their own ends, in full and compact layouts and between bands", () => {
+  for (const trace of [sinTrace(), sinTrace(true), readTrace(expressionTrace())]) {
+    for (const detail of ["full", "compact", "tight"]) {
+      for (const arrange of ["stacked", "beside"]) {
+        const layout = layoutGraph(dagre, trace, { detail, arrange });
+        assert.deepEqual(crossings(layout), [], `${detail} ${arrange}`);
+      }
+    }
+  }
+});
+
+test("edges leave the source's right side and enter the target's left side, inputs spread in order", () => {
+  const layout = layoutGraph(dagre, sinTrace());
+  for (const e of layout.edges) {
+    const [a, b] = [layout.nodes.get(e.from), layout.nodes.get(e.to)];
+    assert.equal(e.points[0].x, a.x + a.width / 2, e.id);
+    assert.equal(e.points.at(-1).x, b.x - b.width / 2, e.id);
+  }
+  const into = layout.edges.filter((e) => e.to === "xy").sort((p, q) => p.index - q.index);
+  assert.ok(into[0].points.at(-1).y < into[1].points.at(-1).y);
+});
+
+test("a long edge runs straight across the columns it passes", () => {
+  const a = { x: 50, y: 100, width: 100, height: 60 };
+  const b = { x: 450, y: 300, width: 100, height: 60 };
+  const columns = columnsOf(new Map([["a", a], ["m", { x: 250, y: 100, width: 140, height: 60 }], ["b", b]]));
+  const points = routeEdge(a, b, [{ x: 100, y: 100 }, { x: 250, y: 200 }, { x: 400, y: 300 }], columns);
+  const across = points.filter((p) => p.y === 200).map((p) => p.x);
+  assert.deepEqual(across, [180, 320]);
+});
+
+test("compact boxes are smaller than full ones and tensors in them become small heatmaps", () => {
+  const node = { label: "xW₁", op: "matmul", inputs: ["a", "b"], shape: [8, 8] };
+  const full = nodeSize(node);
+  const compact = nodeSize(node, { detail: "compact" });
+  assert.ok(compact.width < full.width && compact.height < full.height);
+  assert.equal(compact.block.mini, true);
+  assert.ok(compact.block.width <= 64 && compact.block.height <= 40);
+  const wide = nodeSize({ ...node, shape: [8, 44] }, { detail: "compact" });
+  assert.ok(wide.block.width <= 64, "a wide tensor squeezes its cells");
+  const scalar = nodeSize({ label: "a1", op: "add", inputs: ["a", "b"], shape: [] }, { detail: "compact", chars: 5 });
+  assert.ok(scalar.width < nodeSize({ label: "a1", op: "add", inputs: ["a", "b"], shape: [] }).width);
+});
+
+test("larger fonts make larger boxes", () => {
+  const node = { label: "h₁W₂", op: "matmul", inputs: ["a", "b"], shape: [4, 1] };
+  const big = { label: 20, meta: 15, scalar: 23, cell: 18, caption: 15 };
+  assert.ok(nodeSize(node, { fonts: big }).width > nodeSize(node).width);
+  assert.ok(nodeSize(node, { fonts: big, detail: "compact" }).width > nodeSize(node, { detail: "compact" }).width);
+});
+
+test("compact boxes keep small tensors as numbers; tight ones draw every tensor as a heatmap", () => {
+  const node = { label: "z", op: "leaf", role: "input", inputs: [], shape: [3] };
+  const compact = nodeSize(node, { detail: "compact" });
+  const tight = nodeSize(node, { detail: "tight" });
+  assert.equal(compact.block.mini, false);
+  assert.equal(compact.kind, "matrix");
+  assert.equal(tight.block.mini, true);
+  assert.ok(tight.width <= compact.width);
+  assert.equal(nodeSize({ ...node, shape: [4, 2] }, { detail: "compact" }).block.mini, true, "8 numbers are too many");
+});
+
+test("a backward band goes below the forward graph or right of it", () => {
+  const stacked = layoutGraph(dagre, sinTrace(true));
+  const beside = layoutGraph(dagre, sinTrace(true), { arrange: "beside" });
+  const [f, b] = [stacked.clusters[0], stacked.clusters[1]];
+  assert.ok(b.y - b.height / 2 > f.y + f.height / 2, "stacked: backward under forward");
+  const [f2, b2] = [beside.clusters[0], beside.clusters[1]];
+  assert.ok(b2.x - b2.width / 2 > f2.x + f2.width / 2, "beside: backward right of forward");
+  assert.ok(beside.width > stacked.width && beside.height < stacked.height);
+  for (const layout of [stacked, beside]) {
+    for (const box of layout.nodes.values()) {
+      assert.ok(box.x - box.width / 2 >= 0 && box.x + box.width / 2 <= layout.width && box.y + box.height / 2 <= layout.height);
+    }
+  }
+});
+
+test("the gaps between columns make room for the contribution labels, unless asked not to", () => {
+  // the golden trace's contributions with five characters each ("−0.12"): wider than the usual gap
+  const wire = expressionTrace();
+  const events = wire.events.map((e) => (e.type === "backward" && e.from != null ? { ...e, contribution: { shape: [], data: [-0.123] } } : e));
+  const trace = readTrace({ ...wire, events });
+  const room = labelRoom(trace);
+  assert.ok(room > 44, `room ${room}`);
+  const gaps = (layout) => {
+    const cols = columnsOf(layout.nodes);
+    return cols.slice(1).map((c, i) => c.x - c.half - (cols[i].x + cols[i].half));
+  };
+  assert.ok(Math.min(...gaps(layoutGraph(dagre, trace))) >= room - 0.5);
+  assert.ok(Math.min(...gaps(layoutGraph(dagre, trace, { labels: 0 }))) < room - 0.5);
+  assert.equal(labelRoom(readTrace({ ...expressionTrace(), events: expressionTrace().events.filter((e) => e.type === "forward") })), 0);
+});

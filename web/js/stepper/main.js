@@ -1,0 +1,257 @@
+/**
+ * The main page: wires the stepper, inspector, lesson panel, expression box and the URL state.
+ * Data flows down (state → source → trace → frames); user intent comes up through callbacks.
+ */
+
+import { createApi } from "../shared/api.js";
+import { decodeState, encodeState, withSource, embedSnippet, sourceOf } from "../shared/state.js";
+import { loadSource } from "./source.js";
+import { createStepper } from "./stepper.js";
+import { createInspector } from "./views/inspector.js";
+import { createLessonPanel, fillLessonMenu } from "./views/lesson.js";
+import { createExpressionForm } from "./views/expression.js";
+import { checkGradient as runGradcheck } from "./gradcheck.js";
+import { applyTheme, showStatus, copyText } from "../shared/page.js";
+import { reinitialise, train, solution, traceLoss } from "./retrain.js";
+import { formatNumber } from "../shared/format.js";
+import { replaceParam, weightsOfTrace } from "./weights.js";
+import { paramRef } from "../shared/params.js";
+
+const DEFAULT_EXPRESSION = { expr: "(x*y + x)*z", values: { x: 2, y: -1, z: 3 } };
+const BUSY = "Server busy, retrying…";
+// Quiet while a busy server is waited for; the note goes once an answer came (if nothing replaced it).
+const api = createApi({ onBusy: (busy) => (busy ? showStatus($("status"), BUSY, "loading") : $("status").textContent === BUSY && showStatus($("status"), null)) });
+const $ = (id) => document.getElementById(id);
+const app = { state: decodeState(location.search), loaded: null, lessons: new Map(), token: 0 };
+
+const stepper = createStepper({
+  graphEl: $("graph"),
+  controlsEl: $("controls"),
+  onStep: ({ step, frame, timeline }) => {
+    app.state.step = step;
+    writeUrl("replace");
+    if (app.state.node) inspector.show(timeline, frame, app.state.node);
+  },
+  onSelect: (id) => selectNode(id),
+  onSpeed: (v) => {
+    app.state.speed = v;
+    writeUrl("replace");
+  },
+  camera: app.state.camera,
+  onCamera: (mode) => {
+    app.state.camera = mode;
+    writeUrl("replace");
+  },
+});
+
+// the gradient table's drawer is open or closed as the URL says, and the URL follows it
+stepper.table.setOpen(app.state.table === "open");
+stepper.table.onToggle((open) => {
+  app.state.table = open ? "open" : null;
+  writeUrl("replace");
+});
+
+const inspector = createInspector($("inspector"), {
+  canCheck: (id) => !!app.loaded?.expression && isVariable(id),
+  checkGradient: (id) => checkGradient(id),
+  canEdit: (id) => !!app.loaded?.spec && !!paramRef(stepper.timeline()?.trace.nodeById.get(id)) && !!app.weights,
+  onEdit: (id, value) => editWeight(id, value),
+  onClose: () => selectNode(null),
+});
+const lessonPanel = createLessonPanel($("lesson-panel"), {
+  onPanel: (i) => change({ ...app.state, panel: i, step: 0, node: null, values: null, weights: null }),
+  onControl: (c) => panelControl(c),
+});
+const exprForm = createExpressionForm($("expr-form"), {
+  onSubmit: ({ source, values }) => change(withSource(app.state, { expr: source, values })),
+});
+
+function effectiveState(state) {
+  return sourceOf(state) ? state : { ...state, ...DEFAULT_EXPRESSION };
+}
+
+/** Move to a new state: write the URL, then load what it shows. */
+function change(next) {
+  app.state = next;
+  writeUrl("push");
+  return load();
+}
+
+async function load() {
+  const token = ++app.token;
+  const state = app.state;
+  applyTheme(state.theme);
+  syncHeader(state);
+  showStatus($("status"), "Loading…", "loading");
+  try {
+    const t0 = performance.now();
+    const loaded = await loadSource(api, effectiveState(state), app.lessons);
+    if (token !== app.token) return;
+    app.loaded = loaded;
+    app.weights = loaded.spec && loaded.trace ? weightsOfTrace(loaded.trace) : null;
+    lessonPanel.show(loaded.lesson ?? null, loaded.index ?? 0, { loss: traceLoss(loaded.trace) });
+    exprForm.showError(null);
+    setStale(false);
+    $("intro").hidden = !!loaded.lesson;
+    if (loaded.expression) exprForm.set(loaded.expression.source, loaded.expression.values);
+    $("s2s-note").hidden = !(state.view === "s2s" && !loaded.expression);
+    syncToggle(state, loaded);
+    if (!loaded.trace) return showStatus($("status"), "This lesson has no graph to draw.", "info");
+    stepper.load(loaded.trace, { step: state.step, speed: state.speed });
+    showRows(loaded.trace);
+    document.body.dataset.ready = "true";
+    document.body.dataset.loadMs = String(Math.round(performance.now() - t0));
+    document.body.dataset.readyAt ??= String(Math.round(performance.now()));
+    showStatus($("status"), null);
+    if (state.node) selectNode(state.node);
+  } catch (err) {
+    if (token !== app.token) return;
+    // One message, where the cause is: a bad expression in its form, anything else in the status line.
+    const inForm = sourceOf(state) === "expression";
+    showStatus($("status"), inForm ? null : err.message, "error");
+    if (inForm) {
+      exprForm.showError(err.message);
+      lessonPanel.show(null);
+    }
+    setStale(true);
+  }
+}
+
+/** Dim the graph and its controls while they show an earlier state than the URL's (after an error). */
+function setStale(stale) {
+  $("graph").closest(".stage").classList.toggle("stale", stale);
+  document.body.dataset.stale = String(stale);
+}
+
+/** A lesson panel's control: re-initialise (seed), train N steps or show the solution; then show the weights. */
+async function panelControl({ action, seed, steps }) {
+  const { spec, panel, weights, trace } = app.loaded ?? {};
+  if (!spec) return;
+  lessonPanel.busy(true);
+  try {
+    const before = traceLoss(trace);
+    const next = action === "solution" ? { weights: solution(spec) }
+      : action === "reinitialise" ? await reinitialise(api, spec, seed)
+      : await train(api, spec, weights, steps);
+    await change({ ...app.state, weights: next.weights, step: 0, node: null });
+    lessonPanel.note(action === "solution" ? `Showing the solution: ${panel.solution}.`
+      : action === "reinitialise" ? `Re-initialised with seed ${seed}.`
+      : `Trained ${steps} steps: loss ${formatNumber(before, 4)} → ${formatNumber(traceLoss(app.loaded?.trace), 4)}.`);
+  } catch (err) {
+    lessonPanel.note(err.message, "error");
+  } finally {
+    lessonPanel.busy(false);
+  }
+}
+
+/** Which rows of the batch a model trace shows (it traces a few, not all). */
+function showRows(trace) {
+  const note = $("rows-note");
+  const rows = trace.rows;
+  const input = trace.graph.nodes.find((n) => n.role === "input");
+  note.hidden = !Array.isArray(rows) || !input;
+  if (note.hidden) return;
+  const span = rows.length > 1 && rows.at(-1) - rows[0] === rows.length - 1 ? `rows ${rows[0]}–${rows.at(-1)}` : `rows ${rows.join(", ")}`;
+  note.textContent = `Traced ${span} of ${input.shape[0]} in the batch.`;
+}
+
+function writeUrl(mode) {
+  const q = encodeState(app.state);
+  const url = `${location.pathname}${q ? `?${q}` : ""}`;
+  if (url === `${location.pathname}${location.search}`) return;
+  history[mode === "push" ? "pushState" : "replaceState"](null, "", url);
+}
+
+function selectNode(id) {
+  app.state.node = id;
+  stepper.graph.select(id);
+  const tl = stepper.timeline();
+  if (tl) inspector.show(tl, tl.frameAt(stepper.state().step), id);
+  stepper.graph.setInsetRight(id ? $("inspector").offsetWidth + 24 : 0);
+  writeUrl("replace");
+  if (!id) $("graph").querySelector(".graph-svg")?.focus?.();
+}
+
+/** Put an edited parameter into the URL's weights and re-trace the model from them. */
+function editWeight(id, value) {
+  const ref = paramRef(stepper.timeline().trace.nodeById.get(id));
+  const weights = replaceParam(app.state.weights ?? app.weights, ref, value);
+  change({ ...app.state, weights, step: app.state.step });
+}
+
+function isVariable(id) {
+  const node = stepper.timeline()?.trace.nodeById.get(id);
+  return !!node && node.inputs.length === 0 && node.label in (app.loaded.expression.values ?? {});
+}
+
+function checkGradient(id) {
+  const tl = stepper.timeline();
+  const node = tl.trace.nodeById.get(id);
+  const final = tl.frameAt(tl.total).grads.get(id);
+  const analytic = final?.total?.data?.[0] ?? 0;
+  return runGradcheck(api, app.loaded.expression, node.label, analytic);
+}
+
+/** The backward-graph switch shows what is drawn; it is fixed where the choice is not the user's. */
+function syncToggle(state, loaded) {
+  const toggle = $("s2s-toggle");
+  const fixedSymbolic = loaded.panel?.expression?.mode === "symbolic";
+  toggle.checked = loaded.expression?.mode === "symbolic";
+  toggle.disabled = fixedSymbolic || !loaded.expression;
+  toggle.parentElement.title = fixedSymbolic ? "This lesson draws the backward graph"
+    : loaded.expression ? "Draw the backward pass as graph nodes (symbol-to-symbol)" : "The backward graph is drawn for expressions";
+}
+
+function syncHeader(state) {
+  $("lesson-select").value = state.lesson ?? "";
+  $("theme-select").value = state.theme;
+  $("s2s-toggle").checked = state.view === "s2s";
+}
+
+function bindHeader() {
+  $("lesson-select").addEventListener("change", (ev) => {
+    const id = ev.target.value;
+    change(id ? withSource(app.state, { lesson: id }) : withSource(app.state, {}));
+  });
+  $("theme-select").addEventListener("change", (ev) => {
+    app.state.theme = ev.target.value;
+    applyTheme(app.state.theme);
+    writeUrl("replace");
+  });
+  $("s2s-toggle").addEventListener("change", (ev) => change({ ...app.state, view: ev.target.checked ? "s2s" : "graph", step: 0, node: null }));
+  $("copy-embed").addEventListener("click", async () => {
+    const snippet = embedSnippet(location.origin, app.state);
+    $("embed-code").value = snippet;
+    $("embed-box").hidden = false;
+    const ok = await copyText(snippet);
+    $("copy-embed-status").textContent = ok ? "Embed code copied." : "Select the code below and copy it.";
+  });
+  $("toggle-side").addEventListener("click", (ev) => {
+    const collapsed = document.body.classList.toggle("side-collapsed");
+    ev.currentTarget.setAttribute("aria-expanded", String(!collapsed));
+  });
+  $("embed-close").addEventListener("click", () => { $("embed-box").hidden = true; });
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && app.state.node) selectNode(null);
+  });
+  window.addEventListener("popstate", () => { app.state = decodeState(location.search); load(); });
+}
+
+async function loadCatalog() {
+  try {
+    const lessons = await api.lessons();
+    fillLessonMenu($("lesson-select"), lessons, app.state.lesson);
+  } catch (err) {
+    $("lesson-select").title = `lessons unavailable: ${err.message}`;
+  }
+  try {
+    inspector.setOps(await api.ops());
+  } catch {
+    // the inspector falls back to its own formulas
+  }
+}
+
+bindHeader();
+applyTheme(app.state.theme);
+loadCatalog();
+load();
