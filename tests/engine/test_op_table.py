@@ -4,11 +4,14 @@ finite differences of gradients. A new op without a case here fails `test_every_
 
 from __future__ import annotations
 
+import ast
+import re
+
 import numpy as np
 import pytest
 
 from backprop_playground.engine import OPS, Tensor, describe_ops, grad_check
-from backprop_playground.engine.ops import normalize_axis
+from backprop_playground.engine.kernels import normalize_axis
 from backprop_playground.engine.tensor import apply
 
 rng = np.random.default_rng(1234)
@@ -162,15 +165,75 @@ def test_hessian_vector_products_match_finite_differences(fn, inputs):
 def test_describe_ops_lists_every_op_with_one_vjp_formula_per_input():
     rows = {row["name"]: row for row in describe_ops()}
     assert set(rows) == set(OPS)
-    assert rows["mul"] == {"name": "mul", "arity": 2, "forward_latex": "a \\cdot b",
-                           "vjp_latex": ["\\bar{y}\\, b", "\\bar{y}\\, a"]}
+    mul = rows["mul"]
+    assert {k: mul[k] for k in ("name", "arity", "forward_latex", "vjp_latex")} == {
+        "name": "mul", "arity": 2, "forward_latex": "a \\cdot b",
+        "vjp_latex": ["\\bar{y}\\, b", "\\bar{y}\\, a"]}
+    assert mul["forward_template"] == "{0} \\cdot {1}" and mul["local_templates"] == ["{1}", "{0}"]
+    assert rows["div"]["forward_template"] == "\\frac{{0}}{{1}}"
+    assert rows["sigmoid"]["forward_template"] == "\\sigma({0})"
+    assert rows["sigmoid"]["local_templates"] == ["{y}\\,(1 - {y})"]
+    assert rows["matmul"]["local_templates"][0] == "{g}\\, {{1}}^{\\top}"
+    assert rows["concat"]["local_templates"] is None
     for row in rows.values():
         assert row["arity"] is None or len(row["vjp_latex"]) == row["arity"]
         assert "$" not in row["forward_latex"] and all("$" not in s for s in row["vjp_latex"])
 
 
+PLACEHOLDER = re.compile(r"\{(\d+|y|g)\}")
+
+
+def fill_in_one_pass(template: str, names: list[str]) -> str:
+    return PLACEHOLDER.sub(lambda m: {"y": "Y", "g": "G"}.get(m[1]) or names[int(m[1])], template)
+
+
+@pytest.mark.parametrize("name", list(OPS))
+def test_templates_have_valid_placeholders_and_a_plain_replace_fills_them(name):
+    row = next(r for r in describe_ops() if r["name"] == name)
+    arity = row["arity"] or 2  # a variadic template may name its first inputs
+    names = ["{a}", "(b)", "c"][:arity]
+    templates = [row["forward_template"]] + [t for t in row["local_templates"] or [] if t is not None]
+    assert row["local_templates"] is None if row["arity"] is None else len(row["local_templates"]) == arity
+    assert not re.search(r"\{[yg]\}", row["forward_template"])  # the forward has no output or gradient yet
+    if row["arity"]:
+        assert all(f"{{{k}}}" in row["forward_template"] for k in range(arity))  # every input is shown
+    for template in templates:
+        assert "$" not in template
+        assert all(m[1] in "yg" or int(m[1]) < arity for m in PLACEHOLDER.finditer(template)), template
+        # a command's or a script's literal argument never looks like a placeholder (\\frac1{{0}}, x^2)
+        assert not re.search(r"(\\[A-Za-z]+|[\^_])\{(\d+|y|g)\}", template), template
+        plain = template
+        for key, value in [*((f"{{{k}}}", n) for k, n in enumerate(names)), ("{y}", "Y"), ("{g}", "G")]:
+            plain = plain.replace(key, value)
+        assert plain == fill_in_one_pass(template, names), template
+        depth = 0
+        for ch in plain.replace("\\{", "").replace("\\}", ""):
+            depth += {"{": 1, "}": -1}.get(ch, 0)
+            assert depth >= 0, template
+        assert depth == 0, template
+
+
+@pytest.mark.parametrize("name", list(OPS))
+def test_source_is_the_forward_and_each_vjp_alone(name):
+    source = next(r for r in describe_ops() if r["name"] == name)["source"]
+    op = OPS[name]
+    assert len(source["vjps"]) == (op.arity or 1)
+    for text in [source["forward"], *source["vjps"]]:
+        tree = ast.parse(text)
+        assert len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr | ast.FunctionDef)
+        if isinstance(tree.body[0], ast.Expr):
+            assert isinstance(tree.body[0].value, ast.Lambda)
+
+
+def test_source_of_a_lambda_row_is_that_lambda():
+    source = OPS["add"].source
+    assert source["forward"] == "lambda p, a, b: a + b"
+    assert "b.shape" in source["vjps"][1] and "a.shape" not in source["vjps"][1]
+    assert OPS["matmul"].source["vjps"][0].startswith("def _matmul_vjp_a(B, p, g, out, a, b):")
+
+
 def test_both_backends_offer_the_same_functions():
     from backprop_playground.engine import backend
-    from backprop_playground.engine.autodiff import tensor_backend
+    from backprop_playground.engine.tensor import TB
 
-    assert set(vars(backend.NB)) == set(vars(tensor_backend()))
+    assert set(vars(backend.NB)) == set(vars(TB))

@@ -4,6 +4,10 @@ Each (consumer, input) edge sends one contribution `vjp(B, p, g, out, *inputs)` 
 added to the input's running total; a node's total is final when every consumer has been processed, which
 reverse creation order guarantees (the fast path pops op nodes from a heap keyed by creation order;
 create_graph walks `reverse_topo`). Leaves add their total into `.grad` (gradients accumulate across calls).
+
+`tensor.py` imports this module (its `backward` is `Tensor.backward`), not the reverse: what the loop needs
+of the Tensor class it reaches through the nodes it is given (`root.__class__` for the seed of a
+create_graph pass, `root._TB` for the Tensor backend). Nodes below are Tensors.
 """
 
 from __future__ import annotations
@@ -14,21 +18,12 @@ from operator import attrgetter
 import numpy as np
 
 from . import backend
-from .tensor import Tensor, _leaf, state
+from .gradmode import state
 
 _by_seq = attrgetter("_seq")
-_TB = None
 
 
-def tensor_backend():
-    """The Tensor backend (built on first use: it needs the Tensor class)."""
-    global _TB
-    if _TB is None:
-        _TB = backend._tensor_backend()
-    return _TB
-
-
-def reverse_topo(root: Tensor) -> list[Tensor]:
+def reverse_topo(root) -> list:
     """Op nodes that `root` depends on through requires_grad edges, consumers before their inputs.
 
     Leaves are left out: they only receive, and are settled after the loop."""
@@ -45,7 +40,7 @@ def reverse_topo(root: Tensor) -> list[Tensor]:
     return sorted(seen, key=_by_seq, reverse=True)
 
 
-def _seed(root: Tensor, grad, create_graph: bool):
+def _seed(root, grad, create_graph: bool):
     """The gradient backward starts from: ones for a one-element root, else `grad` (a Tensor with
     create_graph, so that the backward graph starts from a node)."""
     if grad is None:
@@ -53,16 +48,16 @@ def _seed(root: Tensor, grad, create_graph: bool):
             raise RuntimeError(f"backward() without a gradient needs a scalar, got shape {root.data.shape}")
         seed = np.ones(root.data.shape, dtype=root.data.dtype)
     else:
-        seed = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
+        seed = np.array(grad.data if isinstance(grad, root.__class__) else grad, dtype=root.data.dtype)
         if seed.shape != root.data.shape:
             raise ValueError(f"gradient shape {seed.shape} does not match tensor shape {root.data.shape}")
     if create_graph:
-        seed = _leaf(seed)
+        seed = root.__class__(seed)  # a constant leaf
         seed.label = f"∂{root.label or 'L'}/∂{root.label or 'L'}"
     return seed
 
 
-def backward(root: Tensor, grad=None, create_graph: bool = False) -> None:
+def backward(root, grad=None, create_graph: bool = False) -> None:
     """Accumulate d(root)/d(leaf) · grad into `.grad` of every leaf that requires grad (`Tensor.backward`).
 
     `grad` defaults to 1 for a one-element root. Gradients add up across calls until `zero_grad()`.
@@ -149,7 +144,7 @@ def _run(root, seed, rec) -> None:
     _settle_leaves(grads, rec)
 
 
-def _nary(node: Tensor, g, grads: dict, heap: list, log) -> None:
+def _nary(node, g, grads: dict, heap: list, log) -> None:
     """The general case of `_run`'s loop body (three or more inputs: linear, concat)."""
     ins = node._inputs
     args = [x.data for x in ins]
@@ -230,7 +225,7 @@ def _snapshot_leaves(grads: dict, rec) -> None:
 
 def _run_graph(order, root, seed, rec) -> None:
     """The create_graph path: VJPs run on Tensors, so every contribution is a graph node."""
-    B = tensor_backend()
+    B = root._TB
     grads = {root: seed}
     first_new = seed._seq
     name = root.label or "L"
@@ -251,7 +246,7 @@ def _run_graph(order, root, seed, rec) -> None:
         leaf.grad = g if leaf.grad is None else leaf.grad + g
 
 
-def _name_gradient(g: Tensor, node: Tensor, root_name: str, first_new: int) -> None:
+def _name_gradient(g, node, root_name: str, first_new: int) -> None:
     """Label a gradient node made in this backward pass "∂L/∂h" after the node it belongs to."""
     if g.label is None and g._seq >= first_new and node.label:
         g.label = f"∂{root_name}/∂{node.label}"

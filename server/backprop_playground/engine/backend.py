@@ -5,6 +5,9 @@ A VJP in the op table is written once, with operators (`g * b`, `g @ b`, `-g`) a
 `create_graph=True` it receives Tensors and `B = TB`, so the same code records the backward pass as graph
 nodes that can be differentiated again. Masks (`pos`, `sign`, `max_mask`, ...) are constants in both
 backends: plain ndarrays computed from the values.
+
+`TB` is built by `tensor.py` with `tensor_backend(apply)`: this module knows Tensors only through the
+`apply` it is given and the methods of the values it receives, so it imports nothing above the op table.
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from . import ops_nn
-from .ops import OPS, keepdims_shape, normalize_axis, unbroadcast
+from .kernels import keepdims_shape, log_softmax, normalize_axis, sigmoid, softmax, unbroadcast
+from .ops import OPS
 
 
 # ---- masks on ndarrays (shared by both backends) ----
@@ -60,9 +63,9 @@ NB = SimpleNamespace(
     log=np.log,
     sin=np.sin,
     cos=np.cos,
-    sigmoid=ops_nn.sigmoid,
-    softmax=ops_nn.softmax,
-    log_softmax=ops_nn.log_softmax,
+    sigmoid=sigmoid,
+    softmax=softmax,
+    log_softmax=log_softmax,
     softmax_of=lambda z, logp: np.exp(logp),  # from a saved log-softmax
     log_softmax_of=lambda z, logp: logp,
     getitem=lambda x, index: x[index],
@@ -76,9 +79,9 @@ NB = SimpleNamespace(
 )
 
 
-def _tensor_backend():
-    """The Tensor backend TB (built on first use, since tensor.py imports this module)."""
-    from .tensor import apply
+def tensor_backend(apply) -> SimpleNamespace:
+    """The Tensor backend for `apply(op, inputs, p)`, the function that makes a graph node (`tensor.apply`):
+    every function builds graph nodes, so a backward pass run on it can be differentiated again."""
 
     def sum_to(x, shape):
         return x if x.shape == tuple(shape) else apply(OPS["sum_to"], (x,), tuple(shape))

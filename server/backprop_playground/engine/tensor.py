@@ -4,6 +4,9 @@ A node keeps exactly what the backward pass needs and nothing that points back (
 links), so graphs are acyclic for the garbage collector. `_seq` is a creation counter: inputs are always
 created before their consumers, so sorting by `_seq` is a topological order, and the recorder derives stable
 ids ("n0", "n1", ...) from it.
+
+This module sits on top of the engine's core: it imports the op table, grad mode, the backends and the
+backward loop (`autodiff`), and none of them imports it.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ import itertools
 
 import numpy as np
 
-from .ops import OPS, normalize_axis
-from .state import no_grad, state
+from . import autodiff, backend
+from .gradmode import no_grad, state
+from .kernels import normalize_axis
+from .ops import OPS
 
-__all__ = ["Tensor", "apply", "no_grad", "state"]
+__all__ = ["TB", "Tensor", "apply", "no_grad", "state"]
 
 _counter = itertools.count()
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
@@ -295,6 +300,6 @@ def apply(op, inputs, p=None) -> Tensor:
     return _node(data, op, p, tuple(inputs))
 
 
-from .autodiff import backward as _backward  # noqa: E402  (autodiff needs Tensor defined first)
-
-Tensor.backward = _backward  # one frame less than a method that calls it
+TB = backend.tensor_backend(apply)
+Tensor._TB = TB  # what a create_graph backward pass computes with (autodiff reads it here)
+Tensor.backward = autodiff.backward  # one frame less than a method that calls it

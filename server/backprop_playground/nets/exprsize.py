@@ -131,7 +131,7 @@ class Shape:
         return self._make(np.shape(picked))
 
     def _reduce(self, axis, keepdims: bool = False) -> Shape:
-        from backprop_playground.engine.ops import normalize_axis
+        from backprop_playground.engine.kernels import normalize_axis
 
         axes = normalize_axis(axis, self.ndim)
         if axes is None:

@@ -10,6 +10,7 @@ import numpy as np
 
 from backprop_playground.engine import Tensor
 from backprop_playground.engine import functional as F
+from backprop_playground.engine.kernels import sigmoid, softmax
 from backprop_playground.nets.datasets import Dataset
 from backprop_playground.nets.limits import SpecError
 from backprop_playground.nets.spec import ModelSpec
@@ -74,10 +75,9 @@ def predict(spec: ModelSpec, z: np.ndarray) -> np.ndarray:
     the mixture mean Σ πₖ μₖ (mixture density)."""
     kind = spec.output.kind
     if kind == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -700, 700)))
+        return sigmoid(z)
     if kind == "softmax":
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+        return softmax(z, 1)
     if kind == "mixture_density":
         pi, mu, _ = mixture(spec, z)
         return (pi * mu).sum(axis=1, keepdims=True)
@@ -87,9 +87,7 @@ def predict(spec: ModelSpec, z: np.ndarray) -> np.ndarray:
 def mixture(spec: ModelSpec, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mixing weights π (softmax), means μ and scales σ = exp(log σ) of a mixture density output."""
     k = spec.output.components
-    logits = z[:, :k]
-    e = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True), z[:, k:2 * k], np.exp(z[:, 2 * k:])
+    return softmax(z[:, :k], 1), z[:, k:2 * k], np.exp(z[:, 2 * k:])
 
 
 def init_output_bias(spec: ModelSpec, bias: np.ndarray, y: np.ndarray) -> np.ndarray:

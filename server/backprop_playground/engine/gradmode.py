@@ -1,4 +1,4 @@
-"""Per-thread switches of the engine: gradient recording on/off (`no_grad`) and the active recorder.
+"""Grad mode: the engine's per-thread switches, gradient recording on/off (`no_grad`) and the active recorder.
 
 Thread-local, as in PyTorch: the server runs steps of different models in worker threads, and one
 thread's `no_grad()` or `Recorder` must not leak into another's step.
