@@ -19,6 +19,7 @@ from backprop_playground import __version__, logs
 from backprop_playground.api import (
     datasets,
     errors,
+    export,
     expressions,
     health,
     lessons,
@@ -109,7 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.servers = 0
     app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
-    for module in (health, ops, datasets, lessons, expressions, models, training, specs, stream, schema):
+    for module in (health, ops, datasets, lessons, expressions, export, models, training, specs, stream,
+                   schema):
         app.include_router(module.router, prefix=API_PREFIX)
     _mount_front_end(app, settings)
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
