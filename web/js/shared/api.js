@@ -4,6 +4,8 @@
  * Shared by the stepper and the studio.
  */
 
+import { offlineFetch } from "./offline.js";
+
 export const API_PREFIX = "/api/v1";
 
 /** An API answer with a 4xx/5xx status, or a network failure (status 0). */
@@ -57,9 +59,11 @@ export async function retryBusy(call, { attempts = 4, delayMs = 250, sleep = sle
  * An API client on a base URL ("" for the same origin) with an injectable fetch. A 503 (every CPU slot
  * busy: the server refused before doing any work) is retried up to `retries` times after the server's
  * Retry-After; `onBusy({attempt, seconds})` is told before each wait and `onBusy(null)` once an answer came after waiting.
+ * With `offline` (a saved page's embedded data, shared/offline.js) it answers from that data, never the network.
  * With `patient` (the studio) the calls that may meet a busy model (409) are also retried (retryBusy).
  */
-export function createApi({ base = "", fetchImpl = globalThis.fetch.bind(globalThis), retries = 5, sleep = sleepMs, onBusy = () => {}, patient = false } = {}) {
+export function createApi({ base = "", fetchImpl = globalThis.fetch.bind(globalThis), offline = null, retries = 5, sleep = sleepMs, onBusy = () => {}, patient = false } = {}) {
+  if (offline) fetchImpl = offlineFetch(offline, API_PREFIX); // a page saved for offline use asks no server
   async function request(method, path, { body, token, query } = {}) {
     const url = new URL(base + API_PREFIX + path, globalThis.location?.href ?? "http://localhost");
     for (const [k, v] of Object.entries(query ?? {})) if (v !== null && v !== undefined) url.searchParams.set(k, v);
