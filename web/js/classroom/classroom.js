@@ -1,0 +1,25 @@
+/**
+ * Classroom mode on a page: a follower's page (/join/{code}, or the studio's ?follow={code}) follows the
+ * room; any other page can start a class and present. The page passes how to read and show its view.
+ */
+import { startFollowing } from "./follower.js";
+import { startPresenting } from "./presenter.js";
+import { followCode } from "./protocol.js";
+
+/**
+ * `page`: "stepper" or "studio"; `api`: the shared API client; `button`: "Start a class"; `anchor`: the
+ * element the follower's banner goes after (the header); `query()` → the view's URL state;
+ * `show(query)` mirrors the presenter's; `askable()` (optional) the question about the selection;
+ * `onEnded(message)` when a followed room is unknown or ends.
+ * Returns {following, changed()}: the page calls changed() whenever its view state changes.
+ */
+export function createClassroom({ page, api, button, anchor, query, show, askable = null, onEnded = () => {} }) {
+  const code = followCode(location.pathname, location.search);
+  if (code) {
+    button.hidden = true;
+    startFollowing({ code, page, show, onEnded, anchor });
+    return { following: true, code, changed: () => {} };
+  }
+  const presenter = startPresenting({ page, api, query, askable, button });
+  return { following: false, code: null, changed: () => presenter.changed() };
+}

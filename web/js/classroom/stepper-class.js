@@ -1,0 +1,41 @@
+/**
+ * Classroom mode on the stepper page (/ and /join/{code}): the view state is the URL state
+ * (shared/state.js); a follower shows the presenter's through the page's own loading, without a reload
+ * while the lesson or expression stays the same.
+ */
+import { decodeState, encodeState } from "../shared/state.js";
+import { createClassroom } from "./classroom.js";
+import { createMirror, questionAt } from "./mirror.js";
+
+/**
+ * `app` is the page's {state, loaded}; `adopt(state)` makes a state the page's and loads it (a Promise);
+ * `selectNode(id)` selects as a click does. Returns the classroom ({following, changed()}).
+ */
+export function createStepperClass({ api, app, stepper, selectNode, adopt }) {
+  const mirror = createMirror({
+    current: () => app.state,
+    ready: () => !!app.loaded,
+    // the follower's theme and speed stay its own
+    load: (next) => adopt({ ...next, theme: app.state.theme, speed: app.state.speed }),
+    apply: (changes) => {
+      if ("table" in changes) stepper.table.setOpen(changes.table === "open");
+      if ("camera" in changes) stepper.actions.setCamera(changes.camera);
+      if ("step" in changes) {
+        stepper.actions.pause();
+        stepper.actions.goto(changes.step);
+      }
+      if ("node" in changes) selectNode(changes.node);
+    },
+  });
+  return createClassroom({
+    page: "stepper",
+    api,
+    button: document.getElementById("class-start"),
+    anchor: document.querySelector(".app-header"),
+    query: () => encodeState(app.state),
+    show: (query) => mirror.show(decodeState(query)),
+    askable: () => questionAt(stepper.timeline(), stepper.state().step, app.state.node),
+    // an unknown room: the page shows what its own URL says
+    onEnded: () => (app.loaded ? null : adopt(app.state)),
+  });
+}
