@@ -30,7 +30,7 @@ from backprop_playground.hub import LiveModel, ModelBusy, ModelConflict, ModelHu
 from backprop_playground.jobs import JobPool
 from backprop_playground.nets.model import Model
 from backprop_playground.nets.traces import Frame, step_frame, trace_frame, trace_rows
-from backprop_playground.schema import (
+from backprop_playground.schema.ws import (
     MAX_PENDING_STEPS,
     Command,
     Config,

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from backprop_playground.nets.spec import XOR_EXAMPLE
-from backprop_playground.schema import trace_json_schema
+from backprop_playground.schema.trace import trace_json_schema
 
 MOONS = {
     "name": "moons",

@@ -3,7 +3,7 @@ import orjson
 import pytest
 
 from backprop_playground import wire
-from backprop_playground.schema import trace_json_schema
+from backprop_playground.schema.trace import trace_json_schema
 from backprop_playground.wire import Encoding
 from tests.server.test_wire import NONFINITE, record
 

@@ -5,7 +5,7 @@ import pytest
 
 from backprop_playground.nets.limits import DEFAULT_LIMITS
 from backprop_playground.nets.spec import XOR_EXAMPLE
-from backprop_playground.schema import parse_command
+from backprop_playground.schema.ws import parse_command
 from backprop_playground.store import Store
 from backprop_playground.stream import Message, Outbox, StreamSession
 
@@ -134,7 +134,7 @@ def test_writer_encodes_a_non_finite_trace_in_float32_without_warnings(tmp_path)
 
 
 def test_queued_resets_and_lr_changes_coalesce_and_pause_drops_queued_steps():
-    from backprop_playground.schema import Config, Pause, Reset, Step
+    from backprop_playground.schema.ws import Config, Pause, Reset, Step
 
     session = StreamSession(SlowSocket(0, []), None, None, None, rows=4, max_rate=60, persist_every_s=60)
     for i in range(20_000):

@@ -10,7 +10,7 @@ from pydantic import Field
 from backprop_playground.api.deps import JobsDep, LimitsDep
 from backprop_playground.api.errors import responses
 from backprop_playground.nets.datasets import DATASETS, Dataset, make_dataset, parse_csv
-from backprop_playground.schema import WireFloat, WireModel
+from backprop_playground.schema.api import WireFloat, WireModel
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 

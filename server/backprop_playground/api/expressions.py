@@ -15,7 +15,8 @@ from backprop_playground.api.errors import responses
 from backprop_playground.gradcheck import check_expression
 from backprop_playground.nets.expressions import trace_expression
 from backprop_playground.nets.exprsize import expression_numbers
-from backprop_playground.schema import RequestModel, Tensor, TensorData, Trace, WireFloat, WireModel
+from backprop_playground.schema.api import RequestModel, WireFloat, WireModel
+from backprop_playground.schema.trace import Tensor, TensorData, Trace
 
 router = APIRouter(tags=["expressions"])
 

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field
 from backprop_playground.api.deps import JobsDep
 from backprop_playground.api.errors import responses
 from backprop_playground.nets.lessons import cached_lesson, get_lesson, list_lessons
-from backprop_playground.schema import WireModel
+from backprop_playground.schema.api import WireModel
 
 router = APIRouter(prefix="/lessons", tags=["lessons"])
 

@@ -16,7 +16,7 @@ from backprop_playground.fair import current_client
 from backprop_playground.nets.model import Model
 from backprop_playground.nets.regions import GRID_CHUNK
 from backprop_playground.nets.spec import ModelSpec
-from backprop_playground.schema import RequestModel, WireFloat, WireModel
+from backprop_playground.schema.api import RequestModel, WireFloat, WireModel
 from backprop_playground.store import owner_of
 
 router = APIRouter(prefix="/models", tags=["models"])

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from backprop_playground.schema import trace_json_schema
+from backprop_playground.schema.trace import trace_json_schema
 
 router = APIRouter(prefix="/schema", tags=["schema"])
 

@@ -24,7 +24,8 @@ from backprop_playground.jobs import Deadline
 from backprop_playground.nets.limits import Limits
 from backprop_playground.nets.model import Model
 from backprop_playground.nets.spec import ModelSpec
-from backprop_playground.schema import RequestModel, Trace, WireFloat, WireModel
+from backprop_playground.schema.api import RequestModel, WireFloat, WireModel
+from backprop_playground.schema.trace import Trace
 
 router = APIRouter(prefix="/specs", tags=["specs"])
 

@@ -30,7 +30,8 @@ from backprop_playground.nets.limits import Limits
 from backprop_playground.nets.model import Model
 from backprop_playground.nets.results import TrainResult
 from backprop_playground.nets.traces import step_frame, trace_frame, trace_rows
-from backprop_playground.schema import RequestModel, Trace, WireFloat, WireModel
+from backprop_playground.schema.api import RequestModel, WireFloat, WireModel
+from backprop_playground.schema.trace import Trace
 
 router = APIRouter(prefix="/models", tags=["training"])
 NDJSON = "application/x-ndjson"

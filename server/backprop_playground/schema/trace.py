@@ -1,43 +1,14 @@
-"""The wire's shapes as pydantic models: the trace (docs/contracts.md §2), stream messages and commands
-(§5), the NaN policy.
-
-These models document and validate; the hot path never instantiates them (wire.py encodes traces
-directly). `trace_json_schema()` is what `GET /api/v1/schema/trace` serves.
-"""
+"""Traces and the stream's messages as pydantic models (docs/contracts.md §2, §5): what
+`GET /api/v1/schema/trace` serves (`trace_json_schema`) and what the trace routes declare."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import orjson
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field
 
-NONFINITE = ["NaN", "Infinity", "-Infinity"]
-
-WireFloat = Annotated[
-    float,
-    WithJsonSchema(
-        {
-            "anyOf": [{"type": "number"}, {"type": "string", "enum": NONFINITE}],
-            "description": 'A number; non-finite ones are the strings "NaN", "Infinity", "-Infinity".',
-        }
-    ),
-]
-"""A float under the NaN policy: WireModel subclasses serialise NaN/±Infinity as strings."""
-
-
-class RequestModel(BaseModel):
-    """Base of every request body: unknown fields, NaN and type coercions (true as 1, "2" as 2) are
-    refused, so what the OpenAPI schema forbids the server refuses too."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
-
-
-class WireModel(BaseModel):
-    """Base of every response model: non-finite floats become "NaN" / "Infinity" / "-Infinity"."""
-
-    model_config = ConfigDict(ser_json_inf_nan="strings")
-
+from backprop_playground.schema.api import WireFloat
+from backprop_playground.schema.ws import Config, Pause, Play, Reset, Step
 
 Shape = Annotated[list[int], Field(description="Dimensions, e.g. [4, 2]; [] for a scalar.")]
 
@@ -178,61 +149,6 @@ class StreamError(BaseModel):
 
     type: Literal["error"]
     detail: Any
-
-
-MAX_PENDING_STEPS = 64
-MAX_COMMAND_CHARS = 4096
-
-
-class _Command(RequestModel):
-    """A stream command (client → server), JSON text."""
-
-
-class Step(_Command):
-    type: Literal["step"]
-    count: int = Field(default=1, ge=1, le=MAX_PENDING_STEPS)
-
-
-class Play(_Command):
-    type: Literal["play"]
-    rate: float = Field(gt=0, description="Steps per second (capped by max_stream_rate).")
-
-
-class Pause(_Command):
-    type: Literal["pause"]
-
-
-class Reset(_Command):
-    type: Literal["reset"]
-    seed: int | None = Field(default=None, ge=0, lt=2**32)
-
-
-class Config(_Command):
-    type: Literal["config"]
-    lr: float | None = Field(default=None, gt=0, le=1e3)
-    rows: int | None = Field(default=None, ge=1, le=10_000)
-    encoding: Literal["json", "f32"] | None = None
-    summary_over: int | None = Field(default=None, ge=0)
-
-
-Command = Annotated[Step | Play | Pause | Reset | Config, Field(discriminator="type")]
-COMMANDS: TypeAdapter[Command] = TypeAdapter(Command)
-
-
-def parse_command(text: str) -> Command:
-    """A command from JSON text; ValueError with a readable message otherwise."""
-    if len(text) > MAX_COMMAND_CHARS:
-        raise ValueError(f"command longer than {MAX_COMMAND_CHARS} characters")
-    try:
-        return COMMANDS.validate_python(orjson.loads(text))
-    except orjson.JSONDecodeError as exc:
-        raise ValueError(f"not JSON: {exc}") from None
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'command'}: {e['msg']}" for e in exc.errors()
-        )
-        expected = "expected type step, play, pause, reset or config"
-        raise ValueError(f"bad command ({problems}); {expected}") from None
 
 
 def trace_json_schema() -> dict[str, Any]:
