@@ -5,6 +5,10 @@ def test_ops_lists_the_engine_op_table(client):
     ops = {op["name"]: op for op in client.get("/api/v1/ops").json()}
     assert ops["mul"]["arity"] == 2 and len(ops["mul"]["vjp_latex"]) == 2
     assert ops["mul"]["forward_latex"]
+    assert ops["mul"]["forward_template"] == "{0} \\cdot {1}"
+    assert ops["mul"]["local_templates"] == ["{1}", "{0}"]
+    assert ops["mul"]["source"]["vjps"][1] == "lambda B, p, g, out, a, b: B.sum_to(g * a, b.shape)"
+    assert ops["concat"]["arity"] is None and ops["concat"]["local_templates"] is None
 
 
 def test_dataset_catalogue(client):
