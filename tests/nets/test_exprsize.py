@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backprop_playground.gradcheck import check_expression
+from backprop_playground.nets.exprcheck import check_expression
 from backprop_playground.nets.expressions import ExpressionError, trace_expression
 from backprop_playground.nets.exprparse import parse
 from backprop_playground.nets.exprsize import check_sizes

@@ -1,4 +1,5 @@
-"""Gradient check of a typed expression: the engine's gradient of each variable against finite differences."""
+"""Gradient check of a typed expression (POST /gradcheck): the engine's gradient of each variable against
+finite differences, refused before it starts when its work would exceed `gradcheck_work`."""
 
 from __future__ import annotations
 
