@@ -41,6 +41,9 @@ from .tensor import Tensor, state
 
 _by_seq = attrgetter("_seq")
 _PASS = None  # log marker: a new backward pass starts (pending counts restart)
+# Filled by the package above (backprop_playground.notebook, on `import backprop_playground`): draws a
+# recording as HTML for a notebook. The engine imports nothing above itself; it only calls what is set here.
+html_renderer = None
 
 
 class Recorder:
@@ -131,6 +134,10 @@ class Recorder:
         """Recorded nodes in creation (topological) order as plain dicts (trace schema v1 `Node`s)."""
         self._resolve()
         return graph_nodes(self._nodes, self._index, self._phase, self._role, self._grads)
+
+    def _repr_html_(self) -> str | None:
+        """In a notebook: the interactive stepper of this recording (None: the plain repr)."""
+        return None if html_renderer is None else html_renderer(self)
 
     # ---- engine hooks ----
     def _keep(self, arr, tensor: Tensor) -> np.ndarray:

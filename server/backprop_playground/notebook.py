@@ -1,0 +1,161 @@
+"""The stepper inline in a notebook, with no server: a recording, an expression or a REST model's trace.
+
+    from backprop_playground import Tensor, Recorder, show, remote_trace
+    with Recorder() as rec:
+        ((x * y + x) * 3).backward()
+    rec                                            # the last line of a cell: the stepper under it
+    show("sigmoid(w*x + b)", w=0.5, x=1, b=0)      # an expression, through the nets evaluator
+    remote_trace("http://127.0.0.1:8000", model_id)  # a stored model's trace, fetched over HTTP
+
+How it shows: `_repr_html_` answers `<iframe srcdoc="…">` holding one self-contained page of the stepper
+(`backprop_playground.export.stepper_html`: its modules, styles and fonts inlined, the trace embedded). An
+iframe's srcdoc needs no script in the notebook page, no kernel round trip and no widget extension, so the
+same output works in JupyterLab, the classic Notebook and VS Code, after a kernel restart, and in a
+notebook exported to HTML; and the page's styles and keys cannot collide with the notebook's.
+
+The engine does not import this module (it imports nothing above itself): importing `backprop_playground`
+registers `render_recorder` as the engine's HTML renderer (`engine.record.html_renderer`), which is what a
+Recorder's `_repr_html_` calls. Nothing here loads a web library until something is rendered.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+DEFAULT_HEIGHT = 520  # px: the embed's graph, controls and narration at a notebook's width
+
+
+class StepperView:
+    """A trace (wire form, docs/contracts.md §2) shown as the interactive stepper under a notebook cell."""
+
+    def __init__(self, trace: dict | None = None, *, title: str | None = None, theme: str = "light",
+                 height: int = DEFAULT_HEIGHT, expression: str | None = None, values: dict | None = None):
+        self.trace = trace
+        self.title = title
+        self.theme = theme
+        self.height = int(height)
+        self.expression = expression
+        self.values = values
+
+    def html(self) -> str:
+        """The stepper as one self-contained HTML page (what the iframe holds; save it to open it offline)."""
+        from backprop_playground.export import stepper_html
+
+        return stepper_html(trace=self.trace, expression=self.expression, values=self.values,
+                            theme=self.theme, title=self.title)
+
+    def _repr_html_(self) -> str:
+        return iframe(self.html(), height=self.height, title=self.title or "Backprop Playground stepper")
+
+    def __repr__(self) -> str:
+        what = f"expression {self.expression!r}" if self.expression else f"{len(self.events)} events"
+        return f"<StepperView of {what}>"
+
+    @property
+    def events(self) -> list[dict]:
+        return list((self.trace or {}).get("events", []))
+
+
+def iframe(page: str, *, height: int = DEFAULT_HEIGHT, title: str = "Backprop Playground stepper") -> str:
+    """An <iframe> whose srcdoc is `page`, escaped as an attribute value (&, <, > and both quotes) and
+    all ASCII (other characters as references), so it reads the same in a host page of any encoding."""
+    return (
+        f'<iframe srcdoc="{_attribute(page)}" title="{_attribute(title)}" '
+        f'style="width: 100%; height: {int(height)}px; border: 1px solid #ccc; border-radius: 4px"></iframe>'
+    )
+
+
+def _attribute(text: str) -> str:
+    return html.escape(text, quote=True).encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
+def recorded_trace(rec) -> dict | None:
+    """A Recorder's graph and events as a wire trace (None while it has recorded nothing)."""
+    from backprop_playground import wire
+
+    events = rec.events
+    if not events:
+        return None
+    return json.loads(wire.dumps(wire.trace({"graph": rec.graph(), "events": events})))
+
+
+def render_recorder(rec) -> str | None:
+    """A Recorder's `_repr_html_`: the stepper of what it recorded (None, i.e. the plain repr, if nothing)."""
+    trace = recorded_trace(rec)
+    return None if trace is None else StepperView(trace)._repr_html_()
+
+
+def show(source: str, *, theme: str = "light", title: str | None = None, height: int = DEFAULT_HEIGHT,
+         **values: Any) -> StepperView:
+    """The stepper of an expression: `show("sigmoid(w*x + b)", w=0.5, x=1, b=0)`. The expression is parsed
+    (never eval-ed) and traced by the nets evaluator, with the same limits as POST /expressions; a bad
+    expression or value raises `backprop_playground.export.ExportError` naming the problem."""
+    view = StepperView(expression=source, values=_plain(values), theme=theme, title=title, height=height)
+    view.html()  # fail here, in the cell that asked, rather than in the display hook
+    return view
+
+
+def remote_trace(base_url: str, model_id: str, token: str | None = None, *, rows: int | None = None,
+                 theme: str = "light", timeout: float = 30.0) -> StepperView:
+    """A stored model's trace from a running server, to show inline. Without a token, `GET
+    /api/v1/models/{id}/trace` (forward and backward at the model's current parameters; reading needs only
+    the id). With the model's edit token, `POST /api/v1/models/{id}/step`: one real training step (the
+    model moves on by it) with its update and metrics. `rows`: batch rows the trace shows (server default
+    8). An HTTP error raises RemoteError with the server's status and detail."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    scheme = urllib.parse.urlsplit(base_url).scheme
+    if scheme not in ("http", "https"):
+        raise ValueError(f"base_url must be an http(s) URL, not {base_url!r}")
+    query = "" if rows is None else "?" + urllib.parse.urlencode({"rows": int(rows)})
+    model = urllib.parse.quote(str(model_id), safe="")
+    path = f"/api/v1/models/{model}/" + ("step" if token else "trace")
+    request = urllib.request.Request(base_url.rstrip("/") + path + query, method="POST" if token else "GET")
+    request.add_header("Accept", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            trace = json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise RemoteError(exc.code, _detail(exc)) from None
+    step = trace.get("step")
+    title = f"model {model_id}" + ("" if step is None else f", step {step}")
+    return StepperView(trace, title=title, theme=theme)
+
+
+class RemoteError(RuntimeError):
+    """The server refused: its HTTP status and the `detail` of its JSON error."""
+
+    def __init__(self, status: int, detail: str):
+        super().__init__(f"{status}: {detail}")
+        self.status = status
+        self.detail = detail
+
+
+def _detail(exc) -> str:
+    try:
+        detail = json.loads(exc.read()).get("detail")
+    except (ValueError, AttributeError, OSError):
+        detail = None
+    return detail if isinstance(detail, str) else json.dumps(detail) if detail else str(exc.reason)
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    """NumPy numbers and arrays as the plain numbers and nested lists an expression's values are."""
+    out = {}
+    for name, value in values.items():
+        tolist = getattr(value, "tolist", None)
+        out[name] = tolist() if callable(tolist) else value
+    return out
+
+
+def register() -> None:
+    """Make the engine's Recorder render as the stepper : done by `import backprop_playground`."""
+    from backprop_playground.engine import record
+
+    record.html_renderer = render_recorder
