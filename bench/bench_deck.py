@@ -19,8 +19,11 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, for tests.chromium
 
-from bench_web import CHROMIUM_ARGS, start_server  # noqa: E402
+from bench_web import start_server  # noqa: E402
+
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 REVEAL = Path(__file__).resolve().parent.parent / "web" / "node_modules" / "reveal.js" / "dist"
 
@@ -66,7 +69,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--url", help="a running server (default: start one)")
-    parser.add_argument("--chromium", default=os.environ.get("BACKPROP_CHROMIUM", "/usr/bin/chromium"))
+    parser.add_argument("--chromium", default=CHROMIUM)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     try:

@@ -23,16 +23,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, for tests.chromium
+
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -111,8 +105,7 @@ def main() -> int:
         server = start_server(port, data_dir)
         try:
             with sync_playwright() as pw:
-                chromium = os.environ.get("BACKPROP_CHROMIUM", "/usr/bin/chromium")
-                browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport={"width": 1280, "height": 720})
                 page.goto(f"http://127.0.0.1:{port}/studio")
                 page.wait_for_selector(".network-view .links path", timeout=20_000)

@@ -15,19 +15,14 @@ import os
 import random
 import socket
 import statistics
+import sys
 import threading
 import time
+from pathlib import Path
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, for tests.chromium
+
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 
 def synthetic_trace(n: int, seed: int = 0) -> dict:
@@ -171,7 +166,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--url", help="a running server (default: start one)")
-    parser.add_argument("--chromium", default=os.environ.get("BACKPROP_CHROMIUM", "/usr/bin/chromium"))
+    parser.add_argument("--chromium", default=CHROMIUM)
     parser.add_argument("--seconds", type=float, default=4.0)
     args = parser.parse_args()
     try:
