@@ -1,4 +1,5 @@
-"""Expressions: trace a typed formula (POST /expressions) and check its gradients (POST /gradcheck)."""
+"""Expressions: trace a typed formula (POST /expressions), check its gradients (POST /gradcheck), and the
+functions a formula may call (GET /expressions/functions)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from backprop_playground.api.deps import BudgetDep, EncodingDep, JobsDep, Limits
 from backprop_playground.api.errors import responses
 from backprop_playground.nets.exprcheck import check_expression
 from backprop_playground.nets.expressions import trace_expression
+from backprop_playground.nets.exprfunctions import function_list
 from backprop_playground.nets.exprsize import expression_numbers
 from backprop_playground.schema.api import RequestModel, WireFloat, WireModel
 from backprop_playground.schema.trace import Tensor, TensorData, Trace
@@ -64,6 +66,23 @@ class GradCheck(WireModel):
     tolerance: float
     analytic: TensorData = Field(description="The engine's gradient.")
     numeric: TensorData = Field(description="The finite-difference estimate (NaN where not sampled).")
+
+
+class ExpressionFunction(WireModel):
+    """One function an expression may call (the web client's list of names comes from here)."""
+
+    name: str = Field(examples=["leaky_relu"])
+    arity: int | None = Field(
+        description="How many arguments it takes; null when that varies (an optional argument, shown with "
+                    "its default in `signature`).", examples=[None])
+    signature: str = Field(examples=["leaky_relu(x, alpha=0.01)"])
+    doc: str = Field(examples=["max(0, x) + alpha·min(0, x), elementwise; alpha a number or a variable"])
+
+
+@router.get("/expressions/functions", response_model=list[ExpressionFunction],
+            summary="The functions an expression may call")
+def functions() -> list[dict]:
+    return function_list()
 
 
 @router.post(

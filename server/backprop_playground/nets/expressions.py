@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from backprop_playground.nets.exprfunctions import FUNCTIONS, engine_function, engine_unary
 from backprop_playground.nets.exprparse import ExpressionError, Node, over_limit, parse, variables
 from backprop_playground.nets.limits import DEFAULT_LIMITS, Limits
 from backprop_playground.nets.traces import expression_trace
@@ -11,18 +12,6 @@ from backprop_playground.nets.traces import expression_trace
 __all__ = ["ExpressionError", "FUNCTIONS", "evaluate", "evaluate_program", "evaluate_tree", "to_tensor_value",
            "trace_expression"]
 
-_ELEMENTWISE = ("relu", "sigmoid", "tanh", "exp", "log", "sin", "cos", "abs", "sqrt", "softplus")
-_REDUCTIONS = ("sum", "mean", "max")
-_ALONG_AXIS = ("softmax", "log_softmax", "logsumexp")
-FUNCTIONS: dict[str, str] = {
-    **{name: f"{name}(x): elementwise" for name in _ELEMENTWISE},
-    **{name: f"{name}(x) or {name}(x, axis)" for name in _REDUCTIONS},
-    **{name: f"{name}(x) along the last axis, or {name}(x, axis)" for name in _ALONG_AXIS},
-    "leaky_relu": "leaky_relu(x, a): max(0, x) + a·min(0, x), a a number or a variable (generalized ReLU)",
-    "maxout": "maxout(z, k): max over groups of k along the last axis",
-    "transpose": "transpose(x), also written x.T",
-}
-_NOT_FUNCTIONS = {"reshape", "neg", "pow", "getitem", "clip"}  # ops with static parameters or operators
 _BINARY = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__", "@": "__matmul__"}
 
 
@@ -128,19 +117,25 @@ class _Evaluator:
 
     def call(self, node: Node):
         name, args = node.value, node.args
-        if name not in FUNCTIONS and not self._engine_unary(name):
+        function = FUNCTIONS.get(name) or (engine_function(name) if self._engine_unary(name) else None)
+        if function is None:
             known = ", ".join(sorted(FUNCTIONS))
             raise ExpressionError(f"unknown function {name!r} (the engine's op table has no such op); "
                                   f"available: {known}", node.pos)
-        low, high = self._arity(name)
-        if not low <= len(args) <= high:
-            usage = FUNCTIONS.get(name, name + "(x)")
-            raise ExpressionError(f"{name} takes {usage}; got {len(args)} arguments", node.pos)
+        if not function.min_args <= len(args) <= function.max_args:
+            raise ExpressionError(f"{name} takes {function.signature}; got {len(args)} arguments", node.pos)
         x = self.eval(args[0])
-        if name in _REDUCTIONS or name in _ALONG_AXIS:
-            axis = int(_constant(args[1])) if len(args) == 2 else (None if name in _REDUCTIONS else -1)
+        if function.kind in ("reduction", "along_axis"):
+            default = None if function.kind == "reduction" else -1
+            axis = int(_constant(args[1])) if len(args) == 2 else default
+            if name == "min":  # min x = −max(−x): the engine's max and its tie-sharing gradient
+                return -((-x).max(axis=axis))
             return getattr(x, name)(axis=axis)
+        if name == "square":
+            return x ** 2
         if name == "leaky_relu":
+            if len(args) == 1:
+                return self.F.leaky_relu(x)
             if _is_number(args[1]):
                 return self.F.leaky_relu(x, _constant(args[1]))
             return self.F.generalized_relu(x, self.eval(args[1]))
@@ -150,20 +145,9 @@ class _Evaluator:
             return x.T
         return getattr(x, name)()
 
-    def _arity(self, name: str) -> tuple[int, int]:
-        if name in ("leaky_relu", "maxout"):
-            return 2, 2
-        if name in _REDUCTIONS or name in _ALONG_AXIS:
-            return 1, 2
-        return 1, 1
-
     def _engine_unary(self, name: str) -> bool:
         """An elementwise op the engine gained later (e.g. sin): in its table and a Tensor method."""
-        if name in _NOT_FUNCTIONS:
-            return False
-        op = self.OPS.get(name) if hasattr(self.OPS, "get") else None
-        method = getattr(self.Tensor, name, None)
-        return op is not None and getattr(op, "arity", None) == 1 and callable(method)
+        return engine_unary(name, self.OPS, self.Tensor)
 
 
 def evaluate_tree(tree: Node, leaves: dict):
