@@ -1,4 +1,5 @@
-"""Model: a net built from a ModelSpec together with its data, optimizer, step count and history."""
+"""Model: a net built from a ModelSpec together with its data, optimizer, step count and history, and their
+saved state (`to_state` / `from_state`, what the store keeps)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from backprop_playground.nets.limits import DEFAULT_LIMITS, Limits, SpecError
 from backprop_playground.nets.net import forward, layer_shapes, param_tensors, params_from_lists
 from backprop_playground.nets.results import StepResult, TrainResult
 from backprop_playground.nets.spec import ModelSpec, OptimizerSpec, check_architecture, resolve_optimizer
-from backprop_playground.nets.stepping import History, Stepper, initial_params
+from backprop_playground.nets.stepping import History, Progress, Stepper, initial_params
 
 __all__ = ["Model", "build_data"]
+STATE_VERSION = 1
 
 
 def build_data(spec: ModelSpec, limits: Limits = DEFAULT_LIMITS) -> tuple[Dataset, Dataset | None]:
@@ -94,7 +96,7 @@ class Model:
         """One optimizer step; with `record`, StepResult.trace holds its graph and events (forward, backward,
         update, metrics) for the training rows `rows` (default: all rows of the batch)."""
         with self._lock:
-            return self._stepper.run(self, record, rows)
+            return self._take_step(record, rows)
 
     def train(self, steps: int, every: int = 0, on_progress=None, should_stop=None) -> TrainResult:
         """Take up to `steps` steps; call on_progress(step, loss, accuracy) every `every` steps; stop early
@@ -103,7 +105,40 @@ class Model:
         if steps < 0:
             raise SpecError(f"steps must be ≥ 0, got {steps}")
         with self._lock:
-            return self._stepper.train(self, steps, every, on_progress, should_stop)
+            first = self._step
+            last, stopped = None, False
+            for _ in range(steps):
+                if should_stop is not None and should_stop():
+                    stopped = True
+                    break
+                last = self._take_step(False, None)
+                if last.diverged is not None:
+                    break
+                if on_progress is not None and every and self._step % every == 0:
+                    on_progress(self._step, last.loss, last.accuracy)
+            metrics = self._metrics or {}
+            return TrainResult(self._step, self._step - first, metrics.get("loss"), metrics.get("accuracy"),
+                               [e for e in self._history.entries if e["step"] > first],
+                               last.diverged if last else None, stopped)
+
+    def _take_step(self, record: bool, rows: list[int] | None) -> StepResult:
+        result, progress = self._stepper.run(self, record, rows)
+        if progress is not None:  # None: the step diverged and is not taken
+            self._advance(progress)
+        return result
+
+    def _advance(self, progress: Progress) -> None:
+        """Apply a step: parameters, optimizer state, step count, latest metrics, and on the steps the
+        history keeps, a history row with the held-out metrics."""
+        self.params, self.opt_state, self._step = progress.params, progress.opt_state, progress.step
+        entry = dict(progress.metrics)
+        kept = self._history.wants(self._step)
+        if kept and self._stepper.test is not None:
+            with np.errstate(all="ignore"):
+                entry.update(self._stepper.evaluate(self, self._stepper.test))
+        self._metrics = entry
+        if kept:
+            self._history.add(entry)
 
     def trace(self, rows: list[int] | None = None) -> dict:
         """Forward and backward on all training rows at the current parameters, without an update."""
@@ -194,18 +229,39 @@ class Model:
 
     # ---- persistence ----
     def to_state(self) -> dict:
-        """Everything needed to resume, JSON-able and exact: spec, params, optimizer, step, history."""
-        from backprop_playground.nets.state import model_to_state
-
+        """Everything needed to resume, JSON-able and exact: {"version", "spec", "params", "optimizer":
+        {"hyper", "state"}, "step", "history", "history_stride", "metrics"}. Floats are JSON numbers:
+        Python writes the shortest repr that reads back to the same double, so `json.loads(json.dumps(…))`
+        restores every parameter, moment and loss exactly; parameters and moments are always finite (a
+        diverged step is rolled back), so no NaN needs encoding."""
         with self._lock:
-            return model_to_state(self)
+            return {
+                "version": STATE_VERSION,
+                "spec": self.spec.model_dump(mode="json"),
+                "params": [{key: value.tolist() for key, value in layer.items()} for layer in self.params],
+                "optimizer": {"hyper": dict(self.hyper), "state": optim.state_to_json(self.opt_state)},
+                "step": self._step,
+                "history": [dict(entry) for entry in self._history.entries],
+                "history_stride": self._history.stride,
+                "metrics": None if self._metrics is None else dict(self._metrics),
+            }
 
     @classmethod
     def from_state(cls, state: dict, limits: Limits = DEFAULT_LIMITS) -> Model:
-        """The model `to_state` saved, bit-exact."""
-        from backprop_playground.nets.state import model_from_state
-
-        return model_from_state(cls, state, limits)
+        """The model `to_state` saved, bit-exact; SpecError for anything else."""
+        if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
+            raise SpecError(f"not a saved model state of version {STATE_VERSION}")
+        model = cls(ModelSpec.model_validate(state["spec"]), limits)
+        model.params = params_from_lists(state["params"], model.shapes)
+        model.hyper = dict(state["optimizer"]["hyper"])
+        model.opt_state = optim.state_from_json(state["optimizer"]["state"])
+        for mine, saved in zip(model._flat(), _moments(model.opt_state), strict=False):
+            if saved is not None and saved.shape != mine.shape:
+                raise SpecError("saved optimizer state does not fit the parameters")
+        model._step = int(state["step"])
+        model._history = History([dict(e) for e in state["history"]], int(state.get("history_stride", 1)))
+        model._metrics = None if state.get("metrics") is None else dict(state["metrics"])
+        return model
 
 
 class StepCount(int):
@@ -229,3 +285,11 @@ def _validated(spec: ModelSpec, **changes) -> ModelSpec:
         return ModelSpec.model_validate({**spec.model_dump(), **changes})
     except ValidationError as exc:
         raise SpecError(f"invalid setting: {exc}") from None
+
+
+def _moments(opt_state: dict) -> list[np.ndarray | None]:
+    """The optimizer's per-parameter moments (momentum's velocity or Adam's first moment), if it keeps any."""
+    for key in ("velocity", "m"):
+        if key in opt_state:
+            return opt_state[key]
+    return []

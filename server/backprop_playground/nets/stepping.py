@@ -1,10 +1,13 @@
 """The training step on the engine: forward, cost (data term + weight decay), backward, optimizer update,
-metrics and divergence detection; plus the thinned metrics history."""
+metrics and divergence detection; plus the thinned metrics history.
+
+The stepper reads a model and returns what a step changes (`Progress`); the model applies it, so only
+the model writes its own state."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,7 +23,7 @@ from backprop_playground.nets.net import (
     param_tensors,
     params_from_lists,
 )
-from backprop_playground.nets.results import Diverged, StepResult, TrainResult
+from backprop_playground.nets.results import Diverged, StepResult
 from backprop_playground.nets.spec import ModelSpec
 from backprop_playground.nets.traces import model_trace
 
@@ -56,6 +59,18 @@ class History:
         if len(self.entries) > MAX_HISTORY:
             self.stride *= 2
             self.entries = [e for e in self.entries if e["step"] % self.stride == 0]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What one finished step changes, for the model to apply: the parameters and optimizer state after
+    it, the step count and the step's metrics row {step, loss, accuracy} (held-out metrics are the
+    model's to add, on the steps its history keeps)."""
+
+    params: list[dict[str, np.ndarray]]
+    opt_state: dict
+    step: int
+    metrics: dict
 
 
 class Batch:
@@ -128,44 +143,38 @@ class Stepper:
         grads = [t.grad for layer in tensors for t in layer.values()]
         return tensors, cost, loss, out, grads
 
-    def run(self, model, record: bool = False, rows: list[int] | None = None) -> StepResult:
-        """Take one step on `model`; roll back and report when anything becomes non-finite."""
-        batch = self.batch(model._step)
+    def run(self, model, record: bool = False,
+            rows: list[int] | None = None) -> tuple[StepResult, Progress | None]:
+        """One step from `model`'s state: its result and the Progress to apply (None when anything became
+        non-finite: the step is not taken, and the result says where)."""
+        batch = self.batch(model.step_count)
         rows = _check_rows(rows, len(batch.x.data)) if record else None
         with np.errstate(all="ignore"):
             if record:
                 with Recorder(row_index=rows) as rec:
-                    result = self._apply(model, batch, rec)
-                if result.diverged is None:
+                    result, progress = self._step(model, batch, rec)
+                if progress is not None:
                     result.trace = model_trace(rec, self._leaves, rows, len(batch.x.data), batch.index)
-                return result
-            return self._apply(model, batch, None)
+                return result, progress
+            return self._step(model, batch, None)
 
-    def _apply(self, model, batch: Batch, rec) -> StepResult:
+    def _step(self, model, batch: Batch, rec) -> tuple[StepResult, Progress | None]:
         tensors, cost, loss, out, grads = self.compute(model, batch)
         value = float(loss.data)
         flat = [t for layer in tensors for t in layer.values()]
         new, deltas, state = optim.update(model.hyper, [t.data for t in flat], grads, model.opt_state)
+        step = model.step_count
         if not all_finite([cost.data, *new]):  # a NaN/Inf gradient always makes its update non-finite
-            return StepResult(model._step, None, None, self.locate(model, batch, new))
-        model.params = _unflatten(model.params, new)
-        model.opt_state = state
-        model._step += 1
+            return StepResult(step, None, None, self.locate(model, batch, new)), None
+        step += 1
         accuracy = heads.accuracy(self.spec, self.task, out, batch.y.data)
         if rec is not None:
             for t, p, d in zip(flat, new, deltas, strict=True):
                 rec.add_update(t, p, d)
-            rec.add_metrics(model._step, value, accuracy)
-        self._note(model, value, accuracy)
-        return StepResult(model._step, value, accuracy)
-
-    def _note(self, model, loss: float, accuracy: float | None) -> None:
-        entry = {"step": model._step, "loss": loss, "accuracy": accuracy}
-        if self.test is not None and model._history.wants(model._step):
-            entry.update(self.evaluate(model, self.test))
-        model._metrics = entry
-        if model._history.wants(model._step):
-            model._history.add(entry)
+            rec.add_metrics(step, value, accuracy)
+        progress = Progress(_unflatten(model.params, new), state, step,
+                            {"step": step, "loss": value, "accuracy": accuracy})
+        return StepResult(step, value, accuracy), progress
 
     def evaluate(self, model, batch: Batch) -> dict:
         """Data loss and accuracy on held-out rows, without recording."""
@@ -188,39 +197,20 @@ class Stepper:
                 what = "forward value" if event["type"] == "forward" else "gradient"
                 if event["node"] == rec.node_id(cost):
                     what = "loss"
-                return Diverged(model._step + 1, event["node"], labels[event["node"]], what)
+                return Diverged(model.step_count + 1, event["node"], labels[event["node"]], what)
         flat = [t for layer in tensors for t in layer.values()]
         for t, p in zip(flat, new, strict=True):
             if not np.all(np.isfinite(p)):
-                return Diverged(model._step + 1, rec.node_id(t), t.label, "parameter")
-        return Diverged(model._step + 1, None, None, "value")
+                return Diverged(model.step_count + 1, rec.node_id(t), t.label, "parameter")
+        return Diverged(model.step_count + 1, None, None, "value")
 
-    # ---- runs and traces ----
-    def train(self, model, steps: int, every: int, on_progress: Callable | None,
-              should_stop: Callable | None) -> TrainResult:
-        """Up to `steps` steps with progress callbacks; stops early on should_stop() or divergence."""
-        first = model._step
-        last, stopped = None, False
-        for _ in range(steps):
-            if should_stop is not None and should_stop():
-                stopped = True
-                break
-            last = self.run(model)
-            if last.diverged is not None:
-                break
-            if on_progress is not None and every and model._step % every == 0:
-                on_progress(model._step, last.loss, last.accuracy)
-        metrics = model._metrics or {}
-        return TrainResult(model._step, model._step - first, metrics.get("loss"), metrics.get("accuracy"),
-                           [e for e in model._history.entries if e["step"] > first],
-                           last.diverged if last else None, stopped)
-
+    # ---- traces ----
     def trace(self, model, rows: list[int] | None) -> dict:
         """Forward + backward over all training rows at the current parameters, recorded, no update."""
         rows = _check_rows(rows, len(self.x))
         with np.errstate(all="ignore"), Recorder(row_index=rows) as rec:
             _, _, loss, out, _ = self.compute(model, self.full)
-            rec.add_metrics(model._step, float(loss.data),
+            rec.add_metrics(model.step_count, float(loss.data),
                             heads.accuracy(self.spec, self.task, out, self.full.y.data))
         return model_trace(rec, self._leaves, rows, len(self.x))
 
