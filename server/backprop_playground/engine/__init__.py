@@ -3,7 +3,8 @@
     from backprop_playground.engine import Tensor, no_grad, Recorder, grad_check, OPS
     from backprop_playground.engine import functional as F
 
-Modules, ground floor first; each imports only modules above it in this list (`tests/test_layers.py`):
+Modules, ground floor first; each imports only modules above it in this list (`tests/test_layers.py`
+finds no import cycles):
 - `kernels`: the NumPy kernels (stable sigmoid, softmax family, `unbroadcast`, the one place gradients are
   summed back to an input's shape, and the axis helpers), shared with `nets`.
 - `gradmode`: per-thread grad mode (`no_grad`) and the active recorder.

@@ -2,7 +2,7 @@
 
 `table` holds the machinery (`Op`, `defop`, `OPS`, `describe_ops`) and imports no row; `math` (arithmetic,
 linear algebra, shapes, reductions) and `nn` (activations, the softmax family, fused losses) hold the rows,
-entered into `OPS` when this package loads them below.
+entered into `OPS` when this package loads them.
 """
 
 from . import math, nn  # noqa: F401  (the rows: each module registers its ops into OPS)

@@ -2,6 +2,8 @@
 
 Each row (see `table.py`): name, node label and symbol, forward `(p, *xs)`, VJPs `(B, p, g, out, *xs)`,
 the `$`-templates of the forward and the VJPs, and the inspector's forward and local-derivative templates.
+Rows look alike on purpose: one self-contained call per primitive, so each op reads (and is served by
+`describe_ops`, with its source) on its own.
 """
 
 from __future__ import annotations
