@@ -3,25 +3,33 @@
  * through postMessage; after every change it tells its parent {source, event: "step", step, total,
  * phase}, and it hands the keys it does not use to its parent as {source, event: "key", key}
  * (hostkeys.js). Messages go out with target "*": a deck opened from disk has the origin "null", which no
- * other target matches.
+ * other target matches. A click on a node opens the inspector (formulas, the code that ran).
+ *
+ * Saved for offline use (`backprop-playground export`, "Download for slides"), the page carries its state
+ * and the server's answers (shared/offline.js): it then asks no server and offers no server-only links.
  */
 
 import { createApi } from "../shared/api.js";
 import { decodeState, encodeState } from "../shared/state.js";
+import { readOffline } from "../shared/offline.js";
 import { loadSource } from "./source.js";
 import { createStepper } from "./stepper.js";
+import { createInspector } from "./views/inspector.js";
 import { applyTheme, showStatus } from "../shared/page.js";
 import { hostKey } from "./hostkeys.js";
+import { downloadForSlides } from "./download.js";
 
 export const SOURCE = "backprop-playground";
 const DEFAULT_EXPRESSION = { expr: "(x*y + x)*z", values: { x: 2, y: -1, z: 3 } };
 const $ = (id) => document.getElementById(id);
-const state = decodeState(location.search);
+const offline = readOffline();
+const state = { ...decodeState(location.search), ...offline?.state };
 const BUSY = "Server busy, retrying…";
 // Quiet while a busy server is waited for; the note goes once an answer came (if nothing replaced it).
-const api = createApi({ onBusy: (busy) => (busy ? showStatus($("status"), BUSY, "loading") : $("status").textContent === BUSY && showStatus($("status"), null)) });
+const api = createApi({ offline, onBusy: (busy) => (busy ? showStatus($("status"), BUSY, "loading") : $("status").textContent === BUSY && showStatus($("status"), null)) });
 // reveal.js unloads hidden iframes and reloads them from their original src: remember the step per src
-const memoryKey = `backprop-playground:embed:${location.search}`;
+// (saved files all start without a query: theirs is remembered per file)
+const memoryKey = `backprop-playground:embed:${offline ? location.pathname : ""}${location.search}`;
 
 function remembered() {
   try {
@@ -40,6 +48,15 @@ function remember(step) {
   }
 }
 
+function writeUrl() {
+  const q = encodeState(state);
+  try {
+    history.replaceState(null, "", `${location.pathname}${q ? `?${q}` : ""}`);
+  } catch {
+    // a page opened from disk may not rewrite its URL: the step is still remembered
+  }
+}
+
 const stepper = createStepper({
   graphEl: $("graph"),
   controlsEl: $("controls"),
@@ -48,23 +65,38 @@ const stepper = createStepper({
   camera: state.camera,
   onCamera: (mode) => {
     state.camera = mode;
-    const q = encodeState(state);
-    history.replaceState(null, "", `${location.pathname}${q ? `?${q}` : ""}`);
+    writeUrl();
   },
-  onStep: ({ step, total, phase }) => {
+  onStep: ({ step, total, phase, frame, timeline }) => {
     state.step = step;
     remember(step);
-    const q = encodeState(state);
-    history.replaceState(null, "", `${location.pathname}${q ? `?${q}` : ""}`);
+    writeUrl();
+    if (selected) inspector.show(timeline, frame, selected);
     if (window.parent !== window) window.parent.postMessage({ source: SOURCE, event: "step", step, total, phase }, "*");
   },
+  onSelect: (id) => select(id),
+});
+
+let selected = null;
+const inspector = createInspector($("inspector"), { onClose: () => select(null) });
+
+/** Open the inspector on a node (null closes it); the graph keeps clear of it. */
+function select(id) {
+  selected = id;
+  stepper.graph.select(id);
+  const tl = stepper.timeline();
+  if (tl) inspector.show(tl, tl.frameAt(stepper.state().step), id);
+  stepper.graph.setInsetRight(id ? $("inspector").offsetWidth + 24 : 0);
+}
+
+document.addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape" && selected) select(null);
 });
 
 stepper.table.setOpen(state.table === "open");
 stepper.table.onToggle((open) => {
   state.table = open ? "open" : null;
-  const q = encodeState(state);
-  history.replaceState(null, "", `${location.pathname}${q ? `?${q}` : ""}`);
+  writeUrl();
 });
 
 /** Apply one command from the host page; anything not ours is ignored. */
@@ -92,15 +124,28 @@ window.addEventListener("keydown", (ev) => {
   window.parent.postMessage({ source: SOURCE, event: "key", key }, "*");
 });
 
-async function start() {
-  applyTheme(state.theme);
+/** The header's links: to the full page and "Download for slides" on a served page; none offline. */
+function setLinks() {
   const open = $("open-full");
+  const download = $("download-slides");
+  open.hidden = !!offline;
+  if (download) download.hidden = !!offline;
+  if (offline) return;
   const q = encodeState({ ...state });
   open.href = `/${q ? `?${q}` : ""}`;
+  download?.addEventListener("click", () => downloadForSlides(state, {
+    onError: (message) => showStatus($("status"), message, "error"),
+  }));
+}
+
+async function start() {
+  applyTheme(state.theme);
+  setLinks();
+  api.ops().then((ops) => inspector.setOps(ops), () => {}); // the inspector has its own formulas without it
   try {
-    const wanted = state.expr || state.spec || state.lesson ? state : { ...state, ...DEFAULT_EXPRESSION };
-    const loaded = await loadSource(api, wanted);
-    $("embed-title").textContent = loaded.lesson?.title ?? loaded.expression?.source ?? "Backprop Playground";
+    const wanted = offline?.trace || state.expr || state.spec || state.lesson ? state : { ...state, ...DEFAULT_EXPRESSION };
+    const loaded = offline?.trace ? { trace: offline.trace } : await loadSource(api, wanted);
+    $("embed-title").textContent = offline?.title ?? loaded.lesson?.title ?? loaded.expression?.source ?? "Backprop Playground";
     if (!loaded.trace) return showStatus($("status"), "Nothing to draw.", "info");
     stepper.load(loaded.trace, { step: remembered() ?? state.step, speed: state.speed });
     document.body.dataset.ready = "true";

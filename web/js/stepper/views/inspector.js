@@ -1,6 +1,7 @@
 /**
  * The inspector: the selected node's forward formula, each local derivative with the current numbers
- * plugged in, the accumulation of its gradient (KaTeX), and a "check gradient" button.
+ * plugged in, the accumulation of its gradient (KaTeX), the code that ran (the op's forward and VJPs in
+ * Python, GET /ops `source`; folded until opened) and a "check gradient" button.
  */
 
 import katex from "katex";
@@ -9,6 +10,7 @@ import { accumulation, accumulationText, gradStatus } from "../timeline.js";
 import { forwardTex, localTex, accumulationTex, texTensor } from "../formulas.js";
 import { escapeHtml } from "../markdown.js";
 import { nest } from "../weights.js";
+import { codeThatRan } from "../opcode.js";
 
 /** Render LaTeX to HTML; a formula KaTeX cannot parse shows as code instead of failing. */
 export function tex(src, display = false) {
@@ -33,6 +35,11 @@ export function createInspector(root, { checkGradient, canCheck = () => false, c
     if (btn.dataset.act === "close") onClose();
     if (btn.dataset.act === "check") runCheck(btn);
   });
+  // the code that ran stays open (or folded) from step to step and node to node, as the reader left it
+  let codeOpen = false;
+  root.addEventListener("toggle", (ev) => {
+    if (ev.target.matches?.("details.code-ran")) codeOpen = ev.target.open;
+  }, true);
   root.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const text = root.querySelector(".edit-value textarea").value;
@@ -73,6 +80,7 @@ export function createInspector(root, { checkGradient, canCheck = () => false, c
     const sections = [header(node), forwardSection(node, inputs, value, opInfo)];
     if (node.inputs.length) sections.push(localSection(trace, frame, node, inputs, grad, opInfo));
     sections.push(accumulationSection(timeline, frame, nodeId));
+    sections.push(codeSection(node, opInfo));
     const upd = frame.updates.get(nodeId);
     if (upd) sections.push(`<section><h3>Update</h3><div class="formula">${tex(`\\Delta = ${texTensor(upd.delta)} \\quad\\to\\quad ${texTensor(upd.value)}`, true)}</div></section>`);
     if (canEdit(nodeId) && value) sections.push(editSection(node, value));
@@ -103,6 +111,13 @@ export function createInspector(root, { checkGradient, canCheck = () => false, c
       return `<li>${general}${lines.map((l) => `<div class="formula">${tex(l, true)}</div>`).join("")}${waiting}</li>`;
     });
     return `<section><h3>Local derivatives</h3><ol class="locals">${items.join("")}</ol></section>`;
+  }
+
+  function codeSection(node, opInfo) {
+    const blocks = codeThatRan(node, opInfo);
+    if (!blocks.length) return "";
+    const body = blocks.map((b) => `<h4>${escapeHtml(b.title)}</h4><pre><code>${escapeHtml(b.code)}</code></pre>`).join("");
+    return `<section><details class="code-ran"${codeOpen ? " open" : ""}><summary><h3>Code that ran</h3></summary>${body}</details></section>`;
   }
 
   function accumulationSection(timeline, frame, nodeId) {
