@@ -74,11 +74,11 @@ def _attribute(text: str) -> str:
 def recorded_trace(rec) -> dict | None:
     """A Recorder's graph and events as a wire trace (None while it has recorded nothing)."""
     from backprop_playground import wire
+    from backprop_playground.nets.traces import recorded
 
-    events = rec.events
-    if not events:
+    if not rec.events:
         return None
-    return json.loads(wire.dumps(wire.trace({"graph": rec.graph(), "events": events})))
+    return json.loads(wire.dumps(wire.trace(recorded(rec))))
 
 
 def render_recorder(rec) -> str | None:

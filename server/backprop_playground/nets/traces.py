@@ -1,5 +1,6 @@
 """The one place traces and frames are built from the engine's recordings (docs/contracts.md §2).
 
+- `recorded`: any recording as a plain trace: graph and events.
 - `model_trace`: a model's recorded step or pass: graph (parameter nodes carry `param`), events, rows.
 - `expression_trace`: an expression's recorded forward and backward, with where to find things in it.
 - `Frame`, `step_frame`, `trace_frame`: a model's traced step (or, when it diverged, the trace at the
@@ -21,6 +22,11 @@ import numpy as np
 from backprop_playground.engine import Recorder, Tensor
 
 
+def recorded(rec: Recorder) -> dict:
+    """{"graph": nodes, "events": events} of whatever `rec` recorded: the part every trace shares."""
+    return {"graph": rec.graph(), "events": rec.events}
+
+
 def model_trace(rec: Recorder, leaves: list[dict[str, Tensor]], rows: list[int] | None, batch_size: int,
                 batch_index: np.ndarray | None = None) -> dict:
     """{"graph": nodes, "events": events, "rows": traced rows of the batch, "data_rows": dataset rows}.
@@ -30,14 +36,14 @@ def model_trace(rec: Recorder, leaves: list[dict[str, Tensor]], rows: list[int] 
     because the node is the whole tensor (see `param_identity`)."""
     shown = list(range(batch_size)) if rows is None else rows
     data_rows = shown if batch_index is None else [int(batch_index[r]) for r in shown]
-    graph = rec.graph()
+    trace = recorded(rec)
     identity = {rec.node_id(t): param_identity(layer, key)
                 for layer, tensors in enumerate(leaves) for key, t in tensors.items()}
-    for node in graph:
+    for node in trace["graph"]:
         ref = identity.get(node["id"])
         if ref is not None:
             node["param"] = ref
-    return {"graph": graph, "events": rec.events, "rows": shown, "data_rows": data_rows}
+    return {**trace, "rows": shown, "data_rows": data_rows}
 
 
 def param_identity(layer: int, key: str, index: list[int] | None = None) -> dict:
@@ -53,7 +59,7 @@ def expression_trace(rec: Recorder, source: str, mode: str, out: Tensor, leaves:
     variable's ∂out/∂variable (zeros for one that does not reach `out`). Symbolic mode adds
     "gradient_nodes", the node of each gradient (None where there is none)."""
     result = {
-        "source": source, "mode": mode, "graph": rec.graph(), "events": rec.events,
+        "source": source, "mode": mode, **recorded(rec),
         "output": rec.node_id(out), "value": out.data,
         "inputs": {name: rec.node_id(leaf) for name, leaf in leaves.items()},
         "gradients": {name: _grad_value(leaf.grad, leaf.data) for name, leaf in leaves.items()},
