@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from backprop_playground.export import stepper_html
-from tests.browser.helpers import counter, final_totals, shown_grads, wait_step
+from tests.browser.helpers import counter, final_totals, open_stepper, shown_grads, wait_step
 from tests.browser.test_decks import HOST_SCRIPT
 
 pytestmark = pytest.mark.browser
@@ -188,3 +188,19 @@ def test_the_three_themes_render(offline, files, size):
         assert not page.locator("#download-slides").is_visible()
         assert not page.locator("#open-full").is_visible()
     assert backgrounds["light"] != backgrounds["dark"]
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("/?lesson=xor-relu&theme=dark", {"lesson": "xor-relu", "panel": 0, "theme": "dark"}),
+    ("/embed?expr=x*y%2Bx&values=x=2,y=-1&theme=projector",
+     {"expr": "x*y+x", "values": {"x": 2, "y": -1}, "theme": "projector"}),
+])
+def test_download_for_slides_saves_what_is_shown(page, live_server, path, expected, tmp_path):
+    open_stepper(page, live_server + path)
+    with page.expect_download() as info:
+        page.locator("#download-slides").click()
+    download = info.value
+    assert download.suggested_filename == ("xor-relu.html" if "lesson" in expected else "expression.html")
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    assert embedded(saved)["state"] == expected

@@ -7,6 +7,7 @@ import { createApi } from "../shared/api.js";
 import { decodeState, encodeState, withSource, embedSnippet, sourceOf } from "../shared/state.js";
 import { loadSource } from "./source.js";
 import { createStepper } from "./stepper.js";
+import { downloadForSlides } from "./download.js";
 import { createInspector } from "./views/inspector.js";
 import { createLessonPanel, fillLessonMenu } from "./views/lesson.js";
 import { createExpressionForm } from "./views/expression.js";
@@ -226,6 +227,9 @@ function bindHeader() {
     const ok = await copyText(snippet);
     $("copy-embed-status").textContent = ok ? "Embed code copied." : "Select the code below and copy it.";
   });
+  $("download-slides").addEventListener("click", () => downloadForSlides(effectiveState(app.state), {
+    onError: (message) => showStatus($("status"), message, "error"),
+  }));
   $("toggle-side").addEventListener("click", (ev) => {
     const collapsed = document.body.classList.toggle("side-collapsed");
     ev.currentTarget.setAttribute("aria-expanded", String(!collapsed));
