@@ -1,5 +1,17 @@
 """A WebSocket stream of one model's training (docs/contracts.md §5): commands in, one trace per step out.
 
+The protocol, message by message (JSON text both ways):
+
+    client → server  {"type": "auth", "token"} first (checked by api/stream.py), then commands, parsed by
+                     schema/ws.py `parse_command`: step {count?}, play {rate}, pause, reset {seed?},
+                     config {lr?, rows?, encoding?, summary_over?}
+    server → client  {"type": "trace", "schema_version", "step", "graph"?, "events", "rows"?, "diverged"?}
+                     one per step (`wire.stream_trace`: the graph first and whenever it changes), and
+                     {"type": "error", "detail", "diverged"?} for a bad command or a refused step
+    close codes      4401 no token, 4403 wrong token, 4429 too many streams (api/stream.py); 4404 no such
+                     model (api/stream.py, or here when it is deleted), 4409 another replica saved it,
+                     4408 the client read nothing for `send_timeout_s`, 1011 a task failed (here)
+
 Three tasks per connection: the reader parses commands (a bad one is answered with an error message),
 the stepper runs steps in CPU jobs (paced by `play`, or one per `step`), and the writer encodes and sends.
 Between stepper and writer sits an Outbox holding only the newest frame, so a slow client gets fewer,
