@@ -25,6 +25,7 @@ from backprop_playground.api import (
     lessons,
     models,
     ops,
+    rooms,
     schema,
     specs,
     stream,
@@ -111,8 +112,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
     for module in (health, ops, datasets, lessons, expressions, export, models, training, specs, stream,
-                   schema):
+                   schema, rooms):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(rooms.pages)  # /join/{code}: the stepper page of a classroom room
     _mount_front_end(app, settings)
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, settings=settings)

@@ -82,6 +82,31 @@ class Settings(BaseSettings):
         default=1000, ge=1, description="Stored models one client created, at most (429 beyond)."
     )
 
+    public_url: str | None = Field(
+        default=None,
+        description="The address people use to reach the app (e.g. https://playground.example.org), for "
+        "a room's join link and QR code; unset, the address of the request that created the room.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for classroom rooms shared by several replicas (redis://host:6379/0; "
+        "pip install '.[redis]'); unset, rooms live in this process.",
+    )
+    max_rooms: int = Field(default=200, ge=1, description="Live classroom rooms at most (503 beyond).")
+    room_creates_per_minute: int = Field(
+        default=10, ge=0, description="Rooms one client may create per minute (0: no limit)."
+    )
+    room_max_followers: int = Field(default=5000, ge=1, description="Followers of one room (4429 beyond).")
+    room_streams_per_client: int = Field(
+        default=500, ge=1,
+        description="Open room connections of one client (4429 beyond); a hall behind one address is one "
+        "client.",
+    )
+    room_ttl_s: float = Field(
+        default=2 * 3600.0, gt=0,
+        description="A room ends after this long without a presenter message and no presenter connected.",
+    )
+
     @field_validator("frame_ancestors")
     @classmethod
     def _one_source_list(cls, value: str) -> str:

@@ -1,0 +1,456 @@
+"""The rooms this process serves: their connections, a mirror of each room's state, and the fan-out.
+
+The bus (bus.py) keeps the rooms and carries their events; the registry keeps, per room it serves, the
+presenter and follower connections and a mirror of what a late joiner needs (seq, state, open question,
+answers, audience), and turns each bus event into one encoded message that it hands to every connection's
+outbox. A connection's outbox holds its ordered messages (hello, ask, reveal, errors: at most
+OUTBOX_MESSAGES, beyond which the client is too slow and is closed with 4408) and one slot per kind of
+replaceable message (state, audience, answers) holding only the newest: a slow follower skips states and
+never delays the others. A ticker reports the audience and the answers at most 1/TICK_S times a second,
+keeps rooms with a connected presenter alive and closes connections of rooms that ended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections import Counter, deque
+from typing import Any
+
+import orjson
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from backprop_playground.rooms import protocol as p
+from backprop_playground.rooms.bus import Bus, Snapshot
+
+log = logging.getLogger("backprop_playground.rooms")
+TICK_S = 0.2  # audience and answers reach the presenter at most this often
+CLOSE_TIMEOUT_S = 1.0  # how long a closing handshake may wait for a client that does not read
+
+
+def dumps(message: dict[str, Any]) -> str:
+    return orjson.dumps(message).decode()
+
+
+def error(message: str) -> str:
+    return dumps({"type": "error", "message": message})
+
+
+class Outbox:
+    """Ordered messages (bounded) plus one latest-wins slot per replaceable kind; `final` goes first and
+    last (an error before a close)."""
+
+    def __init__(self, limit: int = p.OUTBOX_MESSAGES) -> None:
+        self.queue: deque[str] = deque()
+        self.slots: dict[str, str] = {}
+        self.limit = limit
+        self.overflow = False
+        self.final: str | None = None
+        self._ready = asyncio.Event()
+
+    def put(self, text: str) -> None:
+        if len(self.queue) >= self.limit:
+            self.overflow = True
+        else:
+            self.queue.append(text)
+        self._ready.set()
+
+    def latest(self, kind: str, text: str) -> None:
+        self.slots[kind] = text
+        self._ready.set()
+
+    def end(self, text: str) -> None:
+        self.final = text
+        self._ready.set()
+
+    async def get(self) -> tuple[str | None, bool]:
+        """(text, last); (None, True) when the client fell too far behind."""
+        while True:
+            if self.final is not None:
+                return self.final, True
+            if self.overflow:
+                return None, True
+            if self.queue:
+                return self.queue.popleft(), False
+            if self.slots:
+                kind = next(iter(self.slots))
+                return self.slots.pop(kind), False
+            self._ready.clear()
+            await self._ready.wait()
+
+
+class Connection:
+    def __init__(self, socket: WebSocket, presenter: bool) -> None:
+        self.socket = socket
+        self.presenter = presenter
+        self.who = secrets.token_hex(8)
+        self.outbox = Outbox()
+        self.close_code = 1000
+        if presenter:
+            self.bucket = p.Bucket(p.PRESENTER_RATE, p.PRESENTER_BURST, time.monotonic())
+        else:
+            self.bucket = p.Bucket(p.FOLLOWER_RATE, p.FOLLOWER_BURST, time.monotonic())
+
+    def end(self, code: int, message: str) -> None:
+        """Send `message` as an error, then close with `code`."""
+        if self.outbox.final is None:
+            self.close_code = code
+            self.outbox.end(error(message))
+
+
+class LocalRoom:
+    """The mirror of one room that this process serves, fed by the bus's events."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.title = ""
+        self.token_hash = ""
+        self.seq = 0
+        self.state: dict[str, Any] | None = None
+        self.qid = 0  # the newest question seen, open or closed
+        self.question: dict[str, Any] | None = None
+        self.answers: dict[str, float] = {}
+        self.followers_total = 0
+        self.presenters: set[Connection] = set()
+        self.followers: set[Connection] = set()
+        self.audience_dirty = False
+        self.answers_dirty = False
+        self.ended = False
+        self.ready = asyncio.Event()
+
+    @property
+    def connections(self) -> list[Connection]:
+        return [*self.presenters, *self.followers]
+
+    def merge(self, snapshot: Snapshot) -> None:
+        """What the bus had, under the events already received while it was read (newer ones win)."""
+        self.title, self.token_hash = snapshot.title, snapshot.token_hash
+        if snapshot.seq > self.seq:
+            self.seq, self.state = snapshot.seq, snapshot.state
+        if not self.audience_dirty:
+            self.followers_total = snapshot.followers
+        question = snapshot.question
+        if question is not None and question["id"] > self.qid:
+            self.qid, self.question, self.answers = question["id"], question, dict(snapshot.answers)
+        elif question is not None and question["id"] == self.qid and self.question is not None:
+            self.answers = {**snapshot.answers, **self.answers}
+
+    def hello(self, presenter: bool) -> str:
+        return dumps({"type": "hello", "role": "presenter" if presenter else "follower", "code": self.code,
+                      "seq": self.seq, "state": self.state, "followers": self.followers_total,
+                      "question": public_question(self.question)})
+
+    def answers_message(self) -> str:
+        values = list(self.answers.values())[: p.MAX_ANSWER_VALUES]
+        return dumps({"type": "answers", "id": self.qid, "values": values, "count": len(self.answers)})
+
+
+def public_question(question: dict[str, Any] | None) -> dict[str, Any] | None:
+    if question is None:
+        return None
+    return {key: question.get(key) for key in ("id", "node", "label", "prompt", "revealed")}
+
+
+class Registry:
+    """The rooms of this process; `serve` runs one WebSocket connection (docs/contracts.md §7)."""
+
+    def __init__(self, bus: Bus, *, ttl_s: float, max_followers: int, streams_per_client: int,
+                 send_timeout_s: float) -> None:
+        self.bus = bus
+        self.ttl_s = ttl_s
+        self.max_followers = max_followers
+        self.streams_per_client = streams_per_client
+        self.send_timeout_s = send_timeout_s
+        self.rooms: dict[str, LocalRoom] = {}
+        self.clients: Counter[str] = Counter()
+        self.sweep_every_s = min(60.0, max(0.05, ttl_s / 4))
+        self._ticker: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        await self.bus.start(self._on_event)
+        self._ticker = asyncio.create_task(self._tick(), name="rooms-ticker")
+
+    async def close(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            await asyncio.gather(self._ticker, return_exceptions=True)
+        for room in self.rooms.values():
+            for conn in room.connections:
+                conn.end(1001, "the server is shutting down")
+        await self.bus.close()
+
+    # ---- rooms ----
+    async def room(self, code: str) -> LocalRoom | None:
+        """The local mirror of a live room (loaded on first use); None when the room does not exist. The
+        caller may add a connection to it before its next await."""
+        while True:
+            room = self.rooms.get(code)
+            if room is None:
+                room = self.rooms[code] = LocalRoom(code)
+                try:
+                    snapshot = await self.bus.load(code)
+                except BaseException:
+                    self._drop(room)
+                    raise
+                if snapshot is None:
+                    self._drop(room)
+                else:
+                    room.merge(snapshot)
+                room.ready.set()
+            elif not room.ready.is_set():
+                await room.ready.wait()
+            if room.ended:
+                return None
+            if self.rooms.get(code) is room:
+                return room
+
+    def _drop(self, room: LocalRoom) -> None:
+        room.ended = True
+        room.ready.set()
+        if self.rooms.get(room.code) is room:
+            del self.rooms[room.code]
+
+    def _on_event(self, code: str, event: dict[str, Any]) -> None:
+        """One bus event → the mirror and the connections' outboxes (encoded once for all)."""
+        room = self.rooms.get(code)
+        if room is None:
+            return
+        kind = event["k"]
+        if kind == "state":
+            if event["seq"] > room.seq:
+                room.seq, room.state = event["seq"], event["state"]
+                text = dumps({"type": "state", "seq": room.seq, "state": room.state})
+                for conn in room.followers:
+                    conn.outbox.latest("state", text)
+        elif kind == "ask":
+            question = event["q"]
+            if question["id"] > room.qid:
+                room.qid, room.question, room.answers = question["id"], question, {}
+                self._to_all(room, {"type": "ask", **public_question(question)})
+                room.answers_dirty = True
+        elif kind == "answer":
+            if room.question is not None and room.question["id"] == event["id"]:
+                room.answers[event["who"]] = event["value"]
+                room.answers_dirty = True
+        elif kind == "reveal":
+            if room.question is not None and room.question["id"] == event["id"]:
+                room.question["revealed"] = event["value"]
+                self._to_all(room, {"type": "reveal", "id": event["id"], "value": event["value"]})
+        elif kind == "close":
+            if room.question is not None and room.question["id"] == event["id"]:
+                room.question, room.answers = None, {}
+                self._to_all(room, {"type": "close_question", "id": event["id"]})
+        elif kind == "audience":
+            room.followers_total = event["followers"]
+            text = dumps({"type": "audience", "followers": room.followers_total})
+            for conn in room.connections:
+                conn.outbox.latest("audience", text)
+        elif kind == "ended":
+            self._drop(room)
+            for conn in room.connections:
+                conn.end(p.CLOSE_UNKNOWN_ROOM, "the room has ended")
+
+    @staticmethod
+    def _to_all(room: LocalRoom, message: dict[str, Any]) -> None:
+        text = dumps(message)
+        for conn in room.connections:
+            conn.outbox.put(text)
+
+    async def _tick(self) -> None:
+        next_sweep = time.monotonic() + self.sweep_every_s
+        while True:
+            await asyncio.sleep(min(TICK_S, self.sweep_every_s))
+            try:
+                await self._report()
+                if time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + self.sweep_every_s
+                    await self._sweep()
+            except Exception:  # the bus is unreachable for a moment: try again next tick
+                log.exception("rooms: tick failed")
+
+    async def _report(self) -> None:
+        for room in list(self.rooms.values()):
+            if room.answers_dirty:
+                room.answers_dirty = False
+                if room.question is not None:
+                    text = room.answers_message()
+                    for conn in room.presenters:
+                        conn.outbox.latest("answers", text)
+            if room.audience_dirty:
+                room.audience_dirty = False
+                await self.bus.audience(room.code, len(room.followers))
+            elif not room.presenters and not room.followers and room.ready.is_set():
+                self._drop(room)  # serves nobody here any more; reloaded on the next join
+
+    async def _sweep(self) -> None:
+        for room in list(self.rooms.values()):
+            if room.presenters and not room.ended:
+                await self.bus.touch(room.code)
+        for code in await self.bus.sweep(list(self.rooms)):
+            self._on_event(code, {"k": "ended"})
+
+    # ---- one connection ----
+    async def serve(self, socket: WebSocket, raw_code: str, client: str) -> None:
+        """An accepted WebSocket until it closes: count it against its client's share, then run it."""
+        if self.clients[client] >= self.streams_per_client:
+            return await refuse(socket, p.CLOSE_FULL, f"this client already has {self.clients[client]} room "
+                                f"streams open (room_streams_per_client = {self.streams_per_client})")
+        self.clients[client] += 1
+        try:
+            await self._serve(socket, raw_code)
+        finally:
+            self.clients[client] -= 1
+            if not self.clients[client]:
+                del self.clients[client]
+
+    async def _serve(self, socket: WebSocket, raw_code: str) -> None:
+        code = p.normalize_code(raw_code)
+        if code is None or await self.room(code) is None:
+            return await refuse(socket, p.CLOSE_UNKNOWN_ROOM, "no such room (or it has ended)")
+        try:
+            message = await asyncio.wait_for(socket.receive(), p.FIRST_MESSAGE_TIMEOUT_S)
+        except TimeoutError:
+            return await refuse(socket, p.CLOSE_BAD_MESSAGE, 'no first message: send {"type": "follow"} or '
+                                '{"type": "auth", "token": "<presenter_token>"}')
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        if text is not None and len(text) > p.MAX_FOLLOWER_MESSAGE:
+            limit = p.MAX_FOLLOWER_MESSAGE
+            return await refuse(socket, p.CLOSE_TOO_LARGE,
+                                f"message: {len(text)} characters exceeds the limit of {limit}")
+        try:
+            if text is None:
+                raise p.Malformed("messages are JSON text")
+            first = p.first_message(text)
+        except p.Malformed as exc:
+            return await refuse(socket, p.CLOSE_BAD_MESSAGE, str(exc))
+        room = await self.room(code)
+        if room is None:
+            return await refuse(socket, p.CLOSE_UNKNOWN_ROOM, "the room has ended")
+        presenter = first.type == "auth"
+        if presenter and not p.token_matches(first.fields["token"], room.token_hash):
+            return await refuse(socket, p.CLOSE_BAD_TOKEN, "this is not the room's presenter token")
+        if not presenter and max(room.followers_total, len(room.followers)) >= self.max_followers:
+            return await refuse(socket, p.CLOSE_FULL, f"the room is full (room_max_followers = "
+                                f"{self.max_followers})")
+        conn = Connection(socket, presenter)
+        conn.outbox.put(room.hello(presenter))
+        if presenter:
+            room.presenters.add(conn)
+            if room.question is not None and room.answers:
+                conn.outbox.latest("answers", room.answers_message())
+        else:
+            room.followers.add(conn)
+            room.audience_dirty = True
+        try:
+            await self._run(room, conn)
+        finally:
+            room.presenters.discard(conn)
+            if conn in room.followers:
+                room.followers.discard(conn)
+                room.audience_dirty = True
+        await close(socket, conn.close_code)
+
+    async def _run(self, room: LocalRoom, conn: Connection) -> None:
+        reader = asyncio.create_task(self._reader(room, conn), name="room-reader")
+        writer = asyncio.create_task(self._writer(conn), name="room-writer")
+        try:
+            done, _ = await asyncio.wait((reader, writer), return_when=asyncio.FIRST_COMPLETED)
+            if reader in done and conn.outbox.final is not None and not writer.done():
+                await asyncio.wait((writer,), timeout=CLOSE_TIMEOUT_S)  # let the last error go out
+            for task in done:
+                if not task.cancelled() and task.exception() is not None \
+                        and not isinstance(task.exception(), WebSocketDisconnect):
+                    log.error("room connection failed", exc_info=task.exception())
+                    conn.close_code = 1011
+        finally:
+            for task in (reader, writer):
+                task.cancel()
+            # asyncio.wait, not gather: if this task is being cancelled, the CancelledError it raises is that
+            # cancellation's own (a server's cancel scope recognises it), not one of the children's.
+            await asyncio.wait((reader, writer))
+            for task in (reader, writer):
+                if not task.cancelled():
+                    task.exception()  # retrieved: a failure was logged above
+
+    async def _reader(self, room: LocalRoom, conn: Connection) -> None:
+        limit = p.MAX_PRESENTER_MESSAGE if conn.presenter else p.MAX_FOLLOWER_MESSAGE
+        while True:
+            message = await conn.socket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None:
+                return conn.end(p.CLOSE_BAD_MESSAGE, "messages are JSON text")
+            if len(text) > limit:
+                return conn.end(p.CLOSE_TOO_LARGE,
+                                f"message: {len(text)} characters exceeds the limit of {limit}")
+            if not conn.bucket.take(time.monotonic()):
+                rate = p.PRESENTER_RATE if conn.presenter else p.FOLLOWER_RATE
+                conn.outbox.put(error(f"too many messages: at most {rate:g} a second"))
+                continue
+            try:
+                await self._apply(room, conn, p.parse(text, conn.presenter))
+            except p.Refused as exc:
+                conn.outbox.put(error(str(exc)))
+            except p.Malformed as exc:
+                return conn.end(p.CLOSE_BAD_MESSAGE, str(exc))
+            if room.ended:
+                return
+            await asyncio.sleep(0)  # messages already buffered: let other connections run between
+
+    async def _apply(self, room: LocalRoom, conn: Connection, message: p.Message) -> None:
+        bus, code, fields = self.bus, room.code, message.fields
+        if message.type == "state":
+            if await bus.state(code, fields["state"], fields["encoded"]) is None:
+                conn.end(p.CLOSE_UNKNOWN_ROOM, "the room has ended")
+        elif message.type == "ask":
+            if await bus.ask(code, fields) is None:
+                conn.end(p.CLOSE_UNKNOWN_ROOM, "the room has ended")
+        elif message.type == "reveal":
+            if not await bus.reveal(code, fields["id"], fields["value"]):
+                raise p.Refused(f"no open question with id {fields['id']}")
+        elif message.type == "close_question":
+            if await bus.close_question(code) is None:
+                raise p.Refused("no question is open")
+        elif message.type == "answer":
+            question = room.question
+            if question is None or question["id"] != fields["id"] \
+                    or not await bus.answer(code, fields["id"], conn.who, fields["value"]):
+                raise p.Refused(f"no open question with id {fields['id']}")
+
+    async def _writer(self, conn: Connection) -> None:
+        while True:
+            text, last = await conn.outbox.get()
+            if text is None:
+                conn.close_code = p.CLOSE_TOO_SLOW
+                return
+            try:
+                await asyncio.wait_for(conn.socket.send_text(text), self.send_timeout_s)
+            except TimeoutError:
+                conn.close_code = p.CLOSE_TOO_SLOW
+                return
+            if last:
+                return
+
+
+async def refuse(socket: WebSocket, code: int, message: str) -> None:
+    """An error message, then the close code (the connection was accepted so that it can be told why)."""
+    try:
+        await asyncio.wait_for(socket.send_text(error(message)), CLOSE_TIMEOUT_S)
+    except (TimeoutError, WebSocketDisconnect, RuntimeError):
+        return
+    await close(socket, code)
+
+
+async def close(socket: WebSocket, code: int) -> None:
+    """Close, unless the client is gone; a client that reads nothing is not waited for."""
+    connected = WebSocketState.CONNECTED
+    if socket.client_state == connected and socket.application_state == connected:
+        try:
+            await asyncio.wait_for(socket.close(code), CLOSE_TIMEOUT_S)
+        except (TimeoutError, RuntimeError):
+            pass
