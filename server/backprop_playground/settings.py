@@ -8,7 +8,17 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ROOT = Path(__file__).resolve().parents[2]  # the checkout: server/backprop_playground/settings.py
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parents[1]  # in a checkout: server/backprop_playground/settings.py
+# An installed wheel carries the front end (and its npm packages) as package data in backprop_playground/web
+# (setup.py); a checkout, or an editable install of one, serves the checkout's web/ and keeps its data/.
+IN_CHECKOUT = not (PACKAGE / "web").is_dir() and (ROOT / "web" / "package.json").is_file()
+DEFAULT_WEB_DIR = ROOT / "web" if IN_CHECKOUT else PACKAGE / "web"
+
+
+def default_data_dir() -> Path:
+    """The checkout's data/, or, for an installed package, ./data under the directory the server starts in."""
+    return ROOT / "data" if IN_CHECKOUT else Path.cwd() / "data"
 
 
 class Settings(BaseSettings):
@@ -16,11 +26,17 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="BACKPROP_", extra="ignore")
 
-    data_dir: Path = Field(default=ROOT / "data", description="Where the SQLite database lives.")
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Where the SQLite database lives (default: the checkout's data/; installed, ./data).",
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default sqlite:///<data_dir>/playground.db (WAL)."
     )
-    web_dir: Path = Field(default=ROOT / "web", description="Static front end.")
+    web_dir: Path = Field(
+        default=DEFAULT_WEB_DIR,
+        description="Static front end (default: the installed package's web/, or the checkout's).",
+    )
     frame_ancestors: str = Field(
         default="*",
         description="Who may embed the app in an iframe: '*' anyone, decks opened from disk too (no CSP "

@@ -1,0 +1,94 @@
+"""Build hook: a wheel carries the front end, web/ and the npm packages it imports, as package data.
+
+Everything else is declared in pyproject.toml. When a wheel is built (from the checkout or from the sdist,
+which carries web/ with its lock file), `build_py` copies web/ (without node_modules and tests) to
+backprop_playground/web/ and installs web/package-lock.json's runtime packages (`npm ci --omit=dev`) in a
+temporary directory, of which only the packages web/package.json lists under "dependencies" are kept: their
+package.json, licence files and built files (dist/ when there is one), without source maps or sources. The
+pages import those built files through /vendor (the import map); their own dependencies are bundled in.
+An editable install copies nothing: the server then serves the checkout's web/ (settings.py).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+HERE = Path(__file__).resolve().parent
+WEB = HERE / "web"
+SKIP_WEB = shutil.ignore_patterns("node_modules", "tests", "__pycache__", ".*")
+# files of an npm package that the browser never loads (licence texts are always kept)
+_SKIP_PACKAGE = shutil.ignore_patterns(
+    "*.map", "*.ts", "*.md", "*.txt", "src", "types", "node_modules", "bin", "cli.js", ".*"
+)
+LICENCE_WORDS = ("license", "licence", "notice", "copying")
+
+
+def _is_licence(name: str) -> bool:
+    return any(word in name.lower() for word in LICENCE_WORDS)
+
+
+def skip_package(directory: str, names: list[str]) -> set[str]:
+    return {name for name in _SKIP_PACKAGE(directory, names) if not _is_licence(name)}
+
+
+def runtime_packages(web: Path) -> list[str]:
+    """The npm packages the pages import: web/package.json's "dependencies" (not the dev ones)."""
+    return sorted(json.loads((web / "package.json").read_text(encoding="utf-8")).get("dependencies", {}))
+
+
+def install_runtime_packages(web: Path, dest: Path) -> None:
+    """`npm ci --omit=dev` from web's lock file in a temporary directory; copy the runtime packages' needed
+    files to dest (a node_modules directory)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("building the wheel needs npm (Node 20) to install the front end's packages")
+    with tempfile.TemporaryDirectory(prefix="bp-npm-") as tmp:
+        for name in ("package.json", "package-lock.json"):
+            shutil.copy2(web / name, tmp)
+        subprocess.run(
+            [npm, "ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=tmp, check=True,
+        )
+        for name in runtime_packages(web):
+            copy_package(Path(tmp) / "node_modules" / name, dest / name)
+
+
+def copy_package(src: Path, dest: Path) -> None:
+    """An npm package's package.json, licence files and its dist/ (or, without one, its other files)."""
+    if not src.is_dir():
+        raise RuntimeError(f"npm ci installed no {src.name}: is web/package-lock.json up to date?")
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src / "package.json", dest / "package.json")
+    for path in src.iterdir():
+        if path.is_file() and _is_licence(path.name):
+            shutil.copy2(path, dest / path.name)
+    if (src / "dist").is_dir():
+        shutil.copytree(src / "dist", dest / "dist", ignore=skip_package, dirs_exist_ok=True)
+    else:
+        shutil.copytree(src, dest, ignore=skip_package, dirs_exist_ok=True)
+
+
+class BuildWithWeb(build_py):
+    """build_py that also puts the front end into the built package (not for editable installs)."""
+
+    def run(self) -> None:
+        super().run()
+        if getattr(self, "editable_mode", False):
+            return
+        if not (WEB / "package-lock.json").is_file():
+            raise RuntimeError(f"no front end to package: {WEB / 'package-lock.json'} is missing")
+        target = Path(self.build_lib) / "backprop_playground" / "web"
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(WEB, target, ignore=SKIP_WEB)
+        install_runtime_packages(WEB, target / "node_modules")
+
+
+setup(cmdclass={"build_py": BuildWithWeb})
