@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,48 +10,10 @@ import httpx
 import pytest
 
 from tests.api.conftest import MOONS
+from tests.processes import Server
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """`backprop-playground serve` in a subprocess on a free port, over `data_dir`."""
-
-    def __init__(self, data_dir: Path, log_level: str = "warning", **env: str) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        environment = {**os.environ, "BACKPROP_PERSIST_EVERY_S": "0.2", **env}
-        command = [sys.executable, "-m", "backprop_playground.cli", "serve", "--port", str(self.port),
-                   "--data-dir", str(data_dir), "--log-level", log_level]
-        self.log = data_dir / f"server-{self.port}.log"
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.kill()
-                raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
-        self.process.wait(timeout=20)
-
-    def kill(self) -> None:
-        self.process.kill()  # SIGKILL: no shutdown hook runs
-        self.process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -1,0 +1,199 @@
+"""The cluster topology of docker-compose.yml's `cluster` profile, from Debian packages on loopback ports:
+nginx (deploy/nginx.conf, filled as the nginx image fills it) in front of two uvicorn replicas over one
+PostgreSQL, with Redis for classrooms. A model trains and streams through the proxy; kill -9 of the
+replica that owns it moves it to the other one, which resumes from the saved step."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.sync.client import connect
+
+from tests.api.conftest import MOONS
+from tests.conftest import _free_port
+from tests.processes import Server, nginx_config, nginx_main_config, spawn, wait_port
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+def _require(path: str, what: str) -> str:
+    if Path(path).exists():
+        return path
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing; .ci/run installs it")
+    pytest.skip(f"{what} is not installed ({path}): the cluster tests need nginx, redis-server and "
+                "PostgreSQL")
+
+
+def test_the_nginx_config_is_valid_and_names_every_placeholder(tmp_path):
+    nginx = _require(NGINX, "nginx")
+    main = nginx_main_config(tmp_path, nginx_config(8080, "127.0.0.1:1", "127.0.0.1:2"))
+    checked = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(main)], capture_output=True,
+                             text=True)
+    assert checked.returncode == 0, checked.stderr
+
+
+class Postgres:
+    """The CI PostgreSQL when BACKPROP_TEST_POSTGRES_URL names one, else a throwaway cluster (initdb)."""
+
+    def __init__(self) -> None:
+        self.process = None
+        url = os.environ.get("BACKPROP_TEST_POSTGRES_URL")
+        if url:
+            self.url = url
+            return
+        binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
+        postgres = str(binaries[-1]) if binaries else "/usr/lib/postgresql/15/bin/postgres"
+        _require(postgres, "PostgreSQL")
+        bindir = Path(postgres).parent
+        # Its own directory under /tmp: as root the server runs as `postgres`, which cannot enter pytest's.
+        directory = self.directory = Path(tempfile.mkdtemp(prefix="bp-cluster-pg-"))
+        data = directory / "data"
+        data.mkdir()
+        as_user: list[str] = []
+        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+            for path in (directory, data):
+                shutil.chown(path, "postgres")
+            as_user = ["runuser", "-u", "postgres", "--"]
+        subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
+                       check=True, capture_output=True)
+        port = _free_port()
+        log = directory / "pg.log"
+        self.process = spawn([*as_user, postgres, "-D", str(data), "-p", str(port), "-k", str(directory),
+                               "-c", "listen_addresses=127.0.0.1"], log)
+        wait_port(port, self.process, "PostgreSQL", log)
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class Cluster:
+    """Redis, two replicas and nginx over `database_url`."""
+
+    def __init__(self, directory: Path, database_url: str) -> None:
+        nginx = _require(NGINX, "nginx")
+        redis = _require(REDIS, "redis-server")
+        self.processes: list[subprocess.Popen] = []
+        redis_port = _free_port()
+        log = directory / "redis.log"
+        self.redis = spawn([redis, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(directory)], log)
+        self.processes.append(self.redis)
+        wait_port(redis_port, self.redis, "redis-server", log)
+        env = {"BACKPROP_DATABASE_URL": database_url, "BACKPROP_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+               "BACKPROP_CLIENT_IP_HEADER": "x-forwarded-for", "BACKPROP_STREAM_PERSIST_EVERY_S": "0",
+               "BACKPROP_MODEL_CREATES_PER_MINUTE": "0"}
+        self.replicas = []
+        for name in ("a", "b"):
+            (directory / name).mkdir()
+            self.replicas.append(Server(directory / name, **env))
+        self.port = _free_port()
+        upstreams = [f"127.0.0.1:{replica.port}" for replica in self.replicas]
+        main = nginx_main_config(directory, nginx_config(self.port, *upstreams))
+        log = directory / "error.log"
+        self.nginx = spawn([nginx, "-p", str(directory), "-c", str(main), "-g", "daemon off;"],
+                            directory / "nginx.out")
+        self.processes.append(self.nginx)
+        wait_port(self.port, self.nginx, "nginx", log)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def replica_at(self, address: str) -> Server:
+        """The replica nginx named in X-Backprop-Replica (the last address it tried)."""
+        port = int(address.split(",")[-1].strip().rsplit(":", 1)[1])
+        return next(r for r in self.replicas if r.port == port)
+
+    def stop(self) -> None:
+        for replica in self.replicas:
+            if replica.process.poll() is None:
+                replica.kill()
+        for process in self.processes:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def database_url():
+    _require(NGINX, "nginx")
+    _require(REDIS, "redis-server")
+    postgres = Postgres()
+    yield postgres.url
+    postgres.stop()
+
+
+@pytest.fixture
+def cluster(database_url, tmp_path):
+    cluster = Cluster(tmp_path, database_url)
+    yield cluster
+    cluster.stop()
+
+
+def _create(url: str) -> tuple[str, dict[str, str], str]:
+    body = httpx.post(f"{url}/api/v1/models", json=MOONS, timeout=30).json()
+    return body["id"], {"Authorization": f"Bearer {body['edit_token']}"}, body["edit_token"]
+
+
+def _stream_steps(url: str, model_id: str, token: str, count: int) -> tuple[list[int], str]:
+    """Open the model's stream through `url`, take `count` steps; the steps of the frames and the replica."""
+    ws_url = url.replace("http://", "ws://") + f"/api/v1/models/{model_id}/stream"
+    with connect(ws_url, open_timeout=20) as ws:
+        replica = ws.response.headers.get("X-Backprop-Replica", "")
+        ws.send(json.dumps({"type": "auth", "token": token}))
+        ws.send(json.dumps({"type": "step", "count": count}))
+        steps = []
+        while len(steps) < count:
+            message = json.loads(ws.recv(timeout=30))
+            assert message["type"] == "trace", message
+            steps.append(message["step"])
+    return steps, replica
+
+
+def test_a_model_trains_and_streams_through_the_proxy_on_one_replica(cluster):
+    model_id, auth, token = _create(cluster.url)
+    replicas = set()
+    for expected in range(1, 4):
+        response = httpx.post(f"{cluster.url}/api/v1/models/{model_id}/step", headers=auth, timeout=30)
+        assert response.status_code == 200 and response.json()["step"] == expected
+        replicas.add(response.headers["X-Backprop-Replica"])
+    trained = httpx.post(f"{cluster.url}/api/v1/models/{model_id}/train", json={"steps": 5}, headers=auth,
+                         timeout=60)
+    replicas.add(trained.headers["X-Backprop-Replica"])
+    assert trained.json()["step"] == 8
+    steps, replica = _stream_steps(cluster.url, model_id, token, 3)
+    replicas.add(replica)
+    assert steps == [9, 10, 11]
+    assert len(replicas) == 1  # every request of this model went to one replica
+    # The pages and the API's other routes answer through the proxy too, spread over both replicas.
+    spread = {httpx.get(f"{cluster.url}/api/v1/health").headers["X-Backprop-Replica"] for _ in range(30)}
+    assert len(spread) == 2 and httpx.get(f"{cluster.url}/embed").status_code == 200
+
+
+def test_kill_9_of_the_owner_moves_the_model_and_its_stream_to_the_other_replica(cluster):
+    model_id, auth, token = _create(cluster.url)
+    first = httpx.post(f"{cluster.url}/api/v1/models/{model_id}/step", headers=auth, timeout=30)
+    owner = cluster.replica_at(first.headers["X-Backprop-Replica"])
+    steps, _ = _stream_steps(cluster.url, model_id, token, 3)  # saved at every step here
+    assert steps == [2, 3, 4]
+    owner.kill()
+    after = httpx.post(f"{cluster.url}/api/v1/models/{model_id}/step", headers=auth, timeout=30)
+    assert after.status_code == 200, after.text
+    assert after.json()["step"] == 5  # from the saved step 4: nothing lost, nothing applied twice
+    survivor = cluster.replica_at(after.headers["X-Backprop-Replica"])
+    assert survivor is not owner
+    steps, replica = _stream_steps(cluster.url, model_id, token, 2)  # a reconnecting stream
+    assert steps == [6, 7] and cluster.replica_at(replica) is survivor
+    state = httpx.get(f"{cluster.url}/api/v1/models/{model_id}", timeout=30).json()
+    assert state["step"] == 7
