@@ -85,9 +85,17 @@ class Cluster:
     """Redis, two replicas and nginx over `database_url`."""
 
     def __init__(self, directory: Path, database_url: str) -> None:
+        self.processes: list[subprocess.Popen] = []
+        self.replicas: list[Server] = []
+        try:
+            self._start(directory, database_url)
+        except BaseException:
+            self.stop()  # what did start must not outlive the test
+            raise
+
+    def _start(self, directory: Path, database_url: str) -> None:
         nginx = _require(NGINX, "nginx")
         redis = _require(REDIS, "redis-server")
-        self.processes: list[subprocess.Popen] = []
         redis_port = _free_port()
         log = directory / "redis.log"
         self.redis = spawn([redis, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
@@ -97,7 +105,6 @@ class Cluster:
         env = {"BACKPROP_DATABASE_URL": database_url, "BACKPROP_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
                "BACKPROP_CLIENT_IP_HEADER": "x-forwarded-for", "BACKPROP_STREAM_PERSIST_EVERY_S": "0",
                "BACKPROP_MODEL_CREATES_PER_MINUTE": "0"}
-        self.replicas = []
         for name in ("a", "b"):
             (directory / name).mkdir()
             self.replicas.append(Server(directory / name, **env))
@@ -121,7 +128,8 @@ class Cluster:
             if replica.process.poll() is None:
                 replica.kill()
         for process in self.processes:
-            process.terminate()
+            if process.poll() is None:
+                process.terminate()
             process.wait(timeout=20)
 
 
