@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DATA_DIR ?= data
 
-.PHONY: run test lint test-py test-js bench clean deps
+.PHONY: run test lint test-py test-js bench clean deps wheel
 
 deps: $(VENV)/.installed web/node_modules/.installed
 
@@ -33,6 +33,10 @@ test-js: deps
 	node --test tests/web/
 
 test: lint test-js test-py
+
+# the whole app as one wheel (and an sdist) in dist/: setup.py packs web/ and its runtime npm packages
+wheel: deps
+	$(PY) -m build --outdir dist .
 
 bench: deps
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
