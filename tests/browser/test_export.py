@@ -197,6 +197,8 @@ def test_the_three_themes_render(offline, files, size):
 ])
 def test_download_for_slides_saves_what_is_shown(page, live_server, path, expected, tmp_path):
     open_stepper(page, live_server + path)
+    if not path.startswith("/embed"):  # on the page it sits with the embed code
+        page.locator("#copy-embed").click()
     with page.expect_download() as info:
         page.locator("#download-slides").click()
     download = info.value
