@@ -1,5 +1,7 @@
 """The lessons of the lecture as data, one module per lesson (named after its id), listed here in lecture
 order: adding a lesson means adding one module and its line below.
+Every module holds a dict of the same shape on purpose: a lesson reads top to bottom in one file; the
+pieces several lessons share are in parts.py.
 
 An entry: {"id", "title", "slide", "summary", "text" (markdown, $…$ LaTeX), "panels": [{"title",
 "expression": {"source", "values", "mode"}} or {"title", "spec": ModelSpec dict, "start"? (weights the page
