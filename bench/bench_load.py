@@ -1,8 +1,11 @@
 """Load: N concurrent WebSocket sessions on a real uvicorn, each stepping a traced 2-8-8-1 moons model.
 
 Each session sends {"type": "step"} at `--rate` Hz (closed loop: the next step waits for the last trace)
-and times each round trip. Reports frames/s, p50/p99 latency and errors. Loopback only; bounded by
---sessions and --duration. Run: .venv/bin/python bench/bench_load.py --sessions 300 --duration 20
+and times each round trip. Reports frames/s, p50/p99 latency, errors and the servers' CPU per frame.
+Every session is its own client (its own loopback source address, 127.1.x.y), as the students of a
+hall are. `--replicas 2` starts two servers over one database behind nginx
+(deploy/nginx.conf), so both cores serve. Loopback only; bounded by --sessions and --duration.
+Run: .venv/bin/python bench/bench_load.py --sessions 300 --duration 20 [--replicas 2]
 """
 
 from __future__ import annotations
@@ -34,13 +37,22 @@ SPEC = {
 }
 
 
-def start_server(data_dir: str, jobs: int | None = None, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
+def client_address(i: int) -> str:
+    """The loopback source address of simulated client `i` (Linux routes all of 127/8 to loopback)."""
+    return f"127.1.{i // 250}.{i % 250 + 1}"
+
+
+def start_server(data_dir: str, jobs: int | None = None, root: Path = ROOT,
+                 env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     """A real server process (the checkout at `root`) on a free loopback port, once it answers /health;
-    `jobs` sets BACKPROP_MAX_CPU_JOBS. Shared by the benches that measure a live server."""
+    `jobs` sets BACKPROP_MAX_CPU_JOBS, `env` more settings. Shared by the benches that measure a live
+    server."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = dict(os.environ) if jobs is None else {**os.environ, "BACKPROP_MAX_CPU_JOBS": str(jobs)}
+    env = {**os.environ, **(env or {})}
+    if jobs is not None:
+        env["BACKPROP_MAX_CPU_JOBS"] = str(jobs)
     command = [sys.executable, "-m", "backprop_playground.cli", "serve", "--port", str(port),
                "--data-dir", data_dir, "--log-level", "warning"]
     process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL)
@@ -55,26 +67,43 @@ def start_server(data_dir: str, jobs: int | None = None, root: Path = ROOT) -> t
     raise RuntimeError("server did not start")
 
 
+def start_proxy(directory: Path, ports: list[str]) -> tuple[subprocess.Popen, str]:
+    """nginx with deploy/nginx.conf (filled as the cluster test fills it) in front of the servers."""
+    sys.path.insert(0, str(ROOT))
+    from tests.processes import nginx_config, nginx_main_config, spawn, wait_port
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    main = nginx_main_config(directory, nginx_config(port, *(f"127.0.0.1:{p}" for p in ports)))
+    process = spawn(["/usr/sbin/nginx", "-p", str(directory), "-c", str(main), "-g", "daemon off;"],
+                    directory / "nginx.out")
+    wait_port(port, process, "nginx", directory / "error.log")
+    return process, f"http://127.0.0.1:{port}"
+
+
 async def create_models(url: str, n: int) -> list[tuple[str, str]]:
-    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-        sem = asyncio.Semaphore(16)
+    sem = asyncio.Semaphore(16)
 
-        async def one() -> tuple[str, str]:
-            async with sem:
-                while (response := await client.post("/api/v1/models", json=SPEC)).status_code == 503:
-                    await asyncio.sleep(float(response.headers["retry-after"]) * random.random())
-                body = response.json()
-                return body["id"], body["edit_token"]
+    async def one(i: int) -> tuple[str, str]:
+        transport = httpx.AsyncHTTPTransport(local_address=client_address(i))
+        async with sem, httpx.AsyncClient(base_url=url, timeout=60, transport=transport) as client:
+            while (response := await client.post("/api/v1/models", json=SPEC)).status_code in (429, 503):
+                await asyncio.sleep(float(response.headers.get("retry-after", 1)) * random.random())
+            body = response.json()
+            return body["id"], body["edit_token"]
 
-        return await asyncio.gather(*(one() for _ in range(n)))
+    return await asyncio.gather(*(one(i) for i in range(n)))
 
 
-async def session(url: str, model: tuple[str, str], args, stats: dict, stop_at: float) -> None:
+async def session(url: str, model: tuple[str, str], args, stats: dict, stop_at: float, i: int = 0) -> None:
     model_id, token = model
-    ws_url = url.replace("http", "ws") + f"/api/v1/models/{model_id}/stream?token={token}"
+    ws_url = url.replace("http", "ws") + f"/api/v1/models/{model_id}/stream"
     period = 1.0 / args.rate
     try:
-        async with websockets.connect(ws_url, max_size=2**24, compression=None) as ws:
+        async with websockets.connect(ws_url, max_size=2**24, compression=None,
+                                      local_addr=(client_address(i), 0)) as ws:
+            await ws.send(json.dumps({"type": "auth", "token": token}))
             await ws.send(json.dumps({"type": "config", "rows": args.rows, "encoding": args.encoding}))
             next_at = time.monotonic() + random.random() * period  # staggered start
             while True:
@@ -103,24 +132,26 @@ def cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def run(args, server_pid: int | None) -> dict:
+async def run(args, server_pids: list[int]) -> dict:
     models = await create_models(args.url, args.sessions)
     stats: dict = {"latency": [], "errors": [], "bytes": 0}
     start = time.monotonic()
     stop_at = start + args.ramp + args.duration
     tasks = []
-    for model in models:
-        tasks.append(asyncio.create_task(session(args.url, model, args, stats, stop_at)))
+    for i, model in enumerate(models):
+        tasks.append(asyncio.create_task(session(args.url, model, args, stats, stop_at, i)))
         await asyncio.sleep(args.ramp / len(models))
     measure_from = time.monotonic()
     count_before = len(stats["latency"])
-    cpu_before = cpu_seconds(server_pid), cpu_seconds(None)
+    cpu_before = sum(map(cpu_seconds, server_pids)), cpu_seconds(None)
     await asyncio.gather(*tasks)
     elapsed = time.monotonic() - measure_from
-    server_cpu, client_cpu = cpu_seconds(server_pid) - cpu_before[0], cpu_seconds(None) - cpu_before[1]
+    server_cpu = sum(map(cpu_seconds, server_pids)) - cpu_before[0]
+    client_cpu = cpu_seconds(None) - cpu_before[1]
     latencies = sorted(stats["latency"][count_before:]) or [float("nan")]
     return {
         "sessions": args.sessions,
+        "replicas": args.replicas,
         "rate_hz": args.rate,
         "rows": args.rows,
         "encoding": args.encoding,
@@ -131,8 +162,8 @@ async def run(args, server_pid: int | None) -> dict:
         "p99_ms": 1e3 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
         "max_ms": 1e3 * latencies[-1],
         "mean_frame_kb": stats["bytes"] / max(1, len(stats["latency"])) / 1e3,
-        "server_cpu_per_s": server_cpu / elapsed if server_pid else None,
-        "server_cpu_ms_per_frame": 1e3 * server_cpu / len(latencies) if server_pid else None,
+        "server_cpu_per_s": server_cpu / elapsed if server_pids else None,
+        "server_cpu_ms_per_frame": 1e3 * server_cpu / len(latencies) if server_pids else None,
         "client_cpu_per_s": client_cpu / elapsed,
         "load_average": os.getloadavg()[0],
         "errors": len(stats["errors"]),
@@ -150,23 +181,35 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=5.0, help="seconds over which sessions connect")
     parser.add_argument("--jobs", type=int, default=4, help="BACKPROP_MAX_CPU_JOBS of the started server")
     parser.add_argument("--url", default=None, help="use this running server instead of starting one")
+    parser.add_argument("--replicas", type=int, default=1, choices=[1, 2],
+                        help="2: two servers over one database behind nginx (deploy/nginx.conf)")
     parser.add_argument("--server-root", type=Path, default=ROOT,
                         help="start the server from this source tree (e.g. an older commit, to compare)")
     args = parser.parse_args()
     if args.sessions > 1000 or args.duration > 300:
         parser.error("bounded: at most 1000 sessions for 300 s")
-    process = None
+    processes: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory(prefix="bp-load-") as data_dir:
         if args.url is None:
-            process, args.url = start_server(data_dir, args.jobs, args.server_root)
+            # Behind nginx, the client is the address nginx appends to X-Forwarded-For.
+            env = {"BACKPROP_CLIENT_IP_HEADER": "x-forwarded-for"} if args.replicas > 1 else {}
+            for _ in range(args.replicas):  # several replicas share the data dir's SQLite file
+                process, args.url = start_server(data_dir, args.jobs, args.server_root, env)
+                processes.append(process)
+            if args.replicas > 1:
+                proxy, args.url = start_proxy(Path(data_dir), [p.args[p.args.index("--port") + 1]
+                                                               for p in processes])
         if "127.0.0.1" not in args.url and "localhost" not in args.url:
             parser.error("loopback only")
         try:
-            result = asyncio.run(run(args, process.pid if process else None))
+            result = asyncio.run(run(args, [p.pid for p in processes]))
         finally:
-            if process is not None:
+            for process in processes:
                 process.send_signal(signal.SIGINT)
                 process.wait(timeout=30)
+            if args.replicas > 1 and args.url is not None:
+                proxy.terminate()
+                proxy.wait(timeout=30)
     print(json.dumps(result, indent=2))
 
 
