@@ -8,11 +8,12 @@ RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 BACKPROP_DATA_DIR=/data
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py MANIFEST.in README.md ./
 COPY server ./server
-RUN pip install --no-cache-dir '.[postgres]'
 COPY web ./web
 COPY --from=web /app/web/node_modules ./web/node_modules
+# the package takes the front end and these npm packages in (setup.py); this stage has no npm
+RUN BACKPROP_NODE_MODULES=/app/web/node_modules pip install --no-cache-dir '.[postgres]'
 ENV BACKPROP_WEB_DIR=/app/web
 RUN useradd --create-home --uid 1000 playground && mkdir -p /data && chown playground /data
 USER playground

@@ -6,12 +6,15 @@ backprop_playground/web/ and installs web/package-lock.json's runtime packages (
 temporary directory, of which only the packages web/package.json lists under "dependencies" are kept: their
 package.json, licence files and built files (dist/ when there is one), without source maps or sources. The
 pages import those built files through /vendor (the import map); their own dependencies are bundled in.
-An editable install copies nothing: the server then serves the checkout's web/ (settings.py).
+An editable install copies nothing: the server then serves the checkout's web/ (settings.py). Where there is
+no npm (a container's Python stage), BACKPROP_NODE_MODULES names a node_modules already installed from the
+lock file (`npm ci --omit=dev`); the packages' versions are checked against the lock file either way.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -45,10 +48,16 @@ def runtime_packages(web: Path) -> list[str]:
 
 def install_runtime_packages(web: Path, dest: Path) -> None:
     """`npm ci --omit=dev` from web's lock file in a temporary directory; copy the runtime packages' needed
-    files to dest (a node_modules directory)."""
+    files to dest (a node_modules directory). BACKPROP_NODE_MODULES names a node_modules directory already
+    installed that way (e.g. by a Node stage of a container build) to take them from instead, without npm."""
+    prebuilt = os.environ.get("BACKPROP_NODE_MODULES")
+    if prebuilt:
+        copy_runtime_packages(web, Path(prebuilt), dest)
+        return
     npm = shutil.which("npm")
     if npm is None:
-        raise RuntimeError("building the wheel needs npm (Node 20) to install the front end's packages")
+        raise RuntimeError("building the wheel needs npm (Node 20) to install the front end's packages, or "
+                           "BACKPROP_NODE_MODULES naming a node_modules installed from web/package-lock.json")
     with tempfile.TemporaryDirectory(prefix="bp-npm-") as tmp:
         for name in ("package.json", "package-lock.json"):
             shutil.copy2(web / name, tmp)
@@ -56,14 +65,25 @@ def install_runtime_packages(web: Path, dest: Path) -> None:
             [npm, "ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
             cwd=tmp, check=True,
         )
-        for name in runtime_packages(web):
-            copy_package(Path(tmp) / "node_modules" / name, dest / name)
+        copy_runtime_packages(web, Path(tmp) / "node_modules", dest)
+
+
+def copy_runtime_packages(web: Path, node_modules: Path, dest: Path) -> None:
+    """Each runtime package from node_modules to dest, at the version web/package-lock.json pins."""
+    locked = json.loads((web / "package-lock.json").read_text(encoding="utf-8")).get("packages", {})
+    for name in runtime_packages(web):
+        src = node_modules / name
+        if not (src / "package.json").is_file():
+            raise RuntimeError(f"no {name} in {node_modules}: is web/package-lock.json up to date?")
+        have = json.loads((src / "package.json").read_text(encoding="utf-8")).get("version")
+        want = locked.get(f"node_modules/{name}", {}).get("version")
+        if have != want:
+            raise RuntimeError(f"{src} is version {have}; web/package-lock.json pins {want}")
+        copy_package(src, dest / name)
 
 
 def copy_package(src: Path, dest: Path) -> None:
     """An npm package's package.json, licence files and its dist/ (or, without one, its other files)."""
-    if not src.is_dir():
-        raise RuntimeError(f"npm ci installed no {src.name}: is web/package-lock.json up to date?")
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy2(src / "package.json", dest / "package.json")
     for path in src.iterdir():
