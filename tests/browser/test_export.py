@@ -206,3 +206,17 @@ def test_download_for_slides_saves_what_is_shown(page, live_server, path, expect
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     assert embedded(saved)["state"] == expected
+
+
+@pytest.mark.slow
+def test_every_lesson_opens_from_disk(offline, tmp_path):
+    """Each lesson's file answers every request its page makes (the body the page sends for its trace is
+    the one export.py embedded): the graph is drawn and no error shows."""
+    from backprop_playground.nets.lessons import list_lessons
+
+    for lesson in (item["id"] for item in list_lessons()):
+        path = tmp_path / f"{lesson}.html"
+        path.write_text(stepper_html(lesson=lesson), encoding="utf-8")
+        open_file(offline, path)
+        assert offline.locator("#status[data-kind=error]:not([hidden])").count() == 0, lesson
+        assert offline.locator("#embed-title").inner_text() == embedded(path)["title"]
