@@ -12,9 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import test_export
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "stepper.ipynb"
 KERNEL = "backprop-playground-tests"
+# a page that refuses and records any request but file: and data:, and fails the test on console errors
+offline_page = test_export.offline
 # what a notebook page around the output would be: UTF-8, plus a listener for the embed's step messages
 HOST = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body>
 <script>window.steps = []; addEventListener("message", (ev) => {{
@@ -42,7 +46,7 @@ def executed(tmp_path_factory):
     return nb
 
 
-def test_the_recorder_cell_shows_the_stepper_offline_with_the_engines_gradients(executed, browser, tmp_path):
+def test_the_recorder_cell_is_the_stepper_offline_with_the_engine_gradients(executed, offline_page, tmp_path):
     html = [o["data"]["text/html"] for o in executed.cells[1].outputs if "text/html" in o.get("data", {})]
     assert len(html) == 1 and html[0].startswith("<iframe srcdoc=")
     (printed,) = [o["text"] for o in executed.cells[2].outputs if o.get("name") == "stdout"]
@@ -51,44 +55,25 @@ def test_the_recorder_cell_shows_the_stepper_offline_with_the_engines_gradients(
 
     page_file = tmp_path / "output.html"
     page_file.write_text(HOST.format(output=html[0]), encoding="utf-8")
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    refused: list[str] = []
-
-    def only_local(route):
-        if route.request.url.startswith(("file:", "data:", "about:")):
-            route.continue_()
-        else:
-            refused.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_local)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        started = time.monotonic()
-        page.goto(page_file.as_uri())
-        stepper = page.frame_locator("iframe")
-        stepper.locator("g.node[data-node-id]").first.wait_for(timeout=30_000)
-        drawn = time.monotonic()
-        count = stepper.locator(".controls .count")
-        step, total = (int(s) for s in count.inner_text().split("/"))
-        assert (step, total) == (0, 11)  # 6 forward steps, 5 backward contributions
-        count.click()  # the keys go to the stepper
-        for k in range(1, total + 1):
-            page.keyboard.press("ArrowRight")
-            count.filter(has_text=f"{k} /").wait_for(timeout=30_000)
-        stepped = time.monotonic()
-        page.wait_for_function("() => window.steps.length && window.steps.at(-1).step === 11")
-        assert page.evaluate("window.steps.at(-1)")["phase"] == "backward"
-        shown = stepper.locator("g.node[data-node-id]").evaluate_all(
-            "gs => Object.fromEntries(gs.map(g => [g.dataset.nodeId, JSON.parse(g.dataset.grad || 'null')]))"
-        )
-        for node_id, grad in engine.values():
-            assert shown[node_id] == [pytest.approx(grad)]
-        print(f"drawn in {drawn - started:.1f} s, stepped through {total} steps in {stepped - drawn:.1f} s")
-    finally:
-        context.close()
-    assert not refused, f"the output asked the network for {refused}"
-    assert not errors, f"console errors: {errors}"
+    page = offline_page
+    started = time.monotonic()
+    page.goto(page_file.as_uri())
+    stepper = page.frame_locator("iframe")
+    stepper.locator("g.node[data-node-id]").first.wait_for(timeout=30_000)
+    drawn = time.monotonic()
+    count = stepper.locator(".controls .count")
+    step, total = (int(s) for s in count.inner_text().split("/"))
+    assert (step, total) == (0, 11)  # 6 forward steps, 5 backward contributions
+    count.click()  # the keys go to the stepper
+    for k in range(1, total + 1):
+        page.keyboard.press("ArrowRight")
+        count.filter(has_text=f"{k} /").wait_for(timeout=30_000)
+    stepped = time.monotonic()
+    page.wait_for_function("() => window.steps.length && window.steps.at(-1).step === 11")
+    assert page.evaluate("window.steps.at(-1)")["phase"] == "backward"
+    shown = stepper.locator("g.node[data-node-id]").evaluate_all(
+        "gs => Object.fromEntries(gs.map(g => [g.dataset.nodeId, JSON.parse(g.dataset.grad || 'null')]))"
+    )
+    for node_id, grad in engine.values():
+        assert shown[node_id] == [pytest.approx(grad)]
+    print(f"drawn in {drawn - started:.1f} s, stepped through {total} steps in {stepped - drawn:.1f} s")
