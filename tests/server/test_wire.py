@@ -117,3 +117,15 @@ def test_nan_loss_and_values_stay_valid_json():
 
 def test_dumps_is_orjson_compatible_bytes():
     assert orjson.loads(wire.dumps(wire.trace(record())))["events"][0]["node"] == "n0"
+
+
+def test_a_frame_carries_its_step_and_divergence_and_the_stream_message_its_graph_only_on_request():
+    from backprop_playground.nets.traces import Frame
+
+    frame = Frame(record(), 4, {"step": 5, "node": "n3", "message": "diverged"})
+    rest = loads(wire.frame(frame))
+    assert rest["step"] == 4 and rest["diverged"]["step"] == 5 and len(rest["graph"]["nodes"]) == 4
+    message = loads(wire.stream_trace(frame, with_graph=False))
+    assert message["type"] == "trace" and "graph" not in message
+    assert {**message, "graph": rest["graph"]} == {"type": "trace", **rest}
+    assert loads(wire.stream_trace(frame, with_graph=True))["graph"] == rest["graph"]
