@@ -16,10 +16,11 @@ import { followCode } from "./protocol.js";
 export function createClassroom({ page, api, button, anchor, query, show, askable = null, onEnded = () => {} }) {
   const code = followCode(location.pathname, location.search);
   if (code) {
-    button.hidden = true;
+    if (button) button.hidden = true;
     startFollowing({ code, page, show, onEnded, anchor });
     return { following: true, code, changed: () => {} };
   }
+  if (!button) return { following: false, code: null, changed: () => {} }; // a page without the button
   const presenter = startPresenting({ page, api, query, askable, button });
   return { following: false, code: null, changed: () => presenter.changed() };
 }

@@ -6,8 +6,12 @@
 import { stateFromHash } from "../studio/codec.js";
 import { createClassroom } from "./classroom.js";
 
+/** The last presenter state a studio follower opened (its own builds rewrite the fragment). */
+const SHOWN_KEY = "backprop-playground.classroom.studio-shown";
+
 /** Returns the classroom ({following, changed()}); the studio calls changed() after it writes its link. */
-export function createStudioClass({ api }) {
+export function createStudioClass({ api, storage = globalThis.sessionStorage }) {
+  let shown = storage?.getItem(SHOWN_KEY) ?? location.hash.slice(1);
   return createClassroom({
     page: "studio",
     api,
@@ -17,8 +21,11 @@ export function createStudioClass({ api }) {
       const s = stateFromHash(location.hash);
       return s ? `s=${s}` : null;
     },
+    // the studio builds its net from the fragment when it loads: a new state is a reload
     show: (query) => {
-      if (!query || query === location.hash.slice(1)) return;
+      if (!query || query === shown) return;
+      shown = query;
+      storage?.setItem(SHOWN_KEY, query);
       location.hash = query;
       location.reload();
     },

@@ -105,7 +105,7 @@ async function text(url) {
   return response.text();
 }
 
-export function createExporter({ app, network, dataView, lossChart, toast, onLoadSpec }) {
+export function createExporter({ app, network, dataView, lossChart, toast, onLoadSpec, onRemember = () => {} }) {
   const title = () => `${app.spec.name || "studio"} step ${app.step}`;
   const shareState = () => ({
     spec: { ...app.spec, params: app.params }, presetId: app.presetId, theme: app.theme,
@@ -194,7 +194,10 @@ export function createExporter({ app, network, dataView, lossChart, toast, onLoa
     async rememberInUrl() {
       if (!app.params) return;
       const result = await encodeForLink(shareState()).catch(() => ({ error: true }));
-      if (!result.error) history.replaceState(null, "", `/studio#s=${result.fragment}`);
+      if (result.error) return;
+      // the path and query stay (a class's follower keeps its ?follow=)
+      history.replaceState(null, "", `${location.pathname}${location.search}#s=${result.fragment}`);
+      onRemember(); // a class's presenter publishes the new state
     },
     actions,
   };

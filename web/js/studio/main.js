@@ -20,6 +20,7 @@ import { createSession } from "./session.js";
 import { classCount, isLiveChange, normalizeSpec, paramShapes, validateSpec, withWeight } from "./spec.js";
 import { createRecording, createSeries, fromHistory } from "./series.js";
 import { createTransport } from "./transport.js";
+import { createStudioClass } from "../classroom/studio-class.js";
 
 const $ = (id) => document.getElementById(id);
 const client = createApi({ patient: true, onBusy: (busy) => busy && toast("Server busy, retrying…") });
@@ -251,7 +252,8 @@ function rebuildWithParams(params) {
   if (fits) build({ ...app.spec, params }, { continueRun: true });
 }
 
-const exporter = createExporter({ app, network, dataView, lossChart, toast, onLoadSpec: (spec) => build(spec) });
+const exporter = createExporter({ app, network, dataView, lossChart, toast, onLoadSpec: (spec) => build(spec), onRemember: () => classroom.changed() });
+const classroom = createStudioClass({ api: client });
 
 $("theme").addEventListener("click", (event) => {
   app.theme = app.theme === "dark" ? "light" : "dark";
