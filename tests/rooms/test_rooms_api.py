@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import xml.etree.ElementTree as ET
 
 from backprop_playground.rooms import protocol
@@ -96,12 +97,9 @@ def test_title_is_limited(rooms_client):
 
 
 def test_rooms_expire_without_their_presenter(make_client):
-    client = make_client(room_ttl_s=0.3)
+    client = make_client(room_ttl_s=1.0)
     room = open_room(client)
-    assert client.get(room.url).status_code == 200
-    import time
-
-    time.sleep(0.5)
+    time.sleep(1.5)
     assert client.get(room.url).status_code == 404
     assert client.post("/api/v1/rooms").status_code == 201  # expired rooms leave the cap
 

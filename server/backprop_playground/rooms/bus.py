@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from backprop_playground.rooms.protocol import MAX_ANSWERS
+
 Handler = Callable[[str, dict[str, Any]], None]
 
 
@@ -180,7 +182,7 @@ class LocalBus(Bus):
 
     async def answer(self, code: str, qid: int, who: str, value: float) -> bool:
         record = self._open(code, qid)
-        if record is None:
+        if record is None or (len(record.room.answers) >= MAX_ANSWERS and who not in record.room.answers):
             return False
         record.room.answers[who] = value
         self.handler(code, {"k": "answer", "id": qid, "who": who, "value": value})

@@ -29,6 +29,7 @@ MAX_FOLLOWER_MESSAGE = 1024  # characters of one follower message, and of any fi
 MAX_TEXT = {"node": 64, "label": 64, "prompt": 500}  # characters of an ask's fields
 MAX_ANSWER = 1e12  # |value| of an answer or a reveal
 MAX_ANSWER_VALUES = 1000  # values one answers message lists (count has them all)
+MAX_ANSWERS = 50_000  # answers one question keeps (one per follower connection; reconnects count anew)
 OUTBOX_MESSAGES = 64  # ordered messages waiting for one connection before it is closed as too slow
 
 # Messages a connection may send per second, and in a burst.

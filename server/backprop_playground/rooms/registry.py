@@ -288,6 +288,8 @@ class Registry:
         for room in list(self.rooms.values()):
             if room.presenters and not room.ended:
                 await self.bus.touch(room.code)
+            if room.followers:
+                room.audience_dirty = True  # renews this process's count (a replica that died stops doing so)
         for code in await self.bus.sweep(list(self.rooms)):
             self._on_event(code, {"k": "ended"})
 

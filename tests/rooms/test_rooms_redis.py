@@ -1,0 +1,122 @@
+"""Rooms through a real Redis: two app instances (replicas) share rooms, states, questions and audience."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.rooms.conftest import follow, leave, open_room, present, receive_until, wait_for_seq
+
+
+@pytest.fixture
+def replicas(make_client, redis_url):
+    """Two app instances sharing one Redis, as two replicas behind a load balancer."""
+    return make_client(redis_url=redis_url), make_client(redis_url=redis_url)
+
+
+def test_a_follower_on_b_sees_the_presenter_on_a_in_order(replicas):
+    a, b = replicas
+    room = open_room(a, "two replicas")
+    assert b.get(room.url).json()["title"] == "two replicas"
+    presenter, _ = present(a, room)
+    followers = [follow(b, room)[0], follow(b, room)[0], follow(a, room)[0]]
+    for step in range(1, 61):
+        presenter.send_json({"type": "state", "state": {"query": f"step={step}"}})
+    for follower in followers:
+        seqs = []
+        while not seqs or seqs[-1] < 60:
+            message = receive_until(follower, "state")
+            assert message["state"] == {"query": f"step={message['seq']}"}
+            seqs.append(message["seq"])
+        assert seqs == sorted(set(seqs))
+    assert b.get(room.url).json()["seq"] == 60
+
+
+def test_a_late_joiner_on_b_gets_the_current_state_and_question(replicas):
+    a, b = replicas
+    room = open_room(a)
+    presenter, _ = present(a, room)
+    presenter.send_json({"type": "state", "state": {"query": "step=5"}})
+    presenter.send_json({"type": "ask", "node": "n2", "label": "h₁", "prompt": "What total?"})
+    qid = receive_until(presenter, "ask")["id"]
+    wait_for_seq(b, room, 1)
+    follower, hello = follow(b, room)
+    assert hello["seq"] == 1 and hello["state"] == {"query": "step=5"}
+    assert hello["question"] == {"id": qid, "node": "n2", "label": "h₁", "prompt": "What total?",
+                                 "revealed": None}
+
+
+def test_questions_cross_replicas(replicas):
+    a, b = replicas
+    room = open_room(b)
+    presenter, _ = present(a, room)
+    on_b, _ = follow(b, room)
+    on_a, _ = follow(a, room)
+    presenter.send_json({"type": "ask", "node": "n3", "label": "h₁", "prompt": "?"})
+    qid = receive_until(presenter, "ask")["id"]
+    assert receive_until(on_b, "ask")["id"] == qid
+    on_b.send_json({"type": "answer", "id": qid, "value": 0.25})
+    on_a.send_json({"type": "answer", "id": qid, "value": 3})
+    answers = receive_until(presenter, "answers")
+    while answers["count"] < 2:
+        answers = receive_until(presenter, "answers")
+    assert sorted(answers["values"]) == [0.25, 3.0]
+    on_b.send_json({"type": "answer", "id": qid + 1, "value": 1})
+    assert "no open question" in receive_until(on_b, "error")["message"]
+    presenter.send_json({"type": "reveal", "id": qid, "value": 3})
+    assert receive_until(on_b, "reveal") == {"type": "reveal", "id": qid, "value": 3}
+    assert b.get(room.url).json()["question"]["revealed"] == 3
+    presenter.send_json({"type": "close_question"})
+    assert receive_until(on_b, "close_question")["id"] == qid
+    assert b.get(room.url).json()["question"] is None
+
+
+def test_the_audience_adds_up_over_replicas(replicas):
+    a, b = replicas
+    room = open_room(a)
+    presenter, _ = present(a, room)
+    sessions = [follow(b, room)[0] for _ in range(2)] + [follow(a, room)[0]]
+    followers = receive_until(presenter, "audience")["followers"]
+    while followers < 3:
+        followers = receive_until(presenter, "audience")["followers"]
+    assert followers == 3 and a.get(room.url).json()["followers"] == 3
+    for session in sessions[:2]:
+        leave(session)
+    while followers != 1:
+        followers = receive_until(presenter, "audience")["followers"]
+
+
+def test_the_presenter_token_and_deletion_hold_on_every_replica(replicas):
+    a, b = replicas
+    room = open_room(a)
+    other = open_room(b)
+    assert b.delete(room.url, headers=other.auth).status_code == 403
+    follower, _ = follow(a, room)
+    with b.websocket_connect(room.stream) as ws:
+        ws.send_json({"type": "auth", "token": other.token})
+        assert ws.receive_json()["type"] == "error"
+        assert ws.receive()["code"] == 4403
+    assert b.delete(room.url, headers=room.auth).status_code == 204
+    assert a.get(room.url).status_code == 404
+    error = receive_until(follower, "error")
+    assert error["message"] == "the room has ended" and follower.receive()["code"] == 4404
+
+
+def test_max_rooms_counts_every_replica(make_client, redis_url):
+    a, b = make_client(redis_url=redis_url, max_rooms=2), make_client(redis_url=redis_url, max_rooms=2)
+    open_room(a)
+    open_room(b)
+    response = a.post("/api/v1/rooms")
+    assert response.status_code == 503 and "max_rooms" in response.json()["detail"]
+
+
+def test_rooms_expire_in_redis_unless_a_presenter_stays(make_client, redis_url):
+    a = make_client(redis_url=redis_url, room_ttl_s=3.0)
+    b = make_client(redis_url=redis_url, room_ttl_s=3.0)
+    kept = open_room(a)
+    present(b, kept)
+    dropped = open_room(a)
+    time.sleep(6.5)
+    assert a.get(kept.url).status_code == 200
+    assert a.get(dropped.url).status_code == 404
