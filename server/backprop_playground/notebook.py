@@ -11,7 +11,8 @@ How it shows: `_repr_html_` answers `<iframe srcdoc="…">` holding one self-con
 (`backprop_playground.export.stepper_html`: its modules, styles and fonts inlined, the trace embedded). An
 iframe's srcdoc needs no script in the notebook page, no kernel round trip and no widget extension, so the
 same output works in JupyterLab, the classic Notebook and VS Code, after a kernel restart, and in a
-notebook exported to HTML; and the page's styles and keys cannot collide with the notebook's.
+notebook exported to HTML; and the page's styles and keys cannot collide with the notebook's. The iframe is
+sandboxed without allow-same-origin, so the page cannot touch the notebook or its server.
 
 The engine does not import this module (it imports nothing above itself): importing `backprop_playground`
 registers `render_recorder` as the engine's HTML renderer (`engine.record.html_renderer`), which is what a
@@ -25,6 +26,9 @@ import json
 from typing import Any
 
 DEFAULT_HEIGHT = 520  # px: the embed's graph, controls and narration at a notebook's width
+# The page runs in an opaque origin (no allow-same-origin): whatever a trace holds (labels from a remote
+# server too) can reach neither the notebook's page nor its server. It needs nothing of either.
+SANDBOX = "allow-scripts allow-popups allow-popups-to-escape-sandbox allow-downloads"
 
 
 class StepperView:
@@ -62,7 +66,8 @@ def iframe(page: str, *, height: int = DEFAULT_HEIGHT, title: str = "Backprop Pl
     """An <iframe> whose srcdoc is `page`, escaped as an attribute value (&, <, > and both quotes) and
     all ASCII (other characters as references), so it reads the same in a host page of any encoding."""
     return (
-        f'<iframe srcdoc="{_attribute(page)}" title="{_attribute(title)}" '
+        f'<iframe srcdoc="{_attribute(page)}" title="{_attribute(title)}" sandbox="{SANDBOX}" '
+        f'allow="fullscreen; clipboard-write" allowfullscreen '
         f'style="width: 100%; height: {int(height)}px; border: 1px solid #ccc; border-radius: 4px"></iframe>'
     )
 

@@ -23,9 +23,11 @@ XOR = {"name": "xor", "hidden": [{"units": 2, "activation": "relu"}],
 
 def _page(markup: str) -> str:
     """The page inside an `<iframe srcdoc="…">` as the browser reads it."""
-    found = re.fullmatch(r'<iframe srcdoc="([^"]*)" title="[^"]*" style="[^"]*"></iframe>', markup)
+    found = re.fullmatch(r'<iframe srcdoc="([^"]*)"([^>]*)></iframe>', markup)
     assert found, markup[:200]
     assert found.group(1).isascii()
+    sandbox = re.search(r'\bsandbox="([^"]*)"', found.group(2)).group(1).split()
+    assert "allow-scripts" in sandbox and "allow-same-origin" not in sandbox  # an opaque origin
     return html.unescape(found.group(1))
 
 
