@@ -21,9 +21,11 @@ export function createHistogramView(root) {
     .text("Waiting for answers…");
 
   /** Draw the answers; `truth` (a number or null) marks the revealed value. Returns the binned data. */
+  let last = [[], null];
   function update(values, truth = null) {
+    last = [values, truth];
     // drawn at the panel's width in CSS pixels, so that the text keeps its size
-    const W = Math.max(240, Math.round(root.clientWidth || 320));
+    const W = Math.max(160, Math.round(root.clientWidth || 320));
     svg.attr("width", W).attr("viewBox", `0 0 ${W} ${H}`);
     empty.attr("x", W / 2);
     const h = binAnswers(d3, values, { truth });
@@ -61,5 +63,11 @@ export function createHistogramView(root) {
   }
 
   update([]);
+  // a narrower window narrows the panel: drawn again at its new width (the text keeps its size)
+  let width = root.clientWidth;
+  new ResizeObserver(() => {
+    if (root.clientWidth && root.clientWidth !== width) update(...last);
+    width = root.clientWidth;
+  }).observe(root);
   return { update, element: svg.node() };
 }
