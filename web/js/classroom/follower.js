@@ -4,6 +4,7 @@
  * see whether it was right).
  */
 import { formatNumber } from "../shared/format.js";
+import { makeElement } from "./dom.js";
 import { emptyRoom, followTarget, isRight, parseAnswer, reduceRoom, setFollowing } from "./protocol.js";
 import { connectRoom } from "./socket.js";
 
@@ -28,17 +29,10 @@ const CARD = `
  * state of this page; `onEnded(message)` when the room is unknown or ends. The banner goes after `anchor`.
  */
 export function startFollowing({ code, page, show, onEnded = () => {}, anchor, host = document.body }) {
-  const banner = document.createElement("div");
-  banner.className = "class-banner";
-  banner.setAttribute("role", "region");
-  banner.setAttribute("aria-label", "Class");
-  banner.innerHTML = BANNER;
+  const banner = makeElement("section", "class-banner", "Class", BANNER);
   anchor.after(banner);
-  const card = document.createElement("section");
-  card.className = "class-card";
-  card.setAttribute("aria-label", "Question");
+  const card = makeElement("section", "class-card", "Question", CARD);
   card.hidden = true;
-  card.innerHTML = CARD;
   host.append(card);
   const $ = (root, sel) => root.querySelector(sel);
   let room = emptyRoom(code, "follower");

@@ -6,6 +6,7 @@
  * presents again.
  */
 import { formatNumber } from "../shared/format.js";
+import { makeElement } from "./dom.js";
 import { createHistogramView } from "./histogram-view.js";
 import { STORAGE_KEY, askPrompt, emptyRoom, readPresenter, reduceRoom, stateMessage } from "./protocol.js";
 import { connectRoom } from "./socket.js";
@@ -49,11 +50,8 @@ const PANEL = `
  * `button` the "Start a class" button. Returns {changed()} for the page to call on every change.
  */
 export function startPresenting({ page, api, query, askable = null, button, storage = globalThis.sessionStorage, host = document.body, timers = globalThis }) {
-  const panel = document.createElement("section");
-  panel.className = "class-panel";
-  panel.setAttribute("aria-label", "Class");
+  const panel = makeElement("section", "class-panel", "Class", PANEL);
   panel.hidden = true;
-  panel.innerHTML = PANEL;
   host.append(panel);
   const $ = (s) => panel.querySelector(s);
   const histogram = createHistogramView($(".class-histogram-host"));
