@@ -30,7 +30,9 @@ from backprop_playground.store import hash_token, new_token
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """The registry and its bus from the first server start to the last stop (as the app's services)."""
+    """The registry and its bus from the first server start to the last stop. The same counting as app.py's
+    `_lifespan` (tests run several servers on one app), kept here so that the rooms' services stay in
+    their router."""
     state = app.state
     if getattr(state, "room_servers", 0) == 0:
         settings: Settings = state.settings
@@ -110,6 +112,7 @@ async def _room(request: Request, raw: str) -> Snapshot:
 
 @router.post("", status_code=201, response_model=Created, summary="Open a room; answers its code and "
              "presenter token", responses=_errors(
+                 _400="The body could not be read.",
                  _422="The body is invalid (`title` over 200 characters).",
                  _429="This client creates rooms too fast (`room_creates_per_minute`; Retry-After says "
                  "when).",

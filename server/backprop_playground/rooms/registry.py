@@ -173,9 +173,15 @@ class Registry:
         self._ticker = asyncio.create_task(self._tick(), name="rooms-ticker")
 
     async def close(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
-            await asyncio.gather(self._ticker, return_exceptions=True)
+        ticker = self._ticker
+        if ticker is not None and ticker.get_loop() is asyncio.get_running_loop():
+            ticker.cancel()
+            await asyncio.wait((ticker,))
+        elif ticker is not None:  # started under another event loop (a test harness's own lifespan)
+            try:
+                ticker.get_loop().call_soon_threadsafe(ticker.cancel)
+            except RuntimeError:  # that loop is closed, and the ticker with it
+                pass
         for room in self.rooms.values():
             for conn in room.connections:
                 conn.end(1001, "the server is shutting down")
