@@ -9,8 +9,8 @@ import { followCode } from "./protocol.js";
 /**
  * `page`: "stepper" or "studio"; `api`: the shared API client; `button`: "Start a class"; `anchor`: the
  * element the follower's banner goes after (the header); `query()` → the view's URL state;
- * `show(query)` mirrors the presenter's; `askable()` (optional) the question about the selection;
- * `onEnded(message)` when a followed room is unknown or ends.
+ * `show(query, {again})` mirrors the presenter's (`again`: on "Follow again"); `askable()` (optional)
+ * the question about the selection; `onEnded(message)` when a followed room is unknown or ends.
  * Returns {following, changed()}: the page calls changed() whenever its view state changes.
  */
 export function createClassroom({ page, api, button, anchor, query, show, askable = null, onEnded = () => {} }) {

@@ -25,8 +25,8 @@ const CARD = `
   <p class="class-answer-note" id="class-answer-note" role="status"></p>`;
 
 /**
- * Follow room `code` on this page (`page`: "stepper" or "studio"). `show(query)` mirrors a presenter
- * state of this page; `onEnded(message)` when the room is unknown or ends. The banner goes after `anchor`.
+ * Follow room `code` on this page (`page`: "stepper" or "studio"). `show(query, {again})` mirrors a
+ * presenter state of this page; `onEnded(message)` when the room is unknown or ends. The banner goes after `anchor`.
  */
 export function startFollowing({ code, page, show, onEnded = () => {}, anchor, host = document.body }) {
   const banner = makeElement("section", "class-banner", "Class", BANNER);
@@ -64,13 +64,14 @@ export function startFollowing({ code, page, show, onEnded = () => {}, anchor, h
     const r = setFollowing(room, on);
     room = r.room;
     render();
-    if (r.mirror) mirror();
+    if (r.mirror) mirror({ again: true });
   }
 
-  function mirror() {
+  /** Show the presenter's state; `again`: the follower asked to (the page may have moved on its own). */
+  function mirror({ again = false } = {}) {
     const target = followTarget(code, room.state, page);
     if (target) location.replace(target);
-    else show(String(room.state?.query ?? ""));
+    else show(String(room.state?.query ?? ""), { again });
   }
 
   function answer(text) {

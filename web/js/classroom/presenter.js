@@ -116,6 +116,7 @@ export function startPresenting({ page, api, query, askable = null, button, stor
       close();
       panel.hidden = false;
       note(message);
+      timers.setTimeout(() => { if (!s.room) panel.hidden = true; }, 10_000);
       return;
     }
     $(".class-conn").textContent = connected ? "" : message ?? "Disconnected";

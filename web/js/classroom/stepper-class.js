@@ -22,7 +22,9 @@ export function createStepperClass({ api, app, stepper, selectNode, adopt }) {
       if ("camera" in changes) stepper.actions.setCamera(changes.camera);
       if ("step" in changes) {
         stepper.actions.pause();
-        stepper.actions.goto(changes.step);
+        // one step on is animated, as the presenter saw it; any other jump is shown at once
+        if (changes.step === stepper.state().step + 1) stepper.actions.next();
+        else stepper.actions.goto(changes.step);
       }
       if ("node" in changes) selectNode(changes.node);
     },

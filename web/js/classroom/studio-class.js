@@ -22,8 +22,8 @@ export function createStudioClass({ api, storage = globalThis.sessionStorage }) 
       return s ? `s=${s}` : null;
     },
     // the studio builds its net from the fragment when it loads: a new state is a reload
-    show: (query) => {
-      if (!query || query === shown) return;
+    show: (query, { again = false } = {}) => {
+      if (!query || (query === shown && !again)) return;
       shown = query;
       storage?.setItem(SHOWN_KEY, query);
       location.hash = query;
