@@ -17,6 +17,7 @@ import { reinitialise, train, solution, traceLoss } from "./retrain.js";
 import { formatNumber } from "../shared/format.js";
 import { replaceParam, weightsOfTrace } from "./weights.js";
 import { paramRef } from "../shared/params.js";
+import { createStepperClass } from "../classroom/stepper-class.js";
 
 const DEFAULT_EXPRESSION = { expr: "(x*y + x)*z", values: { x: 2, y: -1, z: 3 } };
 const BUSY = "Server busy, retrying…";
@@ -24,6 +25,7 @@ const BUSY = "Server busy, retrying…";
 const api = createApi({ onBusy: (busy) => (busy ? showStatus($("status"), BUSY, "loading") : $("status").textContent === BUSY && showStatus($("status"), null)) });
 const $ = (id) => document.getElementById(id);
 const app = { state: decodeState(location.search), loaded: null, lessons: new Map(), token: 0 };
+let classroom = null; // classroom mode: presents this view, or follows a presenter's (/join/{code})
 
 const stepper = createStepper({
   graphEl: $("graph"),
@@ -158,6 +160,7 @@ function showRows(trace) {
 
 function writeUrl(mode) {
   const q = encodeState(app.state);
+  classroom?.changed();
   const url = `${location.pathname}${q ? `?${q}` : ""}`;
   if (url === `${location.pathname}${location.search}`) return;
   history[mode === "push" ? "pushState" : "replaceState"](null, "", url);
@@ -258,4 +261,5 @@ async function loadCatalog() {
 bindHeader();
 applyTheme(app.state.theme);
 loadCatalog();
-load();
+classroom = createStepperClass({ api, app, stepper, selectNode, adopt: (state) => { app.state = state; writeUrl("replace"); return load(); } });
+if (!classroom.following) load(); // a follower loads the presenter's view when the room says hello

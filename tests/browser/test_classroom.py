@@ -1,0 +1,202 @@
+"""Classroom mode: a presenter's stepper and a follower's (/join/{code}) in separate browser contexts."""
+
+from __future__ import annotations
+
+import base64
+import os
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from tests.browser.helpers import EXPRESSION, api, counter, final_totals, open_stepper, wait_step
+
+pytestmark = pytest.mark.browser
+
+QUERY = {"expr": EXPRESSION["source"], "values": "x=2,y=-1,z=3"}
+# where the side-by-side picture goes besides the test's own directory (the README's is docs/classroom.png)
+SHOT_ENV = "BACKPROP_CLASSROOM_PNG"
+
+
+@pytest.fixture
+def contexts(browser):
+    """Makes pages, each in its own context (own sessionStorage and sockets); fails on console errors."""
+    made = []
+
+    def new_page(width=1280, height=720):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.console_errors = []
+        page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+        made.append((context, page))
+        return page
+
+    yield new_page
+    errors = [e for _, page in made for e in page.console_errors]
+    for context, _ in made:
+        context.close()
+    assert not errors, f"console errors: {errors}"
+
+
+def start_class(page, base: str, **extra) -> str:
+    open_stepper(page, f"{base}/?{urllib.parse.urlencode({**QUERY, **extra})}")
+    page.click("#class-start")
+    page.wait_for_selector(".class-panel:not([hidden]) .class-code")
+    code = page.locator(".class-code").inner_text().strip()
+    assert len(code) == 6
+    return code
+
+
+def follow(page, base: str, code: str):
+    page.goto(f"{base}/join/{code}")
+    page.wait_for_selector("body[data-ready=true]", timeout=15_000)
+    page.wait_for_selector(".class-banner[data-connected=true]")
+
+
+def wait_followers(page, n: int):
+    page.wait_for_selector(f".class-audience[data-followers='{n}']")
+
+
+def selected(page) -> list[str]:
+    return page.eval_on_selector_all("g.node.selected", "gs => gs.map(g => g.dataset.nodeId)")
+
+
+def test_follower_mirrors_explores_and_answers(contexts, live_server, tmp_path):
+    presenter, follower, other = contexts(), contexts(), contexts()
+    code = start_class(presenter, live_server, theme="projector")
+    room = api(live_server, "GET", f"/rooms/{code}")
+    assert room["code"] == code
+    # the code is case-insensitive: a follower typing it in lower case joins the same room
+    follow(follower, live_server, code.lower())
+    follow(other, live_server, code)
+    wait_followers(presenter, 2)
+    follower.wait_for_selector(".class-banner-audience[data-followers='2']")
+    banner = follower.locator(".class-banner").inner_text()
+    assert f"Following {code}" in banner and "2 watching" in banner
+    assert follower.locator("#class-start").is_hidden()
+    assert counter(follower) == counter(presenter) == (0, 12)
+
+    # the presenter steps into the backward pass and selects y: the follower shows both, without a reload
+    follower.evaluate("window.__sameDocument = true")
+    presenter.locator("#graph svg").focus()
+    for _ in range(8):
+        presenter.keyboard.press("ArrowRight")
+    wait_step(presenter, 8)
+    presenter.locator('g.node[data-node-id="n1"]').click()
+    wait_step(follower, 8)
+    follower.wait_for_function("() => document.querySelector('g.node.selected')?.dataset.nodeId === 'n1'")
+    assert follower.locator("#inspector").is_visible()
+    assert follower.evaluate("window.__sameDocument") is True
+    assert "step=8" in follower.url and "node=n1" in follower.url and f"/join/{code.lower()}" in follower.url
+
+    # exploring: the presenter's steps no longer move the follower, who steps freely
+    follower.click(".class-explore")
+    assert "Exploring on your own" in follower.locator(".class-banner").inner_text()
+    presenter.keyboard.press("ArrowLeft")
+    presenter.keyboard.press("ArrowLeft")
+    wait_step(presenter, 6)
+    follower.locator("#graph svg").focus()
+    follower.keyboard.press("ArrowRight")
+    wait_step(follower, 9)
+    presenter.wait_for_timeout(400)  # longer than the presenter's debounce: a state would have come
+    assert counter(follower)[0] == 9
+    # following again jumps to the presenter's current view at once
+    follower.click(".class-follow")
+    wait_step(follower, 6)
+    assert follower.locator(".class-explore").is_visible()
+
+    # ask the room about y at a backward step; the follower answers; the histogram counts it; reveal
+    presenter.keyboard.press("ArrowRight")
+    presenter.keyboard.press("ArrowRight")
+    wait_step(follower, 8)
+    ask = presenter.locator(".class-ask-button")
+    ask.wait_for(state="visible")
+    assert ask.is_enabled()
+    ask.click()
+    follower.wait_for_selector(".class-card:not([hidden])")
+    assert follower.locator(".class-card-prompt").inner_text() == "What total will y receive?"
+    follower.fill(".class-answer", "6")
+    follower.click(".class-card button[type=submit]")
+    other.wait_for_selector(".class-card:not([hidden])")
+    other.fill(".class-answer", "\u22121")  # a typed minus sign reads as one
+    other.press(".class-answer", "Enter")
+    presenter.wait_for_selector(".class-tally[data-count='2']")
+    bars = presenter.eval_on_selector_all(
+        ".class-histogram .bars g",
+        "gs => gs.map(g => [Number(g.dataset.x0), Number(g.dataset.x1), Number(g.dataset.count)])")
+    assert sum(c for _, _, c in bars) == 2
+    for answer in (6, -1):
+        assert sum(c for x0, x1, c in bars if x0 <= answer <= x1) >= 1, f"{answer} in a bar: {bars}"
+    truth = final_totals(api(live_server, "POST", "/expressions", EXPRESSION))["n1"][0]
+    assert truth == 6
+    presenter.click(".class-reveal")
+    presenter.wait_for_selector(".class-histogram .truth:not([display=none])")
+    assert "2 answers · 1 right" in presenter.locator(".class-tally").inner_text()
+    follower.wait_for_selector(".class-card[data-result=right]")
+    assert "Right" in follower.locator(".class-answer-note").inner_text()
+    other.wait_for_selector(".class-card[data-result=wrong]")
+    assert "you answered −1" in other.locator(".class-answer-note").inner_text()
+
+    # both at 960×540, side by side: the presenter's histogram with the truth, the follower's verdict
+    for page in (presenter, follower):
+        page.set_viewport_size({"width": 960, "height": 540})
+    presenter.wait_for_timeout(600)  # the graphs refit to the smaller window
+    side_by_side(presenter, follower, tmp_path / "classroom.png")
+
+    # ending the class tells the follower, and the room is gone
+    presenter.click(".class-end")
+    follower.wait_for_selector(".class-banner[data-ended=true]")
+    assert "no class with this code" in follower.locator(".class-banner").inner_text()
+    with pytest.raises(Exception, match="404"):
+        api(live_server, "GET", f"/rooms/{code}")
+
+
+def side_by_side(left, right, path: Path):
+    """One PNG of two pages' screenshots next to each other (composed by a third page, no image library)."""
+    shots = [base64.b64encode(p.screenshot()).decode() for p in (left, right)]
+    width = sum(p.viewport_size["width"] for p in (left, right)) + 12
+    height = max(p.viewport_size["height"] for p in (left, right))
+    host = left.context.new_page()
+    host.set_viewport_size({"width": width, "height": height})
+    host.set_content(
+        '<body style="margin:0;background:#333;display:flex;gap:12px">'
+        + "".join(f'<img src="data:image/png;base64,{s}" style="display:block">' for s in shots)
+        + "</body>")
+    host.wait_for_function("() => [...document.images].every(i => i.complete && i.naturalWidth)")
+    host.screenshot(path=str(path))
+    host.close()
+    assert path.stat().st_size > 10_000
+    if os.environ.get(SHOT_ENV):
+        Path(os.environ[SHOT_ENV]).write_bytes(path.read_bytes())
+
+
+def test_late_joiner_reload_and_unknown_room(contexts, live_server):
+    presenter = contexts()
+    code = start_class(presenter, live_server)
+    presenter.locator("#graph svg").focus()
+    for _ in range(3):
+        presenter.keyboard.press("ArrowRight")
+    presenter.locator('g.node[data-node-id="n2"]').click()
+    wait_step(presenter, 3)
+    # a late joiner sees the current view at once
+    late = contexts()
+    follow(late, live_server, code)
+    wait_step(late, 3)
+    late.wait_for_function("() => document.querySelector('g.node.selected')?.dataset.nodeId === 'n2'")
+    # the presenter reloads: the same tab presents the same room again and goes on publishing
+    presenter.reload()
+    presenter.wait_for_selector("body[data-ready=true]")
+    presenter.wait_for_selector(".class-panel:not([hidden])")
+    assert presenter.locator(".class-code-small").inner_text() == code
+    wait_followers(presenter, 1)
+    presenter.locator("#graph svg").focus()
+    presenter.keyboard.press("ArrowRight")
+    wait_step(late, 4)
+    # a room that does not exist: said plainly, and the page still works on its own
+    lost = contexts()
+    lost.goto(f"{live_server}/join/XXXXXX")
+    lost.wait_for_selector(".class-banner[data-ended=true]")
+    assert "no class with this code" in lost.locator(".class-banner").inner_text()
+    lost.wait_for_selector("body[data-ready=true]")
+    assert counter(lost) == (0, 12)
