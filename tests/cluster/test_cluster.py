@@ -205,3 +205,30 @@ def test_kill_9_of_the_owner_moves_the_model_and_its_stream_to_the_other_replica
     assert steps == [6, 7] and cluster.replica_at(replica) is survivor
     state = httpx.get(f"{cluster.url}/api/v1/models/{model_id}", timeout=30).json()
     assert state["step"] == 7
+
+
+def test_a_follower_on_one_replica_sees_the_presenter_on_the_other_through_redis(cluster):
+    a, b = cluster.replicas
+    room = httpx.post(f"{a.url}/api/v1/rooms", json={"title": "cluster"}, timeout=30).json()
+    assert httpx.get(f"{b.url}/api/v1/rooms/{room['code']}", timeout=30).status_code == 200  # B knows it
+    path = f"/api/v1/rooms/{room['code']}/stream"
+    with connect(b.url.replace("http://", "ws://") + path, open_timeout=20) as follower:
+        follower.send(json.dumps({"type": "follow"}))
+        hello = json.loads(follower.recv(timeout=20))
+        assert hello["type"] == "hello" and hello["role"] == "follower"
+        with connect(a.url.replace("http://", "ws://") + path, open_timeout=20) as presenter:
+            presenter.send(json.dumps({"type": "auth", "token": room["presenter_token"]}))
+            assert json.loads(presenter.recv(timeout=20))["role"] == "presenter"
+            sent = [{"page": "stepper", "query": f"lesson=xor-relu&step={step}"} for step in range(1, 6)]
+            for state in sent:
+                presenter.send(json.dumps({"type": "state", "state": state}))
+            received = []
+            while not received or received[-1]["state"] != sent[-1]:
+                message = json.loads(follower.recv(timeout=20))
+                if message["type"] == "state":
+                    received.append(message)
+    # A follower behind may skip to the newest state (states are whole views), never go back.
+    states = [m["state"] for m in received]
+    assert all(state in sent for state in states) and states == sorted(states, key=sent.index)
+    seqs = [m["seq"] for m in received]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
