@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import Match, Mount
 
@@ -42,24 +42,75 @@ from backprop_playground.settings import Settings, get_settings
 from backprop_playground.store import EXPIRE_BATCH, Store
 
 API_PREFIX = "/api/v1"
-_INLINE_SCRIPT = re.compile(r"<script type=\"importmap\">(.*?)</script>", re.S)
+PAGES = ("index.html", "embed.html", "studio.html", "docs.html")  # the pages served with the import map
+_IMPORT_MAP_SLOT = re.compile(r'<script type="importmap" data-fill="importmap.json"></script>')
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
 
 
-def inline_script_hashes(web_dir: Path) -> list[str]:
-    """CSP source expressions for the inline import maps of the static pages (so no 'unsafe-inline')."""
+class Pages:
+    """The HTML pages as served: web/importmap.json filled into each page's import-map slot, so the three
+    pages share one map. Read at startup and again when a page or the map changes on disk (a stat per page
+    request); the CSP's script hashes come from exactly what is served."""
+
+    def __init__(self, web_dir: Path) -> None:
+        self.web_dir = web_dir
+        self._stamp: tuple | None = None
+        self._pages: dict[str, bytes] = {}
+        self._hashes: list[str] = []
+        self.refresh()
+
+    def _stamp_now(self) -> tuple:
+        files = [self.web_dir / "importmap.json", *(self.web_dir / name for name in PAGES)]
+        stats = [f.stat() if f.is_file() else None for f in files]
+        return tuple((s.st_mtime_ns, s.st_size) if s else None for s in stats)
+
+    def refresh(self) -> None:
+        stamp = self._stamp_now()
+        if stamp == self._stamp:
+            return
+        map_file = self.web_dir / "importmap.json"
+        script = ""
+        if map_file.is_file():
+            script = f'<script type="importmap">\n{map_file.read_text(encoding="utf-8").strip()}\n  </script>'
+        pages = {}
+        for name in PAGES:
+            if (self.web_dir / name).is_file():
+                text = (self.web_dir / name).read_text(encoding="utf-8")
+                pages[name] = _IMPORT_MAP_SLOT.sub(lambda _: script, text).encode("utf-8")
+        self._pages, self._hashes, self._stamp = pages, inline_script_hashes(pages.values()), stamp
+
+    def get(self, name: str) -> bytes | None:
+        self.refresh()
+        return self._pages.get(name)
+
+    def response(self, name: str) -> Response:
+        """A page as served (404 if the front end has no such page)."""
+        body = self.get(name)
+        if body is None:
+            return Response("Not Found", status_code=404, media_type="text/plain")
+        return Response(body, media_type="text/html; charset=utf-8")
+
+    @property
+    def script_hashes(self) -> list[str]:
+        return self._hashes
+
+
+def inline_script_hashes(pages) -> list[str]:
+    """CSP source expressions for the inline scripts of the served pages (so no 'unsafe-inline')."""
     hashes: set[str] = set()
-    for page in sorted(web_dir.glob("*.html")):
-        for body in _INLINE_SCRIPT.findall(page.read_text(encoding="utf-8")):
+    for page in pages:
+        for body in _INLINE_SCRIPT.findall(page.decode("utf-8")):
             digest = hashlib.sha256(body.encode("utf-8")).digest()
             hashes.add("'sha256-" + base64.b64encode(digest).decode("ascii") + "'")
     return sorted(hashes)
 
 
-def content_security_policy(settings: Settings) -> str:
+def content_security_policy(settings: Settings, script_hashes: list[str]) -> str:
     """The policy of every page (/docs included): everything from this origin, no inline script but the
-    hashed import maps. `frame_ancestors` "*" sends no frame-ancestors at all: the source "*" matches only
-    network schemes, so it would refuse decks opened from disk (file://), data: and about:blank hosts."""
-    scripts = " ".join(["'self'", *inline_script_hashes(settings.web_dir)])
+    hashed ones of the served pages (their import maps). `frame_ancestors` "*" sends no frame-ancestors at
+    all: the source "*" matches only network schemes, so it would refuse decks opened from disk (file://),
+    data: and about:blank hosts."""
+    scripts = " ".join(["'self'", *script_hashes])
     policy = (
         f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
         "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
@@ -73,19 +124,27 @@ def content_security_policy(settings: Settings) -> str:
 class SecurityHeaders:
     """Pure ASGI middleware adding CSP and nosniff to every HTTP response (streaming-safe)."""
 
-    def __init__(self, app, settings: Settings) -> None:
+    def __init__(self, app, settings: Settings, pages: Pages) -> None:
         self.app = app
-        self.csp = content_security_policy(settings).encode()
+        self.settings = settings
+        self.pages = pages
+        self._csp: tuple[list[str], bytes] | None = None
+
+    @property
+    def csp(self) -> bytes:
+        hashes = self.pages.script_hashes
+        if self._csp is None or self._csp[0] is not hashes:
+            self._csp = (hashes, content_security_policy(self.settings, hashes).encode())
+        return self._csp[1]
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        csp = self.csp
 
         async def send_with_headers(message):
-            if message["type"] == "http.response.start":
+            if message["type"] == "http.response.start":  # after a page request has refreshed the pages
                 headers = list(message.get("headers", []))
-                headers.append((b"content-security-policy", csp))
+                headers.append((b"content-security-policy", self.csp))
                 headers.append((b"x-content-type-options", b"nosniff"))
                 headers.append((b"referrer-policy", b"no-referrer"))
                 message["headers"] = headers
@@ -109,15 +168,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.limits = Limits(**settings.limits)
     app.state.servers = 0
+    app.state.pages = Pages(settings.web_dir)
     app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
     for module in (health, ops, datasets, lessons, expressions, export, models, training, specs, stream,
                    schema, rooms):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(rooms.pages)  # /join/{code}: the stepper page of a classroom room
-    _mount_front_end(app, settings)
+    _mount_front_end(app, settings, app.state.pages)
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(SecurityHeaders, settings=settings)
+    app.add_middleware(SecurityHeaders, settings=settings, pages=app.state.pages)
     app.add_middleware(ClientKey, header=settings.client_ip_header)
     return app
 
@@ -173,25 +233,40 @@ async def _expire_unused(state) -> None:
         await asyncio.sleep(every_s)
 
 
-def _mount_front_end(app: FastAPI, settings: Settings) -> None:
-    """Swagger UI and the static pages; npm packages at /vendor (mounted before /)."""
+def _mount_front_end(app: FastAPI, settings: Settings, pages: Pages) -> None:
+    """Swagger UI and the static pages (with their import map filled in); npm packages at /vendor (mounted
+    before /)."""
     web = settings.web_dir
 
     @app.get("/docs", include_in_schema=False)
-    def docs() -> FileResponse:  # Swagger UI, started by /js/docs.js: no inline script
-        return FileResponse(web / "docs.html")
+    def docs() -> Response:  # Swagger UI, started by /js/docs.js: no inline script
+        return pages.response("docs.html")
 
     @app.get("/embed", include_in_schema=False)
-    def embed() -> FileResponse:
-        return FileResponse(web / "embed.html")
+    def embed() -> Response:
+        return pages.response("embed.html")
 
     @app.get("/studio", include_in_schema=False)
-    def studio() -> FileResponse:
-        return FileResponse(web / "studio.html")
+    def studio() -> Response:
+        return pages.response("studio.html")
 
     app.mount("/vendor", StaticFiles(directory=web / "node_modules", check_dir=False), name="vendor")
-    pages = StaticFiles(directory=web, html=True, check_dir=False)
-    app.router.routes.append(_FrontEnd("/", pages, name="web"))
+    files = _WebFiles(pages, directory=web, html=True, check_dir=False)
+    app.router.routes.append(_FrontEnd("/", files, name="web"))
+
+
+class _WebFiles(StaticFiles):
+    """The web directory's files, except that the pages are answered as served (import map filled in)."""
+
+    def __init__(self, pages: Pages, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.pages = pages
+
+    async def get_response(self, path: str, scope) -> Response:
+        name = "index.html" if path in ("", ".") else path
+        if name in PAGES and scope["method"] in ("GET", "HEAD"):
+            return self.pages.response(name)
+        return await super().get_response(path, scope)
 
 
 class _FrontEnd(Mount):
