@@ -84,3 +84,15 @@ test("a patient client asks again when the model is in use (409); an impatient o
   const impatient = fakeFetch([inUse, ok]);
   await assert.rejects(createApi({ fetchImpl: impatient.fetchImpl }).stepModel("m1", "t"), (e) => e.status === 409);
 });
+
+test("the op table and the function list are asked once, and again after a failure", async () => {
+  const { fetchImpl, calls } = fakeFetch([{ status: 500, body: { detail: "down" } }, { status: 200, body: [{ name: "mul" }] }]);
+  const api = createApi({ fetchImpl });
+  await assert.rejects(api.ops(), (e) => e.status === 500);
+  assert.deepEqual(await api.ops(), [{ name: "mul" }]);
+  assert.deepEqual(await api.ops(), [{ name: "mul" }]);
+  assert.equal(calls.filter((c) => c.url.endsWith("/api/v1/ops")).length, 2);
+  await api.expressionFunctions();
+  await api.expressionFunctions();
+  assert.equal(calls.filter((c) => c.url.endsWith("/api/v1/expressions/functions")).length, 1);
+});

@@ -94,6 +94,11 @@ export function createApi({ base = "", fetchImpl = globalThis.fetch.bind(globalT
   }
 
   const enc = encodeURIComponent;
+  // tables that do not change while the server runs: asked once per client (again after a failure)
+  const once = (fn) => {
+    let answer = null;
+    return () => (answer ??= fn().catch((err) => { answer = null; throw err; }));
+  };
   const busyRetried = (fn) => (patient ? (...args) => retryBusy(() => fn(...args)) : fn);
   function uploadCsv(file) {
     const body = new FormData();
@@ -104,7 +109,8 @@ export function createApi({ base = "", fetchImpl = globalThis.fetch.bind(globalT
   return {
     request,
     health: () => request("GET", "/health"),
-    ops: () => request("GET", "/ops"),
+    ops: once(() => request("GET", "/ops")),
+    expressionFunctions: once(() => request("GET", "/expressions/functions")),
     lessons: () => request("GET", "/lessons"),
     lesson: busyRetried((id) => request("GET", `/lessons/${enc(id)}`)),
     expression: ({ source, values, mode = "numeric" }) => request("POST", "/expressions", { body: { source, values, mode } }),

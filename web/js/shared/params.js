@@ -2,8 +2,8 @@
  * Model parameters by identity: the `param` field the server sends with each parameter node
  * ({layer, key, index}, layer 0-based, index null for the whole tensor) and the one way every view names
  * a parameter: W₁, b₂, α₁ for a tensor, W₁[0,1] and b₁[0] for one entry (0-based, as in the weights'
- * JSON). Used by the stepper as well as the studio; it lives here so that the studio's standalone
- * replay, which carries only web/js/studio/ modules, has it too. Pure: no DOM.
+ * JSON). Used by the stepper as well as the studio (and packed into the studio's standalone replay);
+ * nothing parses a label for a parameter's identity. Pure: no DOM.
  */
 
 const SUBSCRIPT = "₀₁₂₃₄₅₆₇₈₉";

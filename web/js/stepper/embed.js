@@ -71,7 +71,7 @@ const stepper = createStepper({
     state.step = step;
     remember(step);
     writeUrl();
-    if (selected) inspector.show(timeline, frame, selected);
+    if (selected) inspector.update(timeline, frame, selected);
     if (window.parent !== window) window.parent.postMessage({ source: SOURCE, event: "step", step, total, phase }, "*");
   },
   onSelect: (id) => select(id),
@@ -85,7 +85,7 @@ function select(id) {
   selected = id;
   stepper.graph.select(id);
   const tl = stepper.timeline();
-  if (tl) inspector.show(tl, tl.frameAt(stepper.state().step), id);
+  if (tl) inspector.update(tl, tl.frameAt(stepper.state().step), id);
   stepper.graph.setInsetRight(id ? $("inspector").offsetWidth + 24 : 0);
 }
 
@@ -141,7 +141,7 @@ function setLinks() {
 async function start() {
   applyTheme(state.theme);
   setLinks();
-  api.ops().then((ops) => inspector.setOps(ops), () => {}); // the inspector has its own formulas without it
+  api.ops().then((ops) => inspector.setOps(ops), () => {}); // without it: op names and VJP_k
   try {
     const wanted = offline?.trace || state.expr || state.spec || state.lesson ? state : { ...state, ...DEFAULT_EXPRESSION };
     const loaded = offline?.trace ? { trace: offline.trace } : await loadSource(api, wanted);

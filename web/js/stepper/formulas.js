@@ -1,6 +1,7 @@
 /**
  * LaTeX for the inspector: a node's forward formula and each local derivative with the current numbers
- * plugged in, and the accumulation of its gradient. Pure: no DOM, no KaTeX (the view renders the strings).
+ * plugged in (the templates are the server's, GET /ops), and the accumulation of its gradient. Pure: no
+ * DOM, no KaTeX (the view renders the strings).
  */
 
 import { asMatrix, formatNumber } from "../shared/format.js";
@@ -35,56 +36,49 @@ export function texTensor(t, { paren = false, digits = 3, maxCells = 16 } = {}) 
   return `\\langle ${t.shape.join("\\times ")}\\rangle`;
 }
 
-/** Forward templates by op, over input LaTeX strings: used when the op table gives none. */
-const FORWARD = {
-  add: (a, b) => `${a} + ${b}`, sub: (a, b) => `${a} - ${b}`, mul: (a, b) => `${a} \\cdot ${b}`,
-  div: (a, b) => `\\frac{${a}}{${b}}`, matmul: (a, b) => `${a} \\, ${b}`, neg: (a) => `-${a}`,
-  relu: (a) => `\\max(0, ${a})`, sigmoid: (a) => `\\sigma(${a})`, tanh: (a) => `\\tanh(${a})`,
-  exp: (a) => `e^{${a}}`, log: (a) => `\\log ${a}`, abs: (a) => `|${a}|`, sum: (a) => `\\textstyle\\sum ${a}`,
-  mean: (a) => `\\operatorname{mean} ${a}`, pow: (a, b) => `${a}^{${b ?? "p"}}`, square: (a) => `${a}^2`,
-  transpose: (a) => `${a}^{\\top}`, softplus: (a) => `\\log(1 + e^{${a}})`,
-};
+/**
+ * A template of GET /ops (`forward_template`, `local_templates[k]`) with LaTeX put in: `{0}`, `{1}`, … the
+ * inputs, `{y}` the output, `{g}` the upstream gradient. Other braces are the template's own LaTeX.
+ */
+export function fillTemplate(template, inputs, { y = "y", g = "\\bar g" } = {}) {
+  return template.replace(/\{(\d+|y|g)\}/g, (m, key) => (key === "y" ? y : key === "g" ? g : inputs[Number(key)] ?? m));
+}
 
-/** Local derivative templates ∂out/∂input_k by op (symbolic, over input LaTeX strings). */
-const LOCAL = {
-  add: [() => "1", () => "1"], sub: [() => "1", () => "-1"], mul: [(a, b) => b, (a) => a],
-  div: [(a, b) => `\\frac{1}{${b}}`, (a, b) => `-\\frac{${a}}{${b}^2}`], neg: [() => "-1"],
-  relu: [(a) => `[${a} > 0]`], sigmoid: [(a, y) => `${y}\\,(1 - ${y})`],
-  tanh: [(a, y) => `1 - ${y}^2`], exp: [(a, y) => y], log: [(a) => `\\frac{1}{${a}}`],
-  abs: [(a) => `\\operatorname{sign}(${a})`], square: [(a) => `2${a}`],
-  matmul: [(a, b) => `\\bar g\\, ${b}^{\\top}`, (a) => `${a}^{\\top} \\bar g`],
-};
-
-/** The forward formula of a node: "label = formula = value", numbers plugged in for scalar inputs. */
+/**
+ * The forward formula of a node: "label = formula = value", numbers plugged in for the inputs when they are
+ * known. `opInfo` is the node's op in GET /ops; without it (an offline page without the table) the formula
+ * is the node's own `latex` or op name.
+ */
 export function forwardTex(node, inputs, value, opInfo) {
   const lhs = texLabel(node.label || node.id);
   if (node.inputs.length === 0) return `${lhs} = ${texTensor(value)}`;
   const names = inputs.map((i) => texLabel(i.node.label || i.node.id));
-  const template = FORWARD[node.op];
-  const symbolic = template ? template(...names) : opInfo?.forward_latex ?? texLabel(node.latex ?? node.op);
+  const template = opInfo?.forward_template;
+  const symbolic = template ? fillTemplate(template, names, { y: lhs }) : opInfo?.forward_latex ?? texLabel(node.latex ?? node.op);
   const parts = [lhs, symbolic];
   const allKnown = inputs.every((i) => i.value);
-  if (template && allKnown) parts.push(template(...inputs.map((i) => texTensor(i.value, { paren: true }))));
+  if (template && allKnown) parts.push(fillTemplate(template, inputs.map((i) => texTensor(i.value, { paren: true })), { y: lhs }));
   if (value) parts.push(texTensor(value));
   return dedupe(parts).join(" = ");
 }
 
 /**
- * For input k of a node: the local derivative symbolically, its value for scalars (contribution ÷ upstream),
- * and the contribution it sends: "∂out/∂in = … ; ḡ · local = contribution".
+ * For input k of a node: the local derivative symbolically (GET /ops `local_templates[k]`), its value for
+ * scalars (contribution ÷ upstream), and the contribution it sends: "∂out/∂in = … ; ḡ · local = contribution".
+ * A template that uses the upstream gradient `{g}` is a vector-Jacobian product: it is shown as the
+ * gradient it sends ("ḡ_in = …"). Without a template the local derivative is named VJP_k.
  */
-export function localTex(node, k, inputs, upstream, contribution) {
+export function localTex(node, k, inputs, upstream, contribution, opInfo) {
   const out = texLabel(node.label || node.id);
   const input = inputs[k];
   const name = texLabel(input.node.label || input.node.id);
   const names = inputs.map((i) => texLabel(i.node.label || i.node.id));
-  const rule = LOCAL[node.op]?.[k];
+  const rule = opInfo?.local_templates?.[k];
   const lhs = `\\frac{\\partial ${out}}{\\partial ${name}}`;
-  const unary = inputs.length === 1;
-  const symbolic = rule ? rule(...(unary ? [names[0], out] : names)) : `\\mathrm{VJP}_{${k}}`;
+  const symbolic = rule ? fillTemplate(rule, names, { y: out }) : `\\mathrm{VJP}_{${k}}`;
   const lines = [];
   const scalar = upstream?.size === 1 && contribution?.size === 1 && upstream.data && contribution.data;
-  if (node.op === "matmul") lines.push(`\\bar g_{${name}} = ${symbolic}`);
+  if (rule?.includes("{g}")) lines.push(`\\bar g_{${name}} = ${symbolic}`);
   else if (scalar && upstream.data[0] !== 0) {
     const local = contribution.data[0] / upstream.data[0];
     lines.push(dedupe([lhs, symbolic, texNumber(local)]).join(" = "));

@@ -33,7 +33,7 @@ const stepper = createStepper({
   onStep: ({ step, frame, timeline }) => {
     app.state.step = step;
     writeUrl("replace");
-    if (app.state.node) inspector.show(timeline, frame, app.state.node);
+    if (app.state.node) inspector.update(timeline, frame, app.state.node);
   },
   onSelect: (id) => selectNode(id),
   onSpeed: (v) => {
@@ -92,11 +92,11 @@ async function load() {
     if (token !== app.token) return;
     app.loaded = loaded;
     app.weights = loaded.spec && loaded.trace ? weightsOfTrace(loaded.trace) : null;
-    lessonPanel.show(loaded.lesson ?? null, loaded.index ?? 0, { loss: traceLoss(loaded.trace) });
+    lessonPanel.update(loaded.lesson ?? null, loaded.index ?? 0, { loss: traceLoss(loaded.trace) });
     exprForm.showError(null);
     setStale(false);
     $("intro").hidden = !!loaded.lesson;
-    if (loaded.expression) exprForm.set(loaded.expression.source, loaded.expression.values);
+    if (loaded.expression) exprForm.update(loaded.expression.source, loaded.expression.values);
     $("s2s-note").hidden = !(state.view === "s2s" && !loaded.expression);
     syncToggle(state, loaded);
     if (!loaded.trace) return showStatus($("status"), "This lesson has no graph to draw.", "info");
@@ -114,7 +114,7 @@ async function load() {
     showStatus($("status"), inForm ? null : err.message, "error");
     if (inForm) {
       exprForm.showError(err.message);
-      lessonPanel.show(null);
+      lessonPanel.update(null);
     }
     setStale(true);
   }
@@ -170,7 +170,7 @@ function selectNode(id) {
   app.state.node = id;
   stepper.graph.select(id);
   const tl = stepper.timeline();
-  if (tl) inspector.show(tl, tl.frameAt(stepper.state().step), id);
+  if (tl) inspector.update(tl, tl.frameAt(stepper.state().step), id);
   stepper.graph.setInsetRight(id ? $("inspector").offsetWidth + 24 : 0);
   writeUrl("replace");
   if (!id) $("graph").querySelector(".graph-svg")?.focus?.();
@@ -254,7 +254,7 @@ async function loadCatalog() {
   try {
     inspector.setOps(await api.ops());
   } catch {
-    // the inspector falls back to its own formulas
+    // without the op table the inspector names each op and shows VJP_k for its local derivatives
   }
 }
 

@@ -170,5 +170,5 @@ export function createEdgeLabels(svg, { bounds = () => null } = {}) {
   };
   watch();
 
-  return { update };
+  return { update, element: svg };
 }

@@ -46,10 +46,10 @@ export function createExpressionForm(root, { onSubmit }) {
   }
 
   /** Put an expression in the fields (when it came from the URL or a lesson). */
-  function set(expr, vals) {
+  function update(expr, vals) {
     if (expr != null) source.value = expr;
     if (vals) values.value = formatValues(vals).replaceAll(",", ", ");
   }
 
-  return { set, showError, element: root };
+  return { update, showError, element: root };
 }

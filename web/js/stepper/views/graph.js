@@ -386,7 +386,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
   }
 
   return {
-    setGraph, update, fit, select, setInsetRight, setCamera, camera: () => state.camera, layout: () => state.layout,
+    element: container, setGraph, update, fit, select, setInsetRight, setCamera, camera: () => state.camera, layout: () => state.layout,
     zoomBy: (k) => svg.transition().duration(250).call(zoom.scaleBy, k), svg: svg.node(),
   };
 }

@@ -23,11 +23,13 @@ export function tex(src, display = false) {
 
 /**
  * Build the inspector in `root`. `checkGradient(nodeId)` resolves to {numeric, analytic, relError, note}
- * or rejects; `canCheck(nodeId)` says whether the button applies; `onClose()` closes it.
+ * or rejects; `canCheck(nodeId)` says whether the button applies; `onClose()` closes it. `ops` is the op
+ * table of GET /ops (its formula templates), or set later with `setOps`; a page without it (offline) shows
+ * each node's op by name and its local derivatives as VJP_k.
  */
-export function createInspector(root, { checkGradient, canCheck = () => false, canEdit = () => false, onEdit = () => {}, onClose = () => {} }) {
+export function createInspector(root, { checkGradient, canCheck = () => false, canEdit = () => false, onEdit = () => {}, onClose = () => {}, ops = null }) {
   root.classList.add("inspector");
-  const state = { timeline: null, frame: null, nodeId: null, ops: new Map() };
+  const state = { timeline: null, frame: null, nodeId: null, ops: opsByName(ops) };
 
   root.addEventListener("click", (ev) => {
     const btn = ev.target.closest("button");
@@ -53,11 +55,12 @@ export function createInspector(root, { checkGradient, canCheck = () => false, c
   });
 
   function setOps(list) {
-    state.ops = new Map((list ?? []).map((o) => [o.name, o]));
+    state.ops = opsByName(list);
     render();
   }
 
-  function show(timeline, frame, nodeId) {
+  /** Show `nodeId` of the timeline at `frame` (hidden when null). */
+  function update(timeline, frame, nodeId) {
     state.timeline = timeline;
     state.frame = frame;
     state.nodeId = nodeId;
@@ -106,7 +109,7 @@ export function createInspector(root, { checkGradient, canCheck = () => false, c
       const sent = frame.grads.get(inputId)?.contributions.find((c) => c.from === node.id && c.inputIndex === k);
       const name = "abcdefgh"[k] ?? `x_{${k}}`;
       const general = opInfo?.vjp_latex?.[k] ? `<div class="formula general" title="the contribution in general, ȳ the upstream gradient">${tex(`\\bar{${name}} \\mathrel{+}= ${opInfo.vjp_latex[k]}`, true)}</div>` : "";
-      const lines = localTex(node, k, inputs, grad?.total ?? null, sent?.value ?? null);
+      const lines = localTex(node, k, inputs, grad?.total ?? null, sent?.value ?? null, opInfo);
       const waiting = sent ? "" : `<p class="muted">not sent yet</p>`;
       return `<li>${general}${lines.map((l) => `<div class="formula">${tex(l, true)}</div>`).join("")}${waiting}</li>`;
     });
@@ -156,5 +159,9 @@ export function createInspector(root, { checkGradient, canCheck = () => false, c
     }
   }
 
-  return { show, setOps, render, element: root };
+  return { update, setOps, render, element: root };
+}
+
+function opsByName(list) {
+  return new Map((list ?? []).map((o) => [o.name, o]));
 }

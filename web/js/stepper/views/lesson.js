@@ -40,7 +40,7 @@ export function createLessonPanel(root, { onPanel = () => {}, onControl = () => 
   }
 
   /** Show a lesson (or nothing), with panel `index` selected; `loss` is the loss of the model shown. */
-  function show(lesson, index = 0, { loss = null } = {}) {
+  function update(lesson, index = 0, { loss = null } = {}) {
     root.hidden = !lesson;
     if (!lesson) return;
     const key = `${lesson.id}/${index}`;
@@ -91,7 +91,7 @@ export function createLessonPanel(root, { onPanel = () => {}, onControl = () => 
     for (const b of root.querySelectorAll("[data-control]")) b.disabled = on;
   }
 
-  return { show, note, busy, element: root };
+  return { update, note, busy, element: root };
 }
 
 function expectation(f) {

@@ -65,5 +65,5 @@ export function createNodeFlags(svg) {
   const nodes = svg.querySelector("g.nodes");
   if (nodes) observer.observe(nodes, { childList: true, subtree: true, attributeFilter: ["class"] });
 
-  return { update };
+  return { update, element: svg };
 }
