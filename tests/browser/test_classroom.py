@@ -193,6 +193,13 @@ def test_late_joiner_reload_and_unknown_room(contexts, live_server):
     presenter.locator("#graph svg").focus()
     presenter.keyboard.press("ArrowRight")
     wait_step(late, 4)
+    # another lesson: the follower loads it
+    presenter.select_option("#lesson-select", "chain-rule")
+    late.wait_for_function("() => new URLSearchParams(location.search).get('lesson') === 'chain-rule'")
+    late.wait_for_function("() => document.querySelector('#lesson-select').value === 'chain-rule'")
+    count = "document.querySelector('.controls .count').textContent"
+    presenter.wait_for_function(f"() => !{count}.endsWith('/ 12')")
+    late.wait_for_function(f"s => {count} === s", arg=presenter.locator(".controls .count").inner_text())
     # a room that does not exist: said plainly, and the page still works on its own
     lost = contexts()
     lost.goto(f"{live_server}/join/XXXXXX")
