@@ -207,3 +207,26 @@ def test_late_joiner_reload_and_unknown_room(contexts, live_server):
     assert "no class with this code" in lost.locator(".class-banner").inner_text()
     lost.wait_for_selector("body[data-ready=true]")
     assert counter(lost) == (0, 12)
+
+
+def test_a_presenter_in_the_studio_takes_the_followers_there(contexts, live_server):
+    from tests.browser.test_studio import open_studio
+
+    presenter, follower = contexts(), contexts()
+    open_studio(presenter, f"{live_server}/studio")
+    presenter.wait_for_function("() => location.hash.startsWith('#s=')")
+    presenter.click("#class-start")
+    presenter.wait_for_selector(".class-panel:not([hidden]) .class-code")
+    code = presenter.locator(".class-code").inner_text().strip()
+    assert presenter.locator(".class-ask").is_hidden()  # questions are about the stepper's nodes
+    # a follower who joins at /join/{code} is taken to the studio, following, on the presenter's net
+    follower.goto(f"{live_server}/join/{code}")
+    follower.wait_for_url(f"**/studio?follow={code}#s=*")
+    follower.wait_for_selector(".class-banner[data-connected=true]")
+    wait_followers(presenter, 1)
+    # the presenter picks another net: the follower's studio builds it
+    preset = "sine"
+    presenter.select_option("select[name=preset]", preset)
+    follower.wait_for_function("p => document.querySelector('select[name=preset]')?.value === p", arg=preset,
+                               timeout=30_000)
+    assert "Following" in follower.locator(".class-banner").inner_text()
