@@ -84,3 +84,9 @@ test("text in quotes names no variable (so a bad expression does not rewrite the
   assert.deepEqual(variablesOf("__import__('os')"), []);
   assert.deepEqual(variablesOf('a = "q" + y; a*z'), ["y", "z"]);
 });
+
+test("the server's function names are not variables, even written without a call", () => {
+  const functions = new Set(["relu", "sum"]);
+  assert.deepEqual(variablesOf("relu + w*sum(x)", functions), ["w", "x"]);
+  assert.deepEqual(variablesOf("relu + w*sum(x)"), ["relu", "w", "x"], "without the list only calls are left out");
+});

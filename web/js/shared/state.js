@@ -120,16 +120,18 @@ export function withSource(state, source) {
   return { ...state, lesson: null, panel: 0, expr: null, values: null, spec: null, weights: null, model: null, step: 0, node: null, ...source };
 }
 
-const FUNCTIONS = new Set(["sigmoid", "tanh", "relu", "exp", "log", "abs", "sum", "mean", "softplus", "sin", "cos", "sqrt", "max", "min", "leaky_relu", "square", "softmax", "log_softmax", "logsumexp"]);
-
-/** The variable names of an expression source, in order of appearance (functions left out). */
-export function variablesOf(source) {
+/**
+ * The variable names of an expression source, in order of appearance. Calls (a name before "(") are left
+ * out, and so are the names of `functions` (GET /expressions/functions) written without a call; the server
+ * validates the calls.
+ */
+export function variablesOf(source, functions = new Set()) {
   const names = [];
   source = String(source).replace(/(["'])(?:(?!\1)[^\\]|\\.)*\1?/g, " "); // text in quotes names nothing
   const assigned = new Set([...String(source).matchAll(/(?:^|[;\n])\s*([A-Za-z_]\w*)\s*=(?!=)/g)].map((m) => m[1]));
   for (const m of String(source).matchAll(/(?<![.\w])[A-Za-z_]\w*/g)) {
     const after = source.slice(m.index + m[0].length).trimStart();
-    if (after.startsWith("(") || FUNCTIONS.has(m[0]) || assigned.has(m[0])) continue;
+    if (after.startsWith("(") || functions.has(m[0]) || assigned.has(m[0])) continue;
     if (!names.includes(m[0])) names.push(m[0]);
   }
   return names;

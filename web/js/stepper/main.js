@@ -256,6 +256,7 @@ async function loadCatalog() {
   } catch {
     // without the op table the inspector names each op and shows VJP_k for its local derivatives
   }
+  exprForm.setFunctions(await api.expressionFunctions().catch(() => null));
 }
 
 bindHeader();

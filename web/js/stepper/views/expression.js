@@ -1,6 +1,7 @@
 /**
  * The expression box: type `sigmoid(w*x + b)` and its values, press Draw; errors from the server are shown
- * in place. `onSubmit({source, values})` fires with parsed values.
+ * in place. `onSubmit({source, values})` fires with parsed values. `setFunctions` takes the server's function
+ * list (GET /expressions/functions): their names are not variables, their signatures are the input's tooltip.
  */
 
 import { parseValues, formatValues, variablesOf } from "../../shared/state.js";
@@ -20,12 +21,13 @@ export function createExpressionForm(root, { onSubmit }) {
   const source = root.querySelector("#expr-source");
   const values = root.querySelector("#expr-values");
   const error = root.querySelector(".error");
+  let functions = new Set();
 
   root.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const parsed = parseValues(values.value);
     if (parsed === null) return showError("Values must look like x=2, y=-1");
-    for (const name of variablesOf(source.value)) if (!(name in parsed)) parsed[name] = 1;
+    for (const name of variablesOf(source.value, functions)) if (!(name in parsed)) parsed[name] = 1;
     showError(null);
     values.value = formatValues(parsed).replaceAll(",", ", ");
     onSubmit({ source: source.value.trim(), values: parsed });
@@ -51,5 +53,13 @@ export function createExpressionForm(root, { onSubmit }) {
     if (vals) values.value = formatValues(vals).replaceAll(",", ", ");
   }
 
-  return { update, showError, element: root };
+  /** The server's functions [{name, signature, doc}], or null when the list could not be fetched. */
+  function setFunctions(list) {
+    functions = new Set((list ?? []).map((f) => f.name));
+    source.title = list
+      ? `Functions: ${list.map((f) => f.signature).join(", ")}`
+      : "The server's function list is unavailable: calls are checked when the expression is drawn.";
+  }
+
+  return { update, showError, setFunctions, element: root };
 }
