@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -56,8 +57,8 @@ def start_redis(directory: str) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("redis-server did not start")
 
 
-async def follower(i: int, url: str, stream: str, stats: dict, ready: asyncio.Semaphore, joined: list,
-                   stop: asyncio.Event) -> None:
+async def follower(i: int, url: str, stream: str, stats: dict, ready: asyncio.Semaphore,
+                   joined: list) -> None:
     try:
         async with ready:  # a bounded number of handshakes at once
             ws = await websockets.connect(url.replace("http", "ws") + stream, compression=None,
@@ -69,11 +70,7 @@ async def follower(i: int, url: str, stream: str, stats: dict, ready: asyncio.Se
         joined.append(i)
         last = 0
         async with ws:
-            while not stop.is_set():
-                try:
-                    text = await asyncio.wait_for(ws.recv(), 1.0)
-                except TimeoutError:
-                    continue
+            async for text in ws:  # until the run cancels this task
                 now = time.time()
                 if not text.startswith('{"type":"state"'):
                     if text.startswith('{"type":"error"'):
@@ -111,18 +108,20 @@ async def run(urls: list[str], followers: int, duration: float) -> dict:
         room = (await client.post(f"{urls[0]}/api/v1/rooms", json={"title": "bench"})).json()
     stream = f"/api/v1/rooms/{room['code']}/stream"
     stats = {"sent": 0, "received": 0, "skipped": 0, "latency": [], "errors": []}
-    stop, joined, ready = asyncio.Event(), [], asyncio.Semaphore(64)
-    tasks = [asyncio.create_task(follower(i, urls[i % len(urls)], stream, stats, ready, joined, stop))
+    joined, ready = [], asyncio.Semaphore(64)
+    tasks = [asyncio.create_task(follower(i, urls[i % len(urls)], stream, stats, ready, joined))
              for i in range(followers)]
     started = time.monotonic()
     while len(joined) + len(stats["errors"]) < followers and time.monotonic() - started < 120:
         await asyncio.sleep(0.1)
     join_s = time.monotonic() - started
+    print(f"  {len(joined)} of {followers} followers joined in {join_s:.1f} s", flush=True)
     await asyncio.sleep(1.0)  # the last audience counts settle
     await presenter(urls[0], stream, room["presenter_token"], duration, stats)
     await asyncio.sleep(2.0)  # the last states arrive
-    stop.set()
-    await asyncio.gather(*tasks)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
     stats["joined"], stats["join_s"] = len(joined), join_s
     return stats
 
@@ -133,6 +132,7 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, choices=(1, 2), default=1)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds the presenter publishes")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers on the way out
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-rooms-") as directory:
         processes, env = [], dict(SETTINGS)

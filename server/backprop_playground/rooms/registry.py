@@ -88,6 +88,8 @@ class Connection:
         self.who = secrets.token_hex(8)
         self.outbox = Outbox()
         self.close_code = 1000
+        self.sending_since: float | None = None  # when the send under way started (the ticker's watchdog)
+        self.writer: asyncio.Task | None = None
         if presenter:
             self.bucket = p.Bucket(p.PRESENTER_RATE, p.PRESENTER_BURST, time.monotonic())
         else:
@@ -277,7 +279,12 @@ class Registry:
                 log.exception("rooms: tick failed")
 
     async def _report(self) -> None:
+        stuck_before = asyncio.get_running_loop().time() - self.send_timeout_s
         for room in list(self.rooms.values()):
+            for conn in room.connections:
+                if conn.sending_since is not None and conn.sending_since < stuck_before and conn.writer:
+                    conn.close_code = p.CLOSE_TOO_SLOW  # its client has read nothing for send_timeout_s
+                    conn.writer.cancel()
             if room.answers_dirty:
                 room.answers_dirty = False
                 if room.question is not None:
@@ -364,7 +371,7 @@ class Registry:
 
     async def _run(self, room: LocalRoom, conn: Connection) -> None:
         reader = asyncio.create_task(self._reader(room, conn), name="room-reader")
-        writer = asyncio.create_task(self._writer(conn), name="room-writer")
+        writer = conn.writer = asyncio.create_task(self._writer(conn), name="room-writer")
         try:
             done, _ = await asyncio.wait((reader, writer), return_when=asyncio.FIRST_COMPLETED)
             if reader in done and conn.outbox.final is not None and not writer.done():
@@ -431,16 +438,17 @@ class Registry:
                 raise p.Refused(f"no open question with id {fields['id']}")
 
     async def _writer(self, conn: Connection) -> None:
+        """Sends what the outbox gives; a send that takes longer than `send_timeout_s` is cancelled by the
+        ticker (one watchdog for all connections: no timer task per message)."""
+        loop = asyncio.get_running_loop()
         while True:
             text, last = await conn.outbox.get()
             if text is None:
                 conn.close_code = p.CLOSE_TOO_SLOW
                 return
-            try:
-                await asyncio.wait_for(conn.socket.send_text(text), self.send_timeout_s)
-            except TimeoutError:
-                conn.close_code = p.CLOSE_TOO_SLOW
-                return
+            conn.sending_since = loop.time()
+            await conn.socket.send_text(text)
+            conn.sending_since = None
             if last:
                 return
 
