@@ -197,8 +197,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         state.servers -= 1
         if state.servers == 0:
-            state.sweeper.cancel()
-            await asyncio.gather(state.sweeper, return_exceptions=True)
+            sweeper = state.sweeper
+            sweeper.cancel()
+            if sweeper.get_loop() is asyncio.get_running_loop():
+                await asyncio.gather(sweeper, return_exceptions=True)
+            # else it began under another event loop (a test harness's own lifespan), which runs the cancel
             state.jobs.shutdown()
             state.hub.close()
             state.hub.store.close()
