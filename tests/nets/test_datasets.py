@@ -70,6 +70,16 @@ def test_csv_errors_are_clear(text, message):
         parse_csv(text)
 
 
+def test_csv_lines_may_end_in_a_lone_carriage_return():
+    data = parse_csv("a,y\r0,1\r2,3\r")
+    assert data.x.tolist() == [[0.0], [2.0]] and data.y.tolist() == [1.0, 3.0]
+
+
+def test_unreadable_csv_is_a_clear_error():
+    with pytest.raises(SpecError, match="cannot be read: field larger than field limit"):
+        parse_csv("a,y\n1," + "7" * 200_000 + "\n")
+
+
 def test_csv_limits():
     with pytest.raises(LimitError, match="rows"):
         parse_csv("a,y\n" + "1,0\n" * 11, Limits(rows=10))

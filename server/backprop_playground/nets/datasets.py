@@ -217,7 +217,10 @@ def dataset_from_inline(x: list, y: list, limits: Limits = DEFAULT_LIMITS) -> Da
 
 def parse_csv(text: str, limits: Limits = DEFAULT_LIMITS) -> Dataset:
     """Parse CSV with a header row and numeric columns; the last column is the target."""
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    try:  # newline="": lines may end in \n, \r\n or a lone \r (old Mac exports), as the csv module expects
+        rows = [row for row in csv.reader(io.StringIO(text, newline="")) if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise SpecError(f"the CSV cannot be read: {exc}") from None
     if not rows:
         raise SpecError("the CSV is empty: expected a header row and data rows")
     header = [cell.strip() for cell in rows[0]]
