@@ -100,6 +100,8 @@ def _run(root, seed, rec) -> None:
         ins = node._inputs
         vjps, p, out = node._op.vjps, node._p, node.data
         n = len(ins)
+        # The per-input block below stands three times (a, b, the one input) and again in _nary on purpose:
+        # unrolled, one node costs no inner loop or call; keep the copies in step when changing one.
         if n == 2:
             a, b = ins
             ad, bd = a.data, b.data

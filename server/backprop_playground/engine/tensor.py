@@ -204,6 +204,8 @@ def _node(data, op, p, inputs) -> Tensor:
     return t
 
 
+# binary_op, unary_op and ternary_op repeat `_node`'s body deliberately, each written out for its arity: a
+# shared helper would add a call and an argument tuple per node on the hot path of every forward pass.
 def binary_op(op):
     """A function computing `op(a, b)` (no static parameters) on Tensors: node creation inlined, since
     this is the hot path of every MLP."""

@@ -14,6 +14,7 @@ from ..kernels import unbroadcast
 from .table import VariadicVjps, defop
 
 # ---- arithmetic (broadcasting: every VJP sums back to its input's shape with B.sum_to) ----
+# (rows repeat one shape deliberately, one self-contained defop per primitive: see the module docstring)
 # (`g if g.shape == a.shape else B.sum_to(...)` inlines sum_to's first test: this is the hot path)
 defop(name="add", label="{0}+{1}", symbol="+",
       forward=lambda p, a, b: a + b,

@@ -1,4 +1,5 @@
 """Lesson cost-saturation: Squared loss saturates, cross-entropy does not."""
+# The LESSON dict has every lesson module's layout on purpose (one lesson, one file): see content/__init__.py.
 
 LESSON: dict = {
     "id": "cost-saturation", "title": "Squared loss saturates, cross-entropy does not",

@@ -1,4 +1,5 @@
 """Lesson depth-folding: Each layer folds the plane."""
+# The LESSON dict has every lesson module's layout on purpose (one lesson, one file): see content/__init__.py.
 
 
 LESSON: dict = {

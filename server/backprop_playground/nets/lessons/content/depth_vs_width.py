@@ -1,4 +1,5 @@
 """Lesson depth-vs-width: Deep and narrow vs shallow and wide."""
+# The LESSON dict has every lesson module's layout on purpose (one lesson, one file): see content/__init__.py.
 
 from backprop_playground.nets.lessons.content.parts import net, relu_layers
 

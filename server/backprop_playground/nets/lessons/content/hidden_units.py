@@ -1,4 +1,5 @@
 """Lesson hidden-units: Hidden units: keep the gradient alive."""
+# The LESSON dict has every lesson module's layout on purpose (one lesson, one file): see content/__init__.py.
 
 from backprop_playground.nets.lessons.content.parts import MOONS, expr, net
 

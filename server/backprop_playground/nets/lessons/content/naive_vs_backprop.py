@@ -1,4 +1,5 @@
 """Lesson naive-vs-backprop: Naïve chain rule takes exponential time."""
+# The LESSON dict has every lesson module's layout on purpose (one lesson, one file): see content/__init__.py.
 
 from backprop_playground.nets.lessons.content.parts import expr
 from backprop_playground.nets.lessons.facts.graphs import diamond_source

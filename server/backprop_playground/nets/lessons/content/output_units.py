@@ -1,4 +1,5 @@
 """Lesson output-units: Output units: one per distribution."""
+# The LESSON dict has every lesson module's layout on purpose (one lesson, one file): see content/__init__.py.
 
 from backprop_playground.nets.lessons.content.parts import MOONS, net, relu_layers, tanh_layers
 

@@ -1,4 +1,5 @@
 """Lesson softmax: Softmax and its log-likelihood."""
+# The LESSON dict has every lesson module's layout on purpose (one lesson, one file): see content/__init__.py.
 
 LESSON: dict = {
     "id": "softmax", "title": "Softmax and its log-likelihood", "slide": "Softmax Output",

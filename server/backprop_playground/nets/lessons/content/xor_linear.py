@@ -1,4 +1,5 @@
 """Lesson xor-linear: A linear model cannot learn XOR."""
+# The LESSON dict has every lesson module's layout on purpose (one lesson, one file): see content/__init__.py.
 
 _XOR_LINEAR = {
     "name": "xor-linear", "hidden": [], "output": {"kind": "linear", "units": 1}, "loss": "mse",

@@ -1,4 +1,5 @@
 """Lesson xor-relu: One ReLU layer solves XOR."""
+# The LESSON dict has every lesson module's layout on purpose (one lesson, one file): see content/__init__.py.
 
 from backprop_playground.nets.spec import XOR_EXAMPLE
 
