@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -103,27 +104,60 @@ async def presenter(url: str, stream: str, token: str, duration: float, stats: d
             next_at += period
 
 
-async def run(urls: list[str], followers: int, duration: float) -> dict:
-    async with httpx.AsyncClient(timeout=30) as client:
-        room = (await client.post(f"{urls[0]}/api/v1/rooms", json={"title": "bench"})).json()
-    stream = f"/api/v1/rooms/{room['code']}/stream"
-    stats = {"sent": 0, "received": 0, "skipped": 0, "latency": [], "errors": []}
-    joined, ready = [], asyncio.Semaphore(64)
+async def followers_here(urls: list[str], stream: str, indices: range, joined_q, stop) -> dict:
+    """This client process's followers, until `stop` (a multiprocessing Event) is set."""
+    stats = {"received": 0, "skipped": 0, "latency": [], "errors": []}
+    joined, ready = [], asyncio.Semaphore(32)
     tasks = [asyncio.create_task(follower(i, urls[i % len(urls)], stream, stats, ready, joined))
-             for i in range(followers)]
+             for i in indices]
     started = time.monotonic()
-    while len(joined) + len(stats["errors"]) < followers and time.monotonic() - started < 120:
+    while len(joined) + len(stats["errors"]) < len(indices) and time.monotonic() - started < 150:
         await asyncio.sleep(0.1)
-    join_s = time.monotonic() - started
-    print(f"  {len(joined)} of {followers} followers joined in {join_s:.1f} s", flush=True)
-    await asyncio.sleep(1.0)  # the last audience counts settle
-    await presenter(urls[0], stream, room["presenter_token"], duration, stats)
-    await asyncio.sleep(2.0)  # the last states arrive
+    joined_q.put(len(joined))
+    while not stop.is_set():
+        await asyncio.sleep(0.1)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    stats["joined"], stats["join_s"] = len(joined), join_s
     return stats
+
+
+def client_process(urls, stream, indices, joined_q, stop, results) -> None:
+    results.put(asyncio.run(followers_here(urls, stream, indices, joined_q, stop)))
+
+
+def run(urls: list[str], followers: int, duration: float, clients: int) -> dict:
+    """Followers in `clients` processes (so that the measuring side is not one event loop), the presenter
+    here."""
+    room = httpx.post(f"{urls[0]}/api/v1/rooms", json={"title": "bench"}, timeout=30).json()
+    stream = f"/api/v1/rooms/{room['code']}/stream"
+    context = multiprocessing.get_context("spawn")
+    joined_q, results, stop = context.Queue(), context.Queue(), context.Event()
+    processes = [context.Process(target=client_process,
+                                 args=(urls, stream, range(k, followers, clients), joined_q, stop, results))
+                 for k in range(clients)]
+    started = time.monotonic()
+    for process in processes:
+        process.start()
+    joined = sum(joined_q.get(timeout=300) for _ in processes)
+    join_s = time.monotonic() - started
+    print(f"  {joined} of {followers} followers joined in {join_s:.1f} s", flush=True)
+    time.sleep(1.0)  # the last audience counts settle
+    stats = {"sent": 0}
+    asyncio.run(presenter(urls[0], stream, room["presenter_token"], duration, stats))
+    time.sleep(2.0)  # the last states arrive
+    stop.set()
+    merged = {"sent": stats["sent"], "received": 0, "skipped": 0, "latency": [], "errors": [],
+              "joined": joined, "join_s": join_s}
+    for _ in processes:
+        part = results.get(timeout=120)
+        for key in ("received", "skipped"):
+            merged[key] += part[key]
+        merged["latency"] += part["latency"]
+        merged["errors"] += part["errors"]
+    for process in processes:
+        process.join(timeout=30)
+    return merged
 
 
 def main() -> None:
@@ -131,6 +165,7 @@ def main() -> None:
     parser.add_argument("--followers", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--replicas", type=int, choices=(1, 2), default=1)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds the presenter publishes")
+    parser.add_argument("--clients", type=int, default=2, help="processes the followers are spread over")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers on the way out
     rows = []
@@ -148,7 +183,7 @@ def main() -> None:
                 processes.append(process)
                 urls.append(url)
             for n in args.followers:
-                stats = asyncio.run(run(urls, n, args.duration))
+                stats = run(urls, n, args.duration, args.clients)
                 latency = sorted(stats["latency"]) or [float("nan")]
                 rows.append((n, args.replicas, stats["joined"], f"{stats['join_s']:.1f}", stats["sent"],
                              stats["received"], stats["skipped"], len(stats["errors"]),
@@ -158,9 +193,9 @@ def main() -> None:
                 for error in stats["errors"][:5]:
                     print("  error:", error)
         finally:
-            for process in processes:
+            for process in reversed(processes):  # the servers first, then the redis-server they use
                 process.terminate()
-            for process in processes:
+            for process in reversed(processes):
                 try:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:

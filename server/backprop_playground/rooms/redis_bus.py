@@ -184,10 +184,10 @@ class RedisBus(Bus):
                         self.handler(code, orjson.loads(message["data"]))
                     except Exception:
                         log.exception("rooms: event of room %s not delivered", code)
-            except (RedisConnectionError, RedisTimeoutError, OSError):
+            except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
                 # The connection to Redis broke: reconnect (the pattern is subscribed again). Events sent
                 # meanwhile are lost; the next state carries the whole state again.
-                log.warning("rooms: Redis subscription lost; reconnecting")
+                log.warning("rooms: Redis subscription lost (%s: %s); reconnecting", type(exc).__name__, exc)
                 await asyncio.sleep(1.0)
 
     async def _run(self, name: str, code: str, *args: Any) -> Any:
