@@ -1,7 +1,9 @@
-"""Dependencies of the routers as Annotated aliases: settings, limits, hub, job pool, token, encoding."""
+"""Dependencies of the routers as Annotated aliases: settings, limits, hub, job pool, token, encoding, and
+what a traced response needs (`TraceDep`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
@@ -67,3 +69,22 @@ RowsQuery = Annotated[
     int | None,
     Query(ge=1, le=10_000, description="How many data rows the trace follows (default: a handful)."),
 ]
+
+
+@dataclass(frozen=True)
+class TraceOpts:
+    """What a traced response needs: the rows it follows (the `rows` query, else the `trace_rows` setting),
+    the limits and memory budget it is admitted under, and the tensor encoding."""
+
+    rows: int
+    limits: Limits
+    budget: MemoryBudget
+    encoding: Encoding
+
+
+def trace_opts(settings: SettingsDep, limits: LimitsDep, budget: BudgetDep, encoding: EncodingDep,
+               rows: RowsQuery = None) -> TraceOpts:
+    return TraceOpts(rows or settings.trace_rows, limits, budget, encoding)
+
+
+TraceDep = Annotated[TraceOpts, Depends(trace_opts)]

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import ConfigDict, Field
 
 from backprop_playground import budget as admit
-from backprop_playground.api.deps import BudgetDep, EncodingDep, JobsDep, LimitsDep, RowsQuery, SettingsDep
+from backprop_playground.api.deps import BudgetDep, JobsDep, LimitsDep, SettingsDep, TraceDep
 from backprop_playground.api.errors import responses
 from backprop_playground.api.models import LayerParamsOut, strict_spec
 from backprop_playground.api.training import DivergedOut, traced_step
@@ -64,12 +64,10 @@ def _admitted(spec: ModelSpec, limits: Limits, budget: admit.MemoryBudget) -> Mo
     responses=responses(400, 413, 422, 429, 503),
 )
 async def spec_step(
-    spec: Annotated[ModelSpec, Depends(strict_spec)], jobs: JobsDep, settings: SettingsDep,
-    limits: LimitsDep, budget: BudgetDep, encoding: EncodingDep, rows: RowsQuery = None,
+    spec: Annotated[ModelSpec, Depends(strict_spec)], jobs: JobsDep, opts: TraceDep,
 ) -> Response:
     def run() -> bytes:
-        return traced_step(_admitted(spec, limits, budget), rows or settings.trace_rows, limits, budget,
-                           encoding)
+        return traced_step(_admitted(spec, opts.limits, opts.budget), opts)
 
     return Response(await jobs.run(run), media_type="application/json")
 

@@ -15,18 +15,17 @@ from backprop_playground import budget as admit
 from backprop_playground import wire
 from backprop_playground.api.deps import (
     BudgetDep,
-    EncodingDep,
     HubDep,
     JobsDep,
     LimitsDep,
-    RowsQuery,
     SettingsDep,
     TokenDep,
+    TraceDep,
+    TraceOpts,
 )
 from backprop_playground.api.errors import responses
 from backprop_playground.api.models import Metrics, ModelId
 from backprop_playground.jobs import Deadline
-from backprop_playground.nets.limits import Limits
 from backprop_playground.nets.model import Model
 from backprop_playground.nets.results import TrainResult
 from backprop_playground.nets.traces import step_frame, trace_frame, trace_rows
@@ -171,12 +170,12 @@ async def _ndjson(
         stop.set()
 
 
-def traced_step(model: Model, rows: int, limits: Limits, budget: admit.MemoryBudget,
-                encoding: wire.Encoding) -> bytes:
-    """One training step of `model`, recorded over `rows` shown rows and encoded, within the budgets."""
-    shown = trace_rows(model, rows)
-    with admit.step(model, limits, budget, shown=len(shown), encoding=encoding):
-        return wire.dumps(wire.frame(step_frame(model, shown), encoding))
+def traced_step(model: Model, opts: TraceOpts, frame=step_frame, full: bool = False) -> bytes:
+    """One training step of `model`, recorded over `opts.rows` shown rows and encoded, within the budgets;
+    with `frame=trace_frame, full=True`, a trace at the current parameters over all training rows."""
+    shown = trace_rows(model, opts.rows)
+    with admit.step(model, opts.limits, opts.budget, shown=len(shown), encoding=opts.encoding, full=full):
+        return wire.dumps(wire.frame(frame(model, shown), opts.encoding))
 
 
 def _trace_response(body: bytes) -> Response:
@@ -189,12 +188,9 @@ def _trace_response(body: bytes) -> Response:
     summary="Take one training step and answer its trace (forward, backward, update, metrics)",
     responses=responses(401, 403, 404, 409, 413, 422, 503),
 )
-async def step(
-    model_id: ModelId, hub: HubDep, jobs: JobsDep, token: TokenDep, settings: SettingsDep,
-    limits: LimitsDep, budget: BudgetDep, encoding: EncodingDep, rows: RowsQuery = None,
-) -> Response:
+async def step(model_id: ModelId, hub: HubDep, jobs: JobsDep, token: TokenDep, opts: TraceDep) -> Response:
     def run(model: Model) -> bytes:
-        return traced_step(model, rows or settings.trace_rows, limits, budget, encoding)
+        return traced_step(model, opts)
 
     return _trace_response(await jobs.run(hub.use, model_id, run, token=token, mutates=True))
 
@@ -205,13 +201,8 @@ async def step(
     summary="Trace forward and backward at the current parameters, without an update",
     responses=responses(404, 409, 413, 422, 503),
 )
-async def trace(
-    model_id: ModelId, hub: HubDep, jobs: JobsDep, settings: SettingsDep, limits: LimitsDep,
-    budget: BudgetDep, encoding: EncodingDep, rows: RowsQuery = None,
-) -> Response:
+async def trace(model_id: ModelId, hub: HubDep, jobs: JobsDep, opts: TraceDep) -> Response:
     def run(model: Model) -> bytes:
-        shown = trace_rows(model, rows or settings.trace_rows)
-        with admit.step(model, limits, budget, shown=len(shown), encoding=encoding, full=True):
-            return wire.dumps(wire.frame(trace_frame(model, shown), encoding))
+        return traced_step(model, opts, trace_frame, full=True)
 
     return _trace_response(await jobs.run(hub.use, model_id, run))
