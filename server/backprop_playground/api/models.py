@@ -20,6 +20,8 @@ from backprop_playground.schema.api import RequestModel, WireFloat, WireModel
 from backprop_playground.store import owner_of
 
 router = APIRouter(prefix="/models", tags=["models"])
+# Every route spells out its path, response model, summary and error codes in its own decorator: that is
+# its OpenAPI entry, read in place, so route heads look alike by design.
 
 ModelId = Annotated[str, Path(max_length=64, description="The id returned when the model was created.")]
 

@@ -28,6 +28,8 @@ from backprop_playground.schema.api import RequestModel, WireFloat, WireModel
 from backprop_playground.schema.trace import Trace
 
 router = APIRouter(prefix="/specs", tags=["specs"])
+# Every route spells out its path, response model, summary and error codes in its own decorator: that is
+# its OpenAPI entry, read in place, so route heads look alike by design.
 
 
 class SpecTrainIn(RequestModel):
