@@ -195,7 +195,6 @@ def main() -> None:
         finally:
             for process in reversed(processes):  # the servers first, then the redis-server they use
                 process.terminate()
-            for process in reversed(processes):
                 try:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
