@@ -306,7 +306,7 @@ class StreamSession:
     def _encode(self, message: Message) -> str:
         """The trace message of a recorded step, with the graph if the client does not have it yet."""
         graph = message.frame.trace["graph"]
-        new_graph = graph != self.graph_sent
+        new_graph = graph is not self.graph_sent and graph != self.graph_sent  # steps share one (GraphCache)
         self.graph_sent = graph
         return wire.dumps(wire.stream_trace(message.frame, message.encoding, with_graph=new_graph)).decode()
 

@@ -135,6 +135,20 @@ class Recorder:
         self._resolve()
         return graph_nodes(self._nodes, self._index, self._phase, self._role, self._grads)
 
+    def structure(self) -> tuple | None:
+        """Everything `graph()` is made of, to compare recordings: equal structures give equal graphs, so
+        a caller recording the same program again (a model's next step) may reuse the graph it built.
+        None for recordings with create_graph passes (their nodes are named after their edges)."""
+        self._resolve()
+        if self._grads:
+            return None
+        index, roles = self._index, self._role
+        return tuple(
+            (node._op, node.label, roles.get(node) or node.role, node.data.shape, node.requires_grad,
+             node.data.item() if node._op is None and node.label is None and node.data.ndim == 0 else None,
+             tuple([index[x] for x in node._inputs]), phase)
+            for node, phase in zip(self._nodes, self._phase, strict=True))
+
     def _repr_html_(self) -> str | None:
         """In a notebook: the interactive stepper of this recording (None: the plain repr)."""
         return None if html_renderer is None else html_renderer(self)

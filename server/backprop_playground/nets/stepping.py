@@ -25,7 +25,7 @@ from backprop_playground.nets.net import (
 )
 from backprop_playground.nets.results import Diverged, StepResult
 from backprop_playground.nets.spec import ModelSpec
-from backprop_playground.nets.traces import model_trace
+from backprop_playground.nets.traces import GraphCache, model_trace
 
 MAX_HISTORY = 5_000
 
@@ -93,6 +93,7 @@ class Stepper:
         self.x, self.y = train.x, heads.targets(spec, train)
         self.full = Batch(self.x, self.y)
         self.test = None if test is None else Batch(test.x, heads.targets(spec, test))
+        self.graphs = GraphCache()  # every step's recorded graph is the same: built once
 
     # ---- one step ----
     def batch(self, step: int) -> Batch:
@@ -154,7 +155,8 @@ class Stepper:
                 with Recorder(row_index=rows) as rec:
                     result, progress = self._step(model, batch, rec)
                 if progress is not None:
-                    result.trace = model_trace(rec, self._leaves, rows, len(batch.x.data), batch.index)
+                    result.trace = model_trace(rec, self._leaves, rows, len(batch.x.data), batch.index,
+                                               self.graphs)
                 return result, progress
             return self._step(model, batch, None)
 
@@ -212,7 +214,7 @@ class Stepper:
             _, _, loss, out, _ = self.compute(model, self.full)
             rec.add_metrics(model.step_count, float(loss.data),
                             heads.accuracy(self.spec, self.task, out, self.full.y.data))
-        return model_trace(rec, self._leaves, rows, len(self.x))
+        return model_trace(rec, self._leaves, rows, len(self.x), cache=self.graphs)
 
 
 def _placeholder(shape: LayerShape) -> dict[str, np.ndarray]:

@@ -1,7 +1,8 @@
 """The one place traces and frames are built from the engine's recordings (docs/contracts.md §2).
 
 - `recorded`: any recording as a plain trace: graph and events.
-- `model_trace`: a model's recorded step or pass: graph (parameter nodes carry `param`), events, rows.
+- `model_trace`: a model's recorded step or pass: graph (parameter nodes carry `param`), events, rows;
+  `GraphCache` keeps a model's graph between steps that record the same structure.
 - `expression_trace`: an expression's recorded forward and backward, with where to find things in it.
 - `Frame`, `step_frame`, `trace_frame`: a model's traced step (or, when it diverged, the trace at the
   parameters it kept) with its step count: what REST answers and the stream sends, one frame per step.
@@ -27,22 +28,42 @@ def recorded(rec: Recorder) -> dict:
     return {"graph": rec.graph(), "events": rec.events}
 
 
+class GraphCache:
+    """The graph of a model's last recording, reused while the recorded structure stays the same
+    (`Recorder.structure`): every step records the same program, and composing its labels and LaTeX
+    cost more than the step's arithmetic. Traces built with it share one graph: read it, never write it."""
+
+    __slots__ = ("key", "graph")
+
+    def __init__(self) -> None:
+        self.key: tuple | None = None
+        self.graph: list[dict] = []
+
+
 def model_trace(rec: Recorder, leaves: list[dict[str, Tensor]], rows: list[int] | None, batch_size: int,
-                batch_index: np.ndarray | None = None) -> dict:
+                batch_index: np.ndarray | None = None, cache: GraphCache | None = None) -> dict:
     """{"graph": nodes, "events": events, "rows": traced rows of the batch, "data_rows": dataset rows}.
     `rows` None means every row of the batch (`batch_size` rows); `batch_index` maps batch rows to dataset
     rows (None: the batch is the dataset). Each parameter node (a tensor of `leaves`, per layer key →
     leaf) carries `param`: {"layer": 0-based layer, "key": "W" | "b" | "alpha", "index": None}, index None
-    because the node is the whole tensor (see `param_identity`)."""
+    because the node is the whole tensor (see `param_identity`). With `cache`, the graph of an earlier
+    trace of the same structure is reused (the same list)."""
     shown = list(range(batch_size)) if rows is None else rows
     data_rows = shown if batch_index is None else [int(batch_index[r]) for r in shown]
-    trace = recorded(rec)
-    identity = {rec.node_id(t): param_identity(layer, key)
+    identity = {rec.node_id(t): (layer, key)
                 for layer, tensors in enumerate(leaves) for key, t in tensors.items()}
+    structure = None if cache is None else rec.structure()
+    if structure is not None:
+        structure = (structure, tuple(identity.items()))
+        if structure == cache.key:
+            return {"graph": cache.graph, "events": rec.events, "rows": shown, "data_rows": data_rows}
+    trace = recorded(rec)
     for node in trace["graph"]:
         ref = identity.get(node["id"])
         if ref is not None:
-            node["param"] = ref
+            node["param"] = param_identity(*ref)
+    if structure is not None:
+        cache.key, cache.graph = structure, trace["graph"]
     return {**trace, "rows": shown, "data_rows": data_rows}
 
 
