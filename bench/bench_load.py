@@ -132,8 +132,20 @@ def cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+async def wait_idle(pids: list[int], below: float = 0.05, timeout_s: float = 120.0) -> None:
+    """Wait until the servers use less than `below` CPU seconds per second: a server computes every
+    lesson's facts in a thread as it starts (seconds of CPU), which is not the streams' cost."""
+    deadline = time.monotonic() + timeout_s
+    while pids and time.monotonic() < deadline:
+        before = sum(map(cpu_seconds, pids))
+        await asyncio.sleep(1.0)
+        if sum(map(cpu_seconds, pids)) - before < below:
+            return
+
+
 async def run(args, server_pids: list[int]) -> dict:
     models = await create_models(args.url, args.sessions)
+    await wait_idle(server_pids)
     stats: dict = {"latency": [], "errors": [], "bytes": 0}
     start = time.monotonic()
     stop_at = start + args.ramp + args.duration
