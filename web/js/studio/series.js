@@ -25,16 +25,23 @@ export function toPoint(metrics) {
  * (a reset starts the curve again); when full, every other point is dropped, keeping the newest.
  */
 export function appendPoint(series, metrics) {
-  const point = toPoint(metrics);
-  let points = series.points;
-  if (points.length && point.step <= points[points.length - 1].step) {
-    points = points.filter((p) => p.step < point.step);
+  return { ...series, points: appendThinned(series.points, toPoint(metrics), series.capacity) };
+}
+
+/**
+ * `items` (each with a `step`) with `item` at the end, as a new array: a step at or before the last one
+ * drops the tail from that step on; over `capacity`, every other item goes, the newest always kept.
+ */
+function appendThinned(items, item, capacity) {
+  let out = items;
+  if (out.length && item.step <= out[out.length - 1].step) {
+    out = out.filter((p) => p.step < item.step);
   }
-  points = [...points, point];
-  if (points.length > series.capacity) {
-    points = points.filter((_, i) => i % 2 === 0 || i === points.length - 1);
+  out = [...out, item];
+  if (out.length > capacity) {
+    out = out.filter((_, i) => i % 2 === 0 || i === out.length - 1);
   }
-  return { ...series, points };
+  return out;
 }
 
 /** A series built from a whole history list (e.g. the server's `history`). */
@@ -77,13 +84,5 @@ export function createRecording(capacity = 240) {
 
 /** The recording with one more frame (immutable; a step not after the last one restarts it). */
 export function recordFrame(recording, frame) {
-  let frames = recording.frames;
-  if (frames.length && frame.step <= frames[frames.length - 1].step) {
-    frames = frames.filter((f) => f.step < frame.step);
-  }
-  frames = [...frames, frame];
-  if (frames.length > recording.capacity) {
-    frames = frames.filter((_, i) => i % 2 === 0 || i === frames.length - 1);
-  }
-  return { ...recording, frames };
+  return { ...recording, frames: appendThinned(recording.frames, frame, recording.capacity) };
 }

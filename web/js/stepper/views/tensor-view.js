@@ -59,15 +59,20 @@ function bracketPath(x, y, w, h) {
   return `M${x + e},${y} H${x} V${y + h} H${x + e} M${x + w - e},${y} H${x + w} V${y + h} H${x + w - e}`;
 }
 
-function renderHeatmap(g, t, width, block) {
-  const { rows, cols } = asMatrix(t);
-  const cell = block.cell ?? 6;
-  const x0 = (width - cols * cell) / 2;
+/** `t`'s cells as heat rectangles of cellW × cellH from x = x0, coloured on ±(its largest magnitude). */
+function heatCells(g, t, cols, x0, cellW, cellH) {
   const s = summarize(t);
   const m = Math.max(Math.abs(s.min), Math.abs(s.max));
   g.selectAll("rect.heat").data(t.data).join("rect").attr("class", "heat")
-    .attr("x", (_, i) => x0 + (i % cols) * cell).attr("y", (_, i) => Math.floor(i / cols) * cell)
-    .attr("width", cell).attr("height", cell).attr("fill", (v) => heatColour(v, m));
+    .attr("x", (_, i) => x0 + (i % cols) * cellW).attr("y", (_, i) => Math.floor(i / cols) * cellH)
+    .attr("width", cellW).attr("height", cellH).attr("fill", (v) => heatColour(v, m));
+  return { s, m };
+}
+
+function renderHeatmap(g, t, width, block) {
+  const { rows, cols } = asMatrix(t);
+  const cell = block.cell ?? 6;
+  const { s, m } = heatCells(g, t, cols, (width - cols * cell) / 2, cell, cell);
   g.append("text").attr("class", "num caption").attr("x", width / 2).attr("y", rows * cell + 15)
     .attr("text-anchor", "middle").text(`±${formatNumber(m, 2)} · μ ${formatNumber(s.mean, 2)}`);
 }
@@ -77,11 +82,7 @@ function renderMini(g, t, width, block) {
   const { rows, cols } = asMatrix(t);
   const { cellW, cellH } = block;
   const x0 = (width - cols * cellW) / 2;
-  const s = summarize(t);
-  const m = Math.max(Math.abs(s.min), Math.abs(s.max));
-  g.selectAll("rect.heat").data(t.data).join("rect").attr("class", "heat")
-    .attr("x", (_, i) => x0 + (i % cols) * cellW).attr("y", (_, i) => Math.floor(i / cols) * cellH)
-    .attr("width", cellW).attr("height", cellH).attr("fill", (v) => heatColour(v, m));
+  heatCells(g, t, cols, x0, cellW, cellH);
   g.append("rect").attr("class", "mini-frame").attr("x", x0 - 1).attr("y", -1).attr("width", cols * cellW + 2).attr("height", rows * cellH + 2);
 }
 
