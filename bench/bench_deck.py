@@ -11,8 +11,6 @@ few milliseconds, well under a frame.
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -21,9 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, for tests.chromium
 
-from bench_web import start_server  # noqa: E402
+from bench_web import browser_parser, playwright_or_skip, start_server  # noqa: E402
 
-from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.chromium import CHROMIUM_ARGS  # noqa: E402
 
 REVEAL = Path(__file__).resolve().parent.parent / "web" / "node_modules" / "reveal.js" / "dist"
 
@@ -65,20 +63,14 @@ def summary(times_ms: list[float]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--url", help="a running server (default: start one)")
-    parser.add_argument("--chromium", default=CHROMIUM)
+    parser = browser_parser(__doc__)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print("skipped: the Python package playwright is not installed")
-        return
-    if not os.path.exists(args.chromium) or not REVEAL.exists():
-        print(f"skipped: needs Chromium at {args.chromium} and reveal.js in web/node_modules")
+    sync_playwright = playwright_or_skip(
+        args.chromium, REVEAL.exists(),
+        f"skipped: needs Chromium at {args.chromium} and reveal.js in web/node_modules",
+    )
+    if sync_playwright is None:
         return
 
     base, server = (args.url, None) if args.url else start_server()

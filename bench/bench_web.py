@@ -111,6 +111,28 @@ def start_server() -> tuple[str, object]:
     return f"http://127.0.0.1:{port}", server
 
 
+def browser_parser(doc: str) -> argparse.ArgumentParser:
+    """The arguments every browser benchmark takes: --url (else it starts a server) and --chromium."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="a running server (default: start one)")
+    parser.add_argument("--chromium", default=CHROMIUM)
+    return parser
+
+
+def playwright_or_skip(chromium: str, ready: bool = True, missing: str = ""):
+    """`sync_playwright`, or None after saying why the benchmark is skipped: no playwright package, no
+    Chromium at `chromium`, or (`ready` false) what `missing` names."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("skipped: the Python package playwright is not installed")
+        return None
+    if not os.path.exists(chromium) or not ready:
+        print(missing or f"skipped: no Chromium at {chromium}")
+        return None
+    return sync_playwright
+
+
 LAYOUT_JS = """async (trace) => {
   const { readTrace } = await import('/js/stepper/trace.js');
   const { layoutGraph } = await import('/js/stepper/graph-layout.js');
@@ -162,20 +184,11 @@ def summary(times_ms: list[float]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--url", help="a running server (default: start one)")
-    parser.add_argument("--chromium", default=CHROMIUM)
+    parser = browser_parser(__doc__)
     parser.add_argument("--seconds", type=float, default=4.0)
     args = parser.parse_args()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print("skipped: the Python package playwright is not installed")
-        return
-    if not os.path.exists(args.chromium):
-        print(f"skipped: no Chromium at {args.chromium}")
+    sync_playwright = playwright_or_skip(args.chromium)
+    if sync_playwright is None:
         return
 
     base, server = (args.url, None) if args.url else start_server()
