@@ -8,6 +8,19 @@ from backprop_playground.fair import OverShare
 from backprop_playground.jobs import Busy, Deadline, JobPool
 
 
+def on_gated_pool(scenario, *args, **kwargs):
+    """Run `scenario(pool, release)` on a JobPool(*args, **kwargs) and a gate jobs can wait on (`release`, a
+    threading.Event); answers its result, the pool shut down."""
+    async def main():
+        pool = JobPool(*args, **kwargs)
+        try:
+            return await scenario(pool, threading.Event())
+        finally:
+            pool.shutdown()
+
+    return asyncio.run(main())
+
+
 def test_runs_in_a_worker_thread():
     async def main():
         pool = JobPool(2)
@@ -19,9 +32,7 @@ def test_runs_in_a_worker_thread():
 
 
 def test_full_pool_refuses_with_retry_after_but_streams_wait():
-    async def main():
-        pool = JobPool(1, retry_after=3)
-        release = threading.Event()
+    async def scenario(pool, release):
         blocker = pool.submit(release.wait)
         with pytest.raises(Busy) as busy:
             pool.submit(lambda: None)
@@ -30,18 +41,15 @@ def test_full_pool_refuses_with_retry_after_but_streams_wait():
         await blocker
         result = await waiting
         await asyncio.sleep(0.01)
-        pool.shutdown()
         return busy.value, result, pool.running
 
-    busy, result, running = asyncio.run(main())
+    busy, result, running = on_gated_pool(scenario, 1, retry_after=3)
     assert busy.retry_after == 3 and "max_cpu_jobs" in str(busy)
     assert result == "ran" and running == 0
 
 
 def test_a_cancelled_request_keeps_its_slot_until_the_thread_ends():
-    async def main():
-        pool = JobPool(1)
-        release = threading.Event()
+    async def scenario(pool, release):
         task = asyncio.ensure_future(pool.run(release.wait))
         await asyncio.sleep(0.01)
         task.cancel()
@@ -49,10 +57,9 @@ def test_a_cancelled_request_keeps_its_slot_until_the_thread_ends():
         still_busy = pool.running
         release.set()
         await asyncio.sleep(0.05)
-        pool.shutdown()
         return still_busy, pool.running
 
-    assert asyncio.run(main()) == (1, 0)
+    assert on_gated_pool(scenario, 1) == (1, 0)
 
 
 def test_numeric_overflow_in_a_job_is_not_an_error():
@@ -70,9 +77,7 @@ def test_deadline():
 
 
 def test_a_client_over_its_share_gets_429_while_other_clients_are_served():
-    async def main():
-        pool = JobPool(4, retry_after=2, per_client=2)
-        release = threading.Event()
+    async def scenario(pool, release):
         mine = [pool.submit(release.wait, client="a") for _ in range(2)]
         with pytest.raises(OverShare) as over:
             pool.submit(lambda: None, client="a")
@@ -80,80 +85,65 @@ def test_a_client_over_its_share_gets_429_while_other_clients_are_served():
         release.set()
         await asyncio.gather(*mine)
         await asyncio.sleep(0.01)
-        pool.shutdown()
         return over.value, other, pool.running, dict(pool.by_client)
 
-    over, other, running, by_client = asyncio.run(main())
+    over, other, running, by_client = on_gated_pool(scenario, 4, retry_after=2, per_client=2)
     assert other == "served" and running == 0 and by_client == {}
     assert over.retry_after == 2 and "max_cpu_jobs_per_client" in str(over)
 
 
 def test_training_leaves_a_slot_for_short_requests():
-    async def main():
-        pool = JobPool(2, per_client=2)
-        release = threading.Event()
+    async def scenario(pool, release):
         training = pool.submit(release.wait, long=True, client="a")
         with pytest.raises(Busy) as busy:
             pool.submit(release.wait, long=True, client="b")
         short = await pool.run(lambda: "short", client="b")
         release.set()
         await training
-        pool.shutdown()
         return busy.value, short
 
-    busy, short = asyncio.run(main())
+    busy, short = on_gated_pool(scenario, 2, per_client=2)
     assert short == "short" and "training" in str(busy)
 
 
 def test_stream_steps_take_no_request_slot():
-    async def main():
-        pool = JobPool(1)
-        release = threading.Event()
+    async def scenario(pool, release):
         steps = [pool.step(release.wait, client=f"c{i}", cost_s=0.0) for i in range(3)]
         await asyncio.sleep(0.02)
         served = await pool.run(lambda: "served", client="d")
         release.set()
         await asyncio.gather(*steps)
-        pool.shutdown()
         return served
 
-    assert asyncio.run(main()) == "served"
+    assert on_gated_pool(scenario, 1) == "served"
 
 
 def test_a_request_waits_briefly_for_a_slot_instead_of_a_503():
-    async def main():
-        pool = JobPool(1, queue_wait_s=5.0)
-        release = threading.Event()
+    async def scenario(pool, release):
         blocker = pool.submit(release.wait, client="a")
         asyncio.get_running_loop().call_later(0.1, release.set)
         served = await pool.run(lambda: "served", client="b")  # before: 503 at once
         await blocker
-        pool.shutdown()
         return served
 
-    assert asyncio.run(main()) == "served"
+    assert on_gated_pool(scenario, 1, queue_wait_s=5.0) == "served"
 
 
 def test_a_client_trains_one_model_at_a_time():
-    async def main():
-        pool = JobPool(4, per_client=3)
-        release = threading.Event()
+    async def scenario(pool, release):
         first = pool.submit(release.wait, long=True, client="a")
         with pytest.raises(OverShare) as over:
             await pool.run(release.wait, long=True, client="a")
         other = pool.submit(release.wait, long=True, client="b")
         release.set()
         await asyncio.gather(first, other)
-        pool.shutdown()
         return over.value
 
-    assert "one /train at a time" in str(asyncio.run(main()))
+    assert "one /train at a time" in str(on_gated_pool(scenario, 4, per_client=3))
 
 
 def test_a_pages_overlapping_requests_wait_for_its_own_earlier_ones_instead_of_429():
-    async def main():
-        pool = JobPool(4, per_client=2, queue_wait_s=2.0)
-        release = threading.Event()
+    async def scenario(pool, release):
         mine = [pool.submit(release.wait, client="a") for _ in range(2)]
         third = asyncio.ensure_future(pool.run(lambda: "third", client="a"))
         await asyncio.sleep(0.1)
@@ -169,6 +159,5 @@ def test_a_pages_overlapping_requests_wait_for_its_own_earlier_ones_instead_of_4
             await pool.run(lambda: None, client="a")
         blocker.set()
         await asyncio.gather(*held, *waiting)
-        pool.shutdown()
 
-    asyncio.run(main())
+    on_gated_pool(scenario, 4, per_client=2, queue_wait_s=2.0)
