@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     """Everything an operator can configure; each field is BACKPROP_<NAME> in the environment."""
 
     model_config = SettingsConfigDict(env_prefix="BACKPROP_", extra="ignore")
+    # One Field per setting, each with its own default, bounds and description, on purpose: this class is
+    # the operator's reference (and /docs' schema), so the declarations look alike.
 
     data_dir: Path = Field(
         default_factory=default_data_dir,

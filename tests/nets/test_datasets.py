@@ -57,6 +57,7 @@ def test_csv_with_header_and_target_last():
     assert data.task == "multiclass" and data.n_classes == 3
 
 
+# (the same parametrized error-table shape as test_exprparse's: an idiom, not shared logic)
 @pytest.mark.parametrize("text,message", [
     ("", "empty"),
     ("a,y\n", "no data rows"),

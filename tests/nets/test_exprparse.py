@@ -83,6 +83,7 @@ def test_statements_name_shared_nodes():
     assert variables(tree) == ["x", "y"]
 
 
+# (the same parametrized error-table shape as test_datasets's: an idiom, not shared logic)
 @pytest.mark.parametrize("source,message", [
     ("a = 1; a = 2; a", "'a' is assigned twice"),
     ("b = a + 1; a = 2; b", "'a' is used before it is assigned"),

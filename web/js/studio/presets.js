@@ -10,6 +10,8 @@ const base = {
   seed: 0,
 };
 
+// Each preset spells out its whole spec, so entries look alike on purpose: a preset reads (and is
+// edited) as the ModelSpec it is, with only the shared defaults in `base`.
 export const PRESETS = [
   {
     id: "moons",
