@@ -34,35 +34,37 @@ def sized_page(browser, width: int, height: int):
     return context, page, errors
 
 
-@pytest.fixture(scope="module")
-def laptop(browser):
-    """One 1280×720 page reused by every lesson (a fresh page per lesson would double the time)."""
-    context, page, errors = sized_page(browser, 1280, 720)
-    yield page
-    context.close()
-    assert not errors, f"console errors: {errors}"
+def page_fixture(name: str, width: int, height: int, doc: str):
+    """A module-scoped fixture `name`: one width×height page, closed at the end with no console errors."""
+    def fixture(browser):
+        context, page, errors = sized_page(browser, width, height)
+        yield page
+        context.close()
+        assert not errors, f"console errors: {errors}"
+
+    fixture.__doc__ = doc
+    return pytest.fixture(scope="module", name=name)(fixture)
 
 
-@pytest.fixture(scope="module")
-def slide(browser):
-    """One 960×540 page: the size of an iframe in a slide deck."""
-    context, page, errors = sized_page(browser, 960, 540)
-    yield page
-    context.close()
-    assert not errors, f"console errors: {errors}"
+laptop = page_fixture("laptop", 1280, 720,
+                      "One 1280×720 page reused by every lesson (a page per lesson would double the time).")
+slide = page_fixture("slide", 960, 540, "One 960×540 page: the size of an iframe in a slide deck.")
 
 
-def show(page, url: str) -> dict:
+def show(page, url: str, lesson: str = "", where: str = "") -> dict:
+    """Open `url` and measure it; with `lesson`, assert no node is outside `where`, no edge across a box."""
     open_stepper(page, url, timeout=30_000)
-    return page.evaluate(MEASURE)
+    seen = page.evaluate(MEASURE)
+    if lesson:
+        assert seen["outside"] == [], f"{lesson}: nodes outside {where}"
+        assert seen["crossings"] == [], f"{lesson}: edges across boxes"
+    return seen
 
 
 def test_every_lesson_fits_the_laptop_page_and_refits_beside_the_inspector(laptop, live_server, lessons):
     report = {}
     for lesson in lessons:
-        seen = show(laptop, f"{live_server}/?lesson={lesson}&step={LAST}")
-        assert seen["outside"] == [], f"{lesson}: nodes outside the graph after load"
-        assert seen["crossings"] == [], f"{lesson}: edges across boxes"
+        seen = show(laptop, f"{live_server}/?lesson={lesson}&step={LAST}", lesson, "the graph after load")
         last = laptop.locator("g.node[data-node-id]").last
         node = last.get_attribute("data-node-id")
         last.focus()
@@ -83,9 +85,8 @@ def test_every_lesson_fits_the_laptop_page_and_refits_beside_the_inspector(lapto
 def test_every_lesson_fits_a_slide_embed_with_projector_text_of_at_least_20px(slide, live_server, lessons):
     smallest = {}
     for lesson in lessons:
-        seen = show(slide, f"{live_server}/embed?lesson={lesson}&theme=projector&step={LAST}")
-        assert seen["outside"] == [], f"{lesson}: nodes outside the embed's graph"
-        assert seen["crossings"] == [], f"{lesson}: edges across boxes"
+        seen = show(slide, f"{live_server}/embed?lesson={lesson}&theme=projector&step={LAST}", lesson,
+                    "the embed's graph")
         if seen["nodes"] <= 12:
             assert {t[1] for t in seen["fonts"]} - {""}, f"{lesson}: no text measured"
             smallest[lesson] = min(px for *_, px in seen["fonts"])

@@ -83,17 +83,27 @@ def test_a_2_8_8_1_net_trains_on_moons_past_95_percent(page, live_server, tmp_pa
         assert page.locator(f"#{view}").screenshot() != png, f"the {view} view ignored the dark theme"
 
 
-def test_the_learning_rate_changes_mid_run_without_a_reset(page, live_server):
+def change_mid_run(page, live_server: str, at: int, field: str, value: str) -> str:
+    """Open the studio, play to step `at`, change `field` to `value`; answers the model id before."""
     open_studio(page, live_server + "/studio")
-    mid = model_id(page)
+    before = model_id(page)
     page.select_option("#speed", "60")
     page.click("#play")
-    wait_js(page, "Number(document.querySelector('#step-count').dataset.step) >= 5")
-    page.fill("input[name='optimizer.lr']", "0.005")
-    page.dispatch_event("input[name='optimizer.lr']", "change")
-    reached = step_of(page)
+    wait_js(page, f"Number(document.querySelector('#step-count').dataset.step) >= {at}")
+    page.fill(field, value)
+    page.dispatch_event(field, "change")
+    return before
+
+
+def five_more_steps_then_pause(page, reached: int) -> None:
     wait_js(page, f"Number(document.querySelector('#step-count').dataset.step) >= {reached + 5}")
     page.click("#play")
+
+
+def test_the_learning_rate_changes_mid_run_without_a_reset(page, live_server):
+    mid = change_mid_run(page, live_server, 5, "input[name='optimizer.lr']", "0.005")
+    reached = step_of(page)
+    five_more_steps_then_pause(page, reached)
     assert model_id(page) == mid, "changing the learning rate rebuilt the model"
     model = api_get(live_server, f"/models/{mid}")
     assert model["spec"]["optimizer"]["lr"] == 0.005
@@ -139,14 +149,19 @@ def test_a_share_link_reproduces_the_same_weights(page, live_server):
     shared.close()
 
 
-def test_an_exported_replay_steps_offline_from_disk(page, live_server, browser, tmp_path):
+def export_after_training(page, live_server: str, steps: int, kind: str, path: Path) -> Path:
+    """Open the studio, train `steps` steps, download the export menu's `kind` export to `path`."""
     open_studio(page, live_server + "/studio")
-    train_until(page, "Number(document.querySelector('#step-count').dataset.step) >= 20")
+    train_until(page, f"Number(document.querySelector('#step-count').dataset.step) >= {steps}")
     page.click("#export-menu summary")
     with page.expect_download() as info:
-        page.click("button[data-export=replay]")
-    path = Path(tmp_path) / "replay.html"
+        page.click(f"button[data-export={kind}]")
     info.value.save_as(path)
+    return path
+
+
+def test_an_exported_replay_steps_offline_from_disk(page, live_server, browser, tmp_path):
+    path = export_after_training(page, live_server, 20, "replay", Path(tmp_path) / "replay.html")
     html = path.read_text(encoding="utf-8")
     assert live_server not in html and "/vendor/" not in html
 
@@ -226,13 +241,7 @@ def test_clicking_a_link_edits_its_weight(page, live_server):
 
 
 def test_a_model_file_exports_and_loads_back(page, live_server, tmp_path):
-    open_studio(page, live_server + "/studio")
-    train_until(page, "Number(document.querySelector('#step-count').dataset.step) >= 5")
-    page.click("#export-menu summary")
-    with page.expect_download() as info:
-        page.click("button[data-export=model]")
-    path = Path(tmp_path) / "model.json"
-    info.value.save_as(path)
+    path = export_after_training(page, live_server, 5, "model", Path(tmp_path) / "model.json")
     saved = json.loads(path.read_text())
     assert saved["spec"]["hidden"][0]["units"] == 8 and len(saved["spec"]["params"]) == 3
     before = model_id(page)
@@ -243,18 +252,11 @@ def test_a_model_file_exports_and_loads_back(page, live_server, tmp_path):
 
 
 def test_weight_decay_mid_run_continues_from_the_current_weights(page, live_server):
-    open_studio(page, live_server + "/studio")
-    first = model_id(page)
-    page.select_option("#speed", "60")
-    page.click("#play")
-    wait_js(page, "Number(document.querySelector('#step-count').dataset.step) >= 8")
-    page.fill("input[name=weight_decay]", "0.01")
-    page.dispatch_event("input[name=weight_decay]", "change")
+    first = change_mid_run(page, live_server, 8, "input[name=weight_decay]", "0.01")
     wait_js(page, f"!document.querySelector('#open-stepper').href.includes('model={first}')")
     reached = step_of(page)
     assert reached >= 8, "the step count started again"
-    wait_js(page, f"Number(document.querySelector('#step-count').dataset.step) >= {reached + 5}")
-    page.click("#play")
+    five_more_steps_then_pause(page, reached)
     assert api_get(live_server, f"/models/{model_id(page)}")["spec"]["weight_decay"] == 0.01
 
 

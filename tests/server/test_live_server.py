@@ -26,6 +26,16 @@ def _create(url: str) -> tuple[str, dict[str, str]]:
     return body["id"], {"Authorization": f"Bearer {body['edit_token']}"}
 
 
+def _reopen(data_dir: Path, model_id: str, then=lambda url: None):
+    """Just after a kill: (its time, the model a new server over `data_dir` reads, `then(url)` there)."""
+    killed_at = time.monotonic()
+    server = Server(data_dir)
+    try:
+        return killed_at, httpx.get(f"{server.url}/api/v1/models/{model_id}").json(), then(server.url)
+    finally:
+        server.stop()
+
+
 def test_model_survives_a_restart(data_dir):
     server = Server(data_dir)
     try:
@@ -63,14 +73,8 @@ def test_kill_9_during_training_loses_at_most_the_last_interval(data_dir):
         pass
     finally:
         server.kill()
-    killed_at = time.monotonic()
-    server = Server(data_dir)
-    try:
-        model = httpx.get(f"{server.url}/api/v1/models/{model_id}").json()
-        again = httpx.post(f"{server.url}/api/v1/models/{model_id}/train", json={"steps": 5},
-                           headers=auth, timeout=30)
-    finally:
-        server.stop()
+    killed_at, model, again = _reopen(data_dir, model_id, lambda url: httpx.post(
+        f"{url}/api/v1/models/{model_id}/train", json={"steps": 5}, headers=auth, timeout=30))
     # Saved every 0.2 s while training: every step the client had seen 1 s before the kill (0.2 s plus
     # slack for a busy machine) is kept, and nothing after the kill is invented.
     kept = max(step for when, step in seen if when <= killed_at - 1.0)
@@ -152,12 +156,7 @@ def test_kill_9_while_a_stream_plays_loses_at_most_the_persist_interval(data_dir
         pass
     finally:
         server.kill()
-    killed_at = time.monotonic()
-    server = Server(data_dir)
-    try:
-        model = httpx.get(f"{server.url}/api/v1/models/{model_id}").json()
-    finally:
-        server.stop()
+    killed_at, model, _ = _reopen(data_dir, model_id)
     # Saved every 2 s: every step seen 3.5 s before the kill (2 s plus slack for a busy machine) is kept.
     # Before streams saved as often as training (every 15 s), nothing of these 6 s was kept.
     kept = max(step for when, step in seen if when <= killed_at - 3.5)
