@@ -13,20 +13,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
+from bench_load import SPEC  # noqa: E402  (the 2-8-8-1 moons model the load bench steps)
 
 from backprop_playground import wire  # noqa: E402
 from backprop_playground.nets.model import Model  # noqa: E402
 from backprop_playground.wire import Encoding  # noqa: E402
-
-SPEC = {
-    "name": "moons",
-    "hidden": [{"units": 8, "activation": "tanh"}, {"units": 8, "activation": "tanh"}],
-    "output": {"kind": "sigmoid"},
-    "optimizer": {"name": "sgd", "lr": 0.5},
-    "data": {"dataset": "moons", "n": 200},
-}
 
 
 def _stdlib(raw: dict) -> bytes:
