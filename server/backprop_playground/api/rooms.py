@@ -56,7 +56,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(prefix="/rooms", tags=["rooms"], lifespan=_lifespan)
 pages = APIRouter()
 
-RoomCode = Annotated[str, Path(max_length=16, description="The room's six-character code (any case).")]
+RoomCode = Annotated[str, Path(description="The room's six-character code (any case; anything else is 404).")]
 _presenter = HTTPBearer(
     auto_error=False, scheme_name="presenter_token",
     description="The `presenter_token` returned when the room was created: `Authorization: Bearer <token>`.",
@@ -106,7 +106,7 @@ async def _room(request: Request, raw: str) -> Snapshot:
     code = protocol.normalize_code(raw)
     snapshot = await _registry(request).bus.load(code) if code else None
     if snapshot is None:
-        raise HTTPException(404, f"no room {raw!r} (or it has ended)")
+        raise HTTPException(404, f"no room {raw[:16]!r} (or it has ended)")
     return snapshot
 
 
