@@ -158,6 +158,8 @@ class StreamSession:
 
     # ---- reader: commands in ----
     async def _reader(self) -> None:
+        # The same ASGI receive loop as a room's reader (rooms/registry.py), kept apart on purpose: a bad
+        # message is answered here and ends the connection there.
         while True:
             message = await self.socket.receive()
             if message["type"] == "websocket.disconnect":
@@ -233,6 +235,12 @@ class StreamSession:
         except TimeoutError:
             pass
 
+    async def _end(self, code: int, exc: Exception) -> None:
+        """Say why as the last message, let the writer close the stream with `code`, and do nothing more."""
+        self.close_code = code
+        self.outbox.put_control({"type": "error", "detail": str(exc)}, last=True)
+        await asyncio.Future()
+
     async def _model_job(self, work: Callable[..., Any], *args: Any) -> None:
         try:
             try:
@@ -245,18 +253,10 @@ class StreamSession:
         except ModelConflict as exc:
             # Another replica saved the model (a failover): this copy is gone; the client reconnects and
             # streams the saved model.
-            self.close_code = 4409
-            self.outbox.put_control({"type": "error", "detail": str(exc)}, last=True)
-            await asyncio.Future()
-        except ModelBusy as exc:
-            self.outbox.put_control({"type": "error", "detail": str(exc)})
-            return
+            await self._end(4409, exc)
         except UnknownModel as exc:
-            # The model was deleted: say so, let the writer close the stream, and do nothing more.
-            self.close_code = 4404
-            self.outbox.put_control({"type": "error", "detail": str(exc)}, last=True)
-            await asyncio.Future()
-        except ValueError as exc:
+            await self._end(4404, exc)  # the model was deleted
+        except (ModelBusy, ValueError) as exc:
             self.outbox.put_control({"type": "error", "detail": str(exc)})
             return
         if message is None:

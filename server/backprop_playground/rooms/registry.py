@@ -393,6 +393,8 @@ class Registry:
 
     async def _reader(self, room: LocalRoom, conn: Connection) -> None:
         limit = p.MAX_PRESENTER_MESSAGE if conn.presenter else p.MAX_FOLLOWER_MESSAGE
+        # The same ASGI receive loop as a model stream's reader (stream.py), kept apart on purpose: a bad
+        # message ends the connection here and is answered there.
         while True:
             message = await conn.socket.receive()
             if message["type"] == "websocket.disconnect":
