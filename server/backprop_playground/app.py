@@ -36,6 +36,7 @@ from backprop_playground.budget import MB, MemoryBudget
 from backprop_playground.fair import ClientKey, RateQuota
 from backprop_playground.hub import ModelHub
 from backprop_playground.jobs import JobPool
+from backprop_playground.lifespans import shared_by_servers
 from backprop_playground.nets.lessons import start_warming
 from backprop_playground.nets.limits import Limits
 from backprop_playground.settings import Settings, get_settings
@@ -188,23 +189,23 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     of this app stops (tests and fuzzers may run several clients on one app at once)."""
     state = app.state
     logs.install()  # after the server has configured its loggers
-    if state.servers == 0:
+
+    async def start() -> None:
         _open_services(state)
         state.sweeper = asyncio.create_task(_expire_unused(state), name="expire-unused-models")
-    state.servers += 1
-    try:
+
+    async def stop() -> None:
+        sweeper = state.sweeper
+        sweeper.cancel()
+        if sweeper.get_loop() is asyncio.get_running_loop():
+            await asyncio.gather(sweeper, return_exceptions=True)
+        # else it began under another event loop (a test harness's own lifespan), which runs the cancel
+        state.jobs.shutdown()
+        state.hub.close()
+        state.hub.store.close()
+
+    async with shared_by_servers(state, "servers", start, stop):
         yield
-    finally:
-        state.servers -= 1
-        if state.servers == 0:
-            sweeper = state.sweeper
-            sweeper.cancel()
-            if sweeper.get_loop() is asyncio.get_running_loop():
-                await asyncio.gather(sweeper, return_exceptions=True)
-            # else it began under another event loop (a test harness's own lifespan), which runs the cancel
-            state.jobs.shutdown()
-            state.hub.close()
-            state.hub.store.close()
 
 
 def _open_services(state) -> None:

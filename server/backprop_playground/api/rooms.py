@@ -20,6 +20,7 @@ from pydantic import Field
 
 from backprop_playground.api.errors import ErrorBody
 from backprop_playground.fair import RateQuota, current_client
+from backprop_playground.lifespans import shared_by_servers
 from backprop_playground.rooms import open_bus, protocol
 from backprop_playground.rooms.bus import CodeTaken, RoomsFull, Snapshot
 from backprop_playground.rooms.registry import Registry, public_question
@@ -30,11 +31,11 @@ from backprop_playground.store import hash_token, new_token
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """The registry and its bus from the first server start to the last stop. The same counting as app.py's
-    `_lifespan` (tests run several servers on one app), kept here so that the rooms' services stay in
-    their router."""
+    """The registry and its bus from the first server start to the last stop, counted apart from app.py's
+    services (tests run several servers on one app) so that the rooms' services stay in their router."""
     state = app.state
-    if getattr(state, "room_servers", 0) == 0:
+
+    async def start() -> None:
         settings: Settings = state.settings
         state.room_registry = Registry(
             open_bus(settings), ttl_s=settings.room_ttl_s, max_followers=settings.room_max_followers,
@@ -43,14 +44,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await state.room_registry.start()
         state.room_quota = RateQuota(settings.room_creates_per_minute, "room_creates_per_minute",
                                      "creating rooms")
-        state.room_servers = 0
-    state.room_servers += 1
-    try:
+
+    async def stop() -> None:
+        await state.room_registry.close()
+
+    async with shared_by_servers(state, "room_servers", start, stop):
         yield
-    finally:
-        state.room_servers -= 1
-        if state.room_servers == 0:
-            await state.room_registry.close()
 
 
 router = APIRouter(prefix="/rooms", tags=["rooms"], lifespan=_lifespan)
