@@ -26,6 +26,16 @@ def open_stepper(page, url: str, timeout: float = 15_000):
     page.wait_for_selector("g.node[data-node-id]")
 
 
+def header_control(page, control):
+    """A header control (a selector or a locator) ready to use: when the header has folded it into its ⋯ menu
+    (a narrow window), the menu is opened first."""
+    control = page.locator(control) if isinstance(control, str) else control
+    toggle = page.locator(".header-more .more-toggle")
+    if not control.is_visible() and toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    return control
+
+
 def counter(page) -> tuple[int, int]:
     """The step counter "k / n" as numbers."""
     text = page.locator(".controls .count").inner_text()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from backprop_playground.export import stepper_html
-from tests.browser.helpers import counter, final_totals, open_stepper, shown_grads, wait_step
+from tests.browser.helpers import counter, final_totals, header_control, open_stepper, shown_grads, wait_step
 from tests.browser.test_decks import HOST_SCRIPT
 
 pytestmark = pytest.mark.browser
@@ -198,7 +198,7 @@ def test_the_three_themes_render(offline, files, size):
 def test_download_for_slides_saves_what_is_shown(page, live_server, path, expected, tmp_path):
     open_stepper(page, live_server + path)
     if not path.startswith("/embed"):  # on the page it sits with the embed code
-        page.locator("#copy-embed").click()
+        header_control(page, "#copy-embed").click()
     with page.expect_download() as info:
         page.locator("#download-slides").click()
     download = info.value

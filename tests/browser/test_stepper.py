@@ -7,7 +7,16 @@ import urllib.parse
 
 import pytest
 
-from tests.browser.helpers import EXPRESSION, api, counter, final_totals, open_stepper, shown_grads, wait_step
+from tests.browser.helpers import (
+    EXPRESSION,
+    api,
+    counter,
+    final_totals,
+    header_control,
+    open_stepper,
+    shown_grads,
+    wait_step,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -132,10 +141,10 @@ def test_theme_speed_and_embed_code(page, live_server):
     open_stepper(page, expression_url(live_server))
     page.get_by_label("Playback speed").select_option("2")
     page.wait_for_function("() => new URLSearchParams(location.search).get('speed') === '2'")
-    page.select_option("#theme-select", "projector")
+    header_control(page, "#theme-select").select_option("projector")
     assert page.evaluate("document.documentElement.dataset.theme") == "projector"
     assert "theme=projector" in page.url
-    page.get_by_role("button", name="Copy embed code").click()
+    header_control(page, page.get_by_role("button", name="Copy embed code")).click()
     snippet = page.locator("#embed-code").input_value()
     assert snippet.startswith(f'<iframe src="{live_server}/embed?')
     assert "theme=projector" in snippet
@@ -143,7 +152,8 @@ def test_theme_speed_and_embed_code(page, live_server):
 
 def test_the_header_links_to_the_studio(page, live_server):
     open_stepper(page, live_server + "/")
-    assert page.get_by_role("link", name="Studio").get_attribute("href") == "/studio"
+    studio = header_control(page, page.get_by_role("link", name="Studio"))
+    assert studio.is_visible() and studio.get_attribute("href") == "/studio"
 
 
 def test_every_control_has_a_name_and_keyboard_reaches_the_graph(page, live_server):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.helpers import header_control
+
 pytestmark = pytest.mark.browser
 
 TIMEOUT = 20_000
@@ -73,7 +75,7 @@ def test_a_2_8_8_1_net_trains_on_moons_past_95_percent(page, live_server, tmp_pa
     page.screenshot(path=tmp_path / "studio-trained.png")
     light = {view: page.locator(f"#{view}").screenshot() for view in ("network", "data", "loss")}
     page.click("#show-grads")
-    page.click("#theme")
+    header_control(page, "#theme").click()
     wait_js(page, "document.documentElement.dataset.theme === 'dark'")
     next_frames = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
     page.evaluate(next_frames)  # the dark redraw has been painted

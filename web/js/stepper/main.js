@@ -18,6 +18,7 @@ import { formatNumber } from "../shared/format.js";
 import { replaceParam, weightsOfTrace } from "./weights.js";
 import { paramRef } from "../shared/params.js";
 import { createStepperClass } from "../classroom/stepper-class.js";
+import { bindHeaderMenu } from "../shared/header-menu.js";
 
 const DEFAULT_EXPRESSION = { expr: "(x*y + x)*z", values: { x: 2, y: -1, z: 3 } };
 const BUSY = "Server busy, retrying…";
@@ -213,6 +214,7 @@ function syncHeader(state) {
 }
 
 function bindHeader() {
+  bindHeaderMenu(document.querySelector(".app-header .header-more"));
   $("lesson-select").addEventListener("change", (ev) => {
     const id = ev.target.value;
     change(id ? withSource(app.state, { lesson: id }) : withSource(app.state, {}));

@@ -21,6 +21,7 @@ import { classCount, isLiveChange, normalizeSpec, paramShapes, validateSpec, wit
 import { createRecording, createSeries, fromHistory } from "./series.js";
 import { createTransport } from "./transport.js";
 import { createStudioClass } from "../classroom/studio-class.js";
+import { bindHeaderMenu } from "../shared/header-menu.js";
 
 const $ = (id) => document.getElementById(id);
 const client = createApi({ patient: true, onBusy: (busy) => busy && toast("Server busy, retrying…") });
@@ -255,6 +256,7 @@ function rebuildWithParams(params) {
 const exporter = createExporter({ app, network, dataView, lossChart, toast, onLoadSpec: (spec) => build(spec), onRemember: () => classroom.changed() });
 const classroom = createStudioClass({ api: client });
 
+bindHeaderMenu(document.querySelector(".topbar .header-more"));
 $("theme").addEventListener("click", (event) => {
   app.theme = app.theme === "dark" ? "light" : "dark";
   document.documentElement.dataset.theme = app.theme;
