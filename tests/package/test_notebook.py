@@ -71,9 +71,16 @@ def test_the_recorder_cell_is_the_stepper_offline_with_the_engine_gradients(exec
     stepped = time.monotonic()
     page.wait_for_function("() => window.steps.length && window.steps.at(-1).step === 11")
     assert page.evaluate("window.steps.at(-1)")["phase"] == "backward"
-    shown = stepper.locator("g.node[data-node-id]").evaluate_all(
-        "gs => Object.fromEntries(gs.map(g => [g.dataset.nodeId, JSON.parse(g.dataset.grad || 'null')]))"
-    )
+    # The last contribution's total is written on its node once its animation has landed: wait for it.
+    deadline = time.monotonic() + 30
+    while True:
+        shown = stepper.locator("g.node[data-node-id]").evaluate_all(
+            "gs => Object.fromEntries(gs.map(g => [g.dataset.nodeId, JSON.parse(g.dataset.grad || 'null')]))"
+        )
+        landed = all(shown.get(node_id) is not None for node_id, _ in engine.values())
+        if landed or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     for node_id, grad in engine.values():
         assert shown[node_id] == [pytest.approx(grad)]
     print(f"drawn in {drawn - started:.1f} s, stepped through {total} steps in {stepped - drawn:.1f} s")
