@@ -107,10 +107,10 @@ const transport = createTransport($("transport"), {
 });
 loop.transport = transport;
 
-function setPlaying(on) {
+function setPlaying(on, { remember = true } = {}) {
   app.playing = on;
   transport.update({ playing: on });
-  if (!on) exporter.rememberInUrl();
+  if (!on && remember) exporter.rememberInUrl();
 }
 
 const builder = createBuilder($("builder"), {
@@ -202,7 +202,9 @@ async function build(specIn, { continueRun = false } = {}) {
   if (errors.length) return;
   const buildNo = ++app.buildNo;
   const resume = continueRun && app.playing;
-  setPlaying(false);
+  // Not remembered now: app.spec is already the new net but app.params still the old one's. The link is
+  // written (and a class's presenter publishes it) once the new model is adopted below.
+  setPlaying(false, { remember: false });
   // No training commands while the model is being made: they would go to no model.
   transport.update({ canTrain: false });
   showBanner("");
