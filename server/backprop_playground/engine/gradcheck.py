@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .tensor import Tensor, no_grad
+from .gradmode import no_grad
+from .tensor import Tensor
 
 
 @dataclass

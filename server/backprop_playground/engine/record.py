@@ -36,8 +36,9 @@ from operator import attrgetter
 
 import numpy as np
 
+from .gradmode import state
 from .labels import gradient_names, leaf_label, node_latex, op_label
-from .tensor import Tensor, state
+from .tensor import Tensor
 
 _by_seq = attrgetter("_seq")
 _PASS = None  # log marker: a new backward pass starts (pending counts restart)
