@@ -30,12 +30,7 @@ NAMES = {0: "engine", 1: "nets", 2: "service", 3: "api"}
 WIRING = f"{PACKAGE}.app"  # the one service module that imports api
 
 # Imports that close a cycle today, in modules being reorganised elsewhere: (importer, imported) -> why.
-KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
-    # check_sizes subclasses the evaluator (_Evaluator) and expression_numbers reads values with
-    # to_tensor_value, both inside functions, while expressions.py calls check_sizes: the shape check and
-    # the evaluator it reuses need a module below both (the expression modules are being split up now).
-    (f"{PACKAGE}.nets.exprsize", f"{PACKAGE}.nets.expressions"): "evaluator shared with the shape check",
-}
+KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {}
 # Imports that run up a layer today: (importer, imported) -> why.
 KNOWN_UPWARD: dict[tuple[str, str], str] = {}
 

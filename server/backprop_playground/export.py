@@ -185,8 +185,7 @@ def _checked_values(values: Mapping[str, Any]) -> dict:
 
 def _expression_answers(source: str, values: dict, mode: str, limits) -> list[dict]:
     """POST /expressions for the page's expression, as the API answers it, within the expression limits."""
-    from backprop_playground.nets.expressions import trace_expression
-    from backprop_playground.nets.exprsize import expression_numbers
+    from backprop_playground.nets.expressions import expression_numbers, trace_expression
 
     try:
         expression_numbers(source, values, limits, mode)  # the expression limits, before any work

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from backprop_playground.nets.exprcheck import check_expression
-from backprop_playground.nets.expressions import ExpressionError, trace_expression
+from backprop_playground.nets.expressions import ExpressionError, check_sizes, trace_expression
 from backprop_playground.nets.exprparse import parse
-from backprop_playground.nets.exprsize import check_sizes
 from backprop_playground.nets.limits import LimitError, Limits
 
 UNLIMITED = Limits(tensor_elements=10**9, trace_elements=10**12, gradcheck_work=10**15)

@@ -12,7 +12,7 @@ from backprop_playground import budget as admit
 from backprop_playground.api.deps import BudgetDep, JobsDep, LimitsDep, SettingsDep
 from backprop_playground.api.errors import responses
 from backprop_playground.export import ExportError, parse_values, stepper_html
-from backprop_playground.nets.exprsize import expression_numbers
+from backprop_playground.nets.expressions import expression_numbers
 from backprop_playground.nets.lessons import list_lessons
 
 router = APIRouter(tags=["export"])

@@ -14,9 +14,8 @@ from backprop_playground import wire
 from backprop_playground.api.deps import BudgetDep, EncodingDep, JobsDep, LimitsDep
 from backprop_playground.api.errors import responses
 from backprop_playground.nets.exprcheck import check_expression
-from backprop_playground.nets.expressions import trace_expression
+from backprop_playground.nets.expressions import expression_numbers, trace_expression
 from backprop_playground.nets.exprfunctions import function_list
-from backprop_playground.nets.exprsize import expression_numbers
 from backprop_playground.schema.api import RequestModel, WireFloat, WireModel
 from backprop_playground.schema.trace import Tensor, TensorData, Trace
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from backprop_playground.nets.exprfunctions import FUNCTIONS, engine_function, engine_unary
 from backprop_playground.nets.exprparse import ExpressionError, Node, over_limit, parse, variables
+from backprop_playground.nets.exprsize import SYMBOLIC_FACTOR, ShapeFunctions, Sizes
 from backprop_playground.nets.limits import DEFAULT_LIMITS, Limits
 from backprop_playground.nets.traces import expression_trace
 
@@ -155,6 +156,52 @@ def evaluate_tree(tree: Node, leaves: dict):
     return _Evaluator(leaves).run(tree)
 
 
+def check_sizes(tree: Node, shapes: dict[str, tuple[int, ...]], limits: Limits,
+                mode: str = "numeric", source: str = "") -> Sizes:
+    """Walk `tree` on shapes only (inputs `shapes`, name → shape): raise the `tensor_elements` or
+    `trace_elements` limit error before evaluation would allocate too much; returns the totals."""
+    class ShapeEvaluator(_Evaluator):
+        def __init__(self, leaves: dict) -> None:
+            super().__init__(leaves)
+            self.engine_tensor = self.Tensor
+            self.Tensor = lambda value, **_: sizes.node(np.shape(value), None)  # a constant: one node
+            self.F = ShapeFunctions
+
+        def eval(self, node: Node):
+            sizes.at.append(node.pos)
+            try:
+                return super().eval(node)
+            finally:
+                sizes.at.pop()
+
+        def _engine_unary(self, name: str) -> bool:
+            shape_tensor, self.Tensor = self.Tensor, self.engine_tensor
+            try:
+                return super()._engine_unary(name)
+            finally:
+                self.Tensor = shape_tensor
+
+    sizes = Sizes(limits, SYMBOLIC_FACTOR if mode == "symbolic" else 1, source)
+    leaves = {name: sizes.node(tuple(shape), None, grad=True) for name, shape in shapes.items()}
+    ShapeEvaluator(leaves).run(tree)
+    return sizes
+
+
+def expression_numbers(source: str, values: dict, limits: Limits, mode: str = "numeric") -> int:
+    """The numbers a trace of `source` over `values` will record (the limit errors if it is too large)."""
+    tree = parse(source, limits)
+    shapes = {name: to_tensor_value(name, values[name], limits).shape
+              for name in variables(tree, source) if name in values}
+    try:
+        return check_sizes(tree, shapes, limits, mode, source).total
+    except KeyError:  # a variable without a value: evaluation says which
+        return 0
+    except ExpressionError:
+        raise
+    except (ValueError, TypeError, ArithmeticError, IndexError) as exc:
+        raise ExpressionError(f"cannot evaluate: {exc}") from None
+
+
 def evaluate(source: str, values: dict, limits: Limits = DEFAULT_LIMITS, requires_grad: bool = True,
              mode: str = "numeric"):
     """Build the expression on engine tensors; returns (output tensor, {variable name: leaf tensor})."""
@@ -166,8 +213,6 @@ def evaluate_program(source: str, values: dict, limits: Limits = DEFAULT_LIMITS,
                      mode: str = "numeric"):
     """Like `evaluate`, also returning every name's tensor, inputs and `name = expr` results alike.
     Sizes are checked on shapes first (exprsize): no tensor beyond the limits is ever allocated."""
-    from backprop_playground.nets.exprsize import check_sizes
-
     tree = parse(source, limits)
     names = variables(tree, source)
     missing = [name for name in names if name not in values]

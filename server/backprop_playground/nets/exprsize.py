@@ -5,6 +5,10 @@ indexing) on `Shape`s instead of tensors. Every node's size is checked against `
 reached, so a formula such as `x + y + z` over shapes (1000,1,1), (1,1000,1), (1,1,1000) is refused
 before a single large array exists; the sum over all nodes (each forward value, and per edge a gradient
 contribution and running total, as the trace records them) is checked against `trace_elements`.
+
+This module is the shape arithmetic (`Sizes`, `Shape`, `ShapeFunctions`); the walk itself is the evaluator
+run on shapes, `expressions.check_sizes`, so the evaluator's rules are written once and imports run one
+way (expressions → exprsize).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import math
 
 import numpy as np
 
-from backprop_playground.nets.exprparse import Node, over_limit
+from backprop_playground.nets.exprparse import over_limit
 from backprop_playground.nets.limits import Limits
 
 SYMBOLIC_FACTOR = 3  # a create_graph backward records its VJPs as nodes too: up to 2.4× the numbers measured
@@ -172,54 +176,3 @@ class ShapeFunctions:
             last = z.shape[-1] if z.shape else 0
             raise ValueError(f"last axis {last} is not a multiple of pieces={pieces}")
         return z._make(z.shape[:-1] + (z.shape[-1] // pieces,))
-
-
-def check_sizes(tree: Node, shapes: dict[str, tuple[int, ...]], limits: Limits,
-                mode: str = "numeric", source: str = "") -> Sizes:
-    """Walk `tree` on shapes only (inputs `shapes`, name → shape): raise the `tensor_elements` or
-    `trace_elements` limit error before evaluation would allocate too much; returns the totals."""
-    from backprop_playground.nets.expressions import _Evaluator
-
-    class ShapeEvaluator(_Evaluator):
-        def __init__(self, leaves: dict) -> None:
-            super().__init__(leaves)
-            self.engine_tensor = self.Tensor
-            self.Tensor = lambda value, **_: sizes.node(np.shape(value), None)  # a constant: one node
-            self.F = ShapeFunctions
-
-        def eval(self, node: Node):
-            sizes.at.append(node.pos)
-            try:
-                return super().eval(node)
-            finally:
-                sizes.at.pop()
-
-        def _engine_unary(self, name: str) -> bool:
-            shape_tensor, self.Tensor = self.Tensor, self.engine_tensor
-            try:
-                return super()._engine_unary(name)
-            finally:
-                self.Tensor = shape_tensor
-
-    sizes = Sizes(limits, SYMBOLIC_FACTOR if mode == "symbolic" else 1, source)
-    leaves = {name: sizes.node(tuple(shape), None, grad=True) for name, shape in shapes.items()}
-    ShapeEvaluator(leaves).run(tree)
-    return sizes
-
-
-def expression_numbers(source: str, values: dict, limits: Limits, mode: str = "numeric") -> int:
-    """The numbers a trace of `source` over `values` will record (the limit errors if it is too large)."""
-    from backprop_playground.nets.expressions import ExpressionError, to_tensor_value
-    from backprop_playground.nets.exprparse import parse, variables
-
-    tree = parse(source, limits)
-    shapes = {name: to_tensor_value(name, values[name], limits).shape
-              for name in variables(tree, source) if name in values}
-    try:
-        return check_sizes(tree, shapes, limits, mode, source).total
-    except KeyError:  # a variable without a value: evaluation says which
-        return 0
-    except ExpressionError:
-        raise
-    except (ValueError, TypeError, ArithmeticError, IndexError) as exc:
-        raise ExpressionError(f"cannot evaluate: {exc}") from None
