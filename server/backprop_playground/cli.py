@@ -24,8 +24,10 @@ def _serve(args: argparse.Namespace) -> int:
     # Stream commands are a few hundred bytes; a small frame limit keeps a client from sending megabytes.
     # No permessage-deflate: it compresses every frame on the event loop, and a large model's frames
     # (megabytes) then stalled every other connection for seconds (bench/bench_hostile.py).
+    # Idle keep-alive connections stay open 75 s (nginx's default) rather than uvicorn's 5 s: a page's
+    # browser reuses them, and one closed just as a request goes out fails that request (bench_hall.py).
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, ws_max_size=64 * 1024,
-                ws_per_message_deflate=False)
+                ws_per_message_deflate=False, timeout_keep_alive=75)
     return 0
 
 
