@@ -49,16 +49,16 @@ class NotAllowed(PermissionError):
 class ModelBusy(RuntimeError):
     """Another request holds the model (e.g. a long `train`)."""
 
+    why = "is busy with another request; retry shortly"
+
     def __init__(self, model_id: str) -> None:
-        super().__init__(f"model {model_id} is busy with another request; retry shortly")
+        super().__init__(f"model {model_id} {self.why}")
 
 
 class ModelConflict(ModelBusy):
     """Another replica saved the model since this one loaded it; the stale copy is dropped (retry)."""
 
-    def __init__(self, model_id: str) -> None:
-        RuntimeError.__init__(self, f"model {model_id} was changed by another server replica; retry, it "
-                              "reloads from its last save")
+    why = "was changed by another server replica; retry, it reloads from its last save"
 
 
 class LiveModel:
