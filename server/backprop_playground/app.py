@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
 from backprop_playground import __version__, logs
@@ -170,7 +171,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limits = Limits(**settings.limits)
     app.state.servers = 0
     app.state.pages = Pages(settings.web_dir)
-    app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
     for module in (health, ops, datasets, lessons, expressions, export, models, training, specs, stream,
                    schema, rooms):
@@ -191,6 +191,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     logs.install()  # after the server has configured its loggers
 
     async def start() -> None:
+        await _build_routes(app)
         _open_services(state)
         state.sweeper = asyncio.create_task(_expire_unused(state), name="expire-unused-models")
 
@@ -206,6 +207,34 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     async with shared_by_servers(state, "servers", start, stop):
         yield
+
+
+async def _build_routes(app: FastAPI) -> None:
+    """Build before the first request what FastAPI would otherwise build during one: every route's parameter
+    fields and response models (made when a router first looks for a match), the OpenAPI document (the 405
+    handler reads it) and the trace JSON Schema that /schema/trace serves. Building them makes pydantic
+    schemas, and FastAPI silences a pydantic warning there with `warnings.catch_warnings()`, which changes
+    the process's filters and is not thread-safe: built inside requests of two apps at once (replicas in one
+    test process), one app's restore could turn the other's silenced warning into an exception under a
+    strict filter, a 500 to the client. A GET of a path no route matches makes every router resolve its
+    routes; its 404 is expected."""
+    app.openapi()
+    schema.trace_schema()
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+             "scheme": "http", "path": "/\0", "raw_path": b"/%00", "root_path": "", "query_string": b"",
+             "headers": [], "client": None, "server": None, "app": app}
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        pass
+
+    try:
+        await app.router(scope, receive, send)
+    except StarletteHTTPException as exc:
+        if exc.status_code != 404:
+            raise
 
 
 def _open_services(state) -> None:

@@ -13,8 +13,13 @@ from backprop_playground.budget import MemoryBudget
 from backprop_playground.hub import ModelHub
 from backprop_playground.jobs import JobPool
 from backprop_playground.nets.limits import Limits
-from backprop_playground.settings import Settings, get_settings
+from backprop_playground.settings import Settings
 from backprop_playground.wire import Encoding
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's own settings (each app has its own: tests and replicas run several in one process)."""
+    return request.app.state.settings
 
 
 def get_hub(request: Request) -> ModelHub:
