@@ -5,16 +5,36 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DATA_DIR ?= data
+# Development and CI install the exact versions the suite was last green with: every package (and pip and
+# setuptools) pinned with hashes, one universal lock for Python 3.11+ on any platform. pyproject.toml keeps
+# ranges for users. `make lock` re-resolves after pyproject.toml changed; `make upgrade` moves every pin to
+# the newest release and runs the whole suite on them.
+LOCK   := requirements/dev.lock
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml requirements/tools.in --extra test --universal \
+	--python-version 3.11 --generate-hashes --quiet --output-file $(LOCK)
 
-.PHONY: run test lint test-py test-js bench clean deps wheel
+.PHONY: run test lint test-py test-js bench clean deps wheel lock upgrade
 
 deps: $(VENV)/.installed web/node_modules/.installed
 
-$(VENV)/.installed: pyproject.toml
+# The locked packages first (hashes checked), then the project itself, editable, from them alone.
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
+
+$(VENV)/bin/uv:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv
+
+lock: $(VENV)/bin/uv
+	$(UV_COMPILE)
+
+upgrade: $(VENV)/bin/uv
+	$(UV_COMPILE) --upgrade
+	git diff --stat -- $(LOCK)
+	$(MAKE) test
 
 web/node_modules/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
