@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import _free_port
+from tests.waiting import DEADLINE_S
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,7 +54,7 @@ class Server:
 
 def wait_port(port: int, process: subprocess.Popen, what: str, log: Path) -> None:
     """Wait until `process` accepts connections on loopback `port`; RuntimeError with its log if not."""
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + DEADLINE_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             break

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.waiting import DEADLINE_S, wait_until
+
 
 @dataclass
 class Room:
@@ -77,11 +79,7 @@ def leave(session) -> None:
 
 def wait_for_seq(client, room: Room, seq: int) -> None:
     """Until the room's current state has `seq` (messages sent through TestClient arrive a moment later)."""
-    for _ in range(200):
-        if client.get(room.url).json()["seq"] >= seq:
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"the room never reached seq {seq}")
+    wait_until(lambda: client.get(room.url).json()["seq"] >= seq, f"the room reaches seq {seq}")
 
 
 @pytest.fixture
@@ -139,7 +137,7 @@ def redis_server(tmp_path_factory):
          "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + DEADLINE_S
     while True:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 import xml.etree.ElementTree as ET
 
 from backprop_playground.rooms import protocol
 from tests.rooms.conftest import open_room
+from tests.waiting import wait_until
 
 LOOK_ALIKES = set("0O1IL5S2Z8B6GQUV")
 
@@ -99,8 +99,7 @@ def test_title_is_limited(rooms_client):
 def test_rooms_expire_without_their_presenter(make_client):
     client = make_client(room_ttl_s=1.0)
     room = open_room(client)
-    time.sleep(1.5)
-    assert client.get(room.url).status_code == 404
+    wait_until(lambda: client.get(room.url).status_code == 404, "the room expires after room_ttl_s")
     assert client.post("/api/v1/rooms").status_code == 201  # expired rooms leave the cap
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
 from backprop_playground.rooms import protocol
 from tests.rooms.conftest import follow, leave, open_room, present, receive_until, wait_for_seq
+from tests.waiting import wait_until
 
 
 def closed_with(session) -> tuple[dict | None, int]:
@@ -209,8 +209,8 @@ def test_a_state_over_16_kb_is_refused_and_the_connection_stays(rooms_client, ro
     presenter.send_json({"type": "state", "state": ["not", "an", "object"]})
     assert "JSON object" in receive_until(presenter, "error")["message"]
     presenter.send_json({"type": "state", "state": {"query": "step=1"}})
-    time.sleep(0.1)
-    assert rooms_client.get(room.url).json()["seq"] == 1
+    wait_for_seq(rooms_client, room, 1)
+    assert rooms_client.get(room.url).json()["seq"] == 1  # the refused states took no seq
 
 
 def test_room_full_closes_4429(make_client):
@@ -251,9 +251,10 @@ def test_a_connected_presenter_keeps_the_room_alive(make_client):
     presenter, _ = present(client, kept)
     dropped = open_room(client)
     follower, _ = follow(client, dropped)  # followers alone do not keep a room
-    time.sleep(4.5)
+    # No fixed sleep: once the room opened after `kept` has expired, more than room_ttl_s has passed for
+    # `kept` too, and only its presenter kept it.
+    wait_until(lambda: client.get(dropped.url).status_code == 404, "the room without a presenter expires")
     assert client.get(kept.url).status_code == 200
-    assert client.get(dropped.url).status_code == 404
     error, code = closed_with(follower)
     assert code == 4404
     leave(presenter)
