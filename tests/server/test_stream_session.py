@@ -10,7 +10,7 @@ from backprop_playground.nets.spec import XOR_EXAMPLE
 from backprop_playground.schema.ws import parse_command
 from backprop_playground.store import Store
 from backprop_playground.stream import Message, Outbox, StreamSession
-from tests.waiting import until
+from tests.waiting import DEADLINE_S, until
 
 
 def test_outbox_keeps_only_the_newest_frame_but_every_control_message():
@@ -201,7 +201,8 @@ def test_a_client_that_never_reads_is_closed_after_the_send_timeout(tmp_path):
         live, _ = await jobs.run(hub.create, _spec())
         session = StreamSession(DeafSocket(0, ['{"type": "play", "rate": 60}']), hub, jobs, live, rows=4,
                                 max_rate=60, persist_every_s=60, send_timeout_s=0.3)
-        await asyncio.wait_for(session.run(), 10)  # before: ran for as long as the client stayed
+        # a bound only a failure reaches; before, it ran for as long as the client stayed
+        await asyncio.wait_for(session.run(), DEADLINE_S)
         await session.finish()
         jobs.shutdown()
         return session.close_code, session.tasks
