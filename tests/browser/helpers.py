@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import urllib.request
 
@@ -19,11 +20,30 @@ def api(base: str, method: str, path: str, body=None, token: str | None = None):
         return json.loads(response.read())
 
 
-def open_stepper(page, url: str, timeout: float = 15_000):
-    """Open a stepper page and wait until its graph is drawn."""
+def open_stepper(page, url: str, timeout: float = 30_000):
+    """Open a stepper page and wait until its graph is drawn (a loaded machine can take many seconds)."""
     page.goto(url)
     page.wait_for_selector("body[data-ready=true]", timeout=timeout)
     page.wait_for_selector("g.node[data-node-id]")
+
+
+_still = itertools.count()
+
+
+def wait_still(page, value: str, frames: int = 5, timeout: float = 15_000):
+    """Wait until `value` (a JS function's source, e.g. the graph's transform) answers the same over `frames`
+    animation frames in a row: what was animating it (a fit, a pan) has ended. An animation changes its
+    value every frame, and one just started does so within two."""
+    page.wait_for_function(
+        f"""([key, frames]) => {{
+            const now = String(({value})());
+            const seen = window[key] ??= {{ value: now, count: 0 }};
+            seen.count = seen.value === now ? seen.count + 1 : 0;
+            seen.value = now;
+            return seen.count >= frames;
+        }}""",
+        arg=[f"__still{next(_still)}", frames], polling="raf", timeout=timeout,
+    )
 
 
 def header_control(page, control):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
+import time
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import EXPRESSION, api, counter, final_totals, open_stepper, wait_step
+from tests.browser.helpers import EXPRESSION, api, counter, final_totals, open_stepper, wait_step, wait_still
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +29,8 @@ def contexts(browser):
         context = browser.new_context(viewport={"width": width, "height": height})
         page = context.new_page()
         page.console_errors = []
+        page.room_states = []  # the presenter's states as the page's room socket received them
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: keep_state(page, frame)))
         page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
         made.append((context, page))
@@ -37,6 +41,12 @@ def contexts(browser):
     for context, _ in made:
         context.close()
     assert not errors, f"console errors: {errors}"
+
+
+def keep_state(page, frame):
+    message = json.loads(frame) if isinstance(frame, str) else {}
+    if message.get("type") == "state":
+        page.room_states.append(message["state"])
 
 
 def start_class(page, base: str, **extra) -> str:
@@ -50,8 +60,21 @@ def start_class(page, base: str, **extra) -> str:
 
 def follow(page, base: str, code: str):
     page.goto(f"{base}/join/{code}")
-    page.wait_for_selector("body[data-ready=true]", timeout=15_000)
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
     page.wait_for_selector(".class-banner[data-connected=true]")
+
+
+def step_of(state: dict) -> int | None:
+    step = urllib.parse.parse_qs(state.get("query", "")).get("step")
+    return int(step[0]) if step else None
+
+
+def poll(page, condition, timeout: float = 30):
+    """Wait until `condition()` holds, letting the page's events (socket frames) come in meanwhile."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {timeout} s"
+        page.wait_for_timeout(50)
 
 
 def wait_followers(page, n: int):
@@ -93,13 +116,17 @@ def test_follower_mirrors_explores_and_answers(contexts, live_server, tmp_path):
     # exploring: the presenter's steps no longer move the follower, who steps freely
     follower.click(".class-explore")
     assert "Exploring on your own" in follower.locator(".class-banner").inner_text()
+    states = len(follower.room_states)
     presenter.keyboard.press("ArrowLeft")
     presenter.keyboard.press("ArrowLeft")
     wait_step(presenter, 6)
     follower.locator("#graph svg").focus()
     follower.keyboard.press("ArrowRight")
     wait_step(follower, 9)
-    presenter.wait_for_timeout(400)  # longer than the presenter's debounce: a state would have come
+    # the presenter's state at step 6 has reached the follower's socket, and a page still following has
+    # moved to it: the follower, exploring, stays where it went
+    poll(follower, lambda: any(step_of(state) == 6 for state in follower.room_states[states:]))
+    wait_step(other, 6)
     assert counter(follower)[0] == 9
     # following again jumps to the presenter's current view at once
     follower.click(".class-follow")
@@ -141,7 +168,8 @@ def test_follower_mirrors_explores_and_answers(contexts, live_server, tmp_path):
     # both at 960×540, side by side: the presenter's histogram with the truth, the follower's verdict
     for page in (presenter, follower):
         page.set_viewport_size({"width": 960, "height": 540})
-    presenter.wait_for_timeout(600)  # the graphs refit to the smaller window
+    for page in (presenter, follower):  # the graphs refit to the smaller window
+        wait_still(page, "() => document.querySelector('g.viewport').getAttribute('transform')")
     side_by_side(presenter, follower, tmp_path / "classroom.png")
 
     # ending the class tells the follower, and the room is gone

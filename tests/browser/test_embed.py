@@ -57,7 +57,7 @@ def host_server():
 def open_host(page, host_server, live_server, query: str):
     src = f"{live_server}/embed?{query}"
     page.goto(f"{host_server}/deck.html?" + urllib.parse.urlencode({"src": src}))
-    page.wait_for_function("() => window.events.length > 0", timeout=15_000)
+    page.wait_for_function("() => window.events.length > 0", timeout=30_000)
     return page.frame_locator("#deck")
 
 
@@ -91,11 +91,14 @@ def test_the_embed_reports_its_step_and_obeys_commands(page, host_server, live_s
 
 def test_the_embed_plays_pauses_and_keeps_its_step_in_its_url(page, host_server, live_server):
     query = urllib.parse.urlencode({"expr": EXPRESSION["source"], "values": "x=2,y=-1,z=3", "speed": 4})
-    open_host(page, host_server, live_server, query)
+    frame = open_host(page, host_server, live_server, query)
     page.evaluate("() => window.send({command: 'play'})")
     page.wait_for_function("() => window.events.at(-1).step >= 2")
     page.evaluate("() => window.send({command: 'pause'})")
-    step = page.evaluate("() => window.events.at(-1).step")
+    frame.locator('[data-act="toggle"][aria-pressed="false"]').wait_for()  # paused: the step stays
+    step = int(frame.locator(".controls .count").inner_text().split("/")[0])
+    # the pause reports the step it stopped at, after every step before it
+    page.wait_for_function("s => window.events.at(-1).step === s", arg=step)
     embed = next(f for f in page.frames if "/embed" in f.url)
     embed.wait_for_function("s => new URLSearchParams(location.search).get('step') === String(s)", arg=step)
 

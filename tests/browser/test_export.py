@@ -69,7 +69,7 @@ def embedded_trace(path: Path) -> dict:
 
 def open_file(page, path: Path):
     page.goto(path.as_uri())
-    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
     page.wait_for_selector("g.node[data-node-id]")
 
 
@@ -154,7 +154,7 @@ def test_a_host_page_drives_the_file_with_post_message(offline, files, tmp_path)
 <script>{HOST_SCRIPT}</script></head><body>
 <iframe id="embed" src="{src}" width="960" height="540"></iframe></body></html>""", encoding="utf-8")
     page.goto(host.as_uri())
-    page.wait_for_function("() => window.events.some((e) => e.event === 'step')", timeout=20_000)
+    page.wait_for_function("() => window.events.some((e) => e.event === 'step')", timeout=30_000)
     page.evaluate("() => window.send({command: 'goto', step: 5})")
     page.wait_for_function("() => window.events.at(-1)?.step === 5")
     page.evaluate("() => window.send({command: 'next'})")

@@ -4,12 +4,13 @@ to read from the back of a hall, and no edge drawn across a box that is not one 
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import api, open_stepper
+from tests.browser.helpers import api, counter, open_stepper, wait_step, wait_still
 
 pytestmark = pytest.mark.browser
 
@@ -18,6 +19,7 @@ LAST = 100_000  # a step past the end: the player shows the last one, every valu
 # what measure_graph.js returns: {nodes, outside: [ids], fonts: [[id, text, px]], crossings: [...], area}
 _SOURCE = (Path(__file__).parent / "measure_graph.js").read_text().splitlines()
 MEASURE = "\n".join(line for line in _SOURCE if not line.startswith("//"))
+TRANSFORM = "() => document.querySelector('g.viewport').getAttribute('transform')"
 
 
 @pytest.fixture(scope="module")
@@ -118,10 +120,11 @@ def test_fit_side_panel_drawer_and_resize_keep_every_node_inside(laptop, live_se
     show(laptop, f"{live_server}/?lesson=depth-folding&theme=projector")
     laptop.locator("#graph svg").hover()
     laptop.mouse.wheel(0, -600)  # zoom in by hand: nodes leave the view
-    laptop.wait_for_timeout(100)
-    assert laptop.evaluate(MEASURE)["outside"] != []
+    deadline = time.monotonic() + 15
+    while laptop.evaluate(MEASURE)["outside"] == []:  # each measure waits two frames
+        assert time.monotonic() < deadline, "the wheel did not zoom in within 15 s"
     laptop.get_by_role("button", name="Fit graph to window").click()
-    laptop.wait_for_timeout(500)  # the fit animates
+    wait_still(laptop, TRANSFORM)  # the fit animates: measure where it ends
     assert laptop.evaluate(MEASURE)["outside"] == []
     laptop.locator("#toggle-side").click()
     wide = laptop.evaluate(MEASURE)
@@ -142,19 +145,22 @@ def test_fit_side_panel_drawer_and_resize_keep_every_node_inside(laptop, live_se
 
 def test_overview_keeps_the_graph_still_and_follow_moves_to_the_current_node(slide, live_server):
     show(slide, f"{live_server}/embed?lesson=depth-folding&theme=projector")
-    transform = "() => document.querySelector('g.viewport').getAttribute('transform')"
-    before = slide.evaluate(transform)
+    before = slide.evaluate(TRANSFORM)
+    step = counter(slide)[0]
     for _ in range(3):
         slide.get_by_role("button", name="Step forward").click()
-    slide.wait_for_timeout(450)
-    assert slide.evaluate(transform) == before, "overview (the embed's default) does not pan"
+    wait_step(slide, step + 3)
+    wait_still(slide, TRANSFORM)  # a pan, had a step started one, would have moved the graph and ended
+    assert slide.evaluate(TRANSFORM) == before, "overview (the embed's default) does not pan"
     assert slide.evaluate(MEASURE)["outside"] == []
     slide.get_by_role("button", name="Follow the current node").click()
     slide.wait_for_function("() => new URLSearchParams(location.search).get('camera') === 'follow'")
     for _ in range(6):
         slide.get_by_role("button", name="Step forward").click()
-    slide.wait_for_timeout(450)
-    assert slide.evaluate(transform) != before
+    wait_step(slide, step + 9)
+    slide.wait_for_function(f"before => ({TRANSFORM})() !== before", arg=before)
+    wait_still(slide, TRANSFORM)  # the pan to the current node has ended
+    assert slide.evaluate(TRANSFORM) != before
     current = slide.evaluate(
         """() => {
             const g = document.querySelector('g.node.active');
@@ -190,14 +196,13 @@ def test_a_compact_tensor_opens_on_click(slide, live_server):
 def test_stepping_in_overview_never_moves_or_rescales_the_page_graph(laptop, live_server):
     """Narrations of one and two lines alike: the graph's area (and so its fit) stays the same."""
     show(laptop, f"{live_server}/?lesson=hidden-units&theme=projector&step=10")
-    transform = "() => document.querySelector('g.viewport').getAttribute('transform')"
-    before = laptop.evaluate(transform)
+    before = laptop.evaluate(TRANSFORM)
     seen = set()
     for _ in range(8):
         laptop.get_by_role("button", name="Step forward").click()
         seen.add(laptop.evaluate("() => document.querySelector('.narration').textContent.length"))
-        laptop.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
-        assert laptop.evaluate(transform) == before
+        wait_still(laptop, TRANSFORM)  # a refit or a pan, had the step caused one, has happened
+        assert laptop.evaluate(TRANSFORM) == before
     assert max(seen) > 60, "some narration is long enough to wrap"
 
 

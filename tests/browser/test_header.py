@@ -48,7 +48,7 @@ def _open(browser, base, name, size, theme):
     path, header = PAGES[name]
     if name == "studio":
         page.goto(base + path)
-        page.wait_for_selector("#network svg, #network canvas", timeout=20_000)
+        page.wait_for_selector("#network svg, #network canvas", timeout=30_000)
     else:
         open_stepper(page, base + path + ("&" if "?" in path else "?") + f"theme={theme}")
     return context, page, header, errors

@@ -45,6 +45,7 @@ def test_xor_relu_starts_where_the_backward_pass_carries_nonzero_numbers(page, l
         page.keyboard.press("ArrowRight")
         step += 1
         wait_step(page, step)
+        page.wait_for_function("() => !document.querySelector('.particle')")  # the step's total has landed
         first = next((v for k, v in shown_grads(page).items() if v is not None and k != loss), None)
     assert first is not None and any(v != 0 for v in first), "the first gradient beyond the loss is nonzero"
     page.get_by_role("button", name="Jump to the update").click()
@@ -151,7 +152,7 @@ def test_a_busy_server_is_waited_for_quietly(page, live_server):
     page.route("**/api/v1/lessons/output-units", busy_once)
     page.goto(live_server + "/?lesson=output-units")
     page.wait_for_function("() => /busy, retrying/.test(document.querySelector('#status').textContent)")
-    page.wait_for_selector("body[data-ready=true]", timeout=15_000)
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
     page.console_errors[:] = [e for e in page.console_errors if "status of 503" not in e]
     assert len(answered) == 2 and not page.locator("#status").is_visible()
     assert "busy" not in page.locator("#lesson-panel").inner_text()

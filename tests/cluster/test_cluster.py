@@ -185,8 +185,9 @@ def test_a_model_trains_and_streams_through_the_proxy_on_one_replica(cluster):
     assert steps == [9, 10, 11]
     assert len(replicas) == 1  # every request of this model went to one replica
     # The pages and the API's other routes answer through the proxy too, spread over both replicas.
-    spread = {httpx.get(f"{cluster.url}/api/v1/health").headers["X-Backprop-Replica"] for _ in range(30)}
-    assert len(spread) == 2 and httpx.get(f"{cluster.url}/embed").status_code == 200
+    spread = {httpx.get(f"{cluster.url}/api/v1/health", timeout=30).headers["X-Backprop-Replica"]
+              for _ in range(30)}
+    assert len(spread) == 2 and httpx.get(f"{cluster.url}/embed", timeout=30).status_code == 200
 
 
 def test_kill_9_of_the_owner_moves_the_model_and_its_stream_to_the_other_replica(cluster):

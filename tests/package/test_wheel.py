@@ -68,7 +68,7 @@ def server(dist, tmp_path_factory):
                                cwd=cwd, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # a fresh venv's first start on a loaded machine: tens of seconds
         while True:
             try:
                 if _get(url + "/api/v1/health")[0] == 200:
