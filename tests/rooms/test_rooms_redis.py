@@ -120,3 +120,35 @@ def test_rooms_expire_in_redis_unless_a_presenter_stays(make_client, redis_url):
     # only its presenter (on the other replica) kept it.
     wait_until(lambda: a.get(dropped.url).status_code == 404, "the room without a presenter expires")
     assert a.get(kept.url).status_code == 200
+
+
+def test_closing_ends_when_the_client_library_swallows_the_listeners_cancellation(redis_url, monkeypatch):
+    """redis-py's reads can swallow a cancellation that lands inside them; a shutdown that waited for the
+    listener to take it hung for ever (a TestClient's exit, a server's stop). Closing the subscription's
+    connection ends the read."""
+    import asyncio
+
+    from backprop_playground.rooms import redis_bus
+    from tests.waiting import DEADLINE_S
+
+    monkeypatch.setattr(redis_bus, "STOP_WAIT_S", 0.2)
+
+    async def main():
+        bus = redis_bus.RedisBus(redis_url)
+        await bus.start(lambda code, event: None)
+        read = bus.pubsub.parse_response
+
+        async def swallowing(*args, **kwargs):  # the listener's reads, from its first one on
+            while True:
+                try:
+                    return await read(*args, **kwargs)
+                except asyncio.CancelledError:
+                    continue
+
+        bus.pubsub.parse_response = swallowing
+        await asyncio.sleep(0.2)  # the listener waits inside a read
+        await asyncio.wait_for(bus.close(), DEADLINE_S)
+        listener = bus.listener
+        return listener.done() and (listener.cancelled() or listener.exception() is None)
+
+    assert asyncio.run(main())

@@ -25,6 +25,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from backprop_playground.rooms.bus import Bus, CodeTaken, Handler, RoomsFull, Snapshot
 from backprop_playground.rooms.protocol import MAX_ANSWERS
 
+STOP_WAIT_S = 5.0  # how long closing waits for the listener to end, before and after closing its connection
+
 log = logging.getLogger("backprop_playground.rooms")
 PREFIX = "bp:"
 EVENTS = PREFIX + "events:"
@@ -158,6 +160,7 @@ class RedisBus(Bus):
             ("close", _CLOSE), ("audience", _AUDIENCE), ("touch", _TOUCH), ("delete", _DELETE))}
         self.pubsub = None
         self.listener: asyncio.Task | None = None
+        self.closing = False
 
     async def start(self, handler: Handler) -> None:
         self.handler = handler
@@ -166,15 +169,26 @@ class RedisBus(Bus):
         self.listener = asyncio.create_task(self._listen(), name="rooms-redis-listener")
 
     async def close(self) -> None:
-        if self.listener is not None:
-            self.listener.cancel()
-            await asyncio.wait((self.listener,))
+        """Stop listening and close the connections, in bounded time. A cancellation that lands inside a
+        Redis read can be swallowed by the client library (its reads catch and retry), which would leave
+        the listener reading forever and a shutdown waiting for it; so the subscription's connection is
+        closed too, which ends any read, and `closing` ends the loop."""
+        self.closing = True
+        listener = self.listener
+        if listener is not None:
+            listener.cancel()
+            await asyncio.wait((listener,), timeout=STOP_WAIT_S)
         if self.pubsub is not None:
             await self.pubsub.aclose()
+        if listener is not None and not listener.done():
+            listener.cancel()
+            await asyncio.wait((listener,), timeout=STOP_WAIT_S)
+            if not listener.done():
+                log.warning("rooms: the Redis listener did not stop within %g s", 2 * STOP_WAIT_S)
         await self.redis.aclose()
 
     async def _listen(self) -> None:
-        while True:
+        while not self.closing:
             try:
                 async for message in self.pubsub.listen():
                     if message["type"] != "pmessage":
@@ -184,7 +198,11 @@ class RedisBus(Bus):
                         self.handler(code, orjson.loads(message["data"]))
                     except Exception:
                         log.exception("rooms: event of room %s not delivered", code)
-            except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            except Exception as exc:
+                if self.closing:  # close() closed the subscription under a read
+                    return
+                if not isinstance(exc, RedisConnectionError | RedisTimeoutError | OSError):
+                    raise
                 # The connection to Redis broke: reconnect (the pattern is subscribed again). Events sent
                 # meanwhile are lost; the next state carries the whole state again.
                 log.warning("rooms: Redis subscription lost (%s: %s); reconnecting", type(exc).__name__, exc)

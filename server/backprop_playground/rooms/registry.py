@@ -27,6 +27,7 @@ from backprop_playground.rooms.bus import Bus, Snapshot
 
 log = logging.getLogger("backprop_playground.rooms")
 TICK_S = 0.2  # audience and answers reach the presenter at most this often
+STOP_WAIT_S = 5.0  # how long closing waits for the ticker (its loop ends within a tick once `closing` is set)
 CLOSE_TIMEOUT_S = 1.0  # how long a closing handshake may wait for a client that does not read
 
 
@@ -169,16 +170,20 @@ class Registry:
         self.clients: Counter[str] = Counter()
         self.sweep_every_s = min(60.0, max(0.05, ttl_s / 4))
         self._ticker: asyncio.Task | None = None
+        self.closing = False
 
     async def start(self) -> None:
         await self.bus.start(self._on_event)
         self._ticker = asyncio.create_task(self._tick(), name="rooms-ticker")
 
     async def close(self) -> None:
+        self.closing = True  # ends the ticker's loop even if a cancellation was swallowed in a bus call
         ticker = self._ticker
         if ticker is not None and ticker.get_loop() is asyncio.get_running_loop():
             ticker.cancel()
-            await asyncio.wait((ticker,))
+            await asyncio.wait((ticker,), timeout=STOP_WAIT_S)
+            if not ticker.done():
+                log.warning("rooms: the ticker did not stop within %g s", STOP_WAIT_S)
         elif ticker is not None:  # started under another event loop (a test harness's own lifespan)
             try:
                 ticker.get_loop().call_soon_threadsafe(ticker.cancel)
@@ -187,7 +192,12 @@ class Registry:
         for room in self.rooms.values():
             for conn in room.connections:
                 conn.end(1001, "the server is shutting down")
-        await self.bus.close()
+        # bounded: a shutdown never waits forever on a bus whose connection hangs (the bus bounds its own
+        # waits; this bounds what it awaits of its client library)
+        closing = asyncio.ensure_future(self.bus.close())
+        await asyncio.wait((closing,), timeout=3 * STOP_WAIT_S)
+        if not closing.done():
+            log.warning("rooms: the bus did not close within %g s", 3 * STOP_WAIT_S)
 
     # ---- rooms ----
     async def room(self, code: str) -> LocalRoom | None:
@@ -268,7 +278,7 @@ class Registry:
 
     async def _tick(self) -> None:
         next_sweep = time.monotonic() + self.sweep_every_s
-        while True:
+        while not self.closing:
             await asyncio.sleep(min(TICK_S, self.sweep_every_s))
             try:
                 await self._report()
