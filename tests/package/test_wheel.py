@@ -40,12 +40,24 @@ def _clean_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def dist(tmp_path_factory) -> dict[str, Path]:
+def locked(tmp_path_factory) -> dict[str, str]:
+    """pip's environment for the build and the install: the versions of requirements/dev.lock as
+    constraints, so that the wheel's own requirements are resolved (a missing one still fails) at the
+    versions the suite was tested with, not at whatever was released since (make upgrade moves them)."""
+    pins = [line.rstrip(" \\") for line in (ROOT / "requirements" / "dev.lock").read_text().splitlines()
+            if line and not line.startswith((" ", "#"))]  # a constraint cannot carry hashes
+    constraints = tmp_path_factory.mktemp("constraints") / "constraints.txt"
+    constraints.write_text("\n".join(pins) + "\n")
+    return {"PIP_CONSTRAINT": str(constraints)}
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory, locked) -> dict[str, Path]:
     """`python -m build` of the checkout: an sdist, and the wheel built from that sdist."""
     out = tmp_path_factory.mktemp("dist")
     started = time.monotonic()
     subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], check=True,
-                   capture_output=True, timeout=900)
+                   capture_output=True, timeout=900, env={**os.environ, **locked})
     print(f"\nbuild (sdist + wheel from it): {time.monotonic() - started:.1f} s")
     (wheel,) = out.glob("*.whl")
     (sdist,) = out.glob("*.tar.gz")
@@ -54,13 +66,13 @@ def dist(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def server(dist, tmp_path_factory):
+def server(dist, locked, tmp_path_factory):
     """The wheel installed into a fresh venv; `backprop-playground serve` from an empty directory."""
     venv = tmp_path_factory.mktemp("venv")
     env = _clean_env()
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(dist["wheel"])],
-                   check=True, capture_output=True, timeout=900, env=env)
+                   check=True, capture_output=True, timeout=900, env={**env, **locked})
     cwd = tmp_path_factory.mktemp("empty")
     port = _free_port()
     log = open(cwd.parent / f"serve-{port}.log", "wb")  # closed below
