@@ -3,6 +3,8 @@ the row is one click away in the ⋯ menu, which the keyboard can open, walk and
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from tests.browser.helpers import open_stepper
@@ -51,6 +53,13 @@ def _open(browser, base, name, size, theme):
         page.wait_for_selector("#network svg, #network canvas", timeout=30_000)
     else:
         open_stepper(page, base + path + ("&" if "?" in path else "?") + f"theme={theme}")
+    # The studio's views size themselves from their boxes, and again when a box changes (ResizeObserver):
+    # on a loaded machine a first draw can come before the last layout, wider for a frame or two. Measure
+    # once the page fits (a page that never fits still fails on pageWidth below).
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function("w => document.documentElement.scrollWidth <= w", arg=size[0], timeout=30_000)
     return context, page, header, errors
 
 
