@@ -119,6 +119,13 @@ def last_step(page):
     return page.evaluate("() => window.events.filter((e) => e.event === 'step').at(-1)")
 
 
+def wait_step_event(page, since: int, step: int) -> None:
+    """Until the host has a step event for `step` among the events after the first `since`."""
+    page.wait_for_function(
+        "([since, step]) => window.events.slice(since).some((e) => e.event === 'step' && e.step === step)",
+        arg=[since, step])
+
+
 def steps_before_a_mark(page, embed) -> int:
     """How many step events the host has once a mark the embed posts now has arrived: the messages of one
     window arrive in the order it posted them, so the mark comes after every step the embed posted before."""
@@ -251,9 +258,14 @@ def test_reveal_moves_its_slides_with_keys_pressed_inside_the_embed(page, live_s
         page.keyboard.press("PageUp")
         page.wait_for_function(f"() => ({indices})() === 0")
 
+        # each wait is for a step event posted after its command: the last event may already read 3 (from
+        # before), and a stale match would send the goto before the slide's own goto 3 has landed
+        since = page.evaluate("() => window.events.length")
         page.evaluate("() => Reveal.slide(1)")
-        page.wait_for_function("() => window.events.filter((e) => e.event === 'step').at(-1)?.step === 3")
+        wait_step_event(page, since, 3)
+        since = page.evaluate("() => window.events.length")
         page.evaluate("() => Reveal.getPlugin('backprop-playground').send('goto', 5)")
+        wait_step_event(page, since, 5)
         page.wait_for_function("() => window.events.filter((e) => e.event === 'step').at(-1)?.step === 5")
 
         page.evaluate("() => Reveal.getPlugin('backprop-playground').send('play')")
