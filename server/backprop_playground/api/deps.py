@@ -17,8 +17,9 @@ from backprop_playground.settings import Settings
 from backprop_playground.wire import Encoding
 
 
-def get_settings(request: Request) -> Settings:
-    """The app's own settings (each app has its own: tests and replicas run several in one process)."""
+def get_app_settings(request: Request) -> Settings:
+    """The app's own settings (each app has its own: tests and replicas run several in one process), not
+    settings.get_settings(), which reads the environment."""
     return request.app.state.settings
 
 
@@ -63,7 +64,7 @@ def encoding(
     return Encoding(tensors=encoding, summary_over=summary_over)
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 HubDep = Annotated[ModelHub, Depends(get_hub)]
 JobsDep = Annotated[JobPool, Depends(get_jobs)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
