@@ -22,14 +22,14 @@ ROOT = Path(__file__).resolve().parents[1]
 class Server:
     """`backprop-playground serve` in a subprocess on a free port, over `data_dir`."""
 
-    def __init__(self, data_dir: Path, log_level: str = "warning", **env: str) -> None:
-        self.port = _free_port()
+    def __init__(self, data_dir: Path, log_level: str = "warning", port: int | None = None, **env: str) -> None:
+        self.port = port or _free_port()  # a port of its own, or the one a server before it used
         self.url = f"http://127.0.0.1:{self.port}"
         environment = {**os.environ, "BACKPROP_PERSIST_EVERY_S": "0.2", **env}
         command = [sys.executable, "-m", "backprop_playground.cli", "serve", "--port", str(self.port),
                    "--data-dir", str(data_dir), "--log-level", log_level]
         self.log = data_dir / f"server-{self.port}.log"
-        with open(self.log, "wb") as log:
+        with open(self.log, "ab") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
         deadline = time.monotonic() + 90  # a loaded machine can take tens of seconds to import and start
         while True:

@@ -179,7 +179,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _mount_front_end(app, settings, app.state.pages)
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, settings=settings, pages=app.state.pages)
-    app.add_middleware(ClientKey, header=settings.client_ip_header)
+    app.add_middleware(ClientKey, header=settings.client_ip_header, trusted=settings.trusted_proxies)
     return app
 
 

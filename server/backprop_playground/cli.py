@@ -19,15 +19,20 @@ def _serve(args: argparse.Namespace) -> int:
     from backprop_playground.app import create_app
     from backprop_playground.settings import Settings
 
-    app = create_app(Settings())
+    settings = Settings()
+    app = create_app(settings)
     print(f"Backprop Playground is running at http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
     # Stream commands are a few hundred bytes; a small frame limit keeps a client from sending megabytes.
     # No permessage-deflate: it compresses every frame on the event loop, and a large model's frames
     # (megabytes) then stalled every other connection for seconds (bench/bench_hostile.py).
     # Idle keep-alive connections stay open 75 s (nginx's default) rather than uvicorn's 5 s: a page's
     # browser reuses them, and one closed just as a request goes out fails that request (bench_hall.py).
+    # Forwarded headers (the client's address and scheme) are believed only from the proxies the operator
+    # named (trusted_proxies); uvicorn's own default would believe any connection from 127.0.0.1.
+    trusted = settings.trusted_proxies
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, ws_max_size=64 * 1024,
-                ws_per_message_deflate=False, timeout_keep_alive=75)
+                ws_per_message_deflate=False, timeout_keep_alive=75, proxy_headers=bool(trusted),
+                forwarded_allow_ips=trusted or "")
     return 0
 
 

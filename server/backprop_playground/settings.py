@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE = Path(__file__).resolve().parent
@@ -52,7 +52,13 @@ class Settings(BaseSettings):
     client_ip_header: str | None = Field(
         default=None,
         description="Behind a reverse proxy: the header whose last address is the client (e.g. "
-        "X-Forwarded-For). Unset: the connection's peer address.",
+        "X-Forwarded-For), believed only from `trusted_proxies`. Unset: the connection's peer address.",
+    )
+    trusted_proxies: str | None = Field(
+        default=None,
+        description="The reverse proxies whose forwarded headers are believed: comma-separated addresses or "
+        "networks (e.g. 127.0.0.1 or 10.0.0.0/8). Unset: none; every client is its connection's peer "
+        "address, and X-Forwarded-For or Forwarded from anyone is ignored.",
     )
     request_time_budget_s: float = Field(default=30.0, description="Longest CPU time one request may take.")
     retry_after_s: int = Field(default=1, description="Retry-After (s) of a 503 when all CPU slots are busy.")
@@ -124,6 +130,19 @@ class Settings(BaseSettings):
         default=2 * 3600.0, gt=0,
         description="A room ends after this long without a presenter message and no presenter connected.",
     )
+    room_unpresented_ttl_s: float = Field(
+        default=600.0, gt=0,
+        description="A room no presenter has connected to ends after this long (a room made and never used).",
+    )
+    rooms_per_client: int = Field(
+        default=5, ge=1,
+        description="Live rooms one client may keep (429 beyond; an IPv6 /64 is one client).",
+    )
+    room_misses_per_minute: int = Field(
+        default=30, ge=0,
+        description="Lookups of room codes that do not exist, per client and minute (429 beyond; 0: no "
+        "limit); lookups of live rooms are not counted (a whole hall may join from one address).",
+    )
 
     @field_validator("frame_ancestors")
     @classmethod
@@ -135,6 +154,21 @@ class Settings(BaseSettings):
                 "frame_ancestors must be '*' or a CSP source list such as \"'self' https://slides.example.org\""
             )
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str | None) -> str | None:
+        from backprop_playground.fair import trusted_networks
+
+        trusted_networks(value)  # ValueError naming a bad entry
+        return value
+
+    @model_validator(mode="after")
+    def _header_needs_a_proxy(self) -> Settings:
+        if self.client_ip_header and not self.trusted_proxies:
+            raise ValueError("client_ip_header is believed only from a named proxy: set trusted_proxies too "
+                             "(BACKPROP_TRUSTED_PROXIES, e.g. the proxy's address 127.0.0.1)")
+        return self
 
     @property
     def resolved_database_url(self) -> str:

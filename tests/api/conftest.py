@@ -55,14 +55,14 @@ def moons(client) -> Created:
 
 
 @contextmanager
-def app_client(tmp_path, **overrides):
-    """A TestClient on an app with these settings (data in tmp_path)."""
+def app_client(tmp_path, peer: str = "testclient", **overrides):
+    """A TestClient on an app with these settings (data in tmp_path), connecting from address `peer`."""
     from fastapi.testclient import TestClient
 
     from backprop_playground.app import create_app
     from backprop_playground.settings import Settings
 
-    with TestClient(create_app(Settings(data_dir=tmp_path, **overrides))) as client:
+    with TestClient(create_app(Settings(data_dir=tmp_path, **overrides)), client=(peer, 50000)) as client:
         yield client
 
 

@@ -103,8 +103,8 @@ class Cluster:
         self.processes.append(self.redis)
         wait_port(redis_port, self.redis, "redis-server", log)
         env = {"BACKPROP_DATABASE_URL": database_url, "BACKPROP_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-               "BACKPROP_CLIENT_IP_HEADER": "x-forwarded-for", "BACKPROP_STREAM_PERSIST_EVERY_S": "0",
-               "BACKPROP_MODEL_CREATES_PER_MINUTE": "0"}
+               "BACKPROP_CLIENT_IP_HEADER": "x-forwarded-for", "BACKPROP_TRUSTED_PROXIES": "127.0.0.1",
+               "BACKPROP_STREAM_PERSIST_EVERY_S": "0", "BACKPROP_MODEL_CREATES_PER_MINUTE": "0"}
         for name in ("a", "b"):
             (directory / name).mkdir()
             self.replicas.append(Server(directory / name, **env))

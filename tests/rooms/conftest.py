@@ -93,7 +93,9 @@ def make_client(tmp_path):
     clients = []
 
     def make(**overrides):
-        overrides = {"room_creates_per_minute": 0, **overrides}
+        # the per-client shares are tested on their own; the other tests open many rooms from one client
+        overrides = {"room_creates_per_minute": 0, "rooms_per_client": 1000, "room_misses_per_minute": 0,
+                     **overrides}
         settings = Settings(data_dir=tmp_path, database_url=None, **overrides)
         client = TestClient(create_app(settings))
         clients.append(client.__enter__())

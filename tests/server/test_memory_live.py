@@ -47,7 +47,8 @@ def server(tmp_path):
     port = _free_port()
     env = {**os.environ, "BACKPROP_MEMORY_BUDGET_MB": "250", "BACKPROP_REQUEST_MEMORY_MB": "200",
            "BACKPROP_MAX_CPU_JOBS": "4", "BACKPROP_MAX_CPU_JOBS_PER_CLIENT": "4", "MALLOC_ARENA_MAX": "2",
-           "OPENBLAS_NUM_THREADS": "1", "BACKPROP_CLIENT_IP_HEADER": "X-Forwarded-For"}
+           "OPENBLAS_NUM_THREADS": "1", "BACKPROP_CLIENT_IP_HEADER": "X-Forwarded-For",
+           "BACKPROP_TRUSTED_PROXIES": "127.0.0.1"}
     log = tmp_path / "server.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(

@@ -19,14 +19,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import Field
 
 from backprop_playground.api.errors import ErrorBody
-from backprop_playground.fair import RateQuota, current_client
+from backprop_playground.fair import RateQuota, client_group, current_client
 from backprop_playground.lifespans import shared_by_servers
 from backprop_playground.rooms import open_bus, protocol
-from backprop_playground.rooms.bus import CodeTaken, RoomsFull, Snapshot
+from backprop_playground.rooms.bus import CodeTaken, Lifetime, OwnerFull, RoomsFull, Snapshot
 from backprop_playground.rooms.registry import Registry, public_question
 from backprop_playground.schema.api import RequestModel, WireModel
 from backprop_playground.settings import Settings
-from backprop_playground.store import hash_token, new_token
+from backprop_playground.store import hash_token, new_token, owner_of
 
 
 @asynccontextmanager
@@ -37,10 +37,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     async def start() -> None:
         settings: Settings = state.settings
+        state.room_misses = RateQuota(settings.room_misses_per_minute, "room_misses_per_minute",
+                                      "looking up room codes that do not exist")
         state.room_registry = Registry(
-            open_bus(settings), ttl_s=settings.room_ttl_s, max_followers=settings.room_max_followers,
-            streams_per_client=settings.room_streams_per_client,
-            send_timeout_s=settings.stream_send_timeout_s)
+            open_bus(settings, state.hub.store.engine), ttl_s=settings.room_ttl_s,
+            max_followers=settings.room_max_followers, streams_per_client=settings.room_streams_per_client,
+            send_timeout_s=settings.stream_send_timeout_s, misses=state.room_misses)
         await state.room_registry.start()
         state.room_quota = RateQuota(settings.room_creates_per_minute, "room_creates_per_minute",
                                      "creating rooms")
@@ -102,9 +104,15 @@ def _join_url(request: Request, code: str) -> str:
 
 
 async def _room(request: Request, raw: str) -> Snapshot:
+    """The live room of code `raw`, or 404. Unknown codes count against the client's
+    `room_misses_per_minute` (429 once used up, before any lookup), so codes cannot be enumerated; codes
+    of live rooms do not (a whole hall joins from one address)."""
+    misses, client = request.app.state.room_misses, client_group(current_client())
+    misses.check(client)
     code = protocol.normalize_code(raw)
     snapshot = await _registry(request).bus.load(code) if code else None
     if snapshot is None:
+        _registry(request).missed(current_client())
         raise HTTPException(404, f"no room {raw[:16]!r} (or it has ended)")
     return snapshot
 
@@ -113,26 +121,36 @@ async def _room(request: Request, raw: str) -> Snapshot:
              "presenter token", responses=_errors(
                  _400="The body could not be read.",
                  _422="The body is invalid (`title` over 200 characters).",
-                 _429="This client creates rooms too fast (`room_creates_per_minute`; Retry-After says "
-                 "when).",
+                 _429="This client creates rooms too fast (`room_creates_per_minute`) or already keeps "
+                 "`rooms_per_client` live rooms (Retry-After says when).",
                  _503="The server already keeps `max_rooms` live rooms (Retry-After says when to retry)."))
 async def create_room(request: Request, response: Response, body: CreateIn | None = None) -> Created:
     state, settings = request.app.state, request.app.state.settings
-    state.room_quota.take(current_client())  # 429 beyond room_creates_per_minute
+    client = client_group(current_client())  # an IPv6 /64 is one client here
+    state.room_quota.take(client)  # 429 beyond room_creates_per_minute
     bus = _registry(request).bus
     token = new_token()
+    life = Lifetime(first_s=min(settings.room_unpresented_ttl_s, settings.room_ttl_s),
+                    presented_s=settings.room_ttl_s)
     for _ in range(8):
         code = protocol.new_code()
         try:
-            await bus.create(code, body.title if body else "", hash_token(token), settings.room_ttl_s,
-                             settings.max_rooms)
+            await bus.create(code, body.title if body else "", hash_token(token), life, settings.max_rooms,
+                             owner=owner_of(client), per_owner=settings.rooms_per_client)
             break
         except CodeTaken:
             continue
+        except OwnerFull:
+            raise HTTPException(
+                429, f"this client already keeps {settings.rooms_per_client} live rooms (rooms_per_client): "
+                "end a class you no longer use (its End class button, or DELETE /api/v1/rooms/{code} with "
+                f"its presenter token); a room nobody presents to ends after "
+                f"{settings.room_unpresented_ttl_s:g} s", headers={"Retry-After": "60"}) from None
         except RoomsFull:
-            raise HTTPException(503, f"the server already keeps {settings.max_rooms} live rooms (max_rooms); "
-                                "rooms end after room_ttl_s without their presenter",
-                                headers={"Retry-After": "60"}) from None
+            raise HTTPException(
+                503, f"the server already keeps {settings.max_rooms} live rooms (max_rooms): retry in a "
+                f"minute (a room nobody presents to ends after {settings.room_unpresented_ttl_s:g} s), "
+                "or ask the operator to raise BACKPROP_MAX_ROOMS", headers={"Retry-After": "60"}) from None
     else:  # 64 million codes: eight draws in a row taken means the alphabet is nearly used up
         raise HTTPException(503, "no free room code; retry", headers={"Retry-After": "1"})
     response.headers["Location"] = f"/api/v1/rooms/{code}"

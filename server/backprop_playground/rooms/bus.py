@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from backprop_playground.rooms.protocol import MAX_ANSWERS
@@ -30,6 +30,10 @@ class CodeTaken(Exception):
     """A live room has this code (the caller draws another)."""
 
 
+class OwnerFull(Exception):
+    """The creating client already keeps `per_owner` live rooms."""
+
+
 @dataclass
 class Snapshot:
     """A room as the bus keeps it."""
@@ -42,6 +46,20 @@ class Snapshot:
     question: dict[str, Any] | None = None  # {"id", "node", "label", "prompt", "revealed"}
     answers: dict[str, float] = field(default_factory=dict)  # follower → value, for the open question
     followers: int = 0
+    qseq: int = 0  # the newest question id given out (open or closed)
+    owner: str = ""  # the creating client's group (fair.client_group), for the per-client cap
+    ttl_s: float = 0.0  # the room lives this long after its last presenter activity…
+    presented_ttl_s: float = 0.0  # …which becomes this once a presenter has connected
+    expires_in_s: float = 0.0  # left of its life when it was read
+
+
+@dataclass(frozen=True)
+class Lifetime:
+    """How long a room lives: `first_s` until a presenter connects, then `presented_s` after the last
+    presenter activity (so a room nobody presents to is gone in minutes, a class lasts its lecture)."""
+
+    first_s: float
+    presented_s: float
 
 
 class Bus(ABC):
@@ -57,8 +75,15 @@ class Bus(ABC):
         """Release connections and tasks."""
 
     @abstractmethod
-    async def create(self, code: str, title: str, token_hash: str, ttl_s: float, max_rooms: int) -> None:
-        """A new room; RoomsFull or CodeTaken."""
+    async def create(self, code: str, title: str, token_hash: str, life: Lifetime, max_rooms: int, *,
+                     owner: str = "", per_owner: int = 0) -> None:
+        """A new room; RoomsFull, CodeTaken, or OwnerFull when `owner` keeps `per_owner` live rooms (0: no
+        cap)."""
+
+    @abstractmethod
+    async def restore(self, room: Snapshot) -> bool:
+        """Put back a room this bus lost (a restart, a Redis that lost its data) as `room` says, with its
+        remaining life; False when a live room has the code already."""
 
     @abstractmethod
     async def load(self, code: str) -> Snapshot | None:
@@ -94,7 +119,7 @@ class Bus(ABC):
 
     @abstractmethod
     async def touch(self, code: str) -> bool:
-        """A presenter is connected: the room lives its ttl from now; False if it is gone."""
+        """A presenter is connected: the room lives its presented ttl from now; False if it is gone."""
 
     async def sweep(self, codes: list[str]) -> list[str]:
         """Of `codes` (the rooms this process serves), the ones that have ended."""
@@ -104,9 +129,7 @@ class Bus(ABC):
 @dataclass
 class _Record:
     room: Snapshot
-    ttl_s: float
     expires_at: float
-    qseq: int = 0
 
 
 class LocalBus(Bus):
@@ -124,29 +147,42 @@ class LocalBus(Bus):
             self._end(code)
             return None
         if record is not None and refresh:
-            record.expires_at = now + record.ttl_s
+            record.expires_at = now + record.room.ttl_s
         return record
 
     def _end(self, code: str) -> None:
         if self.records.pop(code, None) is not None:
             self.handler(code, {"k": "ended"})
 
-    async def create(self, code: str, title: str, token_hash: str, ttl_s: float, max_rooms: int) -> None:
+    async def create(self, code: str, title: str, token_hash: str, life: Lifetime, max_rooms: int, *,
+                     owner: str = "", per_owner: int = 0) -> None:
         for other in list(self.records):
             self._live(other)  # expire what is due
         if code in self.records:
             raise CodeTaken(code)
         if len(self.records) >= max_rooms:
             raise RoomsFull(max_rooms)
-        self.records[code] = _Record(Snapshot(code, title, token_hash), ttl_s, self.clock() + ttl_s)
+        if per_owner and sum(r.room.owner == owner for r in self.records.values()) >= per_owner:
+            raise OwnerFull(per_owner)
+        room = Snapshot(code, title, token_hash, owner=owner, ttl_s=life.first_s,
+                        presented_ttl_s=life.presented_s)
+        self.records[code] = _Record(room, self.clock() + life.first_s)
+
+    async def restore(self, room: Snapshot) -> bool:
+        if self._live(room.code) is not None:
+            return False
+        kept = replace(room, question=dict(room.question) if room.question else None,
+                       answers=dict(room.answers), followers=0)
+        self.records[room.code] = _Record(kept, self.clock() + room.expires_in_s)
+        return True
 
     async def load(self, code: str) -> Snapshot | None:
         record = self._live(code)
         if record is None:
             return None
         room = record.room
-        return Snapshot(room.code, room.title, room.token_hash, room.seq, room.state,
-                        dict(room.question) if room.question else None, dict(room.answers), room.followers)
+        return replace(room, question=dict(room.question) if room.question else None,
+                       answers=dict(room.answers), expires_in_s=max(0.0, record.expires_at - self.clock()))
 
     async def delete(self, code: str) -> bool:
         if self._live(code) is None:
@@ -168,11 +204,11 @@ class LocalBus(Bus):
         record = self._live(code, refresh=True)
         if record is None:
             return None
-        record.qseq += 1
-        question = {"id": record.qseq, **fields, "revealed": None}
+        record.room.qseq += 1
+        question = {"id": record.room.qseq, **fields, "revealed": None}
         record.room.question, record.room.answers = question, {}
         self.handler(code, {"k": "ask", "q": dict(question)})
-        return record.qseq
+        return record.room.qseq
 
     def _open(self, code: str, qid: int) -> _Record | None:
         record = self._live(code)
@@ -193,7 +229,7 @@ class LocalBus(Bus):
         if record is None:
             return False
         record.room.question["revealed"] = value
-        record.expires_at = self.clock() + record.ttl_s
+        record.expires_at = self.clock() + record.room.ttl_s
         self.handler(code, {"k": "reveal", "id": qid, "value": value})
         return True
 
@@ -213,7 +249,12 @@ class LocalBus(Bus):
             self.handler(code, {"k": "audience", "followers": here})
 
     async def touch(self, code: str) -> bool:
-        return self._live(code, refresh=True) is not None
+        record = self._live(code)
+        if record is None:
+            return False
+        record.room.ttl_s = record.room.presented_ttl_s
+        self._live(code, refresh=True)
+        return True
 
     async def sweep(self, codes: list[str]) -> list[str]:
         for code in list(self.records):

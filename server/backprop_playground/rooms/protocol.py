@@ -6,9 +6,11 @@ Parsing only: a client message becomes a `Message` (its `type` and checked field
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import math
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +31,9 @@ MAX_FOLLOWER_MESSAGE = 1024  # characters of one follower message, and of any fi
 MAX_TEXT = {"node": 64, "label": 64, "prompt": 500}  # characters of an ask's fields
 MAX_ANSWER = 1e12  # |value| of an answer or a reveal
 MAX_ANSWER_VALUES = 1000  # values one answers message lists (count has them all)
-MAX_ANSWERS = 50_000  # answers one question keeps (one per follower connection; reconnects count anew)
+MAX_ANSWERS = 50_000  # answers one question keeps (one per follower: its id, kept across reconnects)
+MAX_DEPTH = 32  # nesting of a presenter's state (objects and arrays within each other)
+FLOOD_DROPS = 50  # over-rate messages in a row after which a connection is closed as flooding
 OUTBOX_MESSAGES = 64  # ordered messages waiting for one connection before it is closed as too slow
 
 # Messages a connection may send per second, and in a burst.
@@ -61,6 +65,18 @@ def normalize_code(raw: str) -> str | None:
 def token_matches(token: str, token_hash: str) -> bool:
     """Whether `token` is the presenter token whose hash is kept (constant-time comparison)."""
     return hmac.compare_digest(hash_token(token), token_hash)
+
+
+_FOLLOWER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def follower_key(code: str, follower_id: str | None) -> str:
+    """Who a follower is to the room's questions: a hash of the id its page keeps for the class (so an
+    answer survives a reconnect, and followers behind one address stay apart), or, without one, a fresh
+    key per connection."""
+    if follower_id is None:
+        return secrets.token_hex(8)
+    return hashlib.sha256(f"{code}:{follower_id}".encode()).hexdigest()[:16]
 
 
 class Refused(ValueError):
@@ -101,6 +117,8 @@ def load(text: str) -> dict[str, Any]:
             value = json.loads(text, parse_constant=_reject_constant, parse_float=_float)
         except _NonFinite:
             raise Refused("numbers must be finite: NaN and Infinity are refused") from None
+        except RecursionError:  # deeper than orjson's own limit (1024)
+            raise Refused(f"messages nest at most {MAX_DEPTH} levels deep") from None
         except ValueError:
             raise Malformed("messages are JSON objects") from None
     if not isinstance(value, dict) or not isinstance(value.get("type"), str):
@@ -109,13 +127,18 @@ def load(text: str) -> dict[str, Any]:
 
 
 def first_message(text: str) -> Message:
-    """{"type": "auth", "token"} (presenter) or {"type": "follow"} (follower); Malformed otherwise."""
+    """{"type": "auth", "token"} (presenter) or {"type": "follow"} with an optional "id" (the follower's
+    page's id for the class: 16–64 letters, digits, _ or -); Malformed otherwise."""
     try:
         value = load(text)
     except Refused as exc:
         raise Malformed(str(exc)) from None
     if value["type"] == "follow":
-        return Message("follow")
+        follower_id = value.get("id")
+        if follower_id is not None and not (isinstance(follower_id, str)
+                                            and _FOLLOWER_ID.fullmatch(follower_id)):
+            raise Malformed('a follower\'s "id" is 16 to 64 letters, digits, "_" or "-"')
+        return Message("follow", {"id": follower_id})
     if value["type"] == "auth" and isinstance(value.get("token"), str):
         return Message("auth", {"token": value["token"]})
     raise Malformed('the first message is {"type": "auth", "token": "<presenter_token>"} or '
@@ -132,6 +155,8 @@ def parse(text: str, presenter: bool) -> Message:
         state = value.get("state")
         if not isinstance(state, dict):
             raise Refused('"state" must be a JSON object')
+        if _depth(state) > MAX_DEPTH:
+            raise Refused(f"state: nests deeper than the limit of {MAX_DEPTH} levels")
         encoded = orjson.dumps(state)
         if len(encoded) > MAX_STATE_BYTES:
             raise Refused(f"state: {len(encoded)} bytes exceeds the limit of {MAX_STATE_BYTES}")
@@ -157,6 +182,19 @@ def parse(text: str, presenter: bool) -> Message:
     if kind in ("auth", "follow"):
         raise Refused(f"{kind!r} is only the first message")
     raise Refused(f"unknown message type {kind!r}")
+
+
+def _depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """How deep objects and arrays nest in `value`, counted up to just past `limit` (no recursion)."""
+    deepest, level = 0, [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth > limit:
+                return depth
+            level.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _question_id(value: dict[str, Any]) -> int:

@@ -22,7 +22,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from backprop_playground.rooms.bus import Bus, CodeTaken, Handler, RoomsFull, Snapshot
+from backprop_playground.rooms.bus import Bus, CodeTaken, Handler, Lifetime, OwnerFull, RoomsFull, Snapshot
 from backprop_playground.rooms.protocol import MAX_ANSWERS
 
 STOP_WAIT_S = 5.0  # how long closing waits for the listener to end, before and after closing its connection
@@ -45,15 +45,42 @@ local function refresh()
   redis.call('ZADD', rooms, 'XX', now + ttl, code)
 end
 """
+# KEYS[5]: the owner's set of room codes; ARGV: …, title, token, ttl, max_rooms, owner, per_owner, pttl.
 _CREATE = _COMMON + """
 redis.call('ZREMRANGEBYSCORE', rooms, '-inf', now)
 if redis.call('EXISTS', room) == 1 then return 'taken' end
 if redis.call('ZCARD', rooms) >= tonumber(ARGV[6]) then return 'full' end
+local owned, per_owner = KEYS[5], tonumber(ARGV[8])
+if per_owner > 0 then
+  for _, other in ipairs(redis.call('SMEMBERS', owned)) do
+    if redis.call('EXISTS', '""" + PREFIX + """room:' .. other) == 0 then redis.call('SREM', owned, other) end
+  end
+  if redis.call('SCARD', owned) >= per_owner then return 'owned' end
+end
 redis.call('HSET', room, 'title', ARGV[3], 'token', ARGV[4], 'ttl', ARGV[5], 'seq', 0, 'qseq', 0, 'qopen', 0,
-           'followers', 0)
+           'followers', 0, 'owner', ARGV[7], 'pttl', ARGV[9])
 redis.call('PEXPIRE', room, ARGV[5])
 redis.call('ZADD', rooms, now + tonumber(ARGV[5]), code)
+redis.call('SADD', owned, code)
+redis.call('PEXPIRE', owned, math.max(tonumber(ARGV[9]), redis.call('PTTL', owned)))
 return 'ok'
+"""
+# ARGV: …, fields (a JSON object of the room hash), answers (a JSON object), expires in (ms), owner's set ttl
+_RESTORE = _COMMON + """
+if redis.call('EXISTS', room) == 1 then return 0 end
+for name, value in pairs(cjson.decode(ARGV[3])) do redis.call('HSET', room, name, value) end
+redis.call('DEL', answers, audience)
+for who, value in pairs(cjson.decode(ARGV[4])) do redis.call('HSET', answers, who, value) end
+local life = tonumber(ARGV[5])
+redis.call('PEXPIRE', room, life)
+if redis.call('EXISTS', answers) == 1 then redis.call('PEXPIRE', answers, life) end
+redis.call('ZADD', rooms, now + life, code)
+local owner = redis.call('HGET', room, 'owner')
+if owner and owner ~= '' then
+  redis.call('SADD', KEYS[5], code)
+  redis.call('PEXPIRE', KEYS[5], math.max(life, redis.call('PTTL', KEYS[5])))
+end
+return 1
 """
 _STATE = _COMMON + """
 if redis.call('EXISTS', room) == 0 then return -1 end
@@ -128,6 +155,8 @@ return total
 """
 _TOUCH = _COMMON + """
 if redis.call('EXISTS', room) == 0 then return 0 end
+local presented = redis.call('HGET', room, 'pttl')
+if presented then redis.call('HSET', room, 'ttl', presented) end
 refresh()
 return 1
 """
@@ -145,8 +174,16 @@ def _keys(code: str) -> list[str]:
     return [room, room + ":answers", room + ":audience", PREFIX + "rooms"]
 
 
+def _owned(owner: str) -> str:
+    return f"{PREFIX}owner:{owner}"
+
+
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
 
 
 class RedisBus(Bus):
@@ -157,7 +194,8 @@ class RedisBus(Bus):
         self.replica = secrets.token_hex(6)
         self.scripts = {name: self.redis.register_script(source) for name, source in (
             ("create", _CREATE), ("state", _STATE), ("ask", _ASK), ("answer", _ANSWER), ("reveal", _REVEAL),
-            ("close", _CLOSE), ("audience", _AUDIENCE), ("touch", _TOUCH), ("delete", _DELETE))}
+            ("close", _CLOSE), ("audience", _AUDIENCE), ("touch", _TOUCH), ("delete", _DELETE),
+            ("restore", _RESTORE))}
         self.pubsub = None
         self.listener: asyncio.Task | None = None
         self.closing = False
@@ -208,20 +246,42 @@ class RedisBus(Bus):
                 log.warning("rooms: Redis subscription lost (%s: %s); reconnecting", type(exc).__name__, exc)
                 await asyncio.sleep(1.0)
 
-    async def _run(self, name: str, code: str, *args: Any) -> Any:
-        return await self.scripts[name](keys=_keys(code), args=[code, _now_ms(), *args])
+    async def _run(self, name: str, code: str, *args: Any, keys: tuple[str, ...] = ()) -> Any:
+        return await self.scripts[name](keys=[*_keys(code), *keys], args=[code, _now_ms(), *args])
 
-    async def create(self, code: str, title: str, token_hash: str, ttl_s: float, max_rooms: int) -> None:
-        outcome = await self._run("create", code, title, token_hash, max(1, int(ttl_s * 1000)), max_rooms)
+    async def create(self, code: str, title: str, token_hash: str, life: Lifetime, max_rooms: int, *,
+                     owner: str = "", per_owner: int = 0) -> None:
+        outcome = await self._run("create", code, title, token_hash, _ms(life.first_s), max_rooms, owner,
+                                  per_owner, _ms(life.presented_s), keys=(_owned(owner),))
         if outcome == "taken":
             raise CodeTaken(code)
         if outcome == "full":
             raise RoomsFull(max_rooms)
+        if outcome == "owned":
+            raise OwnerFull(per_owner)
+
+    async def restore(self, room: Snapshot) -> bool:
+        fields = {"title": room.title, "token": room.token_hash, "ttl": _ms(room.ttl_s),
+                  "pttl": _ms(room.presented_ttl_s), "seq": room.seq, "qseq": room.qseq, "qopen": 0,
+                  "followers": 0, "owner": room.owner}
+        if room.state is not None:
+            fields["state"] = orjson.dumps(room.state).decode()
+        answers = {}
+        if room.question is not None:
+            question = {k: v for k, v in room.question.items() if k != "revealed"}
+            fields.update(question=orjson.dumps(question).decode(), qopen=question["id"])
+            if room.question.get("revealed") is not None:
+                fields["revealed"] = repr(float(room.question["revealed"]))
+            answers = {who: repr(value) for who, value in room.answers.items()}
+        fields = {name: str(value) for name, value in fields.items()}
+        return bool(await self._run("restore", room.code, orjson.dumps(fields).decode(),
+                                    orjson.dumps(answers).decode(), _ms(room.expires_in_s),
+                                    keys=(_owned(room.owner),)))
 
     async def load(self, code: str) -> Snapshot | None:
         room_key, answers_key, _, _ = _keys(code)
         async with self.redis.pipeline(transaction=True) as pipe:
-            room, answers = await pipe.hgetall(room_key).hgetall(answers_key).execute()
+            room, answers, life = await pipe.hgetall(room_key).hgetall(answers_key).pttl(room_key).execute()
         if not room:
             return None
         question = None
@@ -233,7 +293,10 @@ class RedisBus(Bus):
             seq=int(room.get("seq", 0)),
             state=orjson.loads(room["state"]) if room.get("state") else None, question=question,
             answers={who: float(value) for who, value in answers.items()} if question else {},
-            followers=int(room.get("followers", 0)))
+            followers=int(room.get("followers", 0)), qseq=int(room.get("qseq", 0)),
+            owner=room.get("owner", ""), ttl_s=int(room.get("ttl", 0)) / 1000,
+            presented_ttl_s=int(room.get("pttl", room.get("ttl", 0))) / 1000,
+            expires_in_s=max(0, life) / 1000)
 
     async def delete(self, code: str) -> bool:
         return bool(await self._run("delete", code))

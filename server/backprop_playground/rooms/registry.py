@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from backprop_playground.fair import OverShare, RateQuota, client_group
 from backprop_playground.rooms import protocol as p
 from backprop_playground.rooms.bus import Bus, Snapshot
 
@@ -29,6 +30,7 @@ log = logging.getLogger("backprop_playground.rooms")
 TICK_S = 0.2  # audience and answers reach the presenter at most this often
 STOP_WAIT_S = 5.0  # how long closing waits for the ticker (its loop ends within a tick once `closing` is set)
 CLOSE_TIMEOUT_S = 1.0  # how long a closing handshake may wait for a client that does not read
+NOTICE_EVERY_S = 10.0  # a client over its message rate is told so at most this often
 
 
 def dumps(message: dict[str, Any]) -> str:
@@ -83,10 +85,12 @@ class Outbox:
 
 
 class Connection:
-    def __init__(self, socket: WebSocket, presenter: bool) -> None:
+    def __init__(self, socket: WebSocket, presenter: bool, who: str | None = None) -> None:
         self.socket = socket
         self.presenter = presenter
-        self.who = secrets.token_hex(8)
+        self.who = who or secrets.token_hex(8)  # whose answer this connection gives
+        self.dropped = 0  # over-rate messages in a row
+        self.noticed_at = -NOTICE_EVERY_S  # when the client was last told it is over its rate
         self.outbox = Outbox()
         self.close_code = 1000
         self.sending_since: float | None = None  # when the send under way started (the ticker's watchdog)
@@ -160,9 +164,10 @@ class Registry:
     """The rooms of this process; `serve` runs one WebSocket connection (docs/contracts.md §7)."""
 
     def __init__(self, bus: Bus, *, ttl_s: float, max_followers: int, streams_per_client: int,
-                 send_timeout_s: float) -> None:
+                 send_timeout_s: float, misses: RateQuota | None = None) -> None:
         self.bus = bus
         self.ttl_s = ttl_s
+        self.misses = misses  # lookups of codes that do not exist, per client
         self.max_followers = max_followers
         self.streams_per_client = streams_per_client
         self.send_timeout_s = send_timeout_s
@@ -324,15 +329,21 @@ class Registry:
                                 f"streams open (room_streams_per_client = {self.streams_per_client})")
         self.clients[client] += 1
         try:
-            await self._serve(socket, raw_code)
+            await self._serve(socket, raw_code, client)
         finally:
             self.clients[client] -= 1
             if not self.clients[client]:
                 del self.clients[client]
 
-    async def _serve(self, socket: WebSocket, raw_code: str) -> None:
+    async def _serve(self, socket: WebSocket, raw_code: str, client: str) -> None:
+        if self.misses is not None:
+            try:
+                self.misses.check(client_group(client))
+            except OverShare as exc:
+                return await refuse(socket, p.CLOSE_FULL, str(exc))
         code = p.normalize_code(raw_code)
         if code is None or await self.room(code) is None:
+            self.missed(client)
             return await refuse(socket, p.CLOSE_UNKNOWN_ROOM, "no such room (or it has ended)")
         try:
             message = await asyncio.wait_for(socket.receive(), p.FIRST_MESSAGE_TIMEOUT_S)
@@ -361,9 +372,11 @@ class Registry:
         if not presenter and max(room.followers_total, len(room.followers)) >= self.max_followers:
             return await refuse(socket, p.CLOSE_FULL, f"the room is full (room_max_followers = "
                                 f"{self.max_followers})")
-        conn = Connection(socket, presenter)
+        who = None if presenter else p.follower_key(code, first.fields["id"])
+        conn = Connection(socket, presenter, who)
         conn.outbox.put(room.hello(presenter))
         if presenter:
+            await self.bus.touch(code)  # presented: the room now lives room_ttl_s after its presenter
             room.presenters.add(conn)
             if room.question is not None and room.answers:
                 conn.outbox.latest("answers", room.answers_message())
@@ -378,6 +391,14 @@ class Registry:
                 room.followers.discard(conn)
                 room.audience_dirty = True
         await close(socket, conn.close_code)
+
+    def missed(self, client: str) -> None:
+        """Count a lookup of a code that does not exist (the check before it let it through)."""
+        if self.misses is not None:
+            try:
+                self.misses.take(client_group(client))
+            except OverShare:  # others of this client used the last one meanwhile
+                pass
 
     async def _run(self, room: LocalRoom, conn: Connection) -> None:
         reader = asyncio.create_task(self._reader(room, conn), name="room-reader")
@@ -416,9 +437,20 @@ class Registry:
                 return conn.end(p.CLOSE_TOO_LARGE,
                                 f"message: {len(text)} characters exceeds the limit of {limit}")
             if not conn.bucket.take(time.monotonic()):
+                # Dropped unread and unanswered (one notice), so a flood costs the loop next to nothing;
+                # a client that keeps on is closed.
+                conn.dropped += 1
                 rate = p.PRESENTER_RATE if conn.presenter else p.FOLLOWER_RATE
-                conn.outbox.put(error(f"too many messages: at most {rate:g} a second"))
+                now = time.monotonic()
+                if conn.dropped == 1 and now - conn.noticed_at >= NOTICE_EVERY_S:
+                    conn.noticed_at = now
+                    conn.outbox.put(error(f"too many messages: at most {rate:g} a second; the next ones are "
+                                          "dropped until the rate is kept"))
+                elif conn.dropped >= p.FLOOD_DROPS:
+                    return conn.end(p.CLOSE_FULL, f"too many messages: {conn.dropped} in a row over the rate "
+                                    f"of {rate:g} a second")
                 continue
+            conn.dropped = 0
             try:
                 await self._apply(room, conn, p.parse(text, conn.presenter))
             except p.Refused as exc:

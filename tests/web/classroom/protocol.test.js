@@ -2,7 +2,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import {
   STATE_LIMIT, askPrompt, closeReason, emptyRoom, followCode, followTarget, isRight, normalizeCode, parseAnswer,
-  planMirror, readPresenter, reconnectDelay, reduceRoom, setFollowing, stateMessage,
+  followerId, planMirror, readPresenter, reconnectDelay, reduceRoom, setFollowing, stateMessage,
 } from "../../../web/js/classroom/protocol.js";
 
 const view = (query) => ({ page: "stepper", query });
@@ -110,9 +110,23 @@ test("state messages over the server's limit are not sent", () => {
 
 test("reconnect delays grow to a cap, with bounded jitter", () => {
   const mid = () => 0.5;
-  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 20].map((a) => reconnectDelay(a, mid)), [500, 1000, 2000, 4000, 8000, 10000, 10000, 10000]);
+  assert.deepEqual([1, 2, 3, 4, 5, 20].map((a) => reconnectDelay(a, mid)), [500, 1000, 2000, 3000, 3000, 3000]);
+  assert.ok(reconnectDelay(20, () => 1) <= 3600, "back within seconds of a restarted server");
   assert.equal(reconnectDelay(1, () => 0), 400);
   assert.equal(reconnectDelay(1, () => 1), 600);
+});
+
+test("a follower's id is made once per class and kept, whatever storage allows", () => {
+  const kept = new Map();
+  const storage = { getItem: (k) => kept.get(k) ?? null, setItem: (k, v) => kept.set(k, v) };
+  const id = followerId("AB12CD", storage);
+  assert.match(id, /^[0-9a-f]{32}$/);
+  assert.equal(followerId("AB12CD", storage), id, "a reload follows with the same id");
+  assert.notEqual(followerId("XY34ZW", storage), id, "another class, another id");
+  const refusing = { getItem() { throw new Error("denied"); }, setItem() { throw new Error("denied"); } };
+  assert.match(followerId("AB12CD", refusing), /^[0-9a-f]{32}$/);
+  kept.set("backprop-playground.follower.AB12CD", "<script>");
+  assert.match(followerId("AB12CD", storage), /^[0-9a-f]{32}$/, "a tampered id is replaced");
 });
 
 test("close codes: an unknown room or a bad token end it; the rest reconnect", () => {

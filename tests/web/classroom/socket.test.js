@@ -51,9 +51,15 @@ test("a presenter authenticates, a follower follows; messages are parsed", () =>
   assert.deepEqual(got, [{ type: "hello", role: "presenter" }]);
   assert.equal(statuses.at(-1).connected, true);
   assert.equal(p.send({ type: "state", state: {} }), true);
-  connectRoom("AB12CD", { url: "ws://x", WebSocketImpl: FakeSocket, timers: fakeTimers() });
+  const timers = fakeTimers();
+  connectRoom("AB12CD", { url: "ws://x", WebSocketImpl: FakeSocket, timers });
   made[1].fire("open");
-  assert.deepEqual(made[1].sent, [{ type: "follow" }]);
+  assert.equal(made[1].sent[0].type, "follow");
+  assert.match(made[1].sent[0].id, /^[A-Za-z0-9_-]{16,64}$/);
+  made[1].fire("close", { code: 1006 });
+  timers.runNext();
+  made[2].fire("open");
+  assert.deepEqual(made[2].sent, made[1].sent, "a reconnect follows as the same follower");
 });
 
 test("a dropped socket reconnects with growing delays; hello resets them", () => {
@@ -89,4 +95,35 @@ test("an unknown room ends without reconnecting; close() stops reconnecting", ()
   d.close();
   assert.equal(timers.pending.length, 0);
   assert.equal(made.length, 2);
+});
+
+test("rejoin connects again at once and forgets the socket it replaces", () => {
+  const { made, FakeSocket } = fakeSockets();
+  const timers = fakeTimers();
+  const got = [];
+  const statuses = [];
+  const conn = connectRoom("AB12CD", { url: "ws://x", WebSocketImpl: FakeSocket, timers, onMessage: (m) => got.push(m.type), onStatus: (s) => statuses.push(s) });
+  made[0].fire("open");
+  made[0].fire("message", { data: JSON.stringify({ type: "hello" }) });
+  // a phone wakes: its socket looks open but may be dead; a new one opens now, the old one is closed
+  conn.rejoin();
+  assert.equal(made.length, 2);
+  assert.equal(made[0].readyState, 3);
+  assert.equal(timers.pending.length, 0, "the replaced socket's close schedules no reconnect");
+  assert.equal(statuses.length, 1, "nor reports a disconnection");
+  made[0].fire("message", { data: JSON.stringify({ type: "state" }) });
+  made[1].fire("open");
+  assert.equal(made[1].sent[0].type, "follow");
+  made[1].fire("message", { data: JSON.stringify({ type: "hello" }) });
+  assert.deepEqual(got, ["hello", "hello"], "the replaced socket's messages are dropped");
+  // waiting to reconnect after a drop: rejoin does not wait for the timer
+  made[1].fire("close", { code: 1006 });
+  assert.equal(timers.pending.length, 1);
+  conn.rejoin();
+  assert.equal(made.length, 3);
+  timers.runNext(); // the cancelled timer opens nothing
+  assert.equal(made.length, 3);
+  conn.close();
+  conn.rejoin();
+  assert.equal(made.length, 3, "a closed connection stays closed");
 });

@@ -132,10 +132,40 @@ export function stateMessage(page, query) {
   return new TextEncoder().encode(text).length <= STATE_LIMIT ? text : null;
 }
 
-/** Milliseconds before reconnect attempt `attempt` (1, 2, …): 0.5 s doubling to at most 10 s, ±20 % jitter. */
+/**
+ * Milliseconds before reconnect attempt `attempt` (1, 2, …): 0.5 s doubling to at most 3 s, ±20 % jitter,
+ * so a class is back within seconds of the server (a restart, a deploy) and a hall's reconnects spread out.
+ */
 export function reconnectDelay(attempt, random = Math.random) {
-  const base = Math.min(10_000, 500 * 2 ** Math.max(0, attempt - 1));
+  const base = Math.min(3_000, 500 * 2 ** Math.max(0, attempt - 1));
   return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/** Where a follower's page keeps its id per class (localStorage, so a reload or a reconnect is the same). */
+export const FOLLOWER_KEY = "backprop-playground.follower";
+
+/**
+ * The id this browser follows class `code` with: made once, kept, so one student's answer to a question
+ * stays one answer across reconnects and reloads (and students behind one address stay apart).
+ */
+export function followerId(code, storage = globalThis.localStorage, random = globalThis.crypto) {
+  const key = `${FOLLOWER_KEY}.${code}`;
+  let id = null;
+  try {
+    id = storage?.getItem(key) ?? null;
+  } catch {
+    id = null; // storage refused (a private window's policy): an id for this page only
+  }
+  if (!/^[A-Za-z0-9_-]{16,64}$/.test(id ?? "")) {
+    const bytes = random.getRandomValues(new Uint8Array(16));
+    id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    try {
+      storage?.setItem(key, id);
+    } catch {
+      /* kept for this page only */
+    }
+  }
+  return id;
 }
 
 /** What a closed socket means: {retry, message, ended} (ended: the room is gone or not ours). */
@@ -147,7 +177,7 @@ export function closeReason(code) {
     case 4413: return { retry: true, ended: false, message: "A message was too large for the class." };
     case 4400: return { retry: true, ended: false, message: "The server did not understand a message." };
     case 4408: return { retry: true, ended: false, message: "The connection was too slow." };
-    default: return { retry: true, ended: false, message: "Disconnected; reconnecting…" };
+    default: return { retry: true, ended: false, message: "The class is reconnecting…" };
   }
 }
 

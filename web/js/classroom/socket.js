@@ -4,7 +4,7 @@
  * 4403) or the page closes it. `WebSocketImpl` and `timers` are injectable for tests.
  */
 import { API_PREFIX } from "../shared/api.js";
-import { closeReason, reconnectDelay } from "./protocol.js";
+import { closeReason, followerId, reconnectDelay } from "./protocol.js";
 
 /** The stream URL of a room on this page's origin (ws: or wss: as the page). */
 export function roomStreamUrl(code, loc = globalThis.location) {
@@ -13,11 +13,11 @@ export function roomStreamUrl(code, loc = globalThis.location) {
 }
 
 /**
- * Connect to room `code` as presenter (`token`) or follower (no token). `onMessage(msg)` gets every
- * parsed message; `onStatus({connected, message, ended})` every change of the connection.
- * Returns {send(obj) → bool, close()}.
+ * Connect to room `code` as presenter (`token`) or follower (no token; `follower` is the id the page keeps
+ * for the class). `onMessage(msg)` gets every parsed message; `onStatus({connected, message, ended})`
+ * every change of the connection. Returns {send(obj) → bool, close(), rejoin()}.
  */
-export function connectRoom(code, { token = null, onMessage = () => {}, onStatus = () => {}, url = roomStreamUrl(code), WebSocketImpl = globalThis.WebSocket, timers = globalThis } = {}) {
+export function connectRoom(code, { token = null, follower = token ? null : followerId(code), onMessage = () => {}, onStatus = () => {}, url = roomStreamUrl(code), WebSocketImpl = globalThis.WebSocket, timers = globalThis } = {}) {
   let ws = null;
   let attempt = 0;
   let timer = null;
@@ -26,10 +26,12 @@ export function connectRoom(code, { token = null, onMessage = () => {}, onStatus
   function open() {
     timer = null;
     ws = new WebSocketImpl(url);
+    const socket = ws; // a rejoin() replaces it: then its events are no longer this connection's
     ws.addEventListener("open", () => {
-      ws.send(JSON.stringify(token ? { type: "auth", token } : { type: "follow" }));
+      socket.send(JSON.stringify(token ? { type: "auth", token } : { type: "follow", ...(follower ? { id: follower } : {}) }));
     });
     ws.addEventListener("message", (ev) => {
+      if (ws !== socket) return;
       let msg;
       try {
         msg = JSON.parse(ev.data);
@@ -43,6 +45,7 @@ export function connectRoom(code, { token = null, onMessage = () => {}, onStatus
       onMessage(msg);
     });
     ws.addEventListener("close", (ev) => {
+      if (ws !== socket) return;
       ws = null;
       if (closed) return;
       const reason = closeReason(ev.code);
@@ -69,6 +72,15 @@ export function connectRoom(code, { token = null, onMessage = () => {}, onStatus
       closed = true;
       if (timer !== null) timers.clearTimeout(timer);
       ws?.close(1000);
+    },
+    /** Connect again now (the tab is visible again, the network changed): a socket that slept may be dead without a close. */
+    rejoin() {
+      if (closed) return;
+      if (timer !== null) timers.clearTimeout(timer);
+      const old = ws;
+      attempt = 0;
+      open();
+      old?.close(1000);
     },
   };
 }
