@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 class Server:
     """`backprop-playground serve` in a subprocess on a free port, over `data_dir`."""
 
-    def __init__(self, data_dir: Path, log_level: str = "warning", port: int | None = None, **env: str) -> None:
+    def __init__(self, data_dir: Path, log_level: str = "warning", port: int | None = None,
+                 **env: str) -> None:
         self.port = port or _free_port()  # a port of its own, or the one a server before it used
         self.url = f"http://127.0.0.1:{self.port}"
         environment = {**os.environ, "BACKPROP_PERSIST_EVERY_S": "0.2", **env}

@@ -1,7 +1,8 @@
 """The cluster topology of docker-compose.yml's `cluster` profile, from Debian packages on loopback ports:
 nginx (deploy/nginx.conf, filled as the nginx image fills it) in front of two uvicorn replicas over one
 PostgreSQL, with Redis for classrooms. A model trains and streams through the proxy; kill -9 of the
-replica that owns it moves it to the other one, which resumes from the saved step."""
+replica that owns it moves it to the other one, which resumes from the saved step; a class goes on when
+the replica of its presenter dies, and when Redis loses it."""
 
 from __future__ import annotations
 
@@ -87,6 +88,7 @@ class Cluster:
     def __init__(self, directory: Path, database_url: str) -> None:
         self.processes: list[subprocess.Popen] = []
         self.replicas: list[Server] = []
+        self.database_url = database_url
         try:
             self._start(directory, database_url)
         except BaseException:
@@ -102,7 +104,8 @@ class Cluster:
                              "--appendonly", "no", "--dir", str(directory)], log)
         self.processes.append(self.redis)
         wait_port(redis_port, self.redis, "redis-server", log)
-        env = {"BACKPROP_DATABASE_URL": database_url, "BACKPROP_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        self.redis_url = f"redis://127.0.0.1:{redis_port}/0"
+        env = {"BACKPROP_DATABASE_URL": database_url, "BACKPROP_REDIS_URL": self.redis_url,
                "BACKPROP_CLIENT_IP_HEADER": "x-forwarded-for", "BACKPROP_TRUSTED_PROXIES": "127.0.0.1",
                "BACKPROP_STREAM_PERSIST_EVERY_S": "0", "BACKPROP_MODEL_CREATES_PER_MINUTE": "0"}
         for name in ("a", "b"):
@@ -233,3 +236,64 @@ def test_a_follower_on_one_replica_sees_the_presenter_on_the_other_through_redis
     assert all(state in sent for state in states) and states == sorted(states, key=sent.index)
     seqs = [m["seq"] for m in received]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+
+def test_a_class_goes_on_when_its_presenters_replica_dies_and_when_redis_loses_it(cluster):
+    """kill -9 of the replica that holds the presenter: the followers (through nginx) reconnect to the
+    other one, the presenter presents there with the same token, seq keeps rising. Then Redis loses every
+    room: the room is read back from PostgreSQL."""
+    from sqlalchemy import create_engine, text
+
+    from tests.rooms.test_rooms_live import Follower
+    from tests.rooms.test_rooms_redis import _flush_redis
+    from tests.waiting import wait_until
+
+    a, b = cluster.replicas
+    room = httpx.post(f"{a.url}/api/v1/rooms", json={"title": "cluster class"}, timeout=30).json()
+    code, token = room["code"], room["presenter_token"]
+    path = f"/api/v1/rooms/{code}/stream"
+
+    def present(replica: Server):
+        ws = connect(replica.url.replace("http://", "ws://") + path, open_timeout=20).__enter__()
+        ws.send(json.dumps({"type": "auth", "token": token}))
+        assert json.loads(ws.recv(timeout=20))["role"] == "presenter"
+        return ws
+
+    followers = [Follower(cluster.url, code, str(n)) for n in range(4)]
+    for follower in followers:
+        follower.start()
+    try:
+        presenter = present(a)
+        wait_until(lambda: all(f.connections for f in followers), "the followers joined through nginx")
+        for step in range(1, 4):
+            presenter.send(json.dumps({"type": "state", "state": {"query": f"step={step}"}}))
+        wait_until(lambda: all(f.seq >= 3 for f in followers), "the followers are at step 3")
+        before = max(f.seq for f in followers)
+        a.kill()
+        presenter.close()
+        presenter = present(b)
+        presenter.send(json.dumps({"type": "state", "state": {"query": "step=4"}}))
+        wait_until(lambda: all(f.seen[-1][1] == {"query": "step=4"} for f in followers),
+                   "every follower, on whichever replica, is at step 4")
+        assert all(f.seq > before for f in followers)
+
+        engine = create_engine(cluster.database_url)
+        try:
+            def written() -> int:
+                with engine.connect() as conn:
+                    found = conn.execute(text("SELECT seq FROM rooms WHERE code = :c"), {"c": code})
+                    return found.scalar() or 0
+
+            wait_until(lambda: written() > before, "the class is written to PostgreSQL")
+        finally:
+            engine.dispose()
+        _flush_redis(cluster.redis_url)
+        found = httpx.get(f"{cluster.url}/api/v1/rooms/{code}", timeout=30)
+        assert found.status_code == 200 and found.json()["state"] == {"query": "step=4"}
+        presenter.send(json.dumps({"type": "state", "state": {"query": "step=5"}}))
+        wait_until(lambda: all(f.seen[-1][1] == {"query": "step=5"} for f in followers),
+                   "the class goes on after Redis lost it")
+        presenter.close()
+    finally:
+        for follower in followers:
+            follower.stopping = True

@@ -152,9 +152,10 @@ def test_a_forged_x_forwarded_for_is_not_a_new_client(tmp_path, trusted):
         env.update(BACKPROP_TRUSTED_PROXIES="127.0.0.1", BACKPROP_CLIENT_IP_HEADER="X-Forwarded-For")
     server = Server(tmp_path, **env)
     try:
-        codes = [httpx.post(f"{server.url}/api/v1/rooms", headers={"X-Forwarded-For": f"10.9.0.{n}"}).status_code
+        rooms = f"{server.url}/api/v1/rooms"
+        codes = [httpx.post(rooms, headers={"X-Forwarded-For": f"10.9.0.{n}"}).status_code
                  for n in range(1, 6)]
-        forwarded = httpx.post(f"{server.url}/api/v1/rooms", headers={"Forwarded": "for=10.9.1.1"}).status_code
+        forwarded = httpx.post(rooms, headers={"Forwarded": "for=10.9.1.1"}).status_code
     finally:
         server.kill()
     if trusted:

@@ -152,3 +152,48 @@ def test_closing_ends_when_the_client_library_swallows_the_listeners_cancellatio
         return listener.done() and (listener.cancelled() or listener.exception() is None)
 
     assert asyncio.run(main())
+
+
+def _flush_redis(url: str) -> None:
+    import socket
+
+    host, port = url.rsplit("/", 1)[0].rsplit(":", 1)
+    with socket.create_connection((host.rsplit("/", 1)[-1], int(port)), timeout=5) as sock:
+        sock.sendall(b"FLUSHALL\r\n")
+        assert sock.recv(16).startswith(b"+OK")
+
+
+def test_a_room_redis_lost_is_read_back_from_the_database(replicas, redis_url, tmp_path):
+    """Redis stays the authority while it has the room; when it loses it (restarted without persistence,
+    flushed), the database the replicas share has it, and the class goes on with seq still rising."""
+    from sqlalchemy import create_engine, text
+
+    a, b = replicas
+    room = open_room(a, "kept twice")
+    presenter, _ = present(a, room)
+    follower, _ = follow(b, room)
+    for step in range(1, 4):
+        presenter.send_json({"type": "state", "state": {"query": f"step={step}"}})
+    wait_for_seq(b, room, 3)
+    engine = create_engine(f"sqlite:///{tmp_path / 'playground.db'}")
+
+    def written() -> int:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT seq FROM rooms WHERE code = :c"), {"c": room.code}).scalar() or 0
+
+    wait_until(lambda: written() >= 3, "the room's state is written to the database")
+    engine.dispose()
+    _flush_redis(redis_url)
+
+    found = b.get(room.url)
+    assert found.status_code == 200
+    assert found.json()["title"] == "kept twice" and found.json()["state"] == {"query": "step=3"}
+    presenter.send_json({"type": "state", "state": {"query": "step=4"}})
+    message = receive_until(follower, "state")
+    while message["state"] != {"query": "step=4"}:
+        message = receive_until(follower, "state")
+    assert message["seq"] > 3
+    again, hello = present(b, room)  # the token still presents, on the other replica too
+    assert hello["state"] == {"query": "step=4"}
+    for session in (again, follower, presenter):
+        leave(session)
