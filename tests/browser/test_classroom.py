@@ -258,3 +258,49 @@ def test_a_presenter_in_the_studio_takes_the_followers_there(contexts, live_serv
     follower.wait_for_function("p => document.querySelector('select[name=preset]')?.value === p", arg=preset,
                                timeout=30_000)
     assert "Following" in follower.locator(".class-banner").inner_text()
+
+
+def test_a_class_survives_its_server_killed_and_started_again(contexts, tmp_path):
+    """kill -9 of the server mid-class: the follower's page says the class is reconnecting (never that it
+    does not exist), and once the server is back on the same data directory it follows again; a reload of
+    the presenter's tab resumes the class."""
+    from tests.processes import Server
+
+    data = tmp_path / "data"
+    data.mkdir()
+    server = Server(data)
+    try:
+        presenter, follower = contexts(), contexts()
+        code = start_class(presenter, server.url)
+        follow(follower, server.url, code)
+        presenter.locator("#graph svg").focus()
+        for _ in range(5):
+            presenter.keyboard.press("ArrowRight")
+        wait_step(follower, 5)
+
+        server.kill()
+        follower.wait_for_selector(".class-banner[data-connected=false]")
+        assert "reconnecting" in follower.locator(".class-banner").inner_text()
+        presenter.wait_for_function(
+            "() => document.querySelector('.class-conn').textContent.includes('reconnecting')")
+        server = Server(data, port=server.port)  # the same address and data directory
+        follower.wait_for_selector(".class-banner[data-connected=true]", timeout=30_000)
+        assert follower.locator(".class-banner[data-ended=true]").count() == 0
+        assert f"Following {code}" in follower.locator(".class-banner").inner_text()
+        presenter.locator("#graph svg").focus()
+        presenter.keyboard.press("ArrowRight")
+        wait_step(follower, 6)
+
+        presenter.reload()  # the presenter's tab, reloaded: the class resumes from sessionStorage
+        presenter.wait_for_selector("body[data-ready=true]", timeout=30_000)
+        presenter.wait_for_selector(".class-panel:not([hidden])")
+        assert presenter.locator(".class-code-small").inner_text().strip() == code
+        presenter.wait_for_function("() => document.querySelector('.class-conn').textContent === ''")
+        presenter.locator("#graph svg").focus()
+        presenter.keyboard.press("ArrowRight")
+        wait_step(follower, 7)
+    finally:
+        server.kill()
+    for page in (presenter, follower):  # what the browser logs while the server is away
+        page.console_errors[:] = [e for e in page.console_errors
+                                  if "ERR_CONNECTION_REFUSED" not in e and "WebSocket connection" not in e]
