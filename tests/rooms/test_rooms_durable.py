@@ -9,11 +9,28 @@ from sqlalchemy import create_engine
 
 from backprop_playground.rooms.bus import Lifetime, LocalBus
 from backprop_playground.rooms.durable import SEQ_BLOCK, DurableBus, Journal
+from backprop_playground.rooms.protocol import new_code
 from backprop_playground.store import hash_token
 from tests.rooms.conftest import follow, leave, open_room, present, receive_until, wait_for_seq
 from tests.waiting import wait_until
 
 LIFE = Lifetime(first_s=600, presented_s=7200)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request, tmp_path):
+    """The database of each supported kind (PostgreSQL's is shared: each test uses a fresh room code)."""
+    from tests.server.conftest import _postgres_url
+
+    url = f"sqlite:///{tmp_path / 'rooms.db'}" if request.param == "sqlite" else _postgres_url()
+    engine = create_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def code() -> str:
+    return new_code()
 
 
 def test_a_room_comes_back_after_a_restart_with_its_state_question_and_presenter(make_client, tmp_path):
@@ -70,27 +87,26 @@ def _durable(engine, flush_every_s: float = 3600.0) -> DurableBus:
 
 
 @pytest.mark.parametrize("states", [5, SEQ_BLOCK + 100, 3 * SEQ_BLOCK])
-def test_a_crash_before_any_flush_never_gives_a_seq_a_follower_has_seen(tmp_path, states):
+def test_a_crash_before_any_flush_never_gives_a_seq_a_follower_has_seen(engine, code, states):
     """kill -9 between two flushes: the newest seqs were never written, yet the room read back starts above
     every seq that was given out, so followers (which drop states at or below the last seq they saw) take
     its next state."""
-    engine = create_engine(f"sqlite:///{tmp_path / 'rooms.db'}")
 
     async def before_the_crash() -> int:
         bus = _durable(engine)  # a flusher that never runs: only what must be written is
         await bus.start(lambda code, event: None)
-        await bus.create("ACDEFH", "t", hash_token("tok"), LIFE, 10)
+        await bus.create(code, "t", hash_token("tok"), LIFE, 10)
         seq = 0
         for step in range(states):
-            seq = await bus.state("ACDEFH", {"step": step}, b"{}")
+            seq = await bus.state(code, {"step": step}, b"{}")
         bus.flusher.cancel()  # dies here: no close(), no last flush
         return seq
 
     async def after_the_restart() -> tuple[int, int]:
         bus = _durable(engine)
         await bus.start(lambda code, event: None)
-        room = await bus.load("ACDEFH")
-        following = await bus.state("ACDEFH", {"step": "next"}, b"{}")
+        room = await bus.load(code)
+        following = await bus.state(code, {"step": "next"}, b"{}")
         await bus.close()
         return room.seq, following
 
@@ -100,16 +116,15 @@ def test_a_crash_before_any_flush_never_gives_a_seq_a_follower_has_seen(tmp_path
     assert restored >= seen and following > seen
 
 
-def test_a_flushed_room_keeps_its_newest_state_and_restarts_are_repeatable(tmp_path):
-    engine = create_engine(f"sqlite:///{tmp_path / 'rooms.db'}")
+def test_a_flushed_room_keeps_its_newest_state_and_restarts_are_repeatable(engine, code):
 
     async def life(step: str) -> tuple[int, dict | None]:
         bus = _durable(engine, flush_every_s=0.01)
         await bus.start(lambda code, event: None)
-        if await bus.load("ACDEFH") is None:
-            await bus.create("ACDEFH", "t", hash_token("tok"), LIFE, 10)
-        before = await bus.load("ACDEFH")
-        seq = await bus.state("ACDEFH", {"step": step}, b"{}")
+        if await bus.load(code) is None:
+            await bus.create(code, "t", hash_token("tok"), LIFE, 10)
+        before = await bus.load(code)
+        seq = await bus.state(code, {"step": step}, b"{}")
         while bus.dirty:  # the flusher writes it
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.05)
@@ -119,29 +134,28 @@ def test_a_flushed_room_keeps_its_newest_state_and_restarts_are_repeatable(tmp_p
     seqs = [_run(life(str(n))) for n in range(4)]
     for (_, given), (restored, _) in zip(seqs, seqs[1:], strict=False):
         assert restored >= given  # never backwards, restart after restart
-    last = _run(_read(engine))
+    last = _run(_read(engine, code))
     assert last.state == {"step": "3"}
 
 
-async def _read(engine):
+async def _read(engine, code):
     bus = _durable(engine)
     await bus.start(lambda code, event: None)
-    room = await bus.load("ACDEFH")
+    room = await bus.load(code)
     await bus.close()
     return room
 
 
-def test_expired_rooms_are_not_read_back(tmp_path):
-    engine = create_engine(f"sqlite:///{tmp_path / 'rooms.db'}")
+def test_expired_rooms_are_not_read_back(engine, code):
 
     async def create() -> None:
         bus = _durable(engine)
         await bus.start(lambda code, event: None)
-        await bus.create("ACDEFH", "t", hash_token("tok"), Lifetime(first_s=0.05, presented_s=0.05), 10)
+        await bus.create(code, "t", hash_token("tok"), Lifetime(first_s=0.05, presented_s=0.05), 10)
         await bus.close()
 
     _run(create())
     import time
 
     time.sleep(0.1)
-    assert _run(_read(engine)) is None
+    assert _run(_read(engine, code)) is None
