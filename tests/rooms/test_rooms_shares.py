@@ -126,12 +126,17 @@ def test_a_follower_id_must_look_like_one(rooms_client, room):
     assert code == protocol.CLOSE_BAD_MESSAGE and '"id"' in error["message"]
 
 
-def test_a_deeply_nested_state_is_refused_without_closing_or_logging(rooms_client, room):
-    """5,000 levels used to close the presenter with 1011 and log a traceback each time."""
+def test_deep_and_huge_inputs_are_refused_without_closing_or_logging(rooms_client, room):
+    """5,000 levels used to close the presenter with 1011 and log a traceback each time; a 400-digit reveal
+    raised inside the server."""
     presenter, _ = present(rooms_client, room)
     for deep in ("[" * 5000 + "]" * 5000, '{"a":' * 40 + "1" + "}" * 40):
         presenter.send_text('{"type": "state", "state": {"x": ' + deep + "}}")
         assert "nest" in receive_until(presenter, "error")["message"]
+    for huge in ('{"type": "state", "state": {"n": ' + "9" * 5000 + "}}",
+                 '{"type": "reveal", "id": 1, "value": ' + "9" * 400 + "}"):
+        presenter.send_text(huge)
+        assert receive_until(presenter, "error")["message"].endswith(("digits is refused", "limit of 1e+12"))
     presenter.send_json({"type": "state", "state": {"query": "step=1"}})
     wait_until(lambda: rooms_client.get(room.url).json()["seq"] == 1, "the presenter still presents")
     leave(presenter)

@@ -119,7 +119,9 @@ def load(text: str) -> dict[str, Any]:
             raise Refused("numbers must be finite: NaN and Infinity are refused") from None
         except RecursionError:  # deeper than orjson's own limit (1024)
             raise Refused(f"messages nest at most {MAX_DEPTH} levels deep") from None
-        except ValueError:
+        except ValueError as exc:
+            if "integer string conversion" in str(exc):  # Python's limit on an integer's digits
+                raise Refused("numbers: an integer of more than 4,300 digits is refused") from None
             raise Malformed("messages are JSON objects") from None
     if not isinstance(value, dict) or not isinstance(value.get("type"), str):
         raise Malformed('messages are JSON objects with a "type"')
@@ -207,6 +209,8 @@ def _question_id(value: dict[str, Any]) -> int:
 def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise Refused(f'{what}: "value" must be a number')
+    if isinstance(value, int) and abs(value) > MAX_ANSWER:  # also beyond what a float can hold
+        raise Refused(f"{what}: |value| exceeds the limit of {MAX_ANSWER:g}")
     return _finite(float(value), what)
 
 
