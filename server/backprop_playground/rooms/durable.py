@@ -41,6 +41,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from backprop_playground.rooms.bus import Bus, Handler, Lifetime, Snapshot
 
@@ -103,7 +104,10 @@ class Journal:
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.engine = engine
         self.clock = clock
-        metadata.create_all(engine)
+        try:
+            metadata.create_all(engine)
+        except DBAPIError:  # another replica made the table at the same moment: it is there now
+            metadata.create_all(engine)
 
     def insert(self, room: Snapshot, ceiling: int) -> None:
         row = _row(room, self.clock())
