@@ -157,6 +157,8 @@ class Frames:
         self.count += 1
         session.persist_every_s = 0.0 if self.count % self.save_every == 0 else math.inf
         message = session._locked(self.stream._step, session.view, wait_s=0.0)
+        if isinstance(message, tuple):  # (message, refused save) since saves report storage failures
+            message = message[0]
         self.text = session._encode(message)
 
     def close(self) -> None:

@@ -32,7 +32,7 @@ from backprop_playground.api import (
     stream,
     training,
 )
-from backprop_playground.api.guards import BodyLimit
+from backprop_playground.api.guards import BodyLimit, JsonBody
 from backprop_playground.budget import MB, MemoryBudget
 from backprop_playground.fair import ClientKey, RateQuota
 from backprop_playground.hub import ModelHub
@@ -177,6 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(rooms.pages)  # /join/{code}: the stepper page of a classroom room
     _mount_front_end(app, settings, app.state.pages)
+    app.add_middleware(JsonBody)  # inside BodyLimit: it reads only bodies of an allowed size
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, settings=settings, pages=app.state.pages)
     app.add_middleware(ClientKey, header=settings.client_ip_header, trusted=settings.trusted_proxies)
@@ -244,7 +245,9 @@ def _open_services(state) -> None:
     state.streams = set()
     state.hub = ModelHub(
         Store(settings.resolved_database_url, max_models=settings.max_models, ttl_s=settings.model_ttl_s,
-              max_per_owner=settings.max_models_per_client),
+              max_per_owner=settings.max_models_per_client,
+              max_bytes_per_owner=settings.max_model_bytes_per_client,
+              reserve_bytes=settings.disk_reserve_mb * MB),
         state.limits,
         capacity=settings.cached_models,
         persist_every_s=settings.persist_every_s,

@@ -5,11 +5,17 @@ lock before each use; a stale copy is dropped and reloaded) and saves by compare
 so two replicas never interleave writes to a model and no step is lost or applied twice silently: the
 loser answers ModelConflict (409, retry) and reloads.
 
+A save the database cannot take (store.StorageError: full, read-only, unreachable) leaves the model's
+changes in memory, still marked unsaved: an explicit save raises it for the request to answer, a periodic
+one (`save_if_due`) reports it and is tried again after the period, eviction keeps the model, and any later
+successful save writes everything. Nothing saved is lost.
+
 Every method here does blocking work (database, NumPy) and runs in a CPU job, never on the event loop.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -23,8 +29,9 @@ from backprop_playground.nets.limits import Limits
 from backprop_playground.nets.model import Model
 from backprop_playground.nets.results import TrainResult
 from backprop_playground.nets.spec import ModelSpec
-from backprop_playground.store import StaleRevision, Store, StoredModel, hash_token
+from backprop_playground.store import StaleRevision, StorageError, Store, StoredModel, hash_token
 
+log = logging.getLogger("backprop_playground.hub")
 T = TypeVar("T")
 SNAPSHOT_EVERY_S = 0.05  # reads of a model that keeps changing copy its state at most this often
 TOUCH_EVERY_S = 3600.0  # a cached model in use is marked used in the store at most this often
@@ -70,6 +77,7 @@ class LiveModel:
         self.model = model
         self.lock = threading.Lock()
         self.saved_at = time.monotonic()
+        self.save_failed_at: float | None = None  # when the last save the database refused was tried
         self.dirty = False
         self.deleted = False
         self.stale = False  # another replica saved the model since: this copy must not be used
@@ -277,23 +285,38 @@ class ModelHub:
         live.revision = revision
         live.state = state
         live.saved_at = time.monotonic()
+        live.save_failed_at = None
         live.dirty = False
 
-    def save_if_due(self, live: LiveModel, every_s: float | None = None) -> None:
-        """Save when the last save is older than `every_s` (default `persist_every_s`): during long
-        training and streams."""
+    def save_if_due(self, live: LiveModel, every_s: float | None = None) -> StorageError | None:
+        """Save when the last save (or the last refused attempt) is older than `every_s` (default
+        `persist_every_s`): during long training and streams. Returns the StorageError when this call's save
+        was refused: the changes stay in memory and the next due save tries again."""
         live.dirty = True
         live.version += 1
-        if time.monotonic() - live.saved_at >= (self.persist_every_s if every_s is None else every_s):
+        every = self.persist_every_s if every_s is None else every_s
+        last = max(live.saved_at, live.save_failed_at or 0.0)
+        if time.monotonic() - last < every:
+            return None
+        try:
             self.save(live)
+        except StorageError as exc:
+            live.save_failed_at = time.monotonic()
+            return exc
+        return None
 
     def delete(self, model_id: str, token: str | None) -> None:
-        """Remove the model for good (token checked); running jobs on it end with UnknownModel."""
+        """Remove the model for good (token checked); running jobs on it end with UnknownModel. A delete the
+        database refuses (StorageError) leaves the model in place."""
         live = self.get(model_id)
         live.check_token(token)
-        live.deleted = True
+        live.deleted = True  # a training on it stops at its next step
+        try:
+            self.store.delete(model_id)
+        except StorageError:
+            live.deleted = False
+            raise
         self._forget(live)
-        self.store.delete(model_id)
 
     def pin(self, model_id: str) -> LiveModel:
         """The live model, kept in memory until `unpin` (a stream holds it between steps)."""
@@ -335,6 +358,8 @@ class ModelHub:
                     self.save(old)
                 self._live.pop(old.id, None)
                 nbytes -= old.nbytes
+            except StorageError:
+                continue  # its changes cannot be saved now: it stays in memory
             finally:
                 old.lock.release()
 
@@ -349,4 +374,8 @@ class ModelHub:
             pending = [live for live in self._live.values() if live.dirty]
         for live in pending:
             with live.lock:
-                self.save(live)
+                try:
+                    self.save(live)
+                except StorageError as exc:
+                    log.error("model %s: its changes since the last save are lost at shutdown (%s)",
+                              live.id, exc)

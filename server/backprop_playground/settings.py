@@ -105,6 +105,17 @@ class Settings(BaseSettings):
     max_models_per_client: int = Field(
         default=1000, ge=1, description="Stored models one client created, at most (429 beyond)."
     )
+    max_model_bytes_per_client: int = Field(
+        default=250_000_000, ge=1,
+        description="Bytes of stored models (their saved state) one client keeps, at most: a create that "
+        "would exceed it answers 429; saves of existing models are not refused (their size counts for the "
+        "next create).",
+    )
+    disk_reserve_mb: int = Field(
+        default=1, ge=0,
+        description="Size of the reserve file kept beside the SQLite database (<database>.reserve): given "
+        "back when a delete fails for lack of space, so space can always be freed (0: none).",
+    )
 
     public_url: str | None = Field(
         default=None,

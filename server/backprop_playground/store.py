@@ -5,17 +5,38 @@ so replicas sharing one database never interleave their writes to a model: the l
 and reloads instead of overwriting.
 
 Models unused for `ttl_s` expire (deleted by `expire`, which the server runs now and then and whenever the
-store is full); each model remembers a hash of the client that created it (`owner`), so one client can
-keep at most `max_per_owner` of them."""
+store is full); each model remembers a hash of the client that created it (`owner`) and its stored size
+(`state_bytes`), so one client can keep at most `max_per_owner` of them and `max_bytes_per_owner` bytes.
+
+**When storage fails.** A write the database refuses raises a StorageError that says why, logged once:
+NoSpace when the database or its disk is full (SQLite's SQLITE_FULL, PostgreSQL's disk_full 53100),
+StorageUnavailable when it is read-only (SQLITE_READONLY, read_only_sql_transaction 25006), unreachable,
+busy or failing to read or write. Reads of a read-only database still work; marking a model used (`touch`)
+is best effort.
+
+Space can always be freed. A SQLite write first checks that the disk has the room it needs (`_check_room`),
+so a large one is refused before it commits into a WAL the database then has no room to take in. A SQLite
+database keeps a reserve file of `reserve_bytes` beside it (`<database>.reserve`): a full disk leaves no
+room even for a delete, which writes to the WAL too (a few pages: deleted content is zeroed only where that
+costs no extra writes, secure_delete=FAST), so a delete that fails for lack of space removes the reserve and
+runs again. After every delete the freed pages go back to the file system (`reclaim`: auto_vacuum=
+incremental, in steps sized to the room on the disk, each followed by a WAL checkpoint), and the reserve is
+made again once there is room (after a later delete or expiry when there is none yet). Creates and saves
+never use the reserve. Databases made before auto_vacuum was set keep freed pages inside the file for reuse
+(`VACUUM` once converts them)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import logging
 import math
+import os
 import secrets
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,7 +65,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+log = logging.getLogger("backprop_playground.store")
 metadata = MetaData()
 models = Table(
     "models",
@@ -56,8 +80,10 @@ models = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),  # last saved or loaded: last used
     Column("owner", String(64), nullable=True),  # hash of the creating client (absent in older rows)
     Column("revision", Integer, nullable=False, server_default="0"),  # bumped by every save
+    Column("state_bytes", Integer, nullable=True),  # the stored state's size (null: saved before it was kept)
 )
 Index("models_owner", models.c.owner)
+Index("models_owner_bytes", models.c.owner, models.c.state_bytes)  # a client's stored bytes, from the index
 Index("models_updated_at", models.c.updated_at)
 EXPIRE_BATCH = 1000  # rows one `expire` call deletes at most (short transactions)
 # A stream saves its model every few seconds: built once, the statement costs ~0.1 ms a save instead of
@@ -65,8 +91,12 @@ EXPIRE_BATCH = 1000  # rows one `expire` call deletes at most (short transaction
 _SAVE_OVER = (
     update(models)
     .where(models.c.id == bindparam("model_id"), models.c.revision == bindparam("expected"))
-    .values(state=bindparam("state"), updated_at=bindparam("now"), revision=bindparam("next"))
+    .values(state=bindparam("state"), state_bytes=bindparam("nbytes"), updated_at=bindparam("now"),
+            revision=bindparam("next"))
 )
+RECLAIM_MIN_PAGES = 32  # pages a step of giving freed space back moves at least (more when there is room)
+WAL_SIZE_LIMIT = 4 << 20  # bytes a SQLite WAL is cut back to when it starts over (journal_size_limit)
+ROOM_MARGIN = 256 << 10  # room a write needs beyond its pages (the WAL index, b-tree pages)
 
 
 def new_id() -> str:
@@ -103,15 +133,25 @@ class StoredModel:
 
 def _sqlite_engine(url: str) -> Engine:
     database = make_url(url).database
-    if database and database != ":memory:":
+    if database and database != ":memory:" and not database.startswith("file:"):  # not a URI (mode=ro)
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
+        # Pages deletes free can go back to the file system (Store.reclaim): set as a database is made (an
+        # existing one keeps its mode until a VACUUM; setting it there would write, refused read-only).
+        if cursor.execute("PRAGMA page_count").fetchone()[0] == 0:
+            cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
         # WAL: readers never block the writer; synchronous=NORMAL survives a process crash (kill -9).
         cursor.execute("PRAGMA journal_mode=WAL")
+        # A WAL that grew for a large model is cut back when it starts over, not kept at its largest.
+        cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+        # Deleted content is zeroed only where that costs no extra writes: builds that zero every freed page
+        # (secure_delete=ON, e.g. Debian's) make a delete write as much as the model it deletes, which a
+        # full disk has no room for.
+        cursor.execute("PRAGMA secure_delete=FAST")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -134,28 +174,208 @@ class OwnerFull(StoreFull):
     """The creating client already keeps its share of stored models (answered 429)."""
 
 
+class OwnerBytesFull(OwnerFull):
+    """The creating client's stored models with the new one would exceed its share of bytes (answered 429)."""
+
+
+class StorageError(RuntimeError):
+    """The database could not do what was asked: `what` was being done, `reason` says why, for a person;
+    a client may retry after `retry_after_s`."""
+
+    def __init__(self, what: str, reason: str, retry_after_s: int = 30) -> None:
+        self.what, self.reason, self.retry_after_s = what, reason, retry_after_s
+        super().__init__(f"{what}: {reason}")
+
+
+class NoSpace(StorageError):
+    """The database or its disk is full: nothing was written."""
+
+
+class StorageUnavailable(StorageError):
+    """The database is read-only, unreachable, busy or cannot read or write its disk: nothing was written."""
+
+
+_SQLITE_REASONS: dict[int, tuple[type[StorageError], str, int]] = {  # primary result code →
+    sqlite3.SQLITE_FULL: (NoSpace, "the database or its disk is full", 30),
+    sqlite3.SQLITE_READONLY: (StorageUnavailable, "the database is read-only", 30),
+    sqlite3.SQLITE_BUSY: (StorageUnavailable, "the database is busy", 1),
+    sqlite3.SQLITE_LOCKED: (StorageUnavailable, "the database is busy", 1),
+    sqlite3.SQLITE_IOERR: (StorageUnavailable, "the database's disk cannot be read or written", 30),
+    sqlite3.SQLITE_CANTOPEN: (StorageUnavailable, "the database file cannot be opened", 30),
+    sqlite3.SQLITE_PERM: (StorageUnavailable, "the database file may not be written", 30),
+    sqlite3.SQLITE_CORRUPT: (StorageUnavailable, "the database file is damaged", 30),
+    sqlite3.SQLITE_NOTADB: (StorageUnavailable, "the database file is damaged", 30),
+}
+_UNREACHABLE = (StorageUnavailable, "the database cannot be reached", 10)
+_POSTGRES_REASONS: dict[str, tuple[type[StorageError], str, int]] = {  # SQLSTATE →
+    "53100": (NoSpace, "the database or its disk is full", 30),  # disk_full
+    "25006": (StorageUnavailable, "the database is read-only", 30),  # read_only_sql_transaction
+    "53300": (StorageUnavailable, "the database has no free connection", 1),  # too_many_connections
+    "57P01": _UNREACHABLE, "57P02": _UNREACHABLE, "57P03": _UNREACHABLE,  # shut down, starting up
+}
+
+
+def storage_error(exc: BaseException, what: str) -> StorageError | None:
+    """The StorageError a database failure means (SQLite and PostgreSQL alike), or None for any other
+    failure (a bug, which stays one)."""
+    if isinstance(exc, PoolTimeout):
+        return StorageUnavailable(what, "every database connection is in use", 1)
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    code = getattr(orig, "sqlite_errorcode", None)
+    state = getattr(orig, "sqlstate", None)
+    if isinstance(code, int) and code & 0xFF in _SQLITE_REASONS:
+        kind, reason, retry = _SQLITE_REASONS[code & 0xFF]
+    elif isinstance(state, str) and state in _POSTGRES_REASONS:
+        kind, reason, retry = _POSTGRES_REASONS[state]
+    elif isinstance(state, str) and state.startswith("08"):  # connection_exception and its kind
+        kind, reason, retry = _UNREACHABLE
+    elif isinstance(exc, DBAPIError) and (exc.connection_invalidated or (
+            isinstance(exc, OperationalError) and code is None and state is None)):
+        kind, reason, retry = _UNREACHABLE  # the driver lost or never got its connection
+    else:
+        return None
+    return kind(what, reason, retry)
+
+
+class Reserve:
+    """A file of `size` bytes kept beside the SQLite database, so that a full disk still has room for a
+    delete: `release` removes it (a delete that failed for lack of space then runs again), `ensure` makes it
+    again when there is room."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        self.path, self.size = path, size
+        self._missing_said = False
+
+    def ensure(self) -> bool:
+        """Whether the reserve is in place, making it if it is not and the disk has room."""
+        if self.size <= 0:
+            return False
+        try:
+            if self.path.stat().st_size >= self.size:
+                return True
+        except FileNotFoundError:
+            pass
+        try:
+            with open(self.path, "wb") as file:
+                if hasattr(os, "posix_fallocate"):  # the blocks themselves, not a sparse file
+                    os.posix_fallocate(file.fileno(), 0, self.size)
+                else:
+                    file.write(bytes(self.size))
+                file.flush()
+                os.fsync(file.fileno())
+        except OSError as exc:
+            self.path.unlink(missing_ok=True)
+            if not self._missing_said:
+                log.warning("no room for the disk reserve %s (%d bytes) yet: %s", self.path, self.size, exc)
+                self._missing_said = True
+            return False
+        self._missing_said = False
+        return True
+
+    def release(self) -> bool:
+        """Remove the reserve; whether there was one to give back."""
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            return False
+        log.warning("the disk reserve %s was given back so that a delete can run", self.path)
+        return True
+
+
 def owner_of(client: str) -> str:
     """What the store keeps of a client key: a hash, not the address."""
     return hashlib.sha256(b"owner:" + client.encode("utf-8")).hexdigest()[:32]
 
 
 class Store:
-    """Create, read, save and delete model rows; each call is one short transaction."""
+    """Create, read, save and delete model rows; each call is one short transaction. Failures of the
+    database itself raise StorageError (NoSpace, StorageUnavailable), each logged once."""
 
     def __init__(self, url: str, max_models: int | None = None, *, ttl_s: float | None = None,
-                 max_per_owner: int | None = None) -> None:
+                 max_per_owner: int | None = None, max_bytes_per_owner: int | None = None,
+                 reserve_bytes: int = 0) -> None:
         self.max_models = max_models
         self.ttl_s = ttl_s
         self.max_per_owner = max_per_owner
+        self.max_bytes_per_owner = max_bytes_per_owner
         self.on_expire: Callable[[list[str]], None] | None = None  # told which ids `expire` deleted
-        if make_url(url).get_backend_name() == "sqlite":
+        self.reserve: Reserve | None = None
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
             self.engine = _sqlite_engine(url)
+            if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+                database = Path(parsed.database)
+                self.reserve = Reserve(database.with_name(database.name + ".reserve"), reserve_bytes)
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
         self._migrate()
         metadata.create_all(self.engine)
         for index in models.indexes:  # a table made before an index existed gets it now
             index.create(self.engine, checkfirst=True)
+        if self.reserve is not None:
+            self.reserve.ensure()
+
+    @contextmanager
+    def _storage(self, what: str, *, retried_if_full: bool = False) -> Iterator[None]:
+        """Turn the database's failures into StorageError, logged once (a lack of space not, when the caller
+        tries again with more room); after a lack of space, give the WAL's space back (a failed write may
+        have grown it)."""
+        try:
+            yield
+        except (DBAPIError, PoolTimeout, sqlite3.Error) as exc:
+            error = storage_error(exc, what)
+            if error is None:
+                raise
+            if not (retried_if_full and isinstance(error, NoSpace)):
+                log.warning("%s (%s)", error, getattr(exc, "orig", exc))
+            if isinstance(error, NoSpace):
+                self._checkpoint()
+            raise error from exc
+
+    def _checkpoint(self, conn=None) -> bool:
+        """(SQLite) Checkpoint the WAL and truncate it to nothing; whether it finished. Best effort: a
+        checkpoint that cannot finish now (readers, or no room for the database to grow) leaves the WAL."""
+        if self.engine.dialect.name != "sqlite":
+            return True
+        try:
+            if conn is not None:
+                return not conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()[0]
+            with self.engine.connect() as own:
+                return not own.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()[0]
+        except (DBAPIError, PoolTimeout):
+            return False
+
+    def reclaim(self) -> None:
+        """(SQLite) Give the pages deletes freed back to the file system, then make the reserve again if it
+        is missing. With auto_vacuum=incremental, in steps, one transaction each followed by a checkpoint,
+        each moving at most a quarter of the pages the disk has room for (a moved page also rewrites its
+        pointer-map and parent pages), so a step fits in the room a delete's reserve left; a checkpoint
+        writes only the pages the smaller database keeps, and the last one truncates the WAL. Without it
+        (a database made before), the WAL alone is checkpointed."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        try:
+            with self._storage("giving the space of deleted models back"), self.engine.connect() as conn:
+                incremental = conn.exec_driver_sql("PRAGMA auto_vacuum").scalar() == 2
+                page_size = conn.exec_driver_sql("PRAGMA page_size").scalar()
+                while incremental and (free := conn.exec_driver_sql("PRAGMA freelist_count").scalar()):
+                    step = max(RECLAIM_MIN_PAGES, self._room() // page_size // 4)
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    try:
+                        # One page a statement: the pragma yields a row per page freed, and the driver
+                        # resets the statement after the first.
+                        for _ in range(min(free, step)):
+                            conn.exec_driver_sql("PRAGMA incremental_vacuum(1)")
+                    except BaseException:
+                        conn.exec_driver_sql("ROLLBACK")
+                        raise
+                    conn.exec_driver_sql("COMMIT")
+                    self._checkpoint(conn)
+        except StorageError:
+            pass  # logged; the next delete or expiry tries again
+        self._checkpoint()
+        if self.reserve is not None:
+            self.reserve.ensure()
 
     def _migrate(self) -> None:
         """Add the columns a table made before them lacks (create_all adds no columns)."""
@@ -163,7 +383,8 @@ class Store:
         if not inspector.has_table("models"):
             return
         have = {column["name"] for column in inspector.get_columns("models")}
-        added = {"owner": "VARCHAR(64)", "revision": "INTEGER NOT NULL DEFAULT 0"}
+        # state_bytes stays null in the rows already there: their size is their state's length (`_kept`).
+        added = {"owner": "VARCHAR(64)", "revision": "INTEGER NOT NULL DEFAULT 0", "state_bytes": "INTEGER"}
         for name, kind in added.items():
             if name not in have:
                 with self.engine.begin() as conn:
@@ -174,29 +395,27 @@ class Store:
 
     def create(self, state: dict[str, Any], owner: str | None = None) -> tuple[str, str]:
         """Store a new model; returns its (id, edit_token). When the store is full, expired models go
-        first; StoreFull if it stays full, OwnerFull if `owner` already keeps its share."""
+        first; StoreFull if it stays full, OwnerFull if `owner` already keeps its share of models,
+        OwnerBytesFull if its stored bytes with this model would exceed `max_bytes_per_owner`; NoSpace or
+        StorageUnavailable if the database cannot take it."""
+        encoded, nbytes = _encoded(state)
         try:
-            return self._create(state, owner)
+            return self._create(encoded, nbytes, owner)
         except OwnerFull:
             raise
         except StoreFull:
             if not self.expire():
                 raise
-            return self._create(state, owner)
+            return self._create(encoded, nbytes, owner)
 
-    def _create(self, state: dict[str, Any], owner: str | None) -> tuple[str, str]:
+    def _create(self, encoded: str, nbytes: int, owner: str | None) -> tuple[str, str]:
         model_id, token = new_id(), new_token()
         now = datetime.now(UTC)
-        with self.engine.begin() as conn:
-            if self.max_per_owner is not None and owner is not None:
-                kept = conn.execute(
-                    select(func.count()).select_from(models).where(models.c.owner == owner)
-                ).scalar_one()
-                if kept >= self.max_per_owner:
-                    raise OwnerFull(
-                        f"stored models of this client: the limit of {self.max_per_owner} is reached "
-                        "(max_models_per_client); delete models that are no longer needed"
-                    )
+        what = "storing a new model"
+        with self._storage(what), self.engine.begin() as conn:
+            if owner is not None:
+                self._check_share(conn, owner, nbytes)
+            self._check_room(conn, nbytes, what, grows=True)
             if self.max_models is not None:
                 stored = conn.execute(select(func.count()).select_from(models)).scalar_one()
                 if stored >= self.max_models:
@@ -208,7 +427,8 @@ class Store:
                 insert(models).values(
                     id=model_id,
                     token_hash=hash_token(token),
-                    state=_dumps(state),
+                    state=encoded,
+                    state_bytes=nbytes,
                     created_at=now,
                     updated_at=now,
                     owner=owner,
@@ -216,28 +436,105 @@ class Store:
             )
         return model_id, token
 
+    def _check_share(self, conn, owner: str, nbytes: int) -> None:
+        """(In the create's transaction, before its write.) OwnerFull when `owner` keeps `max_per_owner`
+        models, OwnerBytesFull when its stored bytes plus `nbytes` would exceed `max_bytes_per_owner`."""
+        if self.max_per_owner is None and self.max_bytes_per_owner is None:
+            return
+        kept, stored = self._kept(conn, owner)
+        if self.max_per_owner is not None and kept >= self.max_per_owner:
+            raise OwnerFull(
+                f"stored models of this client: the limit of {self.max_per_owner} is reached "
+                "(max_models_per_client); delete models that are no longer needed"
+            )
+        if self.max_bytes_per_owner is not None and stored + nbytes > self.max_bytes_per_owner:
+            raise OwnerBytesFull(
+                f"stored bytes of this client: {stored:,} stored and {nbytes:,} for this model exceed the "
+                f"limit of {self.max_bytes_per_owner:,} (max_model_bytes_per_client); delete models that "
+                "are no longer needed"
+            )
+
+    def _check_room(self, conn, nbytes: int, what: str, *, grows: bool = False) -> None:
+        """(SQLite in a file; before the write.) NoSpace when the disk lacks the room a write of `nbytes`
+        needs: the WAL takes its pages once, and a new row (`grows`) may grow the database file by as much
+        again, less the pages it has free. Refused here, a large write never commits into a WAL whose
+        checkpoint then has no room to grow the database, which would leave even deletes unable to give
+        space back."""
+        if self.reserve is None:
+            return
+        need = nbytes + ROOM_MARGIN
+        if grows:
+            free_pages = conn.exec_driver_sql("PRAGMA freelist_count").scalar()
+            need += max(0, nbytes - free_pages * conn.exec_driver_sql("PRAGMA page_size").scalar())
+        room = self._room()
+        if room < need:
+            error = NoSpace(what, f"the disk has {room / 1e6:.1f} MB free and this write needs about "
+                                  f"{need / 1e6:.1f} MB")
+            log.warning("%s", error)
+            raise error
+
+    def _room(self) -> int:
+        """Bytes free on the disk of the SQLite database (in a file: where its reserve is kept)."""
+        if self.reserve is None:
+            return 1 << 40
+        disk = os.statvfs(self.reserve.path.parent)
+        return disk.f_bavail * disk.f_frsize
+
+    def _kept(self, conn, owner: str) -> tuple[int, int]:
+        """How many models `owner` keeps and their stored bytes (from the owner-bytes index; rows stored
+        before sizes were kept count their state's length)."""
+        sizes = models.c.state_bytes
+        count, sized, total = conn.execute(
+            select(func.count(), func.count(sizes), func.coalesce(func.sum(sizes), 0))
+            .where(models.c.owner == owner)
+        ).one()
+        if sized < count:
+            total += conn.execute(
+                select(func.coalesce(func.sum(func.length(models.c.state)), 0))
+                .where(models.c.owner == owner, models.c.state_bytes.is_(None))
+            ).scalar_one()
+        return count, total
+
+    def stored_bytes(self, owner: str) -> int:
+        """The bytes of the models `owner` keeps, as the quota counts them."""
+        with self._storage("reading a client's stored models"), self.engine.connect() as conn:
+            return self._kept(conn, owner)[1]
+
     def expire(self, now: datetime | None = None) -> int:
-        """Delete up to EXPIRE_BATCH models unused for `ttl_s`; returns how many went."""
+        """Delete up to EXPIRE_BATCH models unused for `ttl_s`; returns how many went (0, logged, when the
+        database cannot take the delete now: the next run tries again)."""
         if self.ttl_s is None:
             return 0
         cutoff = (now or datetime.now(UTC)) - timedelta(seconds=self.ttl_s)
-        with self.engine.begin() as conn:
-            old = select(models.c.id).where(models.c.updated_at < cutoff).limit(EXPIRE_BATCH)
-            ids = list(conn.execute(old).scalars())
-            if ids:
-                conn.execute(delete(models).where(models.c.id.in_(ids)))
-        if ids and self.on_expire is not None:
-            self.on_expire(ids)
+        try:
+            with self._storage("deleting unused models"), self.engine.begin() as conn:
+                old = select(models.c.id).where(models.c.updated_at < cutoff).limit(EXPIRE_BATCH)
+                ids = list(conn.execute(old).scalars())
+                if ids:
+                    conn.execute(delete(models).where(models.c.id.in_(ids)))
+        except StorageError:
+            return 0
+        if ids:
+            self.reclaim()
+            if self.on_expire is not None:
+                self.on_expire(ids)
+        elif self.reserve is not None:
+            self.reserve.ensure()
         return len(ids)
 
     def touch(self, model_id: str) -> None:
-        """Mark the model used now (it was loaded), so it does not expire while in use."""
-        with self.engine.begin() as conn:
-            conn.execute(update(models).where(models.c.id == model_id).values(updated_at=datetime.now(UTC)))
+        """Mark the model used now (it was loaded), so it does not expire while in use. Best effort: a
+        database that takes no write now (logged) does not stop a read."""
+        try:
+            with self._storage(f"marking model {model_id} used"), self.engine.begin() as conn:
+                conn.execute(update(models).where(models.c.id == model_id)
+                             .values(updated_at=datetime.now(UTC)))
+        except StorageError:
+            pass
 
     def get(self, model_id: str) -> StoredModel | None:
         """The stored row of `model_id`, or None."""
-        with self.engine.connect() as conn:
+        with self._storage(f"reading model {model_id}"), self.engine.connect() as conn:
             row = conn.execute(
                 select(models.c.id, models.c.token_hash, models.c.state, models.c.updated_at,
                        models.c.revision).where(models.c.id == model_id)
@@ -248,26 +545,34 @@ class Store:
 
     def revision(self, model_id: str) -> int | None:
         """The row's current revision (one indexed read), or None when the model is gone."""
-        with self.engine.connect() as conn:
+        with self._storage(f"reading model {model_id}"), self.engine.connect() as conn:
             return conn.execute(select(models.c.revision).where(models.c.id == model_id)).scalar_one_or_none()
 
     def save(self, model_id: str, state: dict[str, Any]) -> bool:
         """Replace the state atomically whatever its revision (bumped); False when the model no longer
-        exists (deleted meanwhile). Live models save with `save_over` instead."""
-        with self.engine.begin() as conn:
+        exists (deleted meanwhile). Live models save with `save_over` instead. Saves are not held to
+        `max_bytes_per_owner` (the size they store counts for the owner's next create)."""
+        encoded, nbytes = _encoded(state)
+        what = f"saving model {model_id}"
+        with self._storage(what), self.engine.begin() as conn:
+            self._check_room(conn, nbytes, what)
             result = conn.execute(
                 update(models)
                 .where(models.c.id == model_id)
-                .values(state=_dumps(state), updated_at=datetime.now(UTC), revision=models.c.revision + 1)
+                .values(state=encoded, state_bytes=nbytes, updated_at=datetime.now(UTC),
+                        revision=models.c.revision + 1)
             )
         return result.rowcount == 1
 
     def save_over(self, model_id: str, state: dict[str, Any], revision: int) -> int | None:
         """Replace the state if the row is still at `revision` (compare-and-set); returns the new revision,
         None when the model no longer exists, StaleRevision when another writer saved it meanwhile."""
-        with self.engine.begin() as conn:
-            result = conn.execute(_SAVE_OVER, {"model_id": model_id, "expected": revision,
-                                               "state": _dumps(state), "now": datetime.now(UTC),
+        encoded, nbytes = _encoded(state)
+        what = f"saving model {model_id}"
+        with self._storage(what), self.engine.begin() as conn:
+            self._check_room(conn, nbytes, what)
+            result = conn.execute(_SAVE_OVER, {"model_id": model_id, "expected": revision, "state": encoded,
+                                               "nbytes": nbytes, "now": datetime.now(UTC),
                                                "next": revision + 1})
             if result.rowcount == 1:
                 return revision + 1
@@ -277,21 +582,41 @@ class Store:
         raise StaleRevision(model_id, revision, found)
 
     def delete(self, model_id: str) -> bool:
-        """Remove the model; False when there was none."""
-        with self.engine.begin() as conn:
+        """Remove the model; False when there was none. On a full disk the reserve is given back for it;
+        the freed space then goes back to the file system (`reclaim`)."""
+        has_reserve = self.reserve is not None and self.reserve.path.exists()
+        try:
+            deleted = self._delete(model_id, retried_if_full=has_reserve)
+        except NoSpace:
+            if self.reserve is None or not self.reserve.release():
+                raise
+            deleted = self._delete(model_id)
+        if deleted:
+            self.reclaim()
+        return deleted
+
+    def _delete(self, model_id: str, retried_if_full: bool = False) -> bool:
+        what = f"deleting model {model_id}"
+        with self._storage(what, retried_if_full=retried_if_full), self.engine.begin() as conn:
             result = conn.execute(delete(models).where(models.c.id == model_id))
         return result.rowcount == 1
 
 
-def _dumps(state: dict[str, Any]) -> str:
+def _encoded(state: dict[str, Any]) -> tuple[str, int]:
+    """The state as stored (JSON text) and its size in bytes."""
     # orjson writes a state ~9x faster (a stream saves its model, history included, every few seconds);
     # but it writes NaN and Infinity as null, so a state with any null is checked for them and, if it
     # has one, written by the standard library, which keeps them as JSON extensions: a diverged model
     # reloads exactly as it was. Both write floats as the shortest text that reads back to the same double.
-    raw = orjson.dumps(state, option=orjson.OPT_SERIALIZE_NUMPY, default=_plain)
-    if b"null" in raw and _has_non_finite(state):
-        return json.dumps(state, separators=(",", ":"), default=_plain)
-    return raw.decode()
+    # The standard library also writes what orjson refuses (an integer beyond 64 bits); its text is ASCII.
+    try:
+        raw: bytes | None = orjson.dumps(state, option=orjson.OPT_SERIALIZE_NUMPY, default=_plain)
+    except orjson.JSONEncodeError:
+        raw = None
+    if raw is None or (b"null" in raw and _has_non_finite(state)):
+        written = json.dumps(state, separators=(",", ":"), default=_plain)
+        return written, len(written)
+    return raw.decode(), len(raw)
 
 
 def _has_non_finite(value: Any) -> bool:

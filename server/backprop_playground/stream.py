@@ -7,7 +7,8 @@ The protocol, message by message (JSON text both ways):
                      config {lr?, rows?, encoding?, summary_over?}
     server → client  {"type": "trace", "schema_version", "step", "graph"?, "events", "rows"?, "diverged"?}
                      one per step (`wire.stream_trace`: the graph first and whenever it changes), and
-                     {"type": "error", "detail", "diverged"?} for a bad command or a refused step
+                     {"type": "error", "detail", "diverged"?} for a bad command, a refused step or a
+                     periodic save the database refused (the stream goes on; the save is tried again)
     close codes      4401 no token, 4403 wrong token, 4429 too many streams (api/stream.py); 4404 no such
                      model (api/stream.py, or here when it is deleted), 4409 another replica saved it,
                      4408 the client read nothing for `send_timeout_s`, 1011 a task failed (here)
@@ -52,6 +53,7 @@ from backprop_playground.schema.ws import (
     Step,
     parse_command,
 )
+from backprop_playground.store import StorageError
 from backprop_playground.wire import Encoding
 
 log = logging.getLogger("backprop_playground.stream")
@@ -244,12 +246,12 @@ class StreamSession:
     async def _model_job(self, work: Callable[..., Any], *args: Any) -> None:
         try:
             try:
-                message = await self.jobs.step(self._locked, work, self.view, *args, client=self.client,
-                                               cost_s=self.cost_s, wait_s=0.0)
+                message, unsaved = await self.jobs.step(self._locked, work, self.view, *args,
+                                                        client=self.client, cost_s=self.cost_s, wait_s=0.0)
             except ModelBusy:
                 # Another request holds the model: wait for it in a pool thread, not on the stream lane.
-                message = await self.jobs.run(self._locked, work, self.view, *args, wait=True,
-                                              wait_s=STEP_WAIT_S)
+                message, unsaved = await self.jobs.run(self._locked, work, self.view, *args, wait=True,
+                                                       wait_s=STEP_WAIT_S)
         except ModelConflict as exc:
             # Another replica saved the model (a failover): this copy is gone; the client reconnects and
             # streams the saved model.
@@ -259,6 +261,11 @@ class StreamSession:
         except (ModelBusy, ValueError) as exc:
             self.outbox.put_control({"type": "error", "detail": str(exc)})
             return
+        if unsaved is not None:
+            # The step stands (in memory); the client learns that it is not saved yet, and why.
+            self.outbox.put_control({"type": "error", "detail": (
+                f"{unsaved}; the stream goes on, its steps are kept in memory and the save is tried again "
+                f"every {self.persist_every_s:g} s")})
         if message is None:
             return
         if message.frame.diverged is None:
@@ -270,17 +277,19 @@ class StreamSession:
         self.outbox.put_control(message)
         self.outbox.put_control({"type": "error", "detail": diverged["message"], "diverged": diverged})
 
-    def _locked(self, work: Callable[..., Any], view: View, *args: Any, wait_s: float) -> Message | None:
+    def _locked(self, work: Callable[..., Any], view: View, *args: Any,
+                wait_s: float) -> tuple[Message | None, StorageError | None]:
         """In a worker: run `work` holding the model (ModelBusy if another request keeps it longer than
-        `wait_s`) and save if due; the writer encodes the frame it returns, in the view's encoding."""
+        `wait_s`) and save if due; the writer encodes the frame it returns, in the view's encoding. Also
+        returns the reason a due save was refused, if it was."""
         with self.live.held(wait_s) as model:
             started = time.thread_time()
             frame = work(model, view, *args)
             used = time.thread_time() - started
             # The lane of the next step follows this one's cost (a recent average, quick to rise).
             self.cost_s = used if used > self.cost_s else 0.8 * self.cost_s + 0.2 * used
-            self.hub.save_if_due(self.live, self.persist_every_s)
-        return None if frame is None else Message(frame=frame, encoding=view.encoding)
+            unsaved = self.hub.save_if_due(self.live, self.persist_every_s)
+        return (None if frame is None else Message(frame=frame, encoding=view.encoding)), unsaved
 
     # ---- writer: frames out ----
     async def _writer(self) -> None:
@@ -315,8 +324,8 @@ class StreamSession:
         if self.live.dirty and not self.live.deleted:
             try:
                 await self.jobs.run(_save, self.hub, self.live, wait=True)
-            except (UnknownModel, ModelBusy):
-                pass
+            except (UnknownModel, ModelBusy, StorageError):
+                pass  # a refused save was logged; the changes stay in memory for a later one
 
 
 def _guess_cost(model: Model) -> float:

@@ -1,4 +1,5 @@
-"""Errors as JSON {"detail": ...}: the handlers that map lower layers' exceptions to 4xx, and their docs."""
+"""Errors as JSON {"detail": ...}: the handlers that map lower layers' exceptions to 4xx (and a storage
+failure to 507 or 503: never a bare 500), and their docs."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from backprop_playground.budget import MemoryBusy, MemoryTooLarge
 from backprop_playground.fair import OverShare
 from backprop_playground.hub import ModelBusy, NotAllowed, UnknownModel
 from backprop_playground.jobs import Busy
-from backprop_playground.store import OwnerFull, StoreFull
+from backprop_playground.nets.inputs import NestingError
+from backprop_playground.store import NoSpace, OwnerFull, StorageUnavailable, StoreFull
 
 log = logging.getLogger("backprop_playground.api")
 
@@ -40,8 +42,11 @@ _DESCRIPTIONS = {
     "`request_memory_mb`.",
     422: "The request is invalid or exceeds a limit; `detail` names it.",
     429: "This client is over its share (`detail` names it; Retry-After says when to retry).",
-    503: "All CPU job slots are busy, or running requests hold the memory budget `memory_budget_mb` "
-    "(Retry-After says when to retry).",
+    503: "All CPU job slots are busy, running requests hold the memory budget `memory_budget_mb`, or the "
+    "database cannot take the request now: read-only, unreachable or busy (`detail` says which; Retry-After "
+    "says when to retry).",
+    507: "The server's storage is full: nothing was written. Deleting models frees space (a delete works on "
+    "a full disk).",
 }
 
 
@@ -79,7 +84,26 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 405:
             # Starlette lists only the first route matching the path; Allow must name every method.
             return _error(405, exc.detail, {"Allow": ", ".join(_allowed(app, request.url.path))})
+        if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
+            # The body parser ran out of stack (api/guards.py JsonBody refuses JSON nested that deep first).
+            return _error(422, str(NestingError("request body")))
         return await http_exception_handler(request, exc)
+
+    @app.exception_handler(RecursionError)
+    async def too_deep(request: Request, exc: RecursionError) -> JSONResponse:
+        # Input nested deeper than a walk of it could follow: the user's to fix, so a 422 naming the limit.
+        log.warning("%s %s: input nested too deeply (%s)", request.method, request.url.path, exc)
+        return _error(422, str(NestingError("request")))
+
+    @app.exception_handler(NoSpace)
+    async def no_space(_: Request, exc: NoSpace) -> JSONResponse:  # logged by the store
+        return _error(507, f"{exc}: nothing was written; deleting models frees space (DELETE "
+                           "/api/v1/models/{id} works on a full disk)")
+
+    @app.exception_handler(StorageUnavailable)
+    async def storage_unavailable(_: Request, exc: StorageUnavailable) -> JSONResponse:  # logged by the store
+        return _error(503, f"{exc}; nothing was written, retry in {exc.retry_after_s} s",
+                      {"Retry-After": str(exc.retry_after_s)})
 
     @app.exception_handler(UnknownModel)
     async def unknown_model(_: Request, exc: UnknownModel) -> JSONResponse:

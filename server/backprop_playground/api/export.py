@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Annotated, Literal
 
@@ -13,6 +12,7 @@ from backprop_playground.api.deps import BudgetDep, JobsDep, LimitsDep, Settings
 from backprop_playground.api.errors import responses
 from backprop_playground.export import ExportError, parse_values, stepper_html
 from backprop_playground.nets.expressions import expression_numbers
+from backprop_playground.nets.inputs import read_json
 from backprop_playground.nets.lessons import list_lessons
 
 router = APIRouter(tags=["export"])
@@ -54,9 +54,9 @@ async def export(
     except ExportError as exc:
         raise HTTPException(422, str(exc)) from None
     try:
-        parsed_weights = json.loads(weights) if weights is not None else None
+        parsed_weights = read_json(weights, "weights") if weights is not None else None  # nesting limit
     except ValueError as exc:
-        raise HTTPException(422, f"weights are not JSON: {exc}") from None
+        raise HTTPException(422, str(exc)) from None
     if parsed_weights is not None and not isinstance(parsed_weights, list):
         raise HTTPException(422, "weights must be a JSON list, one {W, b} per layer")
 

@@ -115,7 +115,7 @@ def model_out(model_id: str, state: dict[str, Any]) -> ModelOut:
     status_code=201,
     response_model=Created,
     summary="Create a model from a spec; answers its id and edit token",
-    responses=responses(400, 409, 413, 422, 503),
+    responses=responses(400, 409, 413, 422, 503, 507),
 )
 async def create_model(
     spec: Annotated[ModelSpec, Depends(strict_spec)], hub: HubDep, jobs: JobsDep, limits: LimitsDep,
@@ -179,7 +179,7 @@ async def grid(
     "/{model_id}/reset",
     response_model=ModelOut,
     summary="Back to step 0 (the spec's parameters, or a fresh seeded start with `seed`)",
-    responses=responses(400, 401, 403, 404, 409, 413, 422, 503),
+    responses=responses(400, 401, 403, 404, 409, 413, 422, 503, 507),
 )
 async def reset(
     model_id: ModelId, hub: HubDep, jobs: JobsDep, token: TokenDep, body: ResetIn | None = None
@@ -198,7 +198,7 @@ async def reset(
     status_code=204,
     response_class=Response,
     summary="Delete a model for good",
-    responses=responses(401, 403, 404, 503),
+    responses=responses(401, 403, 404, 503, 507),
 )
 async def delete_model(model_id: ModelId, hub: HubDep, jobs: JobsDep, token: TokenDep) -> Response:
     await jobs.run(hub.delete, model_id, token)

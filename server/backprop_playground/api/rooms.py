@@ -64,6 +64,10 @@ _presenter = HTTPBearer(
 )
 
 
+_MISSES = ("This client looked up too many codes that do not exist (`room_misses_per_minute`; Retry-After "
+           "says when).")
+
+
 def _errors(**described: str) -> dict[int | str, dict[str, Any]]:
     return {int(code[1:]): {"model": ErrorBody, "description": text} for code, text in described.items()}
 
@@ -159,7 +163,7 @@ async def create_room(request: Request, response: Response, body: CreateIn | Non
 
 
 @router.get("/{code}", response_model=RoomOut, summary="Read a room: its current state and open question",
-            responses=_errors(_404="No such room, or it has ended."))
+            responses=_errors(_404="No such room, or it has ended.", _429=_MISSES))
 async def get_room(code: RoomCode, request: Request) -> RoomOut:
     room = await _room(request, code)
     return RoomOut(code=room.code, title=room.title, followers=room.followers, seq=room.seq, state=room.state,
@@ -168,7 +172,7 @@ async def get_room(code: RoomCode, request: Request) -> RoomOut:
 
 @router.get("/{code}/qr.svg", response_class=Response, summary="The join link as a QR code (SVG)",
             responses={200: {"content": {"image/svg+xml": {}}},
-                       **_errors(_404="No such room, or it has ended.")})
+                       **_errors(_404="No such room, or it has ended.", _429=_MISSES)})
 async def room_qr(code: RoomCode, request: Request) -> Response:
     room = await _room(request, code)
     url = _join_url(request, room.code)
@@ -184,7 +188,7 @@ async def room_qr(code: RoomCode, request: Request) -> Response:
                "close with 4404)", responses=_errors(
                    _401="The presenter token is missing: send `Authorization: Bearer <presenter_token>`.",
                    _403="The presenter token is not this room's.",
-                   _404="No such room, or it has ended."))
+                   _404="No such room, or it has ended.", _429=_MISSES))
 async def delete_room(
     code: RoomCode, request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_presenter)],

@@ -81,7 +81,7 @@ _TRAIN_DOCS: dict[int | str, dict[str, Any]] = {
         "description": "The run's result; with `Accept: application/x-ndjson`, progress lines, then it.",
         "content": {NDJSON: {"schema": {"type": "string"}}},
     },
-    **responses(400, 401, 403, 404, 409, 413, 422, 503),
+    **responses(400, 401, 403, 404, 409, 413, 422, 503, 507),
 }
 
 
@@ -186,7 +186,7 @@ def _trace_response(body: bytes) -> Response:
     "/{model_id}/step",
     response_model=Trace,
     summary="Take one training step and answer its trace (forward, backward, update, metrics)",
-    responses=responses(401, 403, 404, 409, 413, 422, 503),
+    responses=responses(401, 403, 404, 409, 413, 422, 503, 507),
 )
 async def step(model_id: ModelId, hub: HubDep, jobs: JobsDep, token: TokenDep, opts: TraceDep) -> Response:
     def run(model: Model) -> bytes:

@@ -7,6 +7,7 @@ import numpy as np
 from backprop_playground.nets.exprfunctions import FUNCTIONS, engine_function, engine_unary
 from backprop_playground.nets.exprparse import ExpressionError, Node, over_limit, parse, variables
 from backprop_playground.nets.exprsize import SYMBOLIC_FACTOR, ShapeFunctions, Sizes
+from backprop_playground.nets.inputs import VALUE_DIMENSIONS
 from backprop_playground.nets.limits import DEFAULT_LIMITS, Limits
 from backprop_playground.nets.traces import expression_trace
 
@@ -30,10 +31,13 @@ def to_tensor_value(name: str, value, limits: Limits) -> np.ndarray:
     except (TypeError, ValueError):
         message = f"value of {name!r} must be a number or a rectangular list of numbers"
         raise ExpressionError(message) from None
+    except OverflowError:  # an integer beyond float64's range
+        raise ExpressionError(f"value of {name!r} must be finite: a number beyond ±1.8e308") from None
     if array.size > limits.value_elements:
         raise over_limit("value_elements", int(array.size), limits)
-    if array.ndim > 3:
-        raise ExpressionError(f"value of {name!r} has {array.ndim} dimensions; at most 3 are supported")
+    if array.ndim > VALUE_DIMENSIONS:
+        raise ExpressionError(f"value of {name!r} has {array.ndim} dimensions; "
+                              f"at most {VALUE_DIMENSIONS} are supported")
     if not np.all(np.isfinite(array)):
         raise ExpressionError(f"value of {name!r} must be finite (no NaN or Infinity)")
     return array

@@ -28,6 +28,11 @@ _LABELS = {
 }
 
 
+# The largest integer a JSON number carries exactly (JavaScript's Number.MAX_SAFE_INTEGER + 1): every integer
+# field of a request is at most this, whatever its own limit, so none reaches a 64-bit encoder unchecked.
+JSON_INT_MAX = 2**53
+
+
 class SpecError(ValueError):
     """An invalid model spec, dataset or request, with a message a student can act on."""
 

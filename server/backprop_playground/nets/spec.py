@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from backprop_playground.nets.limits import DEFAULT_LIMITS, LimitError, Limits, SpecError
+from backprop_playground.nets.limits import DEFAULT_LIMITS, JSON_INT_MAX, LimitError, Limits, SpecError
 
 __all__ = [
     "ACTIVATIONS", "DEFAULT_LOSS", "DataSpec", "HiddenLayer", "LayerParams", "LimitError", "Limits",
@@ -52,12 +52,13 @@ class HiddenLayer(BaseModel):
     """One hidden layer h = g(xW + b): its width and activation g."""
 
     model_config = _STRICT
-    units: int = Field(ge=1, description="Width of the layer (outputs after maxout).")
+    units: int = Field(ge=1, le=JSON_INT_MAX, description="Width of the layer (outputs after maxout).")
     activation: Activation = "relu"
     alpha: float | None = Field(
         default=None, description="Slope for z < 0: fixed for leaky_relu (default 0.01), initial for prelu."
     )
-    pieces: int | None = Field(default=None, ge=2, description="Linear pieces per maxout unit (default 2).")
+    pieces: int | None = Field(default=None, ge=2, le=JSON_INT_MAX,
+                               description="Linear pieces per maxout unit (default 2).")
 
     @model_validator(mode="after")
     def _options_fit_activation(self) -> HiddenLayer:
@@ -73,8 +74,10 @@ class OutputSpec(BaseModel):
 
     model_config = _STRICT
     kind: OutputKind
-    units: int = Field(default=1, ge=1, description="Outputs: classes for softmax, target columns otherwise.")
-    components: int | None = Field(default=None, ge=1, description="Gaussians of a mixture density output.")
+    units: int = Field(default=1, ge=1, le=JSON_INT_MAX,
+                       description="Outputs: classes for softmax, target columns otherwise.")
+    components: int | None = Field(default=None, ge=1, le=JSON_INT_MAX,
+                                   description="Gaussians of a mixture density output.")
 
     @model_validator(mode="after")
     def _components_fit_kind(self) -> OutputSpec:
@@ -107,10 +110,11 @@ class DataSpec(BaseModel):
 
     model_config = _STRICT
     dataset: str | None = Field(default=None, description="A name from GET /datasets.")
-    n: int | None = Field(default=None, ge=1)
+    n: int | None = Field(default=None, ge=1, le=JSON_INT_MAX)
     noise: float | None = Field(default=None, ge=0, le=100)
     seed: int | None = Field(default=None, ge=0, lt=2**32)
-    classes: int | None = Field(default=None, ge=2, description="Arms of spiral, blobs of gaussians.")
+    classes: int | None = Field(default=None, ge=2, le=JSON_INT_MAX,
+                                description="Arms of spiral, blobs of gaussians.")
     test_fraction: float | None = Field(default=None, ge=0, lt=1, description="Held-out share of rows.")
     x: list[list[float]] | None = None
     y: list[float] | list[list[float]] | None = None
@@ -146,7 +150,8 @@ class ModelSpec(BaseModel):
     loss: LossName | None = Field(default=None, description="Default: the output unit's matching loss.")
     optimizer: OptimizerSpec = Field(default_factory=OptimizerSpec)
     weight_decay: float = Field(default=0.0, ge=0, le=1e3, description="λ of the cost term λ Σ‖W‖².")
-    batch_size: int | None = Field(default=None, ge=1, description="Rows per step; null = full batch.")
+    batch_size: int | None = Field(default=None, ge=1, le=JSON_INT_MAX,
+                                   description="Rows per step; null = full batch.")
     seed: int = Field(default=0, ge=0, lt=2**32)
     data: DataSpec
     params: list[LayerParams] | None = None
