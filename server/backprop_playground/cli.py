@@ -11,15 +11,24 @@ from collections.abc import Sequence
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import faulthandler
+
     import uvicorn
 
+    # A fatal signal kills the process where Python cannot catch it (SIGBUS when SQLite's -shm file, mapped
+    # into memory, cannot grow on a full disk; SIGSEGV): the fault handler writes which and where to stderr.
+    if sys.__stderr__ is not None:
+        faulthandler.enable(file=sys.__stderr__)
     if args.data_dir:
         os.environ["BACKPROP_DATA_DIR"] = os.path.abspath(args.data_dir)
-        os.makedirs(os.environ["BACKPROP_DATA_DIR"], exist_ok=True)
     from backprop_playground.app import create_app
     from backprop_playground.settings import Settings
 
     settings = Settings()
+    problem = data_dir_problem(settings.resolved_database_url)
+    if problem:
+        print(f"backprop-playground serve: {problem}", file=sys.stderr)
+        return 2
     app = create_app(settings)
     print(f"Backprop Playground is running at http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
     # Stream commands are a few hundred bytes; a small frame limit keeps a client from sending megabytes.
@@ -34,6 +43,35 @@ def _serve(args: argparse.Namespace) -> int:
                 ws_per_message_deflate=False, timeout_keep_alive=75, proxy_headers=bool(trusted),
                 forwarded_allow_ips=trusted or "")
     return 0
+
+
+def data_dir_problem(database_url: str) -> str | None:
+    """Why the server could not write the directory of its SQLite database (made if missing), or None. A
+    file is made and removed there, and the database's files that exist are opened for writing; none of it
+    needs free space, so a full disk still starts (and deletes free space)."""
+    import tempfile
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+            or url.database.startswith("file:"):
+        return None  # another database, or SQLite opened by URI (mode=ro on purpose)
+    database = Path(url.database)
+    where = database.parent
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=database.parent):
+            pass
+        for where in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+            if where.exists():
+                with open(where, "r+b"):
+                    pass
+    except OSError as exc:
+        return (f"cannot write the data directory {database.parent} ({where}: {exc.strerror or exc}); give "
+                "--data-dir (or BACKPROP_DATA_DIR) a directory this user may write")
+    return None
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -71,7 +109,7 @@ def _train(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     """Write the stepper for a lesson or an expression as one self-contained HTML file."""
-    from backprop_playground.export import ExportError, parse_values, stepper_html
+    from backprop_playground.export import ExportError, parse_values, stepper_html, write_plugins
 
     try:
         values = parse_values(args.values) if args.values is not None else None
@@ -79,11 +117,14 @@ def _export(args: argparse.Namespace) -> int:
                             theme=args.theme, title=args.title)
         with open(args.out, "w", encoding="utf-8") as file:
             file.write(page)
+        plugins = write_plugins(os.path.dirname(os.path.abspath(args.out))) if args.plugins else []
     except (ExportError, OSError) as exc:
         print(f"backprop-playground export: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {args.out} ({len(page.encode()) / 1e6:.2f} MB): open it in a browser, no server needed",
           file=sys.stderr)
+    for plugin in plugins:
+        print(f"wrote {plugin}: a deck beside it loads it for the presenter's keys", file=sys.stderr)
     return 0
 
 
@@ -112,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--theme", choices=["light", "dark", "projector"], default="light")
     export.add_argument("--title", default=None, help="the title shown (default the lesson's or expression)")
     export.add_argument("-o", "--out", required=True, help="the HTML file to write")
+    export.add_argument("--plugins", action="store_true", help="also write the deck scripts beside it "
+                        "(reveal-backprop.js, backprop-keys.js), for a deck that runs with no server")
     export.set_defaults(func=_export)
     return parser
 

@@ -5,15 +5,18 @@ it steps forward, backward and through the update as /embed does, with the inspe
     stepper_html(expression="(x*y + x)*z", values={"x": 2, "y": -1, "z": 3}, theme="dark") -> str
     stepper_html(trace=wire_trace, title="My net") -> str
 
-How: the embed page (web/embed.html) is taken as it is; its stylesheets become one <style> (KaTeX's fonts
-as data: URLs), and every module reachable from its entry (static and dynamic imports, followed from the
-entry) becomes a data: URL under a bare name in one import map: relative and absolute specifiers are
-rewritten to those names, as the studio's standalone replay does in the browser (web/js/studio/packaging.js
-`standaloneHtml`). This is the Python counterpart of that packaging, deliberately: it runs where no browser
-and no Node are (the CLI, a notebook, the server's "Download for slides"), and it walks a whole import graph
-where the replay packs a fixed list. The server answers the page needs (the lesson, the trace, GET /ops) are
-computed here on the engine and embedded as JSON; the page's API client answers from
-them (web/js/shared/offline.js) and asks no server.
+How: the embed page (web/embed.html) is taken as it is; its stylesheets become one stylesheet (the KaTeX
+fonts its formulas use as data: URLs), and every module reachable from its entry (static and dynamic
+imports, followed from the entry) is named by a bare name: relative and absolute specifiers are rewritten
+to those names, as the studio's standalone replay does in the browser (web/js/studio/packaging.js
+`standaloneHtml`). Styles and modules travel packed: one gzip-compressed JSON document, base64-encoded in
+the page (about a quarter of their size as text), which a small classic script (web/js/shared/unpack.js)
+unpacks with the browser's DecompressionStream into a <style>, an import map of data: URLs and the entry
+module; `unpack_page` reads it back. This is the Python counterpart of that packaging, deliberately: it
+runs where no browser and no Node are (the CLI, a notebook, the server's "Download for slides"), and it walks
+a whole import graph where the replay packs a fixed list. The server answers the page needs (the lesson, the
+trace, GET /ops) are computed here on the engine and embedded as JSON (not packed: readable as it is); the
+page's API client answers from them (web/js/shared/offline.js) and asks no server.
 
 No web framework is imported here: `import backprop_playground` and this module stay free of them.
 """
@@ -22,9 +25,9 @@ from __future__ import annotations
 
 import base64
 import functools
+import gzip
 import html
 import json
-import math
 import mimetypes
 import posixpath
 import re
@@ -33,12 +36,23 @@ from pathlib import Path
 from typing import Any
 
 from backprop_playground import wire
+from backprop_playground.nets.inputs import check_value, read_value
 
 THEMES = ("light", "dark", "projector")
 OFFLINE_FORMAT = "backprop-playground/offline"
 DATA_ELEMENT_ID = "backprop-playground-offline"  # the <script type="application/json"> the page reads
 MODULE_PREFIX = "@offline"  # bare import-map names of the embedded modules: "@offline/js/stepper/embed.js"
+PACKED_ELEMENT_ID = "backprop-playground-packed"  # the page's styles and modules (web/js/shared/unpack.js)
 PAGE = "embed.html"
+UNPACK = "/js/shared/unpack.js"  # the classic script that unpacks them, inlined after the packed element
+PLUGINS = ("plugins/reveal-backprop.js", "plugins/backprop-keys.js")  # what a deck loads beside the file
+# The KaTeX fonts the page keeps: those of every op's forward and VJP formulas, labels, numbers, matrices and
+# their delimiters (tests/browser/test_export.py renders them all and checks). AMS, calligraphic, fraktur,
+# sans-serif, script, typewriter and the italics of Main are left out (about 170 kB of woff2).
+KATEX_FONTS = frozenset({"KaTeX_Main-Regular", "KaTeX_Main-Bold", "KaTeX_Math-Italic", "KaTeX_Size1-Regular",
+                         "KaTeX_Size2-Regular", "KaTeX_Size3-Regular", "KaTeX_Size4-Regular"})
+# Until its styles are unpacked the page's text is not shown unstyled.
+_UNTIL_UNPACKED = "html:not([data-unpacked]) body { visibility: hidden; }"
 _VENDOR = "/vendor/"  # npm packages: served from web/node_modules (app.py mounts it there)
 
 
@@ -158,28 +172,24 @@ def parse_values(text: str) -> dict:
         if not m or m.end() == pos:
             raise ExportError(f"cannot read values at {src[pos:pos + 20]!r}: write them as x=2,y=-1,v=[1,2]")
         try:
-            value = json.loads(m.group(2))
-        except ValueError:
-            raise ExportError(f"the value of {m.group(1)} is not a number: {m.group(2)!r}") from None
-        out[m.group(1)] = value
+            out[m.group(1)] = read_value(m.group(1), m.group(2))  # nesting within VALUE_DIMENSIONS
+        except ValueError as exc:
+            raise ExportError(str(exc)) from None
         pos = m.end()
     return _checked_values(out)
 
 
 def _checked_values(values: Mapping[str, Any]) -> dict:
     """Values as POST /expressions takes them: a number or nested lists of numbers per variable name."""
-    def number_tree(v: Any) -> bool:
-        if isinstance(v, list):
-            return all(number_tree(x) for x in v)
-        return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-
     if not isinstance(values, Mapping):
         raise ExportError("values must map variable names to numbers")
     for name, value in values.items():
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_]\w*", name):
             raise ExportError(f"{name!r} is not a variable name")
-        if not number_tree(value):
-            raise ExportError(f"the value of {name} must be a finite number or a nested list of them")
+        try:
+            check_value(name, value)
+        except ValueError as exc:
+            raise ExportError(str(exc)) from None
     return dict(values)
 
 
@@ -220,10 +230,12 @@ _ATTR = re.compile(r'([\w:-]+)\s*=\s*"([^"]*)"')
 _SPECIFIER = re.compile(r"""(?<![\w$.])((?:from|import)\s*(?:\(\s*)?)(["'])([^"'\n]+)\2""")
 _CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')]+)\1\s*\)""")
 _FONT_SRC = re.compile(r"src:([^;}]*)")
+_FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}")
 
 
 def page_html(web_dir: Path, data: dict, *, theme: str = "light", title: str = "Backprop Playground") -> str:
-    """The embed page of `web_dir` made self-contained, with `data` embedded for the offline API."""
+    """The embed page of `web_dir` made self-contained, with `data` embedded for the offline API (as JSON,
+    readable as it is) and its styles and modules packed."""
     page = (web_dir / PAGE).read_text(encoding="utf-8")
     imports = _import_map(web_dir, page)
     styles: list[str] = []
@@ -248,18 +260,56 @@ def page_html(web_dir: Path, data: dict, *, theme: str = "light", title: str = "
     if len(entries) != 1:
         raise ExportError(f"{PAGE} should load one entry module, it loads {len(entries)}")
     modules = _bundle(web_dir, imports, entries[0])
-    import_map = {"imports": {_key(url): _js_url(source) for url, source in modules.items()}}
-    style = "\n".join(styles).replace("</style", "<\\/style").replace("</STYLE", "<\\/STYLE")
-    page = page.replace("\x00STYLE\x00", f"<style>\n{style}\n</style>")
-    page = page.replace("\x00IMPORTMAP\x00", f'<script type="importmap">{script_json(import_map)}</script>')
+    packed = _pack(_key(entries[0]), "\n".join(styles),
+                   tuple((_key(url), source) for url, source in sorted(modules.items())))
+    unpack = _file(web_dir, UNPACK).read_text(encoding="utf-8").replace("</", "<\\/")
+    page = page.replace("\x00STYLE\x00", f"<style>{_UNTIL_UNPACKED}</style>")
+    page = page.replace("\x00IMPORTMAP\x00", "")
     page = page.replace("\x00ENTRY\x00", f'<script type="application/json" id="{DATA_ELEMENT_ID}">'
-                        f'{script_json(data)}</script>\n  <script type="module">import "{_key(entries[0])}";'
-                        "</script>")
+                        f'{script_json(data)}</script>\n  <script type="application/octet-stream" '
+                        f'id="{PACKED_ELEMENT_ID}">{packed}</script>\n  <script>{unpack}</script>')
     page = re.sub(r"<title>.*?</title>", lambda _m: f"<title>{html.escape(title)}</title>", page, count=1,
                   flags=re.S)
     page = re.sub(r'(<html\b[^>]*\bdata-theme=")[^"]*(")', lambda m: m.group(1) + theme + m.group(2), page,
                   count=1)
     return page
+
+
+@functools.lru_cache(maxsize=8)
+def _pack(entry: str, style: str, modules: tuple[tuple[str, str], ...]) -> str:
+    """Styles and modules as the page carries them: gzip-compressed JSON in base64 (the same for every page
+    of one front end, so kept)."""
+    document = {"entry": entry, "style": style, "modules": dict(modules)}
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.b64encode(gzip.compress(text, compresslevel=9, mtime=0)).decode("ascii")
+
+
+def unpack_page(page: str) -> dict:
+    """What a page of `stepper_html` carries: {"data": its offline data, "entry", "style", "modules": {bare
+    name: source}}, as its browser unpacks it."""
+    def element(element_id: str) -> str:
+        found = re.search(rf'<script [^>]*\bid="{element_id}">(.*?)</script>', page, re.S)
+        if not found:
+            raise ValueError(f"not a page of stepper_html: it has no #{element_id}")
+        return found.group(1)
+
+    packed = json.loads(gzip.decompress(base64.b64decode(element(PACKED_ELEMENT_ID))))
+    return {"data": json.loads(element(DATA_ELEMENT_ID)), **packed}
+
+
+def write_plugins(directory: Path | str, settings=None) -> list[Path]:
+    """Copy the scripts a slide deck loads to pass the presenter's keys through the embed (the reveal.js
+    plugin and the script for any other deck) into `directory`, beside an exported file: a deck that runs
+    with no server loads them from there. Returns the files written."""
+    from backprop_playground.settings import get_settings
+
+    web_dir = Path((settings or get_settings()).web_dir)
+    written = []
+    for name in PLUGINS:
+        target = Path(directory) / posixpath.basename(name)
+        target.write_bytes((web_dir / name).read_bytes())
+        written.append(target)
+    return written
 
 
 def script_json(value: Any) -> str:
@@ -353,8 +403,15 @@ def _css(web_dir: Path, href: str) -> str:
         woff2 = [item for item in items if "woff2" in item]
         return "src:" + ",".join(woff2 or items)
 
+    text = _FONT_FACE.sub(lambda m: "" if _left_out(m.group(0)) else m.group(0), text)
     text = _FONT_SRC.sub(fonts, text)
     return _CSS_URL.sub(lambda m: _css_url(web_dir, href, m), text)
+
+
+def _left_out(font_face: str) -> bool:
+    """Whether an @font-face rule names a KaTeX font the page does not keep (KATEX_FONTS)."""
+    names = {posixpath.splitext(posixpath.basename(m.group(2)))[0] for m in _CSS_URL.finditer(font_face)}
+    return any(name.startswith("KaTeX_") and name not in KATEX_FONTS for name in names)
 
 
 def _css_url(web_dir: Path, href: str, match: re.Match) -> str:
@@ -369,7 +426,3 @@ def _data_url(file: Path) -> str:
     mime = {".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".svg": "image/svg+xml"}.get(
         file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
     return f"data:{mime};base64,{base64.b64encode(file.read_bytes()).decode('ascii')}"
-
-
-def _js_url(source: str) -> str:
-    return "data:text/javascript;base64," + base64.b64encode(source.encode("utf-8")).decode("ascii")

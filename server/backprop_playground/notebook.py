@@ -7,12 +7,18 @@
     show("sigmoid(w*x + b)", w=0.5, x=1, b=0)      # an expression, through the nets evaluator
     remote_trace("http://127.0.0.1:8000", model_id)  # a stored model's trace, fetched over HTTP
 
-How it shows: `_repr_html_` answers `<iframe srcdoc="…">` holding one self-contained page of the stepper
+How it shows: `_repr_html_` answers `<iframe srcdoc='…'>` holding one self-contained page of the stepper
 (`backprop_playground.export.stepper_html`: its modules, styles and fonts inlined, the trace embedded). An
 iframe's srcdoc needs no script in the notebook page, no kernel round trip and no widget extension, so the
-same output works in JupyterLab, the classic Notebook and VS Code, after a kernel restart, and in a
-notebook exported to HTML; and the page's styles and keys cannot collide with the notebook's. The iframe is
-sandboxed without allow-same-origin, so the page cannot touch the notebook or its server.
+same output works in JupyterLab and Notebook 7 (and any client that shows an HTML output's iframe), after a
+kernel restart, and in a notebook exported to HTML; and the page's styles and keys cannot collide with the
+notebook's. The iframe is sandboxed without allow-same-origin, so the page cannot touch the notebook or its
+server (nor share a copy of the front end with the notebook or another output: each output carries its
+own, packed, ≈ 0.5 MB).
+
+A notebook that is not trusted (one received or downloaded) shows no iframe: Jupyter's sanitizer removes
+it, and keeps the iframe's text, which a browser never shows otherwise. That text says what to do
+(`UNTRUSTED_HINT`).
 
 The engine does not import this module (it imports nothing above itself): importing `backprop_playground`
 registers `render_recorder` as the engine's HTML renderer (`engine.record.html_renderer`), which is what a
@@ -29,6 +35,11 @@ DEFAULT_HEIGHT = 520  # px: the embed's graph, controls and narration at a noteb
 # The page runs in an opaque origin (no allow-same-origin): whatever a trace holds (labels from a remote
 # server too) can reach neither the notebook's page nor its server. It needs nothing of either.
 SANDBOX = "allow-scripts allow-popups allow-popups-to-escape-sandbox allow-downloads"
+# The iframe's content: shown only where the iframe is not (Jupyter's sanitizer strips the iframe of an
+# untrusted notebook and keeps its text).
+UNTRUSTED_HINT = ("Backprop Playground: the interactive stepper of this output is hidden because the "
+                  "notebook is not trusted. Trust the notebook (Trust Notebook in the command palette, or "
+                  "`jupyter trust NOTEBOOK.ipynb`) or run this cell again to show it.")
 
 
 class StepperView:
@@ -63,17 +74,26 @@ class StepperView:
 
 
 def iframe(page: str, *, height: int = DEFAULT_HEIGHT, title: str = "Backprop Playground stepper") -> str:
-    """An <iframe> whose srcdoc is `page`, escaped as an attribute value (&, <, > and both quotes) and
-    all ASCII (other characters as references), so it reads the same in a host page of any encoding."""
+    """An <iframe> whose srcdoc is `page`, with `UNTRUSTED_HINT` as its text. All ASCII (other characters
+    as references), so it reads the same in a host page of any encoding. The srcdoc is single-quoted, so
+    of the page's JSON and markup only `&` and `'` need escaping (tens of bytes, where escaping `"`, `<`
+    and `>` as well adds about 10 kB)."""
     return (
-        f'<iframe srcdoc="{_attribute(page)}" title="{_attribute(title)}" sandbox="{SANDBOX}" '
-        f'allow="fullscreen; clipboard-write" allowfullscreen '
-        f'style="width: 100%; height: {int(height)}px; border: 1px solid #ccc; border-radius: 4px"></iframe>'
+        f"<iframe srcdoc='{_srcdoc(page)}' title=\"{_ascii(html.escape(title, quote=True))}\" "
+        f'sandbox="{SANDBOX}" allow="fullscreen; clipboard-write" '
+        f'style="width: 100%; height: {int(height)}px; border: 1px solid #ccc; border-radius: 4px">'
+        f"{html.escape(UNTRUSTED_HINT, quote=False)}</iframe>"
     )
 
 
-def _attribute(text: str) -> str:
-    return html.escape(text, quote=True).encode("ascii", "xmlcharrefreplace").decode("ascii")
+def _srcdoc(page: str) -> str:
+    """`page` as a single-quoted attribute value: & and ' escaped, the rest as it is (a quoted value may
+    hold <, > and \")."""
+    return _ascii(page.replace("&", "&amp;").replace("'", "&#39;"))
+
+
+def _ascii(text: str) -> str:
+    return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
 def recorded_trace(rec) -> dict | None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import re
+import subprocess
 import threading
 import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -13,11 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.offline import offline_page
 from tests.conftest import _free_port
 
 pytestmark = pytest.mark.browser
 
 REVEAL_DIST = Path(__file__).resolve().parents[2] / "web" / "node_modules" / "reveal.js" / "dist"
+MARP = Path(__file__).resolve().parents[2] / "web" / "node_modules" / ".bin" / "marp"
 PLAYER = Path(__file__).resolve().parents[2] / "web" / "js" / "stepper" / "player.js"
 # the longest a step lasts while the embed plays at speed 1 (player.js STEP_MS), in ms
 LONGEST_STEP_MS = max(int(ms) for ms in re.findall(
@@ -38,12 +42,12 @@ DECK = """<!doctype html>
 <link rel="stylesheet" href="reveal/reveal.css"><link rel="stylesheet" href="reveal/theme/white.css">
 </head><body><div class="reveal"><div class="slides">
 <section><h2>Deep feedforward networks</h2></section>
-<section><iframe id="embed" src="{app}/embed?lesson=xor-relu" {start} width="960" height="540"></iframe>
+<section><iframe id="embed" src="{embed}" {start} width="960" height="540"></iframe>
 </section>
 <section><h2>Back-propagation</h2></section>
 </div></div>
 <script src="reveal/reveal.js"></script>
-<script src="{app}/plugins/reveal-backprop.js"></script>
+<script src="{plugin}"></script>
 <script>
 {host}
   Reveal.initialize({{hash: false, transition: "none", plugins: [RevealBackprop]}})
@@ -51,15 +55,19 @@ DECK = """<!doctype html>
 </script></body></html>"""
 
 
-def write_deck(directory: Path, app: str, *, start: int | None = None) -> Path:
-    """A deck file whose second slide embeds the app, next to a link to reveal.js's npm files."""
+def write_deck(directory: Path, app: str | None, *, start: int | None = None, embed: str | None = None,
+               plugin: str | None = None) -> Path:
+    """A deck file whose second slide embeds the app (or `embed`, e.g. an exported file beside the deck,
+    with the plugin from `plugin`), next to a link to reveal.js's npm files."""
     directory.mkdir(parents=True, exist_ok=True)
     link = directory / "reveal"
     if not link.exists():
         link.symlink_to(REVEAL_DIST, target_is_directory=True)
     attribute = "" if start is None else f'data-backprop-step="{start}"'
     deck = directory / "deck.html"
-    deck.write_text(DECK.format(app=app, start=attribute, host=HOST_SCRIPT), encoding="utf-8")
+    deck.write_text(DECK.format(embed=embed or f"{app}/embed?lesson=xor-relu", start=attribute,
+                                plugin=plugin or f"{app}/plugins/reveal-backprop.js", host=HOST_SCRIPT),
+                    encoding="utf-8")
     return deck
 
 
@@ -287,3 +295,151 @@ def test_the_api_manual_lists_its_operations(page, live_server):
     operation.first.wait_for(timeout=30_000)
     assert operation.first.is_visible()
     assert page.locator(".opblock").count() >= 15
+
+
+def slide_index(page, script: str, index: int) -> None:
+    """Until the deck shows slide `index` (0-based), as `script` reads it."""
+    page.wait_for_function(f"i => ({script})() === i", arg=index)
+
+
+def step_into_embed(page, frame, step: int) -> None:
+    """Send the embed to `step` from the deck, then give it the focus, as a presenter clicking into it."""
+    since = page.evaluate("() => window.events.length")
+    page.evaluate("s => window.send({command: 'goto', step: s})", step)
+    wait_step_event(page, since, step)
+    frame.locator(".controls .count").click()
+
+
+def keys_sent(page) -> list[str]:
+    return page.evaluate("() => window.events.filter((e) => e.event === 'key').map((e) => e.key)")
+
+
+@pytest.fixture(scope="module")
+def exported_deck(tmp_path_factory) -> Path:
+    """A deck's directory with nothing served: the exported xor-relu file and the deck scripts beside it,
+    as `backprop-playground export --lesson xor-relu --plugins -o xor.html` writes them."""
+    from backprop_playground.export import stepper_html, write_plugins
+
+    directory = tmp_path_factory.mktemp("deck-without-server")
+    (directory / "xor.html").write_text(stepper_html(lesson="xor-relu"), encoding="utf-8")
+    write_plugins(directory)
+    return directory
+
+
+def test_a_reveal_deck_with_no_server_steps_an_exported_file_and_keeps_its_keys(browser, exported_deck):
+    """The README's deck for a hall with no server and no network: reveal.js, the plugin and the exported
+    file all beside the deck, opened from disk. The embed draws and steps; PageDown inside it moves the
+    slides; → at its last step and ← at its first move them too; the Escape that closes its inspector stays
+    in it, the next one is the deck's."""
+    deck = write_deck(exported_deck, None, start=2, embed="xor.html", plugin="reveal-backprop.js")
+    indices = "() => Reveal.getIndices().h"
+    with offline_page(browser) as page:
+        frame = open_deck(page, deck.as_uri())
+        page.wait_for_function("() => window.events.filter((e) => e.event === 'step').at(-1)?.step === 2")
+        assert page.evaluate(indices) == 1
+        total = last_step(page)["total"]
+
+        frame.locator(".controls .count").click()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => window.events.filter((e) => e.event === 'step').at(-1)?.step === 3")
+        assert page.evaluate(indices) == 1
+        page.screenshot(path="/tmp/backprop-deck-offline-reveal.png")
+        page.keyboard.press("PageDown")
+        slide_index(page, indices, 2)
+        page.keyboard.press("ArrowLeft")  # the deck has the keys again
+        slide_index(page, indices, 1)
+        assert keys_sent(page) == ["PageDown"]
+
+        step_into_embed(page, frame, total)
+        page.keyboard.press("ArrowRight")  # nothing left to step: the next slide
+        slide_index(page, indices, 2)
+        page.evaluate("() => Reveal.slide(1)")
+        step_into_embed(page, frame, 0)
+        page.keyboard.press("ArrowLeft")  # the first step: the previous slide
+        slide_index(page, indices, 0)
+        assert keys_sent(page) == ["PageDown", "ArrowRight", "ArrowLeft"]
+
+        page.evaluate("() => Reveal.slide(1)")
+        frame.locator("g.node[data-node-id]").first.click()
+        inspector = frame.locator("#inspector")
+        inspector.wait_for(state="visible")
+        page.keyboard.press("Escape")
+        inspector.wait_for(state="hidden")
+        page.keyboard.press("Escape")  # nothing of the embed's to close: the deck's overview
+        page.wait_for_function("() => Reveal.isOverview()")
+        assert keys_sent(page)[3:] == ["Escape"]
+
+
+MARP_DECK = """---
+marp: true
+---
+
+# Deep feedforward networks
+
+---
+
+<iframe id="embed" src="xor.html" width="960" height="540" style="border: 0"></iframe>
+
+---
+
+# Back-propagation
+
+<script>HOST_SCRIPT</script>
+<script src="backprop-keys.js"></script>
+"""
+MARP_SLIDE = """() => [...document.querySelectorAll("svg.bespoke-marp-slide")]
+    .findIndex((s) => s.classList.contains("bespoke-marp-active"))"""
+
+
+def test_a_marp_deck_moves_its_slides_with_keys_pressed_inside_the_embed(browser, exported_deck):
+    """Marp CLI (npm) builds a deck that loads backprop-keys.js, the script for any deck, from beside it:
+    with the focus in the embed, PageDown moves the slides and gives the keys back to the deck; → at the
+    embed's last step and ← at its first move them too; → ← step it otherwise."""
+    if not MARP.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"no Marp CLI at {MARP}: npm ci in web/ installs it")
+        pytest.skip(f"no Marp CLI at {MARP} (npm ci in web/)")
+    source = exported_deck / "marp.md"
+    source.write_text(MARP_DECK.replace("HOST_SCRIPT", HOST_SCRIPT), encoding="utf-8")
+    subprocess.run([str(MARP), "--html", "--no-stdin", source.name, "-o", "marp.html"], cwd=exported_deck,
+                   check=True, capture_output=True, stdin=subprocess.DEVNULL, timeout=180)
+    with offline_page(browser) as page:
+        page.goto((exported_deck / "marp.html").as_uri())
+        slide_index(page, MARP_SLIDE, 0)
+        page.keyboard.press("ArrowRight")  # the deck's own key: the embed's slide
+        slide_index(page, MARP_SLIDE, 1)
+        frame = page.frame_locator("#embed")
+        page.wait_for_function("() => window.events.some((e) => e.event === 'step')", timeout=30_000)
+        frame.locator("g.node[data-node-id]").first.wait_for(timeout=30_000)
+        total = last_step(page)["total"]
+
+        frame.locator(".controls .count").click()
+        page.keyboard.press("ArrowRight")  # steps the embed
+        page.wait_for_function("() => window.events.filter((e) => e.event === 'step').at(-1)?.step === 1")
+        page.screenshot(path="/tmp/backprop-deck-marp.png")
+        assert page.evaluate(MARP_SLIDE) == 1
+        page.keyboard.press("PageDown")
+        slide_index(page, MARP_SLIDE, 2)
+        page.wait_for_function("() => document.activeElement.tagName !== 'IFRAME'")  # the keys are the deck's
+        page.keyboard.press("ArrowLeft")
+        slide_index(page, MARP_SLIDE, 1)
+
+        step_into_embed(page, frame, total)
+        page.keyboard.press("ArrowRight")
+        slide_index(page, MARP_SLIDE, 2)
+        page.keyboard.press("ArrowLeft")
+        slide_index(page, MARP_SLIDE, 1)
+        step_into_embed(page, frame, 0)
+        page.keyboard.press("ArrowLeft")
+        slide_index(page, MARP_SLIDE, 0)
+        assert keys_sent(page) == ["PageDown", "ArrowRight", "ArrowLeft"]
+
+        page.keyboard.press("ArrowRight")
+        slide_index(page, MARP_SLIDE, 1)
+        frame.locator("g.node[data-node-id]").first.click()
+        frame.locator("#inspector").wait_for(state="visible")
+        page.keyboard.press("Escape")  # closes the inspector: the embed's own
+        frame.locator("#inspector").wait_for(state="hidden")
+        embed = next(f for f in page.frames if "/xor.html" in f.url)
+        steps_before_a_mark(page, embed)  # whatever the embed posted for that key has arrived
+        assert "Escape" not in keys_sent(page)

@@ -11,6 +11,7 @@ import pytest
 
 from backprop_playground.export import stepper_html
 from tests.browser.helpers import counter, final_totals, header_control, open_stepper, shown_grads, wait_step
+from tests.browser.offline import offline_page
 from tests.browser.test_decks import HOST_SCRIPT
 
 pytestmark = pytest.mark.browser
@@ -36,26 +37,8 @@ def files(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture
 def offline(browser):
     """A page (1280×720) whose context refuses every request that is not file: or data:, and records it."""
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    attempted: list[str] = []
-
-    def refuse(route):
-        url = route.request.url
-        if url.startswith(("file:", "data:")):
-            route.continue_()
-        else:
-            attempted.append(url)
-            route.abort()
-
-    context.route("**/*", refuse)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not attempted, f"the exported page asked the network for {attempted}"
-    assert not errors, f"console errors: {errors}"
+    with offline_page(browser) as page:
+        yield page
 
 
 def embedded(path: Path) -> dict:
@@ -220,3 +203,47 @@ def test_every_lesson_opens_from_disk(offline, tmp_path):
         open_file(offline, path)
         assert offline.locator("#status[data-kind=error]:not([hidden])").count() == 0, lesson
         assert offline.locator("#embed-title").inner_text() == embedded(path)["title"]
+
+
+# Every formula the inspector can show, rendered by the page's own KaTeX: each op's forward and VJP LaTeX of
+# GET /ops, its templates filled with a matrix, a label and a bar, labels, a small number; the first font
+# family of every glyph drawn (KaTeX picks the family by class, whether or not the page carries the font).
+FORMULA_FONTS = """async () => {
+  const katex = (await import("@offline/js/lib/katex.js")).default;
+  const f = await import("@offline/js/stepper/formulas.js");
+  const data = JSON.parse(document.getElementById("backprop-playground-offline").textContent);
+  const ops = data.answers.find((a) => a.path === "/ops").answer;
+  const matrix = (rows, cols) => f.texTensor({ shape: [rows, cols], size: rows * cols,
+    data: Array.from({ length: rows * cols }, (_, i) => (i % 3 ? -1 : 1) * (i + 0.25)) });
+  const inputs = [matrix(3, 3), "x_{1}", "\\\\bar{y}"];
+  const texs = [f.texNumber(-1.25e-7), matrix(4, 4), matrix(1, 2)];
+  for (const label of ["W₁", "h₂", "x·y", "logitsᵀ", "σ", "λ‖w‖"]) texs.push(`${f.texLabel(label)} = 1`);
+  for (const op of ops) {
+    texs.push(op.forward_latex, ...(op.vjp_latex ?? []));
+    if (op.forward_template) texs.push(f.fillTemplate(op.forward_template, inputs));
+    for (const t of op.local_templates ?? []) texs.push(f.fillTemplate(t ?? "", inputs));
+  }
+  const box = document.body.appendChild(document.createElement("div"));
+  const options = { throwOnError: false, strict: "ignore", displayMode: true };
+  box.innerHTML = texs.filter(Boolean).map((t) => katex.renderToString(t, options)).join("");
+  const used = new Set();
+  for (const el of box.querySelectorAll(".katex-html *")) {
+    if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    const style = getComputedStyle(el);
+    used.add(`${style.fontFamily.split(",")[0].trim()}|${style.fontWeight}|${style.fontStyle}`);
+  }
+  const faces = [...document.fonts].map((face) => `${face.family}|${face.weight}|${face.style}`);
+  box.remove();
+  return { used: [...used], faces, errors: box.querySelectorAll(".katex-error").length, count: texs.length };
+}"""
+
+
+def test_the_page_carries_every_katex_font_its_formulas_use(offline, files):
+    """The page keeps only some of KaTeX's fonts (export.KATEX_FONTS): every glyph of every op's formulas
+    is drawn in one of them, none falls back to a font the page left out."""
+    open_file(offline, files["expression"])
+    found = offline.evaluate(FORMULA_FONTS)
+    assert found["errors"] == 0 and found["count"] > 100
+    katex_used = {used for used in found["used"] if used.startswith("KaTeX_")}
+    assert {"KaTeX_Main|400|normal", "KaTeX_Math|400|italic"} <= katex_used
+    assert katex_used <= set(found["faces"]), sorted(found["faces"])

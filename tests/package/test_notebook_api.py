@@ -12,6 +12,8 @@ import sys
 
 import pytest
 
+from backprop_playground.export import unpack_page
+from backprop_playground.notebook import UNTRUSTED_HINT
 from tests.browser.helpers import api
 
 WEB = ["fastapi", "starlette", "pydantic", "uvicorn", "orjson", "asyncio", "httpx", "websockets",
@@ -22,12 +24,14 @@ XOR = {"name": "xor", "hidden": [{"units": 2, "activation": "relu"}],
 
 
 def _page(markup: str) -> str:
-    """The page inside an `<iframe srcdoc="…">` as the browser reads it."""
-    found = re.fullmatch(r'<iframe srcdoc="([^"]*)"([^>]*)></iframe>', markup)
+    """The page inside an `<iframe srcdoc='…'>` as the browser reads it."""
+    found = re.fullmatch(r"<iframe srcdoc='([^']*)'([^>]*)>([^<]*)</iframe>", markup)
     assert found, markup[:200]
-    assert found.group(1).isascii()
+    assert markup.isascii()
     sandbox = re.search(r'\bsandbox="([^"]*)"', found.group(2)).group(1).split()
     assert "allow-scripts" in sandbox and "allow-same-origin" not in sandbox  # an opaque origin
+    assert "allowfullscreen" not in found.group(2)  # `allow` says it: both would make Chromium warn
+    assert html.unescape(found.group(3)) == UNTRUSTED_HINT  # what a sanitizer that drops the iframe keeps
     return html.unescape(found.group(1))
 
 
@@ -106,3 +110,20 @@ def test_remote_trace_reads_a_models_trace_and_steps_it_with_the_token(live_serv
     assert missing.value.status == 404
     with pytest.raises(ValueError, match="http"):
         bp.remote_trace("file:///etc", model_id)
+
+
+def test_an_output_is_small_and_its_page_reads_back_whatever_it_holds():
+    """One output, front end included, stays under 600 kB (the stepper's modules and styles packed); the
+    page the browser reads from its escaped srcdoc is exactly the page, quotes, ampersands and all."""
+    import backprop_playground as bp
+
+    title = """it's "quoted" & <marked> \u00e9"""
+    view = bp.show("sigmoid(w*x + b)", w=0.5, x=1, b=0, title=title)
+    markup = view._repr_html_()
+    assert len(markup.encode()) < 600_000
+    page = _page(markup)
+    assert page == view.html()
+    assert _embedded(page)["title"] == title
+    packed = unpack_page(page)
+    assert packed["entry"] in packed["modules"]
+    assert not any("markdown-it" in name for name in packed["modules"])  # the embed renders no markdown

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import subprocess
@@ -11,10 +10,9 @@ import sys
 import pytest
 
 from backprop_playground.cli import main
-from backprop_playground.export import ExportError, parse_values, stepper_html
+from backprop_playground.export import KATEX_FONTS, ExportError, parse_values, stepper_html, unpack_page
 
 DATA = re.compile(r'<script type="application/json" id="backprop-playground-offline">(.*?)</script>', re.S)
-IMPORT_MAP = re.compile(r'<script type="importmap">(.*?)</script>', re.S)
 SPECIFIER = re.compile(r"""(?<![\w$.])(?:from|import)\s*(?:\(\s*)?["']([^"'\n]+)["']""")
 EXPRESSION = {"expression": "(x*y+x)*z", "values": {"x": 2, "y": -1, "z": 3}}
 
@@ -25,15 +23,6 @@ def offline_data(page: str) -> dict:
 
 def answer(data: dict, method: str, path: str):
     return next(a for a in data["answers"] if a["method"] == method and a["path"] == path)
-
-
-def decoded_modules(page: str) -> dict[str, str]:
-    imports = json.loads(IMPORT_MAP.search(page).group(1))["imports"]
-    out = {}
-    for key, url in imports.items():
-        assert url.startswith("data:text/javascript;base64,"), key
-        out[key] = base64.b64decode(url.split(",", 1)[1]).decode("utf-8")
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +69,12 @@ def test_nothing_is_fetched_from_anywhere(page_name, request):
     for tag in re.findall(r"<(?:link|script|img|iframe|source)\b[^>]*>", page):
         for url in re.findall(r'\b(?:src|href)="([^"]*)"', tag):
             assert url.startswith("data:"), tag[:200]
-    style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
+    packed = unpack_page(page)  # the styles and modules, as the page's script unpacks them
+    style, modules, entry = packed["style"], packed["modules"], packed["entry"]
     assert all(u.strip("\"'").startswith("data:") for u in re.findall(r"url\(([^)]*)\)", style))
     assert "woff2" in style and "format(\"woff\")" not in style  # KaTeX's fonts: woff2 only, inline
-    modules = decoded_modules(page)
-    entry = re.search(r'<script type="module">import "([^"]+)";</script>', page).group(1)
+    faces = re.findall(r"@font-face\s*\{[^}]*\}", style)
+    assert len(faces) == len(KATEX_FONTS)  # only the fonts the formulas use
     assert entry in modules
     for key, source in modules.items():
         for spec in SPECIFIER.findall(source):
@@ -99,7 +89,7 @@ def test_nothing_is_fetched_from_anywhere(page_name, request):
 def test_user_text_cannot_break_out_of_its_element():
     title = 'Cost </script><script>alert("x")</script> <!-- & </title><b>'
     page = stepper_html(expression="x*y", values={"x": 1, "y": 2}, title=title)
-    assert page.count("<script") == page.count("</script>") == 3  # import map, data, entry
+    assert page.count("<script") == page.count("</script>") == 3  # data, packed modules, the unpacking
     escaped = "Cost &lt;/script&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &lt;!-- &amp; "
     assert f"<title>{escaped}" in page
     assert "<b>" not in page
@@ -161,6 +151,24 @@ def test_cli_writes_a_lesson_and_an_expression(tmp_path, capsys):
     out = tmp_path / "e.html"
     assert main(["export", "--expression", "(x*y+x)*z", "--values", "x=2,y=-1,z=3", "-o", str(out)]) == 0
     assert offline_data(out.read_text())["state"]["values"] == {"x": 2, "y": -1, "z": 3}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.html", "xor.html"]  # nothing else unasked
+
+
+def test_cli_writes_the_deck_scripts_beside_the_file_when_asked(tmp_path, capsys):
+    """A deck that runs with no server loads the reveal.js plugin or the script for any deck from beside the
+    exported file: --plugins writes them there, as the app serves them at /plugins/."""
+    from backprop_playground.settings import get_settings
+
+    out = tmp_path / "slides" / "xor.html"
+    out.parent.mkdir()
+    assert main(["export", "--lesson", "xor-relu", "--plugins", "-o", str(out)]) == 0
+    names = sorted(p.name for p in out.parent.iterdir())
+    assert names == ["backprop-keys.js", "reveal-backprop.js", "xor.html"]
+    plugins = get_settings().web_dir / "plugins"
+    for name in ("backprop-keys.js", "reveal-backprop.js"):
+        assert (out.parent / name).read_bytes() == (plugins / name).read_bytes()
+    err = capsys.readouterr().err
+    assert "reveal-backprop.js" in err and "backprop-keys.js" in err
 
 
 @pytest.mark.parametrize(("argv", "message"), [

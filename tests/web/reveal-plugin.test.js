@@ -30,6 +30,8 @@ test("forwarded keys become reveal.js key codes", () => {
   assert.equal(keyCode("B"), 66);
   assert.equal(keyCode("."), 190);
   assert.equal(keyCode("Escape"), 27);
+  assert.equal(keyCode("ArrowRight"), 39); // the embed hands over → at its last step and ← at its first
+  assert.equal(keyCode("ArrowLeft"), 37);
 });
 
 test("keys reveal.js does not take, and junk, give no key code", () => {

@@ -8,6 +8,8 @@
  *
  * - Keys pressed while an embed has the focus come back from it as {event: "key", key}; the deck handles
  *   them as if pressed on itself (its own bindings: PageDown / PageUp, n / p, ↑ / ↓, Home / End, b, o, …).
+ *   → and ← step the embed, except → at its last step and ← at its first, which it hands over too (the
+ *   next and previous slide); Escape that closes one of its panels stays in the embed.
  * - Leaving a slide takes the focus back from its embed, so → and ← move the slides again.
  * - Entering a slide sends each of its embeds with data-backprop-step="k" to step k (again once the embed
  *   has loaded, for iframes reveal.js loads lazily).
@@ -19,7 +21,8 @@
 
   const SOURCE = "backprop-playground";
   const KEY_CODES = {
-    Escape: 27, PageUp: 33, PageDown: 34, End: 35, Home: 36, ArrowUp: 38, ArrowDown: 40, ",": 188, ".": 190,
+    Escape: 27, PageUp: 33, PageDown: 34, End: 35, Home: 36, ArrowLeft: 37, ArrowUp: 38, ArrowRight: 39,
+    ArrowDown: 40, ",": 188, ".": 190,
   };
 
   /** reveal.js's keyCode for a key name the embed forwarded, or null for keys the deck does not take. */

@@ -96,3 +96,22 @@ test("the op table and the function list are asked once, and again after a failu
   await api.expressionFunctions();
   assert.equal(calls.filter((c) => c.url.endsWith("/api/v1/expressions/functions")).length, 1);
 });
+
+test("a saved page asks its embedded answers from any URL: about:srcdoc, file:, an opaque origin", async () => {
+  const offline = { format: "backprop-playground/offline", version: 1, answers: [{ method: "GET", path: "/ops", answer: [{ name: "mul" }] }] };
+  const had = Object.getOwnPropertyDescriptor(globalThis, "location");
+  try {
+    for (const href of ["about:srcdoc", "file:///home/lecturer/xor.html", "data:text/html,<p>", "null"]) {
+      Object.defineProperty(globalThis, "location", { value: { href }, configurable: true });
+      const api = createApi({ offline, fetchImpl: () => assert.fail("no network") });
+      assert.deepEqual(await api.ops(), [{ name: "mul" }], href);
+    }
+    // a served page with no URL to resolve against cannot reach a server: an ApiError says so, no TypeError
+    Object.defineProperty(globalThis, "location", { value: { href: "about:srcdoc" }, configurable: true });
+    const online = createApi({ fetchImpl: () => assert.fail("no request") });
+    await assert.rejects(online.ops(), (err) => err instanceof ApiError && err.status === 0 && /no server to ask from this page \(about:srcdoc\)/.test(err.message));
+  } finally {
+    if (had) Object.defineProperty(globalThis, "location", had);
+    else delete globalThis.location;
+  }
+});

@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { hostKey } from "../../../web/js/stepper/hostkeys.js";
+import { edgeKey, hostKey } from "../../../web/js/stepper/hostkeys.js";
 
 const key = (k, extra = {}) => ({ key: k, defaultPrevented: false, target: { closest: () => null }, ...extra });
 
@@ -26,4 +26,22 @@ test("browser shortcuts and typing in a field are not forwarded", () => {
   assert.equal(hostKey(key("PageDown", { target: null })), "PageDown");
   assert.equal(hostKey(null), null);
   assert.equal(hostKey({ key: 34 }), null);
+});
+
+test("→ at the last step and ← at the first go to the deck; elsewhere they step the embed", () => {
+  assert.equal(edgeKey(key("ArrowRight"), { step: 11, total: 11 }), "ArrowRight");
+  assert.equal(edgeKey(key("ArrowLeft"), { step: 0, total: 11 }), "ArrowLeft");
+  assert.equal(edgeKey(key("ArrowRight"), { step: 10, total: 11 }), null);
+  assert.equal(edgeKey(key("ArrowLeft"), { step: 1, total: 11 }), null);
+  assert.equal(edgeKey(key("ArrowRight"), { step: 0, total: 0 }), "ArrowRight"); // nothing to step
+  for (const k of ["PageDown", "Escape", "n", " "]) assert.equal(edgeKey(key(k), { step: 11, total: 11 }), null);
+});
+
+test("at the ends, modified arrows and arrows in a field stay in the embed", () => {
+  const end = { step: 11, total: 11 };
+  for (const mod of ["shiftKey", "altKey", "ctrlKey", "metaKey", "defaultPrevented"]) {
+    assert.equal(edgeKey(key("ArrowRight", { [mod]: true }), end), null, mod);
+  }
+  assert.equal(edgeKey(key("ArrowRight", { target: { closest: () => ({}) } }), end), null);
+  assert.equal(edgeKey(null, end), null);
 });

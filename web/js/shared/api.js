@@ -55,6 +55,23 @@ export async function retryBusy(call, { attempts = 4, delayMs = 250, sleep = sle
   }
 }
 
+// Where the requests of a page that asks no server are resolved: offlineFetch reads only their path.
+const NO_SERVER = "http://offline.invalid/";
+
+/**
+ * The URL of a request, resolved against the page's own URL. A page saved for offline use (`page` null)
+ * needs no URL of its own: under a notebook cell it is an `about:srcdoc` iframe, opened from disk a `file:`
+ * page, in a sandbox an opaque origin, and `about:srcdoc` is no base any relative URL resolves against.
+ * A served page that has no such base cannot reach its server: an ApiError says so.
+ */
+export function requestUrl(target, page) {
+  try {
+    return new URL(target, page ?? NO_SERVER);
+  } catch {
+    throw new ApiError(0, `no server to ask from this page (${page}): ${target} needs one`);
+  }
+}
+
 /**
  * An API client on a base URL ("" for the same origin) with an injectable fetch. A 503 (every CPU slot
  * busy: the server refused before doing any work) is retried up to `retries` times after the server's
@@ -65,7 +82,7 @@ export async function retryBusy(call, { attempts = 4, delayMs = 250, sleep = sle
 export function createApi({ base = "", fetchImpl = globalThis.fetch.bind(globalThis), offline = null, retries = 5, sleep = sleepMs, onBusy = () => {}, patient = false } = {}) {
   if (offline) fetchImpl = offlineFetch(offline, API_PREFIX); // a page saved for offline use asks no server
   async function request(method, path, { body, token, query } = {}) {
-    const url = new URL(base + API_PREFIX + path, globalThis.location?.href ?? "http://localhost");
+    const url = requestUrl(base + API_PREFIX + path, offline ? null : globalThis.location?.href);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== null && v !== undefined) url.searchParams.set(k, v);
     const headers = { Accept: "application/json" };
     const form = typeof FormData !== "undefined" && body instanceof FormData; // multipart: fetch sets the type

@@ -4,18 +4,11 @@
  * Pure: no DOM; the math renderer is passed in.
  */
 import markdownit from "markdown-it";
+import { escapeHtml } from "../shared/escape.js";
+
+export { escapeHtml };
 
 const md = markdownit({ html: false, linkify: false, typographer: false, breaks: false });
-
-/** Escape the five HTML-special characters. */
-export function escapeHtml(s) {
-  return String(s)
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;")
-    .replaceAll("'", "&#39;");
-}
 
 /** Split text into text and math segments: [{math: false, text} | {math: true, tex, display}]. */
 export function splitMath(text) {

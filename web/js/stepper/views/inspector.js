@@ -8,7 +8,7 @@ import katex from "katex";
 import { formatShape, formatTensor } from "../../shared/format.js";
 import { accumulation, accumulationText, gradStatus } from "../timeline.js";
 import { forwardTex, localTex, accumulationTex, texTensor } from "../formulas.js";
-import { escapeHtml } from "../markdown.js";
+import { escapeHtml } from "../../shared/escape.js"; // not markdown.js: the embed needs no markdown-it
 import { nest } from "../weights.js";
 import { codeThatRan } from "../opcode.js";
 
@@ -54,6 +54,11 @@ export function createInspector(root, { checkGradient, canCheck = () => false, c
     }
   });
 
+  /** Shown or hidden; the attribute is written only when it changes (the graph refits on every change). */
+  function show(visible) {
+    if (root.hidden === visible) root.hidden = !visible;
+  }
+
   function setOps(list) {
     state.ops = opsByName(list);
     render();
@@ -64,14 +69,14 @@ export function createInspector(root, { checkGradient, canCheck = () => false, c
     state.timeline = timeline;
     state.frame = frame;
     state.nodeId = nodeId;
-    root.hidden = !nodeId;
+    show(!!nodeId);
     render();
   }
 
   function render() {
     const { timeline, frame, nodeId } = state;
     if (!timeline || !nodeId || !timeline.trace.nodeById.has(nodeId)) {
-      root.hidden = true;
+      show(false);
       return;
     }
     const trace = timeline.trace;
