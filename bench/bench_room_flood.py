@@ -2,7 +2,8 @@
 state latency of another class, on a real server process.
 
 `--flooders` connections (each from its own loopback address, 127.1.x.y) follow one room and send
-`{"type": "answer", "id": 7, "value": 1}` as fast as they can for `--duration` seconds (with
+`{"type": "answer", "id": 7, "value": 1}` as fast as they can for `--duration` seconds, reading every
+answer (so the server cannot close them as too slow), (with
 `--reconnect`, connecting again whenever the server closes them). Meanwhile a calm class publishes at
 5 Hz to one follower, and /health is asked every 100 ms. Reports, for /health and for the calm class's
 states, p50/p99/max latency, and the flood's messages sent and connections the server closed.
@@ -43,14 +44,23 @@ async def _flooder(stream: str, address: str, until: float, counts: dict[str, in
         try:
             async with websockets.connect(stream, local_addr=(address, 0), max_queue=None) as ws:
                 await ws.send(json.dumps({"type": "follow"}))
-                while time.monotonic() < until:
-                    for _ in range(50):
-                        await ws.send(message)
-                    counts["sent"] += 50
-                    await asyncio.sleep(0)
+                reader = asyncio.create_task(_drain(ws))  # it reads every answer, so it is never too slow
+                try:
+                    while time.monotonic() < until:
+                        for _ in range(50):
+                            await ws.send(message)
+                        counts["sent"] += 50
+                        await asyncio.sleep(0)
+                finally:
+                    reader.cancel()
         except (OSError, websockets.exceptions.WebSocketException):
             counts["closed"] += 1
             await asyncio.sleep(0.05)
+
+
+async def _drain(ws) -> None:
+    async for _ in ws:
+        pass
 
 
 def _flood(stream: str, flooders: int, duration: float, reconnect: bool, out) -> None:
