@@ -159,3 +159,24 @@ def test_expired_rooms_are_not_read_back(engine, code):
 
     time.sleep(0.1)
     assert _run(_read(engine, code)) is None
+
+
+def test_a_database_that_refuses_writes_answers_503_and_ending_a_class_still_works(make_client):
+    """Rooms write through the models' database: a read-only one refuses a new room with the store's 503
+    and its reason (never a bare 500); a class can still be ended, its row deleted once writes work."""
+    from tests.storage_faults import make_read_only
+
+    client = make_client()
+    room = open_room(client)
+    lift = make_read_only(client.app.state.hub.store)
+    try:
+        refused = client.post("/api/v1/rooms")
+        assert refused.status_code == 503 and "read-only" in refused.json()["detail"]
+        assert refused.headers["retry-after"]
+        assert client.delete(room.url, headers=room.auth).status_code == 204
+        assert client.get(room.url).status_code == 404
+    finally:
+        lift()
+    bus = client.app.state.room_registry.bus
+    wait_until(lambda: not bus.ended, "the ended room's row is deleted once the database takes writes")
+    assert client.post("/api/v1/rooms").status_code == 201

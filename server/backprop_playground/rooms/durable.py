@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,6 +45,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from backprop_playground.rooms.bus import Bus, Handler, Lifetime, Snapshot
+from backprop_playground.store import StorageError, storage_error
 
 log = logging.getLogger("backprop_playground.rooms")
 FLUSH_EVERY_S = 0.5  # a room's changes reach the database within about this long
@@ -98,8 +100,21 @@ def _row(room: Snapshot, now: datetime) -> dict[str, Any]:
             "expires_at": now + timedelta(seconds=room.expires_in_s)}
 
 
+@contextmanager
+def _storage(what: str) -> Iterator[None]:
+    """The database's failures as the store names them (StorageError: 507 full, 503 read-only or away)."""
+    try:
+        yield
+    except DBAPIError as exc:
+        error = storage_error(exc, what)
+        if error is None:
+            raise
+        raise error from exc
+
+
 class Journal:
-    """The `rooms` table: short transactions, called from a worker thread (never on the event loop)."""
+    """The `rooms` table: short transactions, called from a worker thread (never on the event loop); a
+    failure of the database is a StorageError naming what was being done."""
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.engine = engine
@@ -112,7 +127,7 @@ class Journal:
     def insert(self, room: Snapshot, ceiling: int) -> None:
         row = _row(room, self.clock())
         row["code"] = row.pop("key")
-        with self.engine.begin() as conn:
+        with _storage("creating a room"), self.engine.begin() as conn:
             conn.execute(delete(rooms_table).where(rooms_table.c.code == room.code))  # an expired namesake
             conn.execute(insert(rooms_table).values(**row, token_hash=room.token_hash, owner=room.owner,
                                                     seq_ceiling=ceiling))
@@ -120,14 +135,14 @@ class Journal:
     def write(self, rooms: list[Snapshot], ceilings: dict[str, int]) -> None:
         """The rooms' snapshots and raised ceilings, in one transaction."""
         now = self.clock()
-        with self.engine.begin() as conn:
+        with _storage("writing rooms"), self.engine.begin() as conn:
             if rooms:
                 conn.execute(_WRITE, [_row(room, now) for room in rooms])
             if ceilings:
                 conn.execute(_RAISE, [{"key": code, "ceiling": c} for code, c in ceilings.items()])
 
     def delete(self, code: str) -> None:
-        with self.engine.begin() as conn:
+        with _storage("ending a room"), self.engine.begin() as conn:
             conn.execute(delete(rooms_table).where(rooms_table.c.code == code))
 
     def expire(self) -> int:
@@ -170,6 +185,8 @@ class DurableBus(Bus):
         self.ceilings: dict[str, int] = {}  # the ceiling as written, per room this process wrote
         self.raise_to: dict[str, int] = {}  # ceilings to write with the next flush
         self.restoring: dict[str, asyncio.Future] = {}
+        self.ended: set[str] = set()  # rooms ended whose rows could not be deleted yet
+        self.failing = False  # the last flush failed (logged once until one succeeds)
         self.flusher: asyncio.Task | None = None
         self.closing = False
 
@@ -226,13 +243,21 @@ class DurableBus(Bus):
             try:
                 if self.dirty or self.raise_to:
                     await self.flush()
+                for code in list(self.ended):
+                    await asyncio.to_thread(self.journal.delete, code)
+                    self.ended.discard(code)
+                if self.failing:
+                    self.failing = False
+                    log.warning("rooms: writing rooms to the database works again")
                 if loop.time() >= next_expiry:
                     next_expiry = loop.time() + EXPIRE_EVERY_S
                     await asyncio.to_thread(self.journal.expire)
                     await self._forget_ended()
             except Exception as exc:  # the database is away for a moment: the rooms go on in memory
-                log.warning("rooms: writing rooms to the database failed (%s: %s); retrying",
-                            type(exc).__name__, exc)
+                if not self.failing:
+                    self.failing = True
+                    log.warning("rooms: writing rooms to the database failed (%s); the rooms go on in "
+                                "memory and are written once it works again", exc)
                 await asyncio.sleep(min(10.0, 4 * self.flush_every_s))
 
     async def _forget_ended(self) -> None:
@@ -308,7 +333,11 @@ class DurableBus(Bus):
         return room
 
     async def delete(self, code: str) -> bool:
-        await asyncio.to_thread(self.journal.delete, code)
+        try:
+            await asyncio.to_thread(self.journal.delete, code)
+        except StorageError as exc:  # ended all the same; its row is deleted once the database lets it
+            log.warning("rooms: %s; deleted later", exc)
+            self.ended.add(code)
         self.dirty.discard(code)
         self.raise_to.pop(code, None)
         self.seqs.pop(code, None)
