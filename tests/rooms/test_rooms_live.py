@@ -92,6 +92,7 @@ def test_a_class_survives_kill_9_and_a_restart(tmp_path):
             shown = [seq for seq, _, when in follower.seen if when >= back]
             assert shown == sorted(shown) and min(shown) >= before[follower.id]  # seq never went backwards
             arrived = next(when for seq, _, when in follower.seen if seq == latest)
+            print(f"follower {follower.id}: at seq {latest} {arrived - back:.2f} s after the server answered")
             assert arrived - back < 5.0, f"back {arrived - back:.2f} s after the server answered"
         presenter.close()
     finally:
