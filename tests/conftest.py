@@ -102,6 +102,7 @@ def browser():
 
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium.devices = pw.devices  # Playwright's device descriptors ("iPhone 13", "Pixel 7", …)
         yield chromium
         chromium.close()
 

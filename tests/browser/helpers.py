@@ -84,3 +84,43 @@ def final_totals(trace: dict) -> dict[str, list[float]]:
         if event["type"] == "backward":
             out[event["node"]] = event["total"]["data"]
     return out
+
+
+def device(browser, name: str, **options) -> dict:
+    """The context options of one of Playwright's device descriptors (a touch screen, a mobile viewport;
+    tests/conftest.py puts them on the browser), or a 1280×720 laptop for "laptop"."""
+    if name == "laptop":
+        return {"viewport": {"width": 1280, "height": 720}, **options}
+    descriptor = {k: v for k, v in browser.devices[name].items() if k != "default_browser_type"}
+    return {**descriptor, **options}
+
+
+def open_device(browser, name: str, **options):
+    """A new context and page on a device; the page collects its console errors in `console_errors`."""
+    context = browser.new_context(**device(browser, name, **options))
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    return context, page
+
+
+TRANSFORM = "() => document.querySelector('g.viewport').getAttribute('transform')"
+
+
+def open_page(page, base: str, name: str, lecture=None):
+    """Open a page as a student would: "join" (the class `lecture`, tests/browser/conftest.py), "stepper" or
+    "embed" at the lecture's step of xor-relu, "studio"; return once it is drawn and the camera is still."""
+    if name == "studio":
+        page.goto(f"{base}/studio")
+        page.wait_for_selector(".network-view .links path", state="attached", timeout=60_000)
+        page.wait_for_function("() => document.querySelector('#data').dataset.redraws > 0", timeout=60_000)
+        return
+    path = {"join": f"/join/{lecture.code}", "stepper": f"/?lesson=xor-relu&step={lecture.step}",
+            "embed": f"/embed?lesson=xor-relu&step={lecture.step}"}[name]
+    page.goto(base + path)
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    if name == "join":
+        page.wait_for_selector(".class-banner[data-connected=true]")
+    wait_step(page, lecture.step)
+    wait_still(page, TRANSFORM)  # the camera has framed the current node

@@ -171,7 +171,9 @@ def test_every_control_has_a_name_and_keyboard_reaches_the_graph(page, live_serv
         page.keyboard.press("Tab")
         reached.add(
             page.evaluate(
-                "() => document.activeElement.getAttribute('aria-label') || document.activeElement.id"
+                "() => document.activeElement.getAttribute('aria-label')"
+                " || document.activeElement.querySelector(':scope > title')?.textContent"
+                " || document.activeElement.id"
             )
         )
     assert "Step forward" in reached

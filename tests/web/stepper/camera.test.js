@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { boxInside, chooseLayout, followTransform, legibleScale, smallestText, visibleArea } from "../../../web/js/stepper/camera.js";
+import { boxInside, chooseLayout, focusBox, followTransform, legibleScale, smallestText, visibleArea } from "../../../web/js/stepper/camera.js";
 import { FONTS } from "../../../web/js/stepper/graph-layout.js";
 
 const box = (x, y, kind = "scalar", detail = "full") => ({ x, y, width: 100, height: 60, kind, detail, block: { mini: detail !== "full" && kind !== "scalar" } });
@@ -50,4 +50,13 @@ test("follow pans only along the axis on which the graph does not fit", () => {
   const t = followTransform(box(2000, 150), { k: 0.5, x: 0, y: 0 }, area, { minScale: 1, drawing: { width: 3000, height: 300 } });
   assert.equal(t.y, 50, "the 300 px tall graph is centred in the 400 px area");
   assert.equal(t.x, 300 - 2000, "the node is centred horizontally");
+});
+
+test("follow frames the node a contribution comes from too, where both fit at the scale", () => {
+  const area = { x: 0, y: 0, width: 400, height: 300 };
+  const node = { x: 100, y: 100, width: 100, height: 60 };
+  const from = { x: 300, y: 100, width: 100, height: 60 };
+  assert.deepEqual(focusBox([node, from], 1, area), { x: 200, y: 100, width: 300, height: 60 });
+  assert.equal(focusBox([node, from], 2, area), node, "at twice the size the two are wider than the area");
+  assert.equal(focusBox([node, null], 1, area), node, "a forward step frames its node alone");
 });

@@ -1,25 +1,33 @@
 /**
  * The follower's side of a class: a banner ("Following AB12CD · 12 watching", Explore on my own / Follow
- * again, the connection), the page mirroring the presenter's view, and the question card (answer, then
- * see whether it was right).
+ * again, the connection, keeping the screen on), the page mirroring the presenter's view, and the question
+ * card (answer, then see whether it was right). A phone that slept or changed networks rejoins as soon as
+ * its tab is visible or online again, at the presenter's current view.
  */
 import { formatNumber } from "../shared/format.js";
 import { makeElement } from "./dom.js";
 import { emptyRoom, followTarget, isRight, parseAnswer, reduceRoom, setFollowing } from "./protocol.js";
 import { connectRoom } from "./socket.js";
+import { createWakeLock } from "./wake.js";
 
 const BANNER = `
   <span class="class-banner-text"><span class="class-banner-state"></span> <strong class="class-banner-code"></strong>
     <span class="class-banner-audience"></span></span>
-  <span class="class-banner-conn"></span>
-  <button type="button" class="class-explore">Explore on my own</button>
-  <button type="button" class="class-follow" hidden>Follow again</button>`;
+  <span class="class-banner-conn" role="status"></span>
+  <span class="class-banner-actions">
+    <button type="button" class="class-wake" aria-pressed="false" hidden
+      title="Keep this screen from dimming and sleeping while you follow the class"><span class="class-wake-glyph" aria-hidden="true">☀</span> <span class="class-wake-label">Keep screen on</span></button>
+    <span class="class-wake-note" hidden title="This browser cannot keep the screen on: if it sleeps, the class comes back when you wake it">Screen may sleep</span>
+    <button type="button" class="class-explore">Explore on my own</button>
+    <button type="button" class="class-follow" hidden>Follow again</button>
+  </span>`;
 
 const CARD = `
   <p class="class-card-title">Question from the presenter</p>
   <label class="class-card-prompt" for="class-answer"></label>
   <form class="class-answer-form">
-    <input type="text" inputmode="decimal" autocomplete="off" id="class-answer" class="class-answer" aria-describedby="class-answer-note">
+    <button type="button" class="class-sign" aria-label="Change the sign" title="Change the sign (+/−)">±</button>
+    <input type="text" inputmode="decimal" enterkeyhint="send" autocomplete="off" id="class-answer" class="class-answer" aria-describedby="class-answer-note">
     <button type="submit" class="primary">Send</button>
   </form>
   <p class="class-answer-note" id="class-answer-note" role="status"></p>`;
@@ -38,12 +46,21 @@ export function startFollowing({ code, page, show, onEnded = () => {}, anchor, h
   let room = emptyRoom(code, "follower");
   let status = { connected: false, message: "Joining…", ended: false };
   document.body.dataset.classRole = "follower";
+  const wake = createWakeLock({ onChange: () => render() });
 
   $(banner, ".class-explore").addEventListener("click", () => follow(false));
   $(banner, ".class-follow").addEventListener("click", () => follow(true));
+  $(banner, ".class-wake").addEventListener("click", () => wake.want(!wake.wanted()));
   $(card, "form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     answer($(card, ".class-answer").value);
+  });
+  // a numeric keypad has no minus sign on every phone: ± turns the answer's sign
+  $(card, ".class-sign").addEventListener("click", () => {
+    const input = $(card, ".class-answer");
+    const text = input.value.trim();
+    input.value = /^[-\u2212]/.test(text) ? text.slice(1) : `\u2212${text}`;
+    input.focus();
   });
 
   const conn = connectRoom(code, {
@@ -59,6 +76,15 @@ export function startFollowing({ code, page, show, onEnded = () => {}, anchor, h
       if (next.ended) onEnded(next.message);
     },
   });
+
+  // a phone that slept, or moved to another network, rejoins at once: the room says hello with the
+  // presenter's current view (the socket may have died in its sleep without a word)
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState !== "visible") return;
+    conn.rejoin();
+    wake.resume();
+  });
+  window.addEventListener("online", () => conn.rejoin());
 
   function follow(on) {
     const r = setFollowing(room, on);
@@ -92,6 +118,7 @@ export function startFollowing({ code, page, show, onEnded = () => {}, anchor, h
 
   function render() {
     banner.dataset.following = String(room.following);
+    document.body.dataset.following = String(room.following && !status.ended);
     banner.dataset.connected = String(status.connected);
     $(banner, ".class-banner-state").textContent = room.following ? "Following" : "Exploring on your own ·";
     $(banner, ".class-banner-code").textContent = code;
@@ -102,7 +129,19 @@ export function startFollowing({ code, page, show, onEnded = () => {}, anchor, h
     $(banner, ".class-explore").hidden = !room.following || status.ended;
     $(banner, ".class-follow").hidden = room.following || status.ended || !room.state;
     banner.dataset.ended = String(status.ended);
+    renderWake();
     renderCard();
+  }
+
+  /** The screen is kept on while following, if the student wants it and the browser can. */
+  function renderWake() {
+    wake.hold(room.following && !status.ended);
+    const state = wake.state();
+    banner.dataset.wake = state;
+    const button = $(banner, ".class-wake");
+    button.hidden = state === "unsupported" || status.ended;
+    button.setAttribute("aria-pressed", String(wake.wanted()));
+    $(banner, ".class-wake-note").hidden = state !== "unsupported" || status.ended;
   }
 
   function renderCard() {
@@ -118,7 +157,7 @@ export function startFollowing({ code, page, show, onEnded = () => {}, anchor, h
     const revealed = room.reveal ? Number(room.reveal.value) : null;
     const form = $(card, "form");
     form.querySelector("input").disabled = revealed !== null;
-    form.querySelector("button").disabled = revealed !== null;
+    for (const button of form.querySelectorAll("button")) button.disabled = revealed !== null;
     card.dataset.result = revealed === null ? "" : room.answered === null ? "none" : isRight(room.answered, revealed) ? "right" : "wrong";
     if (revealed !== null) {
       const truth = formatNumber(revealed, 4);

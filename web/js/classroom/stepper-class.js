@@ -9,17 +9,18 @@ import { createMirror, questionAt } from "./mirror.js";
 
 /**
  * `app` is the page's {state, loaded}; `adopt(state)` makes a state the page's and loads it (a Promise);
- * `selectNode(id)` selects as a click does. Returns the classroom ({following, changed()}).
+ * `selectNode(id)` selects as a click does; while `ownCamera()` the follower's camera stays its own.
+ * Returns the classroom ({following, changed()}).
  */
-export function createStepperClass({ api, app, stepper, selectNode, adopt }) {
+export function createStepperClass({ api, app, stepper, selectNode, adopt, ownCamera = () => false }) {
   const mirror = createMirror({
     current: () => app.state,
     ready: () => !!app.loaded,
-    // the follower's theme and speed stay its own
-    load: (next) => adopt({ ...next, theme: app.state.theme, speed: app.state.speed }),
+    // the follower's theme and speed stay its own (and its camera, where it chooses it)
+    load: (next) => adopt({ ...next, theme: app.state.theme, speed: app.state.speed, ...(ownCamera() ? { camera: app.state.camera } : {}) }),
     apply: (changes) => {
       if ("table" in changes) stepper.table.setOpen(changes.table === "open");
-      if ("camera" in changes) stepper.actions.setCamera(changes.camera);
+      if ("camera" in changes && !ownCamera()) stepper.actions.setCamera(changes.camera);
       if ("step" in changes) {
         stepper.actions.pause();
         // one step on is animated, as the presenter saw it; any other jump is shown at once

@@ -6,6 +6,10 @@
  * the panel `<div id=ID class="more-items">`. A disclosure, not an ARIA menu: the panel holds ordinary controls
  * (a select, buttons, links) reached with Tab right after the toggle. Escape closes it and gives focus back to the
  * toggle; a click outside, focus leaving it, or activating a button or link inside closes it too.
+ *
+ * On a phone the header has room for even less: where the stylesheet sets `--fold: narrow` on the
+ * `.header-more`, the header's elements marked `data-fold="narrow"` move into the panel (first, in their
+ * order), and back to their places when the screen has room again.
  */
 export function bindHeaderMenu(root) {
   const toggle = root.querySelector(".more-toggle");
@@ -35,5 +39,23 @@ export function bindHeaderMenu(root) {
   panel.addEventListener("click", (ev) => {
     if (ev.target.closest("button, a")) setOpen(false);
   });
+
+  const header = root.closest("header") ?? root.parentElement;
+  const folding = [...header.querySelectorAll('[data-fold="narrow"]')].map((el) => ({ el, place: document.createComment("") }));
+  let folded = false;
+  const fold = () => {
+    const narrow = getComputedStyle(root).getPropertyValue("--fold").trim() === "narrow";
+    if (narrow === folded) return;
+    folded = narrow;
+    for (const { el, place } of folding) {
+      if (narrow) el.replaceWith(place);
+      else place.replaceWith(el);
+    }
+    if (narrow) panel.prepend(...folding.map(({ el }) => el));
+  };
+  if (folding.length) {
+    fold();
+    window.addEventListener("resize", fold);
+  }
   return { open: () => setOpen(true), close: () => setOpen(false), isOpen };
 }

@@ -1,4 +1,4 @@
-/** Small page helpers shared by the main page and the embed: theme, status line, clipboard. */
+/** Small page helpers shared by the main page and the embed: theme, status line, clipboard, camera. */
 
 /** Apply a theme ("light", "dark", "projector") to the document. */
 export function applyTheme(theme) {
@@ -22,4 +22,12 @@ export async function copyText(text) {
   } catch {
     return false;
   }
+}
+
+/**
+ * The camera the stylesheet prefers on this screen: "follow" where graph.css sets --camera: follow (small
+ * touch screens: the current node at a legible size), else "overview" (the whole graph in view).
+ */
+export function preferredCamera() {
+  return getComputedStyle(document.documentElement).getPropertyValue("--camera").trim() === "follow" ? "follow" : "overview";
 }

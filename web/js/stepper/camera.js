@@ -70,3 +70,19 @@ export function followTransform(box, t, area, { minScale = 0, maxScale = 2, draw
     : start + size / 2 - centre * k);
   return { k, x: along(area.x, area.width, box.x, drawing?.width), y: along(area.y, area.height, box.y, drawing?.height) };
 }
+
+/**
+ * The box "follow" frames for a step: the smallest box around all of `boxes` (the current node and the node
+ * its contribution comes from; nulls ignored) when it fits into `area` at scale `k`, else the first box alone.
+ */
+export function focusBox(boxes, k, area) {
+  const [first, ...rest] = boxes;
+  const all = [first, ...rest.filter(Boolean)];
+  if (all.length === 1) return first;
+  const x0 = Math.min(...all.map((b) => b.x - b.width / 2));
+  const x1 = Math.max(...all.map((b) => b.x + b.width / 2));
+  const y0 = Math.min(...all.map((b) => b.y - b.height / 2));
+  const y1 = Math.max(...all.map((b) => b.y + b.height / 2));
+  const union = { x: (x0 + x1) / 2, y: (y0 + y1) / 2, width: x1 - x0, height: y1 - y0 };
+  return union.width * k <= area.width && union.height * k <= area.height ? union : first;
+}

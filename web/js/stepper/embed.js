@@ -15,8 +15,8 @@ import { readOffline } from "../shared/offline.js";
 import { loadSource } from "./source.js";
 import { createStepper } from "./stepper.js";
 import { createInspector } from "./views/inspector.js";
-import { applyTheme, showStatus } from "../shared/page.js";
-import { hostKey } from "./hostkeys.js";
+import { applyTheme, showStatus, preferredCamera } from "../shared/page.js";
+import { edgeKey, hostKey } from "./hostkeys.js";
 import { downloadForSlides } from "./download.js";
 
 export const SOURCE = "backprop-playground";
@@ -62,7 +62,8 @@ const stepper = createStepper({
   controlsEl: $("controls"),
   minimal: true,
   fitOptions: { max: 1.6 },
-  camera: state.camera,
+  // without a camera in the URL, the screen's: a small touch screen follows the current node
+  camera: new URLSearchParams(location.search).has("camera") || offline?.state?.camera ? state.camera : preferredCamera(),
   onCamera: (mode) => {
     state.camera = mode;
     writeUrl();
@@ -80,17 +81,18 @@ const stepper = createStepper({
 let selected = null;
 const inspector = createInspector($("inspector"), { onClose: () => select(null) });
 
-/** Open the inspector on a node (null closes it); the graph keeps clear of it. */
+/** Open the inspector on a node (null closes it); the graph keeps clear of it (a covers-graph element). */
 function select(id) {
   selected = id;
   stepper.graph.select(id);
   const tl = stepper.timeline();
   if (tl) inspector.update(tl, tl.frameAt(stepper.state().step), id);
-  stepper.graph.setInsetRight(id ? $("inspector").offsetWidth + 24 : 0);
 }
 
 document.addEventListener("keydown", (ev) => {
-  if (ev.key === "Escape" && selected) select(null);
+  if (ev.key !== "Escape" || !selected) return;
+  ev.preventDefault(); // the Escape that closes the inspector is the embed's, not the deck's
+  select(null);
 });
 
 stepper.table.setOpen(state.table === "open");
@@ -116,13 +118,16 @@ window.addEventListener("message", (ev) => {
 });
 
 // Once the iframe has focus the deck hears no keys (a clicker's PageDown would stop moving the slides):
-// after the stepper has taken its own keys, the rest go to the host page.
-window.addEventListener("keydown", (ev) => {
-  const key = window.parent === window ? null : hostKey(ev);
-  if (key === null) return;
+// after the stepper has taken its own keys, the rest go to the host page; before it, → at the last step and
+// ← at the first (the deck's next and previous slide).
+function passKey(ev, key) {
+  if (key === null || window.parent === window) return;
   ev.preventDefault();
+  ev.stopPropagation();
   window.parent.postMessage({ source: SOURCE, event: "key", key }, "*");
-});
+}
+window.addEventListener("keydown", (ev) => passKey(ev, edgeKey(ev, stepper.state())), true);
+window.addEventListener("keydown", (ev) => passKey(ev, hostKey(ev)));
 
 /** The header's links: to the full page and "Download for slides" on a served page; none offline. */
 function setLinks() {

@@ -12,13 +12,14 @@ import { createInspector } from "./views/inspector.js";
 import { createLessonPanel, fillLessonMenu } from "./views/lesson.js";
 import { createExpressionForm } from "./views/expression.js";
 import { checkGradient as runGradcheck } from "./gradcheck.js";
-import { applyTheme, showStatus, copyText } from "../shared/page.js";
+import { applyTheme, showStatus, copyText, preferredCamera } from "../shared/page.js";
 import { reinitialise, train, solution, traceLoss } from "./retrain.js";
 import { formatNumber } from "../shared/format.js";
 import { replaceParam, weightsOfTrace } from "./weights.js";
 import { paramRef } from "../shared/params.js";
 import { createStepperClass } from "../classroom/stepper-class.js";
 import { bindHeaderMenu } from "../shared/header-menu.js";
+import { bindSidePanel } from "../shared/sheet.js";
 
 const DEFAULT_EXPRESSION = { expr: "(x*y + x)*z", values: { x: 2, y: -1, z: 3 } };
 const BUSY = "Server busy, retrying…";
@@ -41,7 +42,9 @@ const stepper = createStepper({
     app.state.speed = v;
     writeUrl("replace");
   },
-  camera: app.state.camera,
+  // without a camera in the URL, the screen's (a small touch screen follows the current node); the URL, and
+  // so a class's followers and an embed code, keep only a camera chosen with the follow button
+  camera: new URLSearchParams(location.search).has("camera") ? app.state.camera : preferredCamera(),
   onCamera: (mode) => {
     app.state.camera = mode;
     writeUrl("replace");
@@ -67,8 +70,12 @@ const lessonPanel = createLessonPanel($("lesson-panel"), {
   onControl: (c) => panelControl(c),
 });
 const exprForm = createExpressionForm($("expr-form"), {
-  onSubmit: ({ source, values }) => change(withSource(app.state, { expr: source, values })),
+  onSubmit: ({ source, values }) => {
+    side.hideSheet(); // on a small screen the graph it draws is under the sheet
+    change(withSource(app.state, { expr: source, values }));
+  },
 });
+const side = bindSidePanel({ button: $("toggle-side"), panel: $("side"), collapsedClass: "side-collapsed" });
 
 function effectiveState(state) {
   return sourceOf(state) ? state : { ...state, ...DEFAULT_EXPRESSION };
@@ -172,7 +179,6 @@ function selectNode(id) {
   stepper.graph.select(id);
   const tl = stepper.timeline();
   if (tl) inspector.update(tl, tl.frameAt(stepper.state().step), id);
-  stepper.graph.setInsetRight(id ? $("inspector").offsetWidth + 24 : 0);
   writeUrl("replace");
   if (!id) $("graph").querySelector(".graph-svg")?.focus?.();
 }
@@ -235,10 +241,6 @@ function bindHeader() {
   $("download-slides").addEventListener("click", () => downloadForSlides(effectiveState(app.state), {
     onError: (message) => showStatus($("status"), message, "error"),
   }));
-  $("toggle-side").addEventListener("click", (ev) => {
-    const collapsed = document.body.classList.toggle("side-collapsed");
-    ev.currentTarget.setAttribute("aria-expanded", String(!collapsed));
-  });
   $("embed-close").addEventListener("click", () => { $("embed-box").hidden = true; });
   document.addEventListener("keydown", (ev) => {
     if (ev.key === "Escape" && app.state.node) selectNode(null);
@@ -264,5 +266,9 @@ async function loadCatalog() {
 bindHeader();
 applyTheme(app.state.theme);
 loadCatalog();
-classroom = createStepperClass({ api, app, stepper, selectNode, adopt: (state) => { app.state = state; writeUrl("replace"); return load(); } });
+classroom = createStepperClass({
+  // on a small touch screen the follower's camera is its own (follow, the whole graph one tap away)
+  api, app, stepper, selectNode, ownCamera: () => preferredCamera() === "follow",
+  adopt: (state) => { app.state = state; writeUrl("replace"); return load(); },
+});
 if (!classroom.following) load(); // a follower loads the presenter's view when the room says hello

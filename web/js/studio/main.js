@@ -22,6 +22,7 @@ import { createRecording, createSeries, fromHistory } from "./series.js";
 import { createTransport } from "./transport.js";
 import { createStudioClass } from "../classroom/studio-class.js";
 import { bindHeaderMenu } from "../shared/header-menu.js";
+import { bindSidePanel } from "../shared/sheet.js";
 
 const $ = (id) => document.getElementById(id);
 const client = createApi({ patient: true, onBusy: (busy) => busy && toast("Server busy, retrying…") });
@@ -259,6 +260,7 @@ const exporter = createExporter({ app, network, dataView, lossChart, toast, onLo
 const classroom = createStudioClass({ api: client });
 
 bindHeaderMenu(document.querySelector(".topbar .header-more"));
+bindSidePanel({ button: $("toggle-builder"), panel: $("builder"), collapsedClass: "builder-collapsed", sheetOnly: true });
 $("theme").addEventListener("click", (event) => {
   app.theme = app.theme === "dark" ? "light" : "dark";
   document.documentElement.dataset.theme = app.theme;

@@ -1,10 +1,22 @@
 /**
  * Step-through controls: phase jumps, step back/forward, play/pause, speed, a scrubber, the step counter
  * and the aria-live narration line. Owns its DOM; `update(view)` shows the player state; user intent goes
- * out through `actions`.
+ * out through `actions`. On a touch screen a swipe along the strip steps (left: forward, right: back); the
+ * graph keeps its own gestures (pan, pinch), so the two never compete.
  */
 
 const SPEEDS = [0.25, 0.5, 1, 2, 4];
+/** The shortest swipe that steps, in CSS px. */
+export const SWIPE_PX = 40;
+
+/**
+ * The step a swipe of (dx, dy) px asks for: +1 (a swipe to the left, forward), −1 (to the right, back), or
+ * 0 for a tap, a short move or a mostly vertical one.
+ */
+export function swipeStep(dx, dy, min = SWIPE_PX) {
+  if (Math.abs(dx) < min || Math.abs(dx) < 2 * Math.abs(dy)) return 0;
+  return dx < 0 ? 1 : -1;
+}
 
 /**
  * Build the controls in `root`. `actions`: {goto(step), next(), prev(), toggle(), setSpeed(v), fit()}.
@@ -48,6 +60,7 @@ export function createControls(root, actions, { minimal = false, camera = "overv
   }
   setCamera(camera);
   scrubber.addEventListener("input", () => actions.goto(Number(scrubber.value)));
+  bindSwipe(root, actions);
   speed.addEventListener("change", () => actions.setSpeed(Number(speed.value)));
   for (const b of root.querySelectorAll("[data-jump]")) b.addEventListener("click", () => actions.jump(b.dataset.jump));
 
@@ -74,6 +87,30 @@ export function createControls(root, actions, { minimal = false, camera = "overv
 
   update({ step: 0, total: 0, phase: "forward", playing: false, speed: 1, narration: "" });
   return { update, setCamera, element: root };
+}
+
+/**
+ * Swipes on the strip (touch and pen; the scrubber and the speed menu keep their own drags). The strip lets
+ * the browser scroll vertically only (touch-action: pan-y, graph.css), so a sideways swipe reaches it.
+ */
+function bindSwipe(root, actions) {
+  const starts = new Map();
+  root.addEventListener("pointerdown", (ev) => {
+    if (ev.pointerType === "mouse" || ev.target.closest?.("input, select")) return;
+    starts.set(ev.pointerId, [ev.clientX, ev.clientY]);
+  });
+  root.addEventListener("pointerup", (ev) => {
+    const start = starts.get(ev.pointerId);
+    starts.delete(ev.pointerId);
+    if (!start) return;
+    const step = swipeStep(ev.clientX - start[0], ev.clientY - start[1]);
+    if (step) {
+      actions.pause?.();
+      if (step > 0) actions.next();
+      else actions.prev();
+    }
+  });
+  root.addEventListener("pointercancel", (ev) => starts.delete(ev.pointerId));
 }
 
 /** Keyboard: → and ← step, space plays or pauses, + and − zoom, 0 fits; not while typing in a field. */

@@ -32,7 +32,7 @@ export function createGradTable(host, controlsEl, { open = false, onSelect = () 
   const button = document.createElement("button");
   button.type = "button";
   button.className = "grad-table-toggle";
-  button.innerHTML = `<span class="glyph" aria-hidden="true">∂Σ</span> Gradient table`;
+  button.innerHTML = `<span class="glyph" aria-hidden="true">∂Σ</span> <span class="label">Gradient table</span>`;
   button.title = "Gradient table: each node's contributions, running total and final value";
   button.setAttribute("aria-controls", id);
   controlsEl.classList.add("has-grad-table");

@@ -7,7 +7,7 @@
 import d3 from "d3";
 import { edgeId, nodeCategory } from "../trace.js";
 import { FONTS, LABEL_ROOMS, fitTransform, headerMeta } from "../graph-layout.js";
-import { chooseLayout, followTransform, legibleScale, smallestText, visibleArea } from "../camera.js";
+import { chooseLayout, focusBox, followTransform, legibleScale, smallestText, visibleArea } from "../camera.js";
 import { formatShape, formatTensor, formatBrief, formatNumber, plainData } from "../../shared/format.js";
 import { gradStatus } from "../timeline.js";
 import { renderTensor } from "./tensor-view.js";
@@ -39,7 +39,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
   });
   svg.call(zoom).on("dblclick.zoom", null).on("dblclick", () => fit(true));
 
-  const state = { trace: null, layout: null, frame: null, rendered: new Map(), selected: null, userZoomed: false, insetRight: 0, camera, expanded: new Set(), layouts: new Map() };
+  const state = { trace: null, layout: null, frame: null, rendered: new Map(), selected: null, userZoomed: false, camera, expanded: new Set(), layouts: new Map() };
 
   /** Show a trace (laid out here; a ready layout may be passed instead). */
   function setGraph(trace, layout = null) {
@@ -53,25 +53,30 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     relayout();
   }
 
-  /** The node text sizes and the legible size the stylesheet asks for (graph.css --node-*, --graph-legible). */
+  /**
+   * The node text sizes and the legible size the stylesheet asks for (graph.css --node-*, --graph-legible),
+   * and whether "follow" keeps full boxes on this screen (--graph-follow-detail: full).
+   */
   function readFonts() {
     const css = getComputedStyle(container);
     const px = (name, fallback) => parseFloat(css.getPropertyValue(name)) || fallback;
     const fonts = Object.fromEntries(Object.entries(FONTS).map(([k, v]) => [k, px(`--node-${k}`, v)]));
-    return { fonts, target: px("--graph-legible", 12) };
+    return { fonts, target: px("--graph-legible", 12), followDetail: css.getPropertyValue("--graph-follow-detail").trim() };
   }
 
   /**
-   * The container's area not covered by the inspector (on the right) or by any shown element of class
-   * `covers-graph` (its data-covers says which side: left, right, top or bottom).
+   * The container's area not covered by any shown element of class `covers-graph` (the inspector, the
+   * gradient table): the side it covers (left, right, top or bottom) is its style's --covers, which a
+   * stylesheet may change with the screen (a drawer on a laptop, a bottom sheet on a phone), else its
+   * data-covers.
    */
   function area() {
     const rect = container.getBoundingClientRect();
-    const insets = { top: 0, right: state.insetRight, bottom: 0, left: 0 };
+    const insets = { top: 0, right: 0, bottom: 0, left: 0 };
     for (const el of document.querySelectorAll(".covers-graph")) {
       if (el.hidden || el.getClientRects().length === 0) continue;
       const r = el.getBoundingClientRect();
-      const side = el.dataset.covers;
+      const side = getComputedStyle(el).getPropertyValue("--covers").trim() || el.dataset.covers;
       if (side === "left") insets.left = Math.max(insets.left, r.right - rect.left + 8);
       else if (side === "right") insets.right = Math.max(insets.right, rect.right - r.left + 8);
       else if (side === "top") insets.top = Math.max(insets.top, r.bottom - rect.top + 8);
@@ -86,7 +91,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
   /** Choose the level of detail for the room there is, redraw if it changed, and refit unless zoomed. */
   function relayout({ refit = true } = {}) {
     if (!state.trace) return;
-    const { fonts, target } = readFonts();
+    const { fonts, target, followDetail } = readFonts();
     state.fonts = fonts;
     state.target = target;
     const key = (detail, arrange, labels) => `${detail}|${arrange}|${labels}|${JSON.stringify(fonts)}|${[...state.expanded].sort().join(",")}`;
@@ -116,12 +121,17 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
       }
       return arranged(detail, 0);
     };
-    const next = state.given ?? (!buildLayout ? null : rect.width > 0 && rect.height > 0 ? chooseLayout(build, area(), fonts, target, fitOptions) : build("full"));
+    // where the screen asks for it, "follow" keeps full boxes (numbers, not heatmaps) with room for the
+    // contributions: the camera frames the current node at a legible scale, the whole graph need not fit
+    const framed = state.camera === "follow" && followDetail === "full";
+    const next = state.given ?? (!buildLayout ? null
+      : framed ? arranged("full", LABEL_ROOMS[0])
+      : rect.width > 0 && rect.height > 0 ? chooseLayout(build, area(), fonts, target, fitOptions) : build("full"));
     if (!next) return;
     if (next !== state.layout) draw(next);
     if (refit && !state.userZoomed) {
       fit(false);
-      if (state.camera === "follow" && state.frame?.event) follow(state.frame.event.node, false);
+      if (state.camera === "follow" && state.frame?.event) follow(state.frame.event, false);
     }
   }
 
@@ -162,6 +172,9 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
   function drawNodes(trace, layout) {
     const nodes = layers.nodes.selectAll("g.node").data(trace.nodes, (d) => d.id).join((enter) => {
       const g = enter.append("g").attr("tabindex", 0).attr("role", "button");
+      // the node's name, and a mouse's tooltip (describeNode): SVG's own text alternative, so the name
+      // holds what the box shows (its label first) without standing for the box's text
+      g.append("title");
       g.append("rect").attr("class", "box").attr("rx", 10);
       g.append("rect").attr("class", "band");
       g.append("text").attr("class", "label");
@@ -205,8 +218,6 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     g.select("text.meta").attr("x", compact ? 10 : width - 12).attr("y", compact ? box.metaBase : box.header / 2 + 5)
       .attr("text-anchor", compact ? "start" : "end").text(compact ? box.meta : headerMeta(node));
     g.classed("compact", compact).classed("expandable", compact && !!block.mini);
-    g.select("title").remove();
-    if (compact) g.append("title").text(`${node.label || node.id}: ${headerMeta(node)}${block.mini ? " (click to open)" : ""}`);
     const vy = box.header + (compact && !block.mini ? 3 : 6);
     const gy = vy + block.height + (compact ? box.gap : 6);
     g.select("g.value").attr("transform", `translate(0,${vy})`);
@@ -235,7 +246,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
       renderNode(g, state.trace.nodeById.get(e.node), frame);
       growTotal(g, previous.grads.get(e.node)?.total, frame.grads.get(e.node)?.total, duration * 0.25);
     });
-    if (e && state.camera === "follow") follow(e.node, true);
+    if (e && state.camera === "follow") follow(e, true);
   }
 
   function renderNode(g, node, frame) {
@@ -255,12 +266,13 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
       .classed("grad-pending", status === "pending").classed("grad-final", status === "final")
       .attr("data-value", value ? JSON.stringify(plainData(value)) : null)
       .attr("data-grad", grad ? JSON.stringify(plainData(grad.total)) : null)
-      .attr("data-grad-status", status)
-      .attr("aria-label", describeNode(node, value, grad, status));
+      .attr("data-grad-status", status);
     const badge = g.select("g.badge").classed("shown", status !== "none");
     const text = box.detail === "compact" ? (status === "pending" ? `${grad.pending}…` : "✓") : status === "pending" ? `${grad.pending} pending` : "final ✓";
     badge.select("text").text(text).attr("x", -8).attr("text-anchor", "end");
     badge.select("rect").attr("x", -16 - text.length * 7.6).attr("width", 16 + text.length * 7.6);
+    const opens = box.detail === "compact" && box.block.mini ? " (click to open)" : "";
+    g.select(":scope > title").text(describeNode(node, value, grad, status) + opens);
   }
 
   /** Mark the edges and nodes of the current event; only elements whose marking changes are touched. */
@@ -345,13 +357,19 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     (animated ? svg.transition().duration(400) : svg).call(zoom.transform, transform);
   }
 
-  /** "follow": bring a node into view at a legible scale, unless it already is. */
-  function follow(id, animated) {
-    const box = state.layout?.nodes.get(id);
+  /**
+   * "follow": bring an event's node into view at a legible scale, unless it already is; with the node its
+   * contribution comes from, where both fit.
+   */
+  function follow(event, animated) {
+    const nodes = state.layout?.nodes;
+    const box = nodes?.get(event.node);
     if (!box) return;
     const minScale = Math.min(legibleScale(state.layout, state.fonts, state.target), fitOptions.max ?? 2);
     const drawing = { width: state.layout.width, height: state.layout.height };
-    const t = followTransform(box, d3.zoomTransform(svg.node()), area(), { minScale, maxScale: fitOptions.max ?? 2, drawing });
+    const room = area();
+    const framed = focusBox([box, event.type === "backward" ? nodes.get(event.from) : null], minScale, room);
+    const t = followTransform(framed, d3.zoomTransform(svg.node()), room, { minScale, maxScale: fitOptions.max ?? 2, drawing });
     if (!t) return;
     const next = d3.zoomIdentity.translate(t.x, t.y).scale(t.k);
     (animated ? svg.transition().duration(350) : svg).call(zoom.transform, next);
@@ -360,8 +378,9 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
   /** "overview" keeps the whole graph in view while stepping; "follow" pans to the current node. */
   function setCamera(mode) {
     state.camera = mode === "follow" ? "follow" : "overview";
+    relayout({ refit: false }); // the level of detail can depend on the camera (--graph-follow-detail)
     if (state.camera === "overview") fit(true);
-    else if (state.frame?.event) follow(state.frame.event.node, true);
+    else if (state.frame?.event) follow(state.frame.event, true);
   }
 
   function select(id) {
@@ -377,16 +396,8 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     if (records.some((r) => r.target.classList?.contains("covers-graph"))) { state.userZoomed = false; relayout(); }
   }).observe(document.body, { attributes: true, attributeFilter: ["hidden"], subtree: true });
 
-  /** Room covered on the right (by the inspector): the graph refits into what is left. */
-  function setInsetRight(px) {
-    if (px === state.insetRight) return;
-    state.insetRight = px;
-    state.userZoomed = false;
-    relayout();
-  }
-
   return {
-    element: container, setGraph, update, fit, select, setInsetRight, setCamera, camera: () => state.camera, layout: () => state.layout,
+    element: container, setGraph, update, fit, select, setCamera, camera: () => state.camera, layout: () => state.layout,
     zoomBy: (k) => svg.transition().duration(250).call(zoom.scaleBy, k), svg: svg.node(),
   };
 }
