@@ -288,6 +288,40 @@ def test_reveal_moves_its_slides_with_keys_pressed_inside_the_embed(page, live_s
         assert steps_before_a_mark(page, embed) == steps
 
 
+def test_a_lazy_iframe_comes_back_at_the_step_the_presenter_left_it(page, live_server, tmp_path):
+    """reveal.js unloads a lazy (data-src) iframe when its slide is left and reloads it from its first URL
+    when the slide is shown again: the plugin sends it back to the step it last reported, also where the
+    browser gives the framed embed no storage of its own to remember it with (third-party storage
+    blocked, as here)."""
+    page.add_init_script("""if (location.pathname.endsWith("/embed")) {
+      const blocked = () => { throw new DOMException("blocked", "SecurityError"); };
+      Object.defineProperty(window, "sessionStorage", { get: blocked });
+    }""")
+    decks = tmp_path / "lazy"
+    write_deck(decks, live_server)  # the reveal/ link
+    deck = (DECK.replace('<iframe id="embed" src="{embed}"', '<iframe id="embed" data-src="{embed}"')
+            .replace("<section><h2>Back-propagation</h2></section>",
+                     "<section><h2>Back-propagation</h2></section><section>3</section><section>4</section>"))
+    (decks / "deck.html").write_text(deck.format(embed=f"{live_server}/embed?lesson=xor-relu", start="",
+                                                 plugin=f"{live_server}/plugins/reveal-backprop.js",
+                                                 host=HOST_SCRIPT), encoding="utf-8")
+    with static_server(decks, "127.0.0.1") as host:
+        frame = open_deck(page, f"http://127.0.0.1:{host.server_address[1]}/deck.html")
+        frame.locator(".controls .count").click()
+        for _ in range(5):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => window.events.filter((e) => e.event === 'step').at(-1)?.step === 5")
+        next(f for f in page.frames if "/embed" in f.url).evaluate("() => { window.before = true; }")
+        page.evaluate("() => Reveal.slide(4)")  # three slides away: reveal.js unloads the iframe
+        page.wait_for_function("() => !document.getElementById('embed').hasAttribute('src')")
+        page.evaluate("() => Reveal.slide(1)")
+        frame.locator("g.node[data-node-id]").first.wait_for(timeout=30_000)
+        embed = next(f for f in page.frames if "/embed" in f.url)
+        assert embed.evaluate("() => window.before") is None, "a new page: the embed was reloaded"
+        frame.locator(".controls .count").filter(has_text="5 /").wait_for()
+        page.wait_for_function("() => window.events.filter((e) => e.event === 'step').at(-1)?.step === 5")
+
+
 def test_the_api_manual_lists_its_operations(page, live_server):
     """Issue 13: /docs runs Swagger UI under the same CSP as every page (no inline script)."""
     page.goto(live_server + "/docs")

@@ -5,6 +5,9 @@ the node, never a label."""
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from pathlib import Path
 
 import pytest
@@ -97,3 +100,67 @@ def test_a_click_on_a_node_reaches_the_node_not_a_label(sized, live_server):
       return out;
     }""")
     assert missed == []
+
+
+# every label's step, shape, whether it is shown, and its text; and the step counter
+CURRENT = """() => ({
+  step: parseInt(document.querySelector('.controls .count').textContent, 10),
+  labels: [...document.querySelectorAll('g.edge-labels g.edge-label')].map((g) => ({
+    step: g.dataset.step, shape: g.dataset.shape ?? null, shown: g.dataset.shown,
+    visible: getComputedStyle(g).display !== 'none' && g.getAttribute('display') !== 'none',
+    text: g.querySelector('text').textContent,
+  })),
+})"""
+BARE_NUMBER = re.compile(r"^[−\-+]?[\d.,]+(e[−\-+]?\d+)?$")
+
+
+def backward_label_problems(page, url: str) -> tuple[list[str], int, int]:
+    """Step from the end of the backward pass back to its start; at every step the current contribution's
+    label must be shown, every label must carry its step and shape, and no shown label of a tensor may be a
+    bare number. Returns (problems, labels shown at the end of backward, labels there)."""
+    end = end_of_backward(page, url)
+    problems = [f"end: {p}" for p in end["problems"]]
+    step, _ = counter(page)
+    while True:
+        seen = page.evaluate(CURRENT)
+        assert seen["step"] == step
+        labels = seen["labels"]
+        if not labels:
+            break
+        for label in labels:
+            shape = json.loads(label["shape"]) if label["shape"] else None
+            if shape is None or label["step"] is None:
+                problems.append(f"step {step}: a label without data-step or data-shape")
+                continue
+            if label["visible"] and math.prod(shape) > 1 and BARE_NUMBER.match(label["text"]):
+                problems.append(f"step {step}: the {shape} tensor of step {label['step']} "
+                                f"reads as a bare number {label['text']}")
+        current = [label for label in labels if label["step"] == str(step)]
+        if current and not (current[0]["visible"] and current[0]["shown"] != "none"):
+            problems.append(f"step {step}: the current label is not shown")
+        if current:
+            problems += [f"step {step}: {p}" for p in page.evaluate(MEASURE)["problems"]]
+        page.keyboard.press("ArrowLeft")
+        step -= 1
+        wait_step(page, step)
+    return problems, end["shown"], end["total"]
+
+
+@pytest.mark.parametrize(
+    "size, path",
+    [((1280, 720), "/?lesson={}"), ((960, 540), "/embed?lesson={}&theme=projector")],
+    ids=["page-1280x720", "embed-960x540-projector"],
+)
+def test_the_current_contribution_label_is_shown_at_every_backward_step(sized, live_server, lessons, size,
+                                                                        path):
+    page = sized(*size)
+    problems = {}
+    shown = {}
+    for lesson in lessons:
+        found, n, total = backward_label_problems(page, live_server + path.format(lesson) + f"&step={LAST}")
+        shown[lesson] = f"{n}/{total}"
+        if found:
+            problems[lesson] = found
+    print(f"labels shown at the end of backward, {size[0]}×{size[1]}: {shown}")
+    assert len(shown) == 16
+    assert problems == {}

@@ -4,6 +4,7 @@ promises; facts read as words, tables and plots; a bad expression leaves one mes
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -156,3 +157,22 @@ def test_a_busy_server_is_waited_for_quietly(page, live_server):
     page.console_errors[:] = [e for e in page.console_errors if "status of 503" not in e]
     assert len(answered) == 2 and not page.locator("#status").is_visible()
     assert "busy" not in page.locator("#lesson-panel").inner_text()
+
+
+@pytest.mark.parametrize("lesson_id, reads",
+                         [("output-units", r"\d > 0\.5 ✓$"), ("xor-relu", r"\d > 0\.1 ✓$")])
+def test_a_threshold_fact_reads_as_the_inequality_that_holds(page, live_server, lesson_id, reads):
+    """A threshold reads "1.477 > 0.5 ✓", not "1.477 ✓ (expected 0.5)", which reads as a contradiction."""
+    open_stepper(page, live_server + f"/?lesson={lesson_id}")
+    items = page.locator(".facts li")
+    texts = [" ".join(items.nth(i).inner_text().split()) for i in range(items.count())]
+    assert [t for t in texts if re.search(reads, t)], texts
+    assert not [t for t in texts if "(below" in t], "a threshold below reads as < too"
+
+
+def test_xor_linear_trains_to_the_optimum_its_text_speaks_of(page, live_server):
+    open_stepper(page, live_server + "/?lesson=xor-linear")
+    assert shown_loss(page) > 0.25 + 1e-3, "a seeded start, above the optimum"
+    page.get_by_role("button", name="Train").click()
+    page.wait_for_function("() => /^Trained 200/.test(document.querySelector('.panel-note')?.textContent)")
+    assert shown_loss(page) == pytest.approx(0.25, abs=1e-6)

@@ -1,6 +1,7 @@
 """Every lesson of lessons.md exists as data, and each one's numbers are right."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -199,3 +200,31 @@ def test_naive_vs_backprop_counts():
 ])
 def test_fact_comparisons(value, expected, compare, ok):
     assert check(value, expected, compare, 1e-9) is ok
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_gradient_facts_name_the_output_as_the_graph_does(lesson_id):
+    """A gradient fact of an expression panel says ∂L/∂a1 where the graph's output is L, never ∂out/∂a1
+    (the graph names an expression's output after its last statement, "out" when that names nothing)."""
+    from backprop_playground.nets.lessons.content.parts import output_name
+
+    lesson = get_lesson(lesson_id)
+    for fact in lesson["facts"]:
+        compute = fact.get("compute", {})
+        gradient = compute.get("kind") == "expression" and compute.get("of") == "gradient"
+        if not (gradient or compute.get("kind") == "jacobian"):
+            continue
+        output = output_name(lesson["panels"][compute["panel"]]["expression"])
+        names = re.findall(r"∂(\w+)/∂|∇_\w+ (\w+)", fact["label"])
+        for name in (a or b for a, b in names):
+            assert name in (output, compute.get("inner")), f"{fact['label']}: the graph's output is {output}"
+        if output != "out":
+            assert not re.search(r"\bout\b", fact["label"]), fact["label"]
+
+
+def test_the_output_name_of_an_expression():
+    from backprop_playground.nets.lessons.content.parts import output_name
+
+    assert output_name({"source": "h1 = a1*x; L = (y - t)**2"}) == "L"
+    assert output_name({"source": "-log_softmax(z)[0]"}) == "out"
+    assert output_name({"source": "z = x*y;"}) == "z"

@@ -63,3 +63,38 @@ test("the plugin finds the embeds a slide asks to start at a step, and nothing e
   assert.deepEqual(sent, [["4", { source: "backprop-playground", command: "goto", step: 4 }, "*"]]);
   assert.equal(typeof listeners.slidechanged, "function");
 });
+
+test("an embed without a start step comes back at the step it last reported (a lazy iframe reloaded)", () => {
+  const sent = [];
+  const win = { postMessage: (m) => sent.push(JSON.parse(JSON.stringify(m))) };
+  const frame = { getAttribute: () => null, contentWindow: win };
+  const here = { querySelectorAll: () => [frame], contains: () => true };
+  const away = { querySelectorAll: () => [], contains: () => false };
+  const listeners = {};
+  let messages = null;
+  let current = here;
+  const deck = {
+    on: (name, fn) => { listeners[name] = fn; },
+    isReady: () => true,
+    getCurrentSlide: () => current,
+    getRevealElement: () => here,
+  };
+  const context = { window: { addEventListener: (name, fn) => { messages = fn; } }, document: { activeElement: null } };
+  vm.runInNewContext(code, context);
+  context.window.RevealBackprop().init(deck);
+  const report = (step) => messages({ source: win, data: { source: "backprop-playground", event: "step", step, total: 25 } });
+  assert.deepEqual(sent, [], "nothing to restore the first time");
+  report(0);
+  report(5); // the presenter stepped to 5
+  current = away;
+  listeners.slidechanged({ currentSlide: away });
+  current = here;
+  listeners.slidechanged({ currentSlide: here });
+  assert.deepEqual(sent.at(-1), { source: "backprop-playground", command: "goto", step: 5 }, "sent back on entry");
+  sent.length = 0;
+  report(0); // reveal.js reloaded it from its data-src: it starts over at its first URL's step
+  assert.deepEqual(sent, [{ source: "backprop-playground", command: "goto", step: 5 }], "and again once loaded");
+  report(5);
+  report(6);
+  assert.equal(sent.length, 1, "later steps are the presenter's: no more commands");
+});

@@ -12,7 +12,9 @@
  *   next and previous slide); Escape that closes one of its panels stays in the embed.
  * - Leaving a slide takes the focus back from its embed, so → and ← move the slides again.
  * - Entering a slide sends each of its embeds with data-backprop-step="k" to step k (again once the embed
- *   has loaded, for iframes reveal.js loads lazily).
+ *   has loaded, for iframes reveal.js loads lazily). An embed without it comes back at the step it last
+ *   reported: reveal.js reloads a lazy iframe (data-src) from its first URL when its slide is shown again,
+ *   and the plugin remembers where the presenter left it.
  * - deck.getPlugin("backprop-playground").send(command, step) drives the embeds of the current slide.
  * A classic script, not a module: a deck opened from disk (file://) can load it from the app.
  */
@@ -45,6 +47,7 @@
   function RevealBackprop() {
     let deck = null;
     const pending = new Set(); // embeds of the current slide not yet seen loaded after their goto
+    const left = new WeakMap(); // embed → the step it last reported (where the presenter left it)
 
     const framesIn = (el) => (el ? Array.from(el.querySelectorAll("iframe")) : []);
     const frameOf = (win) => framesIn(deck.getRevealElement()).find((f) => f.contentWindow === win) || null;
@@ -54,8 +57,14 @@
       if (frame.contentWindow) frame.contentWindow.postMessage(Object.assign({ source: SOURCE }, message), "*");
     }
 
-    function sendStart(frame) {
+    /** The step an embed is sent to on slide entry: its data-backprop-step, else where it was left. */
+    function entryStep(frame) {
       const step = startStep(frame);
+      return step !== null ? step : left.has(frame) ? left.get(frame) : null;
+    }
+
+    function sendStart(frame) {
+      const step = entryStep(frame);
       if (step !== null) post(frame, { command: "goto", step });
     }
 
@@ -67,8 +76,11 @@
       if (data.event === "key") {
         const code = keyCode(data.key);
         if (code !== null) deck.triggerKey(code);
-      } else if (data.event === "step" && pending.delete(frame)) {
-        sendStart(frame);
+      } else if (data.event === "step") {
+        // the first report after entry (perhaps of a reloaded embed, at its first URL's step) is answered
+        // with the entry step; the later ones are where the presenter is
+        if (pending.delete(frame)) sendStart(frame);
+        else if (Number.isInteger(data.step) && data.step >= 0) left.set(frame, data.step);
       }
     }
 
@@ -77,7 +89,7 @@
       if (focused && focused.tagName === "IFRAME" && !(slide && slide.contains(focused))) focused.blur();
       pending.clear();
       for (const frame of framesIn(slide)) {
-        if (startStep(frame) === null) continue;
+        if (entryStep(frame) === null) continue;
         pending.add(frame);
         sendStart(frame);
       }

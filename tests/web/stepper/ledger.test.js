@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { expressionTrace } from "../helpers.js";
 import { readTrace, edgeId } from "../../../web/js/stepper/trace.js";
 import { buildTimeline } from "../../../web/js/stepper/timeline.js";
-import { edgeLabels, formatCompact, formatShort, gradientTable, labelCandidates, placeLabels, stopsFromMiddle } from "../../../web/js/stepper/ledger.js";
+import { edgeLabels, farCandidates, formatCompact, formatShort, gradientTable, labelCandidates, placeLabels, stopsFromMiddle } from "../../../web/js/stepper/ledger.js";
 import { decodeTensor } from "../../../web/js/shared/tensor-decode.js";
 
 const trace = readTrace(expressionTrace());
@@ -126,6 +126,19 @@ test("the current step's label goes first when in step order it would find no ro
   assert.deepEqual([roomy.get("old").y, roomy.get("now").y], [0, 40], "with room the order is the steps'");
 });
 
+test("the current label wins its place: with no room by its edge it takes the nearest free spot of the drawing", () => {
+  const bounds = { x: 0, y: 0, width: 100, height: 40 };
+  const node = { x: 0, y: 0, width: 40, height: 40 }; // the edge's middle is inside it
+  const near = { width: 20, height: 10, candidates: [{ x: 20, y: 20 }] };
+  const far = { width: 20, height: 10, fallback: true, candidates: farCandidates({ x: 20, y: 20 }, bounds, 20, 10, 5) };
+  const placed = placeLabels([{ id: "old", variants: [near, far] }, { id: "now", keep: true, variants: [near, far] }], [node], { gap: 0, bounds });
+  assert.equal(placed.get("old"), null, "only the current label may go far from its edge");
+  const spot = placed.get("now");
+  assert.equal(spot.variant, 1);
+  assert.ok(!overlap(boxAt(spot, 20, 10), node));
+  assert.equal(spot.x, 50, "the nearest free spot");
+});
+
 test("candidates: on the edge first, then beside it touching the line, then around the point", () => {
   const samples = [{ x: 10, y: 0, dx: 1, dy: 0 }, { x: 20, y: 0, dx: 1, dy: 0 }];
   const c = labelCandidates(samples, 20, 10, 2);
@@ -149,7 +162,7 @@ test("stops along an edge start in the middle and cover both ends", () => {
 test("the short text of a label", () => {
   assert.equal(formatShort(decodeTensor({ shape: [], data: [-0.123456] })), "−0.12");
   assert.equal(formatShort(decodeTensor({ shape: [2], data: [-1.5, 3] })), "[−1.5,3]");
-  assert.equal(formatShort(decodeTensor({ shape: [4, 2], data: [0, 1, 0, 1, 0, 1, 0, 1] })), "0.5");
+  assert.equal(formatShort(decodeTensor({ shape: [4, 2], data: [0, 1, 0, 1, 0, 1, 0, 1] })), "μ0.5", "a tensor keeps its μ");
 });
 
 test("edge labels stay short: numbers for up to three entries, else the mean", () => {

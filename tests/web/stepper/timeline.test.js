@@ -26,8 +26,11 @@ test("one step per forward, backward and update event", () => {
   assert.equal(kinds.lastIndexOf("forward") < kinds.indexOf("backward"), true);
 });
 
-test("step 0 shows nothing; the last forward step shows every value", () => {
-  assert.equal(timeline.frameAt(0).values.size, 0);
+test("step 0 shows only the inputs and parameters; the last forward step shows every value", () => {
+  const start = timeline.frameAt(0).values;
+  const leaves = trace.nodes.filter((n) => n.inputs.length === 0 && (n.role === "input" || n.role === "param"));
+  assert.ok(leaves.length > 0);
+  assert.deepEqual([...start.keys()].sort(), leaves.map((n) => n.id).sort(), "known before the forward pass");
   const end = timeline.phaseStarts.backward - 1;
   const frame = timeline.frameAt(end);
   assert.equal(frame.values.size, trace.nodes.length);

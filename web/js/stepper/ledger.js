@@ -23,14 +23,15 @@ export function formatCompact(t, { withShape = false } = {}) {
 
 /**
  * The same in fewer characters, for an edge with no room for formatCompact's text: a number to 2
- * digits, a short vector without spaces, a larger tensor's mean without its "μ" ("μ 0.19" → "0.19").
- * The label's title and the gradient table keep the full value.
+ * digits, a short vector without spaces, a larger tensor's mean with its "μ" but no space ("μ 0.19" →
+ * "μ0.19"): a tensor never reads as a bare number. The label's title and the gradient table keep the full
+ * value.
  */
 export function formatShort(t) {
   if (!t) return "";
   if (t.data && t.size === 1) return formatNumber(t.data[0], 2);
   if (t.data && t.size <= 3) return `[${t.data.map((v) => formatNumber(v, 2)).join(",")}]`;
-  return formatNumber(summarize(t).mean, 2);
+  return `μ${formatNumber(summarize(t).mean, 2)}`;
 }
 
 /** The contributions visible at `step`: backward events 1…step that travelled along an edge, in order. */
@@ -123,31 +124,49 @@ export function labelCandidates(samples, width, height, gap = 2) {
  * items: [{id, keep?, variants: [{width, height, candidates: [{x, y}], gap?}]}], the variants longest
  * text first (an item may give width, height and candidates instead of variants: one variant);
  * obstacles: [{x, y, width, height}] (top-left); bounds: {x, y, width, height} or null; `gap` (px) kept
- * clear around each label (a variant may keep its own). A label with no free spot is hidden rather than laid over something; if an
- * item marked `keep` (the current step's) would be hidden, the placement runs again with it first.
+ * clear around each label (a variant may keep its own). A label with no free spot is hidden rather than laid
+ * over something. An item marked `keep` (the current step's) wins its place: if in step order it would be
+ * hidden, the placement runs again with it first (the others yield), and then it may also use its variants
+ * marked `fallback` (a spot farther from its edge, anywhere free in view; a variant may have its own
+ * `bounds`).
  * Returns Map id → {x, y, variant} (centre; variant: index of the text used) or null (hidden).
  */
 export function placeLabels(items, obstacles = [], { gap = 2, bounds = null } = {}) {
-  const out = placeInOrder(items, obstacles, gap, bounds);
+  const out = placeInOrder(items, obstacles, gap, bounds, false);
   const kept = items.filter((item) => item.keep && !out.get(item.id));
   if (kept.length === 0) return out;
-  return placeInOrder([...kept, ...items.filter((item) => !kept.includes(item))], obstacles, gap, bounds);
+  return placeInOrder([...kept, ...items.filter((item) => !kept.includes(item))], obstacles, gap, bounds, true);
 }
 
-function placeInOrder(items, obstacles, minGap, bounds) {
+/**
+ * Centres to try anywhere in `bounds` for a w×h label, every `step` px, nearest to `point` first: the
+ * current label's last resort when its edge has no free spot near it.
+ */
+export function farCandidates(point, bounds, width, height, step = 8) {
+  if (!bounds) return [];
+  const out = [];
+  for (let y = bounds.y + height / 2; y <= bounds.y + bounds.height - height / 2; y += step) {
+    for (let x = bounds.x + width / 2; x <= bounds.x + bounds.width - width / 2; x += step) out.push({ x, y });
+  }
+  const d = (c) => Math.hypot(c.x - point.x, c.y - point.y);
+  return out.sort((a, b) => d(a) - d(b));
+}
+
+function placeInOrder(items, obstacles, minGap, bounds, fallbacks) {
   const placed = [];
   const out = new Map();
-  const inside = (box) => !bounds || (box.x >= bounds.x && box.y >= bounds.y
-    && box.x + box.width <= bounds.x + bounds.width && box.y + box.height <= bounds.y + bounds.height);
+  const within = (box, b) => !b || (box.x >= b.x && box.y >= b.y
+    && box.x + box.width <= b.x + b.width && box.y + box.height <= b.y + b.height);
   for (const item of items) {
     const variants = item.variants ?? [{ width: item.width, height: item.height, candidates: item.candidates }];
     let spot = null;
     for (let v = 0; v < variants.length && !spot; v++) {
+      if (variants[v].fallback && !(fallbacks && item.keep)) continue;
       const { width, height, candidates } = variants[v];
       const gap = variants[v].gap ?? minGap;
       for (const c of candidates) {
         const box = { x: c.x - width / 2 - gap, y: c.y - height / 2 - gap, width: width + 2 * gap, height: height + 2 * gap };
-        if (!inside({ x: box.x + gap, y: box.y + gap, width, height })) continue;
+        if (!within({ x: box.x + gap, y: box.y + gap, width, height }, variants[v].bounds ?? bounds)) continue;
         if (placed.some((o) => overlaps(box, o)) || obstacles.some((o) => overlaps(box, o))) continue;
         spot = { x: c.x, y: c.y, variant: v, box: { x: c.x - width / 2, y: c.y - height / 2, width, height } };
         break;

@@ -115,6 +115,7 @@ async function load() {
     document.body.dataset.readyAt ??= String(Math.round(performance.now()));
     showStatus($("status"), null);
     if (state.node) selectNode(state.node);
+    else clearSelection(); // a new graph (the backward graph toggled, new weights): the old node's panel goes
   } catch (err) {
     if (token !== app.token) return;
     // One message, where the cause is: a bad expression in its form, anything else in the status line.
@@ -144,7 +145,8 @@ async function panelControl({ action, seed, steps }) {
     const next = action === "solution" ? { weights: solution(spec) }
       : action === "reinitialise" ? await reinitialise(api, spec, seed)
       : await train(api, spec, weights, steps);
-    await change({ ...app.state, weights: next.weights, step: 0, node: null });
+    // the same net with other weights: it stays at the step it was at (not back to a blank start)
+    await change({ ...app.state, weights: next.weights, node: null });
     lessonPanel.note(action === "solution" ? `Showing the solution: ${panel.solution}.`
       : action === "reinitialise" ? `Re-initialised with seed ${seed}.`
       : `Trained ${steps} steps: loss ${formatNumber(before, 4)} → ${formatNumber(traceLoss(app.loaded?.trace), 4)}.`);
@@ -181,6 +183,12 @@ function selectNode(id) {
   if (tl) inspector.update(tl, tl.frameAt(stepper.state().step), id);
   writeUrl("replace");
   if (!id) $("graph").querySelector(".graph-svg")?.focus?.();
+}
+
+/** No node selected: the inspector closes (without moving the focus, unlike closing it by hand). */
+function clearSelection() {
+  stepper.graph.select(null);
+  inspector.update(stepper.timeline(), null, null);
 }
 
 /** Put an edited parameter into the URL's weights and re-trace the model from them. */

@@ -36,7 +36,7 @@ export function createStepper({ graphEl, controlsEl, keyTarget = document, minim
   const controls = createControls(controlsEl, actions, { minimal, camera });
   bindKeys(keyTarget, actions);
   // the lasting record of the backward pass: contributions left on their edges, NaN flags, the table
-  const edgeLabels = createEdgeLabels(graph.svg, { bounds: () => graph.layout() });
+  const edgeLabels = createEdgeLabels(graph.svg, { bounds: () => graph.layout(), room: () => graph.room() });
   const flags = createNodeFlags(graph.svg);
   const table = createGradTable(graphEl, controlsEl, { onSelect });
 

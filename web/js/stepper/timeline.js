@@ -1,5 +1,6 @@
 /**
- * Trace → timeline frames. Step 0 is "nothing computed"; step k is the state after the k-th step event
+ * Trace → timeline frames. Step 0 is "nothing computed" (but the inputs and parameters, known before the
+ * forward pass, show their values); step k is the state after the k-th step event
  * (forward node by node, then backward contribution by contribution, then the update). Pure: no DOM.
  */
 
@@ -27,6 +28,18 @@ export function buildTimeline(trace) {
   };
 }
 
+/** The values known before the forward pass: those of the inputs and parameters (leaves of the forward graph). */
+function knownBefore(trace, steps) {
+  const known = new Map();
+  for (const e of steps) {
+    const node = e.type === "forward" ? trace.nodeById?.get(e.node) : null;
+    if (node && node.inputs?.length === 0 && (node.role === "input" || node.role === "param") && node.phase !== "backward") {
+      known.set(e.node, e.value);
+    }
+  }
+  return known;
+}
+
 /** How many contributions each node receives during backward (its consumer edges that carry one). */
 function expectedContributions(steps) {
   const counts = new Map();
@@ -49,7 +62,7 @@ export function phaseOf(timeline, step) {
 /** The state after `step` events: values, gradients (total, pending, contributions), updates. */
 function frameAt(trace, steps, expected, seed, step) {
   step = Math.max(0, Math.min(steps.length, step));
-  const values = new Map();
+  const values = knownBefore(trace, steps);
   const grads = new Map();
   const updates = new Map();
   for (let i = 0; i < step; i++) applyEvent(steps[i], { values, grads, updates, expected, seed });

@@ -82,11 +82,37 @@ export function createControls(root, actions, { minimal = false, camera = "overv
     if (v !== undefined) speed.value = String(v);
     for (const b of root.querySelectorAll("[data-jump]")) b.disabled = phases ? !(b.dataset.jump in phases) : false;
     const line = $(".narration");
-    if (line.textContent !== narration) line.textContent = narration;
+    if (line.textContent !== narration) {
+      const text = document.createElement("span");
+      text.textContent = narration;
+      line.replaceChildren(text);
+      fitNarration(line);
+    }
   }
+
+  // a new size (a window, an iframe resized by its slide) may fit the narration at another size
+  new ResizeObserver(() => fitNarration($(".narration"))).observe($(".narration"));
 
   update({ step: 0, total: 0, phase: "forward", playing: false, speed: 1, narration: "" });
   return { update, setCamera, element: root };
+}
+
+/**
+ * The narration is never cut off: where its lines (two, graph.css) do not hold it, its text shrinks in
+ * steps down to 70 % of its size, and only past that is it clamped. The line's own box keeps its height,
+ * so stepping never resizes (and refits) the graph.
+ */
+export function fitNarration(line) {
+  const text = line.firstElementChild;
+  if (!text) return;
+  text.style.fontSize = "";
+  line.dataset.scale = "1";
+  const over = () => line.scrollHeight > line.clientHeight + 1 || line.scrollWidth > line.clientWidth + 1;
+  for (let scale = 0.95; scale >= 0.7 - 1e-9 && over(); scale -= 0.05) {
+    text.style.fontSize = `${scale.toFixed(2)}em`;
+    line.dataset.scale = scale.toFixed(2);
+  }
+  line.dataset.fits = String(!over());
 }
 
 /**

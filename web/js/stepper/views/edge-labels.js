@@ -2,12 +2,15 @@
  * Contribution labels: each backward contribution stays written on the edge it travelled (ledger.js says
  * which are visible at a step). Each is placed along its edge's drawn path, on it or just beside it, where
  * it covers no node box, no cluster title and no other label; where there is no such spot its shorter text
- * is tried ("μ 0.19" → "0.19"), then that text in a snug box, and where none finds room the label is not
- * drawn (the gradient table keeps the value). Owns a layer on top of the graph view's SVG, under the
+ * is tried ("μ 0.19" → "μ0.19": a tensor keeps its "μ"), then that text in a snug box, and where none finds
+ * room the label is not drawn (the gradient table keeps the value). The current step's label is always
+ * drawn: it is placed first and the others yield; where its edge has no free spot it goes to the nearest
+ * free spot of the drawing, with a thin leader line to its edge. Each label carries its step (data-step)
+ * and its contribution's shape (data-shape, JSON). Owns a layer on top of the graph view's SVG, under the
  * nodes; follows redraws.
  */
 
-import { edgeLabels, labelCandidates, placeLabels, stopsFromMiddle } from "../ledger.js";
+import { edgeLabels, farCandidates, labelCandidates, placeLabels, stopsFromMiddle } from "../ledger.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const PAD = { x: 5, y: 3 };
@@ -19,8 +22,10 @@ const SPACING = 5; // px between the points tried along an edge
 /**
  * Labels over the graph drawn in `svg` (the graph view's element). `bounds()` gives the drawing's size
  * ({width, height}, the graph view's layout): labels stay inside it, where the fit keeps them in view.
+ * `room()` gives the part of the plane in view ({x, y, width, height}, graph coordinates), where the
+ * current label may go when its edge has no room.
  */
-export function createEdgeLabels(svg, { bounds = () => null } = {}) {
+export function createEdgeLabels(svg, { bounds = () => null, room: seen = () => null } = {}) {
   const state = { timeline: null, step: 0, arriving: null, layer: null, frameId: 0 };
   const samplesOf = new WeakMap(); // path element → {d, samples}
 
@@ -50,6 +55,9 @@ export function createEdgeLabels(svg, { bounds = () => null } = {}) {
     const labels = edgeLabels(state.timeline, state.step);
     const old = new Map([...g.children].map((el) => [el.dataset.key, el]));
     const items = [];
+    const layout = bounds();
+    const room = layout ? { x: 0, y: 0, width: layout.width, height: layout.height } : null;
+    const far = seen() ?? room;
     for (const label of labels) {
       const path = svg.querySelector(`path.edge[data-edge-id="${CSS.escape(label.edge)}"]`);
       if (!path) continue;
@@ -71,11 +79,14 @@ export function createEdgeLabels(svg, { bounds = () => null } = {}) {
       const last = variants.at(-1);
       const snug = last.width - 2 * (PAD.x - SNUG.pad);
       variants.push({ ...last, width: snug, gap: SNUG.gap, candidates: labelCandidates(samples, snug, last.height, SNUG.gap) });
+      if (current) {
+        // the last resort of the current label: the nearest free spot of the drawing, in its short text
+        variants.push({ ...last, width: snug, gap: SNUG.gap, fallback: true, anchor: samples[0], bounds: far,
+          candidates: farCandidates(samples[0], far, snug + 2 * SNUG.gap, last.height + 2 * SNUG.gap) });
+      }
       items.push({ id: key, el, keep: current, variants });
     }
     for (const el of old.values()) el.remove();
-    const layout = bounds();
-    const room = layout ? { x: 0, y: 0, width: layout.width, height: layout.height } : null;
     const spots = placeLabels(items, obstacles(), { gap: GAP, bounds: room });
     for (const item of items) {
       const spot = spots.get(item.id);
@@ -86,9 +97,15 @@ export function createEdgeLabels(svg, { bounds = () => null } = {}) {
       }
       const v = item.variants[spot.variant];
       item.el.querySelector("text").textContent = v.text;
-      item.el.dataset.shown = spot.variant === 0 ? "full" : "short";
-      item.el.classList.toggle("snug", spot.variant === item.variants.length - 1);
+      item.el.dataset.shown = spot.variant === 0 ? "full" : v.fallback ? "far" : "short";
+      item.el.classList.toggle("snug", v.gap === SNUG.gap);
       item.el.setAttribute("transform", `translate(${spot.x},${spot.y})`);
+      const leader = item.el.querySelector("line.leader");
+      leader.setAttribute("display", v.fallback ? "inline" : "none");
+      if (v.fallback) {
+        leader.setAttribute("x2", v.anchor.x - spot.x);
+        leader.setAttribute("y2", v.anchor.y - spot.y);
+      }
       const rect = item.el.querySelector("rect");
       rect.setAttribute("x", -v.width / 2);
       rect.setAttribute("y", -v.height / 2);
@@ -112,15 +129,20 @@ export function createEdgeLabels(svg, { bounds = () => null } = {}) {
     el.dataset.edgeId = label.edge;
     el.dataset.step = String(label.step);
     el.dataset.value = JSON.stringify(label.value?.data ?? null);
+    el.dataset.shape = JSON.stringify(label.value?.shape ?? []);
     const title = document.createElementNS(NS, "title");
     title.textContent = label.title;
+    const leader = document.createElementNS(NS, "line");
+    leader.setAttribute("class", "leader");
+    leader.setAttribute("x1", 0);
+    leader.setAttribute("y1", 0);
     const rect = document.createElementNS(NS, "rect");
     rect.setAttribute("rx", 4);
     const text = document.createElementNS(NS, "text");
     text.setAttribute("text-anchor", "middle");
     text.setAttribute("dy", "0.35em");
     text.textContent = label.text;
-    el.append(title, rect, text);
+    el.append(title, leader, rect, text);
     g.append(el);
     return el;
   }

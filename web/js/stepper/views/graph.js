@@ -268,7 +268,8 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
       .attr("data-grad", grad ? JSON.stringify(plainData(grad.total)) : null)
       .attr("data-grad-status", status);
     const badge = g.select("g.badge").classed("shown", status !== "none");
-    const text = box.detail === "compact" ? (status === "pending" ? `${grad.pending}…` : "✓") : status === "pending" ? `${grad.pending} pending` : "final ✓";
+    // "n pending" in every density: the pending/final distinction is what the badge is for
+    const text = status === "pending" ? `${grad.pending} pending` : box.detail === "compact" ? "✓" : "final ✓";
     badge.select("text").text(text).attr("x", -8).attr("text-anchor", "end");
     badge.select("rect").attr("x", -16 - text.length * 7.6).attr("width", 16 + text.length * 7.6);
     const opens = box.detail === "compact" && box.block.mini ? " (click to open)" : "";
@@ -358,6 +359,26 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
   }
 
   /**
+   * The part of the drawing's plane that the overview fit shows (graph coordinates, inside the fit's
+   * padding): at least the drawing itself; where the fit leaves room beside it (a wide, flat graph in a
+   * tall area), that room too. The drawing's bounds alone when the user zoomed or the camera follows.
+   */
+  function room() {
+    const layout = state.layout;
+    if (!layout) return null;
+    const drawing = { x: 0, y: 0, width: layout.width, height: layout.height };
+    const seen = area();
+    if (state.userZoomed || state.camera !== "overview" || seen.width < 40 || seen.height < 40) return drawing;
+    const pad = fitOptions.pad ?? 16;
+    const t = fitTransform(layout, seen, fitOptions);
+    const x0 = Math.min(0, (seen.x + pad - t.x) / t.k);
+    const y0 = Math.min(0, (seen.y + pad - t.y) / t.k);
+    const x1 = Math.max(layout.width, (seen.x + seen.width - pad - t.x) / t.k);
+    const y1 = Math.max(layout.height, (seen.y + seen.height - pad - t.y) / t.k);
+    return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  }
+
+  /**
    * "follow": bring an event's node into view at a legible scale, unless it already is; with the node its
    * contribution comes from, where both fit.
    */
@@ -397,7 +418,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
   }).observe(document.body, { attributes: true, attributeFilter: ["hidden"], subtree: true });
 
   return {
-    element: container, setGraph, update, fit, select, setCamera, camera: () => state.camera, layout: () => state.layout,
+    element: container, setGraph, update, fit, select, setCamera, camera: () => state.camera, layout: () => state.layout, room,
     zoomBy: (k) => svg.transition().duration(250).call(zoom.scaleBy, k), svg: svg.node(),
   };
 }

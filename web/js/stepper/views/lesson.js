@@ -99,7 +99,10 @@ function expectation(f) {
   const mark = f.passed === true ? `<span class="fact-ok" aria-label="holds">✓</span>` : f.passed === false ? `<span class="fact-bad" aria-label="does not hold">✗</span>` : "";
   // a value that holds and reads exactly as expected needs only the mark
   if (typeof f.expected === "boolean" || f.compare === "same_as" || (f.passed && f.compare === "close" && factText(f.value) === factText(f.expected))) return ` ${mark}`;
-  const word = { less: "below", nonzero: "nonzero" }[f.compare] ?? "expected";
+  // a threshold reads as the inequality that holds (or not): "1.477 > 0.5 ✓", never "1.477 ✓ (expected 0.5)"
+  const sign = { less: "&lt;", greater: "&gt;" }[f.compare];
+  if (sign) return ` <span class="fact-compare">${sign} ${escapeHtml(factText(f.expected))}</span> ${mark}`;
+  const word = { nonzero: "nonzero" }[f.compare] ?? "expected";
   const target = f.compare === "nonzero" ? "" : ` ${factText(f.expected)}`;
   return ` ${mark} <span class="muted">(${word}${target})</span>`;
 }

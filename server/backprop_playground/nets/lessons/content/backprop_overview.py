@@ -17,6 +17,7 @@ LESSON: dict = {
     "panels": [{"title": "x → h₁, h₂ → y → L",
                 "expression": expr("h1 = a1*x; h2 = a2*x; y = b1*h1 + b2*h2; L = (y - t)**2",
                                    x=1.0, a1=2.0, a2=-1.0, b1=0.5, b2=1.0, t=1.0)}],
-    "facts": [value_fact(0, 1.0, label="L"), grad_fact(0, "a1", -1.0), grad_fact(0, "a2", -2.0),
-              grad_fact(0, "b1", -4.0), grad_fact(0, "b2", 2.0)],
+    "facts": [value_fact(0, 1.0, label="L"),
+              grad_fact(0, "a1", -1.0, output="L"), grad_fact(0, "a2", -2.0, output="L"),
+              grad_fact(0, "b1", -4.0, output="L"), grad_fact(0, "b2", 2.0, output="L")],
 }

@@ -20,5 +20,6 @@ LESSON: dict = {
         {"title": "y = g(x), z = f(y), vectors",
          "expression": expr("y = W @ x; z = sum(tanh(y))", W=[[1.0, -1.0], [0.5, 2.0]], x=[0.3, -0.2])},
     ],
-    "facts": [*jacobian_facts(0, "y", "x", "scalar_"), *jacobian_facts(1, "y", "x", "vector_")],
+    "facts": [*jacobian_facts(0, "y", "x", "scalar_", output="z"),
+              *jacobian_facts(1, "y", "x", "vector_", output="z")],
 }

@@ -23,10 +23,11 @@ LESSON: dict = {
                             lam=0.1)},
     ],
     "facts": [
-        value_fact(0, -6.0, label="(a) z"), grad_fact(0, "x", -2.0), grad_fact(0, "y", 3.0),
+        value_fact(0, -6.0, label="(a) z"),
+        grad_fact(0, "x", -2.0, output="z"), grad_fact(0, "y", 3.0, output="z"),
         value_fact(1, 0.52497918747894, 1e-12, "(b) ŷ = σ(0.1)"),
-        grad_fact(1, "w", [0.24937604019289197, 0.49875208038578393], 1e-12),
+        grad_fact(1, "w", [0.24937604019289197, 0.49875208038578393], 1e-12, output="y_hat"),
         value_fact(2, 1.2166666666666666, 1e-12, "(c) J"),
-        grad_fact(2, "w", [-0.9, -1.5666666666666667], 1e-12),
+        grad_fact(2, "w", [-0.9, -1.5666666666666667], 1e-12, output="J"),
     ],
 }

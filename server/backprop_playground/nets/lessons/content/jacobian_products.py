@@ -19,7 +19,7 @@ LESSON: dict = {
                 "expression": expr("z = softmax(x); y = sum(w * z)", x=[1.0, 2.0, 0.5, -1.0],
                                    w=[0.2, -0.5, 1.0, 0.3])}],
     "facts": [
-        *jacobian_facts(0, "z", "x", ""),
+        *jacobian_facts(0, "z", "x", "", output="y"),
         {"id": "jacobian_size", "label": "entries of the Jacobian ∂z/∂x",
          "compute": {"kind": "jacobian", "panel": 0, "inner": "z", "variable": "x"},
          "pick": "jacobian_size", "expected": 16, "tolerance": 0},

@@ -14,9 +14,10 @@ LESSON: dict = {
         "$f(x) = w^\\top x + b$). Gradient descent "
         "converges to the optimum $W_1 = 0$, $b_1 = \\tfrac12$: the model predicts $0.5$ on every point "
         "and the loss stays at $\\tfrac14$. No straight line separates the two classes, so the best a "
-        "linear model can do is to hedge."
+        "linear model can do is to hedge. The graph starts from a seeded random start; *Train* 200 "
+        "steps to reach the optimum and step through it: every gradient there is zero."
     ),
-    "panels": [{"title": "Linear model on XOR", "spec": _XOR_LINEAR}],
+    "panels": [{"title": "Linear model on XOR", "spec": _XOR_LINEAR, "retrain": {"seed": 0, "steps": 200}}],
     "facts": [
         {"id": "predictions", "label": "ŷ on (0,0), (0,1), (1,0), (1,1) after 200 steps",
          "compute": {"kind": "model", "panel": 0, "of": "predictions", "train": 200},
