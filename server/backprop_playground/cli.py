@@ -1,5 +1,6 @@
 """Command line: `backprop-playground serve`, `backprop-playground train SPEC.json --steps N` and
-`backprop-playground export --lesson ID -o FILE.html` (the stepper as one HTML file that needs no server)."""
+`backprop-playground export --lesson ID -o FILE.html` (the stepper as one HTML file that needs no server;
+with `--format mp4|gif|pdf|png`, as media for slides: a video, a GIF, a PDF handout or PNG frames)."""
 
 from __future__ import annotations
 
@@ -107,14 +108,28 @@ def _train(args: argparse.Namespace) -> int:
     return 1 if result.diverged else 0
 
 
+MEDIA_OPTIONS = ("size", "hold", "fps", "phase", "steps", "per_page", "table", "speed", "max_frames",
+                 "max_mb")
+MEDIA_SUFFIXES = {".mp4": "mp4", ".gif": "gif", ".pdf": "pdf"}
+
+
 def _export(args: argparse.Namespace) -> int:
-    """Write the stepper for a lesson or an expression as one self-contained HTML file."""
+    """Write the stepper for a lesson or an expression as one self-contained HTML file, or as media."""
     from backprop_playground.export import ExportError, parse_values, stepper_html, write_plugins
 
+    fmt = args.format or MEDIA_SUFFIXES.get(os.path.splitext(args.out)[1].lower(), "html")
+    if fmt != "html":
+        return _export_media(args, fmt)
+    given = [f"--{name.replace('_', '-')}" for name in MEDIA_OPTIONS
+             if getattr(args, name) not in (None, False)]
+    if given:
+        print(f"backprop-playground export: {', '.join(given)} go with --format mp4, gif, pdf or png",
+              file=sys.stderr)
+        return 2
     try:
         values = parse_values(args.values) if args.values is not None else None
         page = stepper_html(lesson=args.lesson, panel=args.panel, expression=args.expression, values=values,
-                            theme=args.theme, title=args.title)
+                            theme=args.theme, title=args.title, weights=_weights(args.weights))
         with open(args.out, "w", encoding="utf-8") as file:
             file.write(page)
         plugins = write_plugins(os.path.dirname(os.path.abspath(args.out))) if args.plugins else []
@@ -125,6 +140,59 @@ def _export(args: argparse.Namespace) -> int:
           file=sys.stderr)
     for plugin in plugins:
         print(f"wrote {plugin}: a deck beside it loads it for the presenter's keys", file=sys.stderr)
+    return 0
+
+
+def _weights(text: str | None) -> list | None:
+    """--weights: JSON as in the stepper's URL (a list with one {"W", "b"} per layer), or @FILE holding it."""
+    from backprop_playground.export import ExportError
+
+    if text is None:
+        return None
+    if text.startswith("@"):
+        with open(text[1:], encoding="utf-8") as file:
+            text = file.read()
+    try:
+        weights = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ExportError(f"--weights is not JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(weights, list) or not all(isinstance(layer, dict) for layer in weights):
+        raise ExportError('--weights takes a list with one {"W": …, "b": …} per layer')
+    return weights
+
+
+def _export_media(args: argparse.Namespace, fmt: str) -> int:
+    """Render the stepper as an MP4, a GIF, a PDF handout or PNG frames (backprop_playground.media)."""
+    from backprop_playground import media
+    from backprop_playground.export import ExportError, parse_values, stepper_html, unpack_page
+
+    try:
+        if args.plugins:
+            raise media.MediaError("--plugins goes with the HTML export")
+        options = media.MediaOptions(
+            format=fmt, size=media.parse_size(args.size) if args.size else media.DEFAULT_SIZE,
+            hold=media.DEFAULT_HOLD if args.hold is None else args.hold, fps=args.fps,
+            phase=args.phase or "all",
+            steps=media.parse_steps(args.steps) if args.steps else None, per_page=args.per_page or 0,
+            table=bool(args.table), speed=1.0 if args.speed is None else args.speed,
+            max_frames=media.DEFAULT_MAX_FRAMES if args.max_frames is None else args.max_frames,
+            max_mb=media.DEFAULT_MAX_MB if args.max_mb is None else args.max_mb,
+        ).checked()
+        values = parse_values(args.values) if args.values is not None else None
+        page = stepper_html(lesson=args.lesson, panel=args.panel, expression=args.expression, values=values,
+                            theme=args.theme, title=args.title, weights=_weights(args.weights))
+        data = unpack_page(page)["data"]
+        result = media.render_media(page, media.page_trace(data), args.out, options,
+                                    title=data.get("title", ""), progress=media.ProgressBar(f"{fmt}:"))
+    except (ExportError, media.MediaError, OSError) as exc:
+        print(f"backprop-playground export: {exc}", file=sys.stderr)
+        return 2
+    except media.RenderFailed as exc:
+        print(f"backprop-playground export: {exc}", file=sys.stderr)
+        return 1
+    for warning in result.warnings:
+        print(f"backprop-playground export: {warning}", file=sys.stderr)
+    print(f"wrote {result.path}: {media.describe(result)}", file=sys.stderr)
     return 0
 
 
@@ -144,7 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--every", type=int, default=0, help="progress line every N steps (default steps/20)")
     train.add_argument("--out", default=None, help="write the trained model's state (JSON) here")
     train.set_defaults(func=_train)
-    export = sub.add_parser("export", help="write the stepper as one HTML file that runs without a server")
+    export = sub.add_parser("export", help="write the stepper as one HTML file that runs without a server, "
+                            "or as media for slides (--format mp4, gif, pdf or png)")
     what = export.add_mutually_exclusive_group(required=True)
     what.add_argument("--lesson", help="a lesson id, e.g. xor-relu")
     what.add_argument("--expression", help='an expression, e.g. "(x*y+x)*z"')
@@ -152,11 +221,48 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--panel", type=int, default=0, help="the lesson's panel (default 0)")
     export.add_argument("--theme", choices=["light", "dark", "projector"], default="light")
     export.add_argument("--title", default=None, help="the title shown (default the lesson's or expression)")
-    export.add_argument("-o", "--out", required=True, help="the HTML file to write")
+    export.add_argument("--weights", default=None, help='a model panel\'s weights, JSON as in the stepper\'s '
+                        'URL ([{"W": …, "b": …}, …] per layer) or @FILE.json')
+    export.add_argument("-o", "--out", required=True, help="the file to write (a directory for --format png)")
     export.add_argument("--plugins", action="store_true", help="also write the deck scripts beside it "
                         "(reveal-backprop.js, backprop-keys.js), for a deck that runs with no server")
+    _media_arguments(export)
     export.set_defaults(func=_export)
     return parser
+
+
+def _media_arguments(export: argparse.ArgumentParser) -> None:
+    """The export's media options (pip install 'backprop-playground[media]')."""
+    from backprop_playground import media
+
+    group = export.add_argument_group("media for slides", "rendered by the stepper itself in a headless "
+                                      f"Chromium ({media.CHROMIUM_ENV} picks it), encoded by ffmpeg; needs "
+                                      f"{media.INSTALL}")
+    group.add_argument("--format", choices=["html", *media.FORMATS], default=None,
+                       help="html (the default), mp4, gif, pdf (a handout) or png (one frame per step, into "
+                       "the directory -o); by default from -o's suffix (.mp4, .gif, .pdf)")
+    group.add_argument("--size", default=None, help="WIDTHxHEIGHT in pixels, e.g. 1280x720 (the default) or "
+                       f"960x540; {media.MIN_SIZE[0]}x{media.MIN_SIZE[1]} to "
+                       f"{media.MAX_SIZE[0]}x{media.MAX_SIZE[1]}")
+    group.add_argument("--hold", type=float, default=None, help=f"seconds each step is shown (default "
+                       f"{media.DEFAULT_HOLD:g}); a contribution's travel plays at its start")
+    group.add_argument("--fps", type=int, default=None, help="frames per second of the travel (default "
+                       + ", ".join(f"{k} {v}" for k, v in media.DEFAULT_FPS.items()) + ")")
+    which = group.add_mutually_exclusive_group()
+    which.add_argument("--phase", choices=media.PHASES, default=None,
+                       help="the steps shown: one phase, or all (the default)")
+    which.add_argument("--steps", default=None,
+                       help="the steps shown, FIRST-LAST (the stepper's step numbers, 0 is the start)")
+    group.add_argument("--per-page", type=int, default=None,
+                       help="pdf: steps per page (default: a page per phase)")
+    group.add_argument("--table", action="store_true", default=None,
+                       help="show the gradient table in the frames")
+    group.add_argument("--speed", type=float, default=None, help="the travel's pace, as the stepper's speed "
+                       "(default 1; 2 is twice as fast)")
+    group.add_argument("--max-frames", type=int, default=None, help=f"refuse to make more frames than this "
+                       f"(default {media.DEFAULT_MAX_FRAMES})")
+    group.add_argument("--max-mb", type=float, default=None, help=f"refuse to write more megabytes than this "
+                       f"(default {media.DEFAULT_MAX_MB:g})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
