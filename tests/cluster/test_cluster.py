@@ -157,18 +157,21 @@ def _create(url: str) -> tuple[str, dict[str, str], str]:
     return body["id"], {"Authorization": f"Bearer {body['edit_token']}"}, body["edit_token"]
 
 
-def _stream_steps(url: str, model_id: str, token: str, count: int) -> tuple[list[int], str]:
-    """Open the model's stream through `url`, take `count` steps; the steps of the frames and the replica."""
+def _stream_steps(url: str, model_id: str, token: str, count: int, last: int) -> tuple[list[int], str]:
+    """Open the model's stream through `url`, take `count` steps, the last of them step `last`; the steps of
+    the frames received (in order, ending at `last`) and the replica."""
     ws_url = url.replace("http://", "ws://") + f"/api/v1/models/{model_id}/stream"
     with connect(ws_url, open_timeout=20) as ws:
         replica = ws.response.headers.get("X-Backprop-Replica", "")
         ws.send(json.dumps({"type": "auth", "token": token}))
         ws.send(json.dumps({"type": "step", "count": count}))
         steps = []
-        while len(steps) < count:
+        # a slow reader may skip frames: the newest replaces one not read yet
+        while not steps or steps[-1] < last:
             message = json.loads(ws.recv(timeout=30))
             assert message["type"] == "trace", message
             steps.append(message["step"])
+    assert steps == sorted(set(steps)) and steps[-1] == last, steps
     return steps, replica
 
 
@@ -183,9 +186,9 @@ def test_a_model_trains_and_streams_through_the_proxy_on_one_replica(cluster):
                          timeout=60)
     replicas.add(trained.headers["X-Backprop-Replica"])
     assert trained.json()["step"] == 8
-    steps, replica = _stream_steps(cluster.url, model_id, token, 3)
+    steps, replica = _stream_steps(cluster.url, model_id, token, 3, last=11)
     replicas.add(replica)
-    assert steps == [9, 10, 11]
+    assert steps[0] >= 9
     assert len(replicas) == 1  # every request of this model went to one replica
     # The pages and the API's other routes answer through the proxy too, spread over both replicas.
     spread = {httpx.get(f"{cluster.url}/api/v1/health", timeout=30).headers["X-Backprop-Replica"]
@@ -197,16 +200,16 @@ def test_kill_9_of_the_owner_moves_the_model_and_its_stream_to_the_other_replica
     model_id, auth, token = _create(cluster.url)
     first = httpx.post(f"{cluster.url}/api/v1/models/{model_id}/step", headers=auth, timeout=30)
     owner = cluster.replica_at(first.headers["X-Backprop-Replica"])
-    steps, _ = _stream_steps(cluster.url, model_id, token, 3)  # saved at every step here
-    assert steps == [2, 3, 4]
+    steps, _ = _stream_steps(cluster.url, model_id, token, 3, last=4)  # saved at every step here
+    assert steps[0] >= 2
     owner.kill()
     after = httpx.post(f"{cluster.url}/api/v1/models/{model_id}/step", headers=auth, timeout=30)
     assert after.status_code == 200, after.text
     assert after.json()["step"] == 5  # from the saved step 4: nothing lost, nothing applied twice
     survivor = cluster.replica_at(after.headers["X-Backprop-Replica"])
     assert survivor is not owner
-    steps, replica = _stream_steps(cluster.url, model_id, token, 2)  # a reconnecting stream
-    assert steps == [6, 7] and cluster.replica_at(replica) is survivor
+    steps, replica = _stream_steps(cluster.url, model_id, token, 2, last=7)  # a reconnecting stream
+    assert steps[0] >= 6 and cluster.replica_at(replica) is survivor
     state = httpx.get(f"{cluster.url}/api/v1/models/{model_id}", timeout=30).json()
     assert state["step"] == 7
 
