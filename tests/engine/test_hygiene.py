@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import subprocess
 import sys
+import types
 import weakref
 
 import numpy as np
@@ -45,10 +46,15 @@ def make_net():
 def _of_the_engine(thing) -> bool:
     """Whether a garbage object is the engine's: an instance of one of its classes, or a function or frame
     of its code."""
-    if type(thing).__module__.startswith("backprop_playground.engine"):
+    kind = type(thing)  # not thing.__class__: a proxy to a collected object raises on every attribute
+    if kind in weakref.ProxyTypes:  # another thread's proxy
+        return False
+    if kind.__module__.startswith("backprop_playground.engine"):
         return True
-    code = getattr(thing, "__code__", None) or getattr(thing, "f_code", None)
-    return code is not None and "backprop_playground/engine/" in code.co_filename
+    if kind not in (types.FunctionType, types.FrameType):
+        return False
+    code = thing.__code__ if kind is types.FunctionType else thing.f_code
+    return "backprop_playground/engine/" in code.co_filename
 
 
 def test_training_steps_create_no_reference_cycles():
