@@ -1,8 +1,11 @@
-# Stage 1: the front end's npm packages, from the lock file (not the dev ones: reveal.js is for the deck tests).
+# Stage 1: the front end's build (web/build.mjs: bundled, minified, precompressed; esbuild is a dev package),
+# then only the runtime npm packages, from the lock file (not the dev ones: reveal.js is for the deck tests).
 FROM node:20-bookworm-slim AS web
 WORKDIR /app/web
 COPY web/package.json web/package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY web ./
+RUN node build.mjs && rm -rf node_modules && npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 # Stage 2: the server on a slim Python.
 FROM python:3.11-slim-bookworm
@@ -12,6 +15,7 @@ COPY pyproject.toml setup.py MANIFEST.in README.md ./
 COPY server ./server
 COPY web ./web
 COPY --from=web /app/web/node_modules ./web/node_modules
+COPY --from=web /app/web/dist ./web/dist
 # the package takes the front end and these npm packages in (setup.py); this stage has no npm
 RUN BACKPROP_NODE_MODULES=/app/web/node_modules pip install --no-cache-dir '.[postgres]'
 ENV BACKPROP_WEB_DIR=/app/web

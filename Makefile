@@ -13,9 +13,9 @@ LOCK   := requirements/dev.lock
 UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml requirements/tools.in --extra test --universal \
 	--python-version 3.11 --generate-hashes --quiet --output-file $(LOCK)
 
-.PHONY: run test lint test-py test-js bench clean deps wheel lock upgrade
+.PHONY: run test lint test-py test-js bench clean deps build wheel lock upgrade
 
-deps: $(VENV)/.installed web/node_modules/.installed
+deps: $(VENV)/.installed web/node_modules/.installed web/dist/manifest.json
 
 # The locked packages first (hashes checked), then the project itself, editable, from them alone.
 $(VENV)/.installed: pyproject.toml $(LOCK)
@@ -40,6 +40,14 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The pages' modules bundled, minified and precompressed (web/build.mjs), rebuilt when a source is newer. The
+# server serves the build only while it matches the sources; otherwise the plain modules (webbuild.py).
+WEB_SOURCES := $(shell find web/js web/css -type f 2>/dev/null) $(wildcard web/*.html) web/importmap.json web/build.mjs
+web/dist/manifest.json: web/node_modules/.installed $(WEB_SOURCES)
+	node web/build.mjs
+
+build: web/dist/manifest.json
+
 run: deps
 	$(VENV)/bin/backprop-playground serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
@@ -62,4 +70,4 @@ bench: deps
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) web/node_modules .pytest_cache .ruff_cache
+	rm -rf $(VENV) web/node_modules web/dist .pytest_cache .ruff_cache

@@ -9,10 +9,15 @@ pages import those built files through /vendor (the import map); their own depen
 An editable install copies nothing: the server then serves the checkout's web/ (settings.py). Where there is
 no npm (a container's Python stage), BACKPROP_NODE_MODULES names a node_modules already installed from the
 lock file (`npm ci --omit=dev`); the packages' versions are checked against the lock file either way.
+
+The pages themselves are served from their build, web/dist (web/build.mjs: bundled, minified, precompressed,
+content-hashed): built again here where node and esbuild are at hand (a checkout after `make deps`), else
+(an sdist, which carries it) it must match its sources, as the server checks them (webbuild.py).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -95,6 +100,20 @@ def copy_package(src: Path, dest: Path) -> None:
         shutil.copytree(src, dest, ignore=skip_package, dirs_exist_ok=True)
 
 
+def build_front_end(web: Path) -> None:
+    """web/dist fresh for web/'s sources: built where it can be, else checked (RuntimeError if stale)."""
+    if shutil.which("node") and (web / "node_modules" / "esbuild").is_dir():
+        subprocess.run(["node", str(web / "build.mjs")], check=True)
+        return
+    # the server's own check, loaded by path (the package itself needs what a build environment lacks)
+    spec = importlib.util.spec_from_file_location("webbuild", HERE / "server/backprop_playground/webbuild.py")
+    webbuild = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(webbuild)
+    if not webbuild.WebBuild(web).fresh():
+        raise RuntimeError(f"{web / 'dist'} is missing or older than its sources: run `make build` first "
+                           "(node web/build.mjs, after npm ci in web/)")
+
+
 class BuildWithWeb(build_py):
     """build_py that also puts the front end into the built package (not for editable installs)."""
 
@@ -107,6 +126,7 @@ class BuildWithWeb(build_py):
         target = Path(self.build_lib) / "backprop_playground" / "web"
         if target.exists():
             shutil.rmtree(target)
+        build_front_end(WEB)
         shutil.copytree(WEB, target, ignore=SKIP_WEB)
         install_runtime_packages(WEB, target / "node_modules")
 

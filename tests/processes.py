@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -74,10 +75,12 @@ def spawn(command: list[str], log: Path) -> subprocess.Popen:
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
 
 
-def nginx_config(listen: int, replica_a: str, replica_b: str) -> str:
-    """deploy/nginx.conf with its ${BACKPROP_*} placeholders filled (as envsubst does in the nginx image)."""
+def nginx_config(listen: int, replica_a: str, replica_b: str, cache_dir: Path | None = None) -> str:
+    """deploy/nginx.conf with its ${BACKPROP_*} placeholders filled (as envsubst does in the nginx image);
+    nginx's cache of /dist/ in `cache_dir` (a new temporary directory by default)."""
+    cache_dir = cache_dir or Path(tempfile.mkdtemp(prefix="bp-nginx-cache-"))
     values = {"BACKPROP_LISTEN": f"127.0.0.1:{listen}", "BACKPROP_REPLICA_A": replica_a,
-              "BACKPROP_REPLICA_B": replica_b}
+              "BACKPROP_REPLICA_B": replica_b, "BACKPROP_NGINX_CACHE": str(cache_dir)}
     text = (ROOT / "deploy" / "nginx.conf").read_text()
     text = re.sub(r"\$\{(BACKPROP_[A-Z_]+)\}", lambda m: values[m.group(1)], text)
     assert not re.search(r"\$\{BACKPROP_[A-Z_]+\}", text)

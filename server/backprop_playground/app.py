@@ -10,9 +10,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
@@ -42,6 +43,7 @@ from backprop_playground.nets.lessons import start_warming
 from backprop_playground.nets.limits import Limits
 from backprop_playground.settings import Settings, get_settings
 from backprop_playground.store import EXPIRE_BATCH, Store
+from backprop_playground.webbuild import DistFiles, WebBuild
 
 API_PREFIX = "/api/v1"
 PAGES = ("index.html", "embed.html", "studio.html", "docs.html")  # the pages served with the import map
@@ -50,24 +52,33 @@ _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
 
 
 class Pages:
-    """The HTML pages as served: web/importmap.json filled into each page's import-map slot, so the three
-    pages share one map. Read at startup and again when a page or the map changes on disk (a stat per page
-    request); the CSP's script hashes come from exactly what is served."""
+    """The HTML pages as served: web/importmap.json filled into each page's import-map slot, so the pages
+    share one map; from the build (`web/dist/pages/`, pointing at bundled, content-hashed files) while it is
+    fresh, else web/ itself (webbuild.py). Read at startup and again when a page, the map or the build
+    changes on disk (a stat per page request); the CSP's script hashes come from exactly what is served.
+    Each page carries an ETag of its bytes and `Cache-Control: no-cache` (a browser asks again, with
+    If-None-Match, and gets a 304 while nothing changed)."""
 
-    def __init__(self, web_dir: Path) -> None:
+    def __init__(self, web_dir: Path, build: WebBuild | None = None) -> None:
         self.web_dir = web_dir
+        self.build = build or WebBuild(web_dir, "off")
         self._stamp: tuple | None = None
         self._pages: dict[str, bytes] = {}
+        self._etags: dict[str, str] = {}
         self._hashes: list[str] = []
         self.refresh()
 
-    def _stamp_now(self) -> tuple:
-        files = [self.web_dir / "importmap.json", *(self.web_dir / name for name in PAGES)]
+    def _source(self) -> Path:
+        return self.build.dist / "pages" if self.build.fresh() else self.web_dir
+
+    def _stamp_now(self, source: Path) -> tuple:
+        files = [self.web_dir / "importmap.json", *(source / name for name in PAGES)]
         stats = [f.stat() if f.is_file() else None for f in files]
-        return tuple((s.st_mtime_ns, s.st_size) if s else None for s in stats)
+        return (str(source), *((s.st_mtime_ns, s.st_size) if s else None for s in stats))
 
     def refresh(self) -> None:
-        stamp = self._stamp_now()
+        source = self._source()
+        stamp = self._stamp_now(source)
         if stamp == self._stamp:
             return
         map_file = self.web_dir / "importmap.json"
@@ -76,21 +87,26 @@ class Pages:
             script = f'<script type="importmap">\n{map_file.read_text(encoding="utf-8").strip()}\n  </script>'
         pages = {}
         for name in PAGES:
-            if (self.web_dir / name).is_file():
-                text = (self.web_dir / name).read_text(encoding="utf-8")
+            if (source / name).is_file():
+                text = (source / name).read_text(encoding="utf-8")
                 pages[name] = _IMPORT_MAP_SLOT.sub(lambda _: script, text).encode("utf-8")
+        self._etags = {name: f'"{hashlib.sha256(body).hexdigest()[:32]}"' for name, body in pages.items()}
         self._pages, self._hashes, self._stamp = pages, inline_script_hashes(pages.values()), stamp
 
     def get(self, name: str) -> bytes | None:
         self.refresh()
         return self._pages.get(name)
 
-    def response(self, name: str) -> Response:
-        """A page as served (404 if the front end has no such page)."""
+    def response(self, name: str, if_none_match: str | None = None) -> Response:
+        """A page as served (404 if the front end has no such page); 304 when `if_none_match` names it."""
         body = self.get(name)
         if body is None:
             return Response("Not Found", status_code=404, media_type="text/plain")
-        return Response(body, media_type="text/html; charset=utf-8")
+        etag = self._etags[name]
+        headers = {"ETag": etag, "Cache-Control": "no-cache"}
+        if if_none_match and etag in (tag.strip().removeprefix("W/") for tag in if_none_match.split(",")):
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type="text/html; charset=utf-8", headers=headers)
 
     @property
     def script_hashes(self) -> list[str]:
@@ -170,13 +186,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.limits = Limits(**settings.limits)
     app.state.servers = 0
-    app.state.pages = Pages(settings.web_dir)
+    app.state.web_build = WebBuild(settings.web_dir, settings.web_build)
+    app.state.pages = Pages(settings.web_dir, app.state.web_build)
     errors.install(app)
     for module in (health, ops, datasets, lessons, expressions, export, models, training, specs, stream,
                    schema, rooms):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(rooms.pages)  # /join/{code}: the stepper page of a classroom room
     _mount_front_end(app, settings, app.state.pages)
+    app.add_middleware(DistFiles, build=app.state.web_build)  # /dist/: the built files, before any routing
     app.add_middleware(JsonBody)  # inside BodyLimit: it reads only bodies of an allowed size
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, settings=settings, pages=app.state.pages)
@@ -275,16 +293,16 @@ def _mount_front_end(app: FastAPI, settings: Settings, pages: Pages) -> None:
     web = settings.web_dir
 
     @app.get("/docs", include_in_schema=False)
-    def docs() -> Response:  # Swagger UI, started by /js/docs.js: no inline script
-        return pages.response("docs.html")
+    def docs(request: Request) -> Response:  # Swagger UI, started by /js/docs.js: no inline script
+        return pages.response("docs.html", request.headers.get("if-none-match"))
 
     @app.get("/embed", include_in_schema=False)
-    def embed() -> Response:
-        return pages.response("embed.html")
+    def embed(request: Request) -> Response:
+        return pages.response("embed.html", request.headers.get("if-none-match"))
 
     @app.get("/studio", include_in_schema=False)
-    def studio() -> Response:
-        return pages.response("studio.html")
+    def studio(request: Request) -> Response:
+        return pages.response("studio.html", request.headers.get("if-none-match"))
 
     app.mount("/vendor", StaticFiles(directory=web / "node_modules", check_dir=False), name="vendor")
     files = _WebFiles(pages, directory=web, html=True, check_dir=False)
@@ -301,8 +319,10 @@ class _WebFiles(StaticFiles):
     async def get_response(self, path: str, scope) -> Response:
         name = "index.html" if path in ("", ".") else path
         if name in PAGES and scope["method"] in ("GET", "HEAD"):
-            return self.pages.response(name)
-        return await super().get_response(path, scope)
+            return self.pages.response(name, Headers(scope=scope).get("if-none-match"))
+        response = await super().get_response(path, scope)
+        response.headers.setdefault("cache-control", "no-cache")  # plain modules: revalidated (ETag, 304)
+        return response
 
 
 class _FrontEnd(Mount):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,12 @@ class Settings(BaseSettings):
     web_dir: Path = Field(
         default=DEFAULT_WEB_DIR,
         description="Static front end (default: the installed package's web/, or the checkout's).",
+    )
+    web_build: Literal["auto", "off"] = Field(
+        default="auto",
+        description="'auto': serve the front end's build (web/dist: bundled, minified, precompressed, "
+        "content-hashed) while it matches the sources, else the plain modules; 'off': always the plain "
+        "modules.",
     )
     frame_ancestors: str = Field(
         default="*",

@@ -304,3 +304,31 @@ def test_a_class_survives_its_server_killed_and_started_again(contexts, tmp_path
     for page in (presenter, follower):  # what the browser logs while the server is away
         page.console_errors[:] = [e for e in page.console_errors
                                   if "ERR_CONNECTION_REFUSED" not in e and "WebSocket connection" not in e]
+
+
+def test_a_follower_sees_the_page_loading_and_the_class_waiting_never_a_blank_graph(contexts, live_server):
+    """The join page says "Loading…" before its scripts ran, "Waiting for the lecturer…" in a room that shows
+    nothing yet, and nothing once the lecturer's lesson is drawn."""
+    room = api(live_server, "POST", "/rooms", {})
+    phone = contexts(390, 844)
+    held = []
+    phone.route("**/*.js", lambda route: held.append(route))  # the scripts held back: only the HTML and CSS
+    phone.goto(f"{live_server}/join/{room['code']}", wait_until="commit")
+    phone.wait_for_selector("#graph-note:not([hidden])")
+    assert phone.locator("#graph-note").inner_text().strip() == "Loading…"
+    box = phone.locator("#graph-note .graph-note-text").bounding_box()
+    assert 0 < box["y"] < 844 / 2  # above the side sheet that covers a phone's lower half
+    phone.route("**/*.js", lambda route: route.continue_())  # the newest handler runs first
+    for route in held:
+        route.continue_()
+    phone.wait_for_function("() => document.querySelector('#graph-note').innerText.includes('Waiting for')")
+    assert phone.locator("#graph-note").is_visible()
+    from websockets.sync.client import connect
+
+    with connect(live_server.replace("http", "ws") + f"/api/v1/rooms/{room['code']}/stream") as presenter:
+        presenter.send(json.dumps({"type": "auth", "token": room["presenter_token"]}))
+        assert json.loads(presenter.recv(timeout=30))["role"] == "presenter"
+        presenter.send(json.dumps({"type": "state", "state": {"query": "lesson=xor-relu&step=2"}}))
+        phone.wait_for_selector("body[data-ready=true]", timeout=30_000)
+        assert phone.locator("#graph-note").is_hidden()
+        assert phone.locator("g.node").count() > 0

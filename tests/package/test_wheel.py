@@ -111,6 +111,9 @@ def test_the_wheel_carries_the_front_end_and_only_the_runtime_npm_packages(dist)
     web = "backprop_playground/web/"
     assert {web + "index.html", web + "embed.html", web + "studio.html", web + "importmap.json"} <= set(names)
     assert any(n.startswith(web + "js/") and n.endswith(".js") for n in names)
+    # the build, fresh for the sources it ships with, with its precompressed copies
+    assert {web + "dist/manifest.json", web + "dist/pages/index.html"} <= set(names)
+    assert any(n.startswith(web + "dist/chunks/") and n.endswith(".js.br") for n in names)
     runtime = json.loads((ROOT / "web" / "package.json").read_text())
     packages = {n[len(web + "node_modules/"):].split("/dist/")[0].rsplit("/", 1)[0]
                 for n in names if n.startswith(web + "node_modules/") and n.endswith("/package.json")}
@@ -140,6 +143,13 @@ def test_the_installed_app_serves_every_page_with_its_modules_and_packages(serve
     assert any(a.endswith(".js") and not a.startswith("/vendor/") for a in assets)
     missing = [a for a in sorted(assets) if _get(url + a)[0] != 200]
     assert not missing
+    # the pages come from the build: hashed, immutable, brotli when asked
+    built = sorted(a for a in assets if a.startswith("/dist/"))
+    assert any(a.endswith(".js") for a in built) and any(a.endswith(".css") for a in built)
+    request = urllib.request.Request(url + built[0], headers={"Accept-Encoding": "br, gzip"})
+    with urllib.request.urlopen(request, timeout=20) as response:
+        assert response.headers["Content-Encoding"] == "br"
+        assert "immutable" in response.headers["Cache-Control"]
     # its database went to ./data under the directory it was started in, not next to the package
     assert (server["cwd"] / "data" / "playground.db").is_file()
     site = next((server["venv"] / "lib").glob("python3*/site-packages/backprop_playground/web"))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 from pydantic import ConfigDict, Field
 
+from backprop_playground.api.constant import ConstantJson
 from backprop_playground.api.deps import JobsDep
 from backprop_playground.api.errors import responses
 from backprop_playground.nets.lessons import cached_lesson, get_lesson, list_lessons
@@ -47,8 +48,8 @@ class Lesson(LessonSummary):
 
 
 @router.get("", response_model=list[LessonSummary], summary="The lessons, in lecture order")
-def lessons() -> list[dict]:
-    return list_lessons()
+def lessons(request: Request) -> Response:
+    return _SUMMARIES.response(request, list_lessons)
 
 
 @router.get(
@@ -58,11 +59,18 @@ def lessons() -> list[dict]:
     summary="One lesson with its panels and computed facts",
     responses=responses(404),
 )
-async def lesson(lesson_id: Annotated[str, Path(examples=["xor-relu"])], jobs: JobsDep) -> Any:
+async def lesson(lesson_id: Annotated[str, Path(examples=["xor-relu"])], jobs: JobsDep,
+                 request: Request) -> Any:
     known = {item["id"] for item in list_lessons()}
     if lesson_id not in known:
         raise HTTPException(404, f"no lesson {lesson_id!r}; choose one of {', '.join(sorted(known))}")
-    lesson = cached_lesson(lesson_id)  # facts are computed once, most often at startup
-    if lesson is None:  # not yet: a CPU job (it may train a small net) that waits for a slot, never refused
-        lesson = await jobs.run(get_lesson, lesson_id, wait=True)
-    return lesson
+    if not _LESSONS.has(request, lesson_id):  # encoded once, the first time its facts are there
+        lesson = cached_lesson(lesson_id)  # facts are computed once, most often at startup
+        if lesson is None:  # not yet: a CPU job (it may train a small net) waiting for a slot, never refused
+            lesson = await jobs.run(get_lesson, lesson_id, wait=True)
+        _LESSONS.encoded(request, lambda: lesson, lesson_id)
+    return _LESSONS.response(request, lambda: get_lesson(lesson_id), key=lesson_id)
+
+
+_SUMMARIES = ConstantJson(list[LessonSummary])
+_LESSONS = ConstantJson(Lesson, exclude_none=True)  # computed facts included: a lesson's are fixed

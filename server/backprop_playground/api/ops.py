@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from backprop_playground.api.constant import ConstantJson
 from backprop_playground.engine.ops import describe_ops
 
 router = APIRouter(prefix="/ops", tags=["ops"])
@@ -48,6 +49,9 @@ class OpInfo(BaseModel):
     source: OpSource
 
 
+_OPS = ConstantJson(list[OpInfo])
+
+
 @router.get("", response_model=list[OpInfo], summary="Every primitive with its forward and VJP formulas")
-def list_ops() -> list[dict]:
-    return describe_ops()
+def list_ops(request: Request) -> Response:
+    return _OPS.response(request, describe_ops)

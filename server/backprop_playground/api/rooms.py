@@ -218,5 +218,5 @@ def join_page(request: Request, code: str) -> Response:
     (an unknown code still loads the page, which says so)."""
     served = getattr(request.app.state, "pages", None)  # the app's pages as served, when it keeps them
     if served is not None:
-        return served.response("index.html")
+        return served.response("index.html", request.headers.get("if-none-match"))
     return FileResponse(request.app.state.settings.web_dir / "index.html")

@@ -34,9 +34,10 @@ const CARD = `
 
 /**
  * Follow room `code` on this page (`page`: "stepper" or "studio"). `show(query, {again})` mirrors a
- * presenter state of this page; `onEnded(message)` when the room is unknown or ends. The banner goes after `anchor`.
+ * presenter state of this page; `onEnded(message)` when the room is unknown or ends; `onWaiting()` when the
+ * room says hello with no state yet (its presenter shows nothing). The banner goes after `anchor`.
  */
-export function startFollowing({ code, page, show, onEnded = () => {}, anchor, host = document.body }) {
+export function startFollowing({ code, page, show, onEnded = () => {}, onWaiting = () => {}, anchor, host = document.body }) {
   const banner = makeElement("section", "class-banner", "Class", BANNER);
   anchor.after(banner);
   const card = makeElement("section", "class-card", "Question", CARD);
@@ -69,6 +70,7 @@ export function startFollowing({ code, page, show, onEnded = () => {}, anchor, h
       room = r.room;
       render();
       if (r.mirror) mirror();
+      else if (msg.type === "hello" && !room.state) onWaiting();
     },
     onStatus: (next) => {
       status = next;

@@ -9,10 +9,11 @@ import { createMirror, questionAt } from "./mirror.js";
 
 /**
  * `app` is the page's {state, loaded}; `adopt(state)` makes a state the page's and loads it (a Promise);
- * `selectNode(id)` selects as a click does; while `ownCamera()` the follower's camera stays its own.
+ * `selectNode(id)` selects as a click does; while `ownCamera()` the follower's camera stays its own;
+ * `onWaiting()` when the room has nothing to show yet.
  * Returns the classroom ({following, changed()}).
  */
-export function createStepperClass({ api, app, stepper, selectNode, adopt, ownCamera = () => false }) {
+export function createStepperClass({ api, app, stepper, selectNode, adopt, ownCamera = () => false, onWaiting = () => {} }) {
   const mirror = createMirror({
     current: () => app.state,
     ready: () => !!app.loaded,
@@ -40,5 +41,6 @@ export function createStepperClass({ api, app, stepper, selectNode, adopt, ownCa
     askable: () => questionAt(stepper.timeline(), stepper.state().step, app.state.node),
     // an unknown room: the page shows what its own URL says
     onEnded: () => (app.loaded ? null : adopt(app.state)),
+    onWaiting,
   });
 }

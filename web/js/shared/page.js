@@ -6,6 +6,17 @@ export function applyTheme(theme) {
 }
 
 /** Show a status message (kind "loading", "error", "info") or hide it with null. */
+/**
+ * The graph area's own words while it has nothing to draw: the page still loading (the pages' HTML says
+ * "Loading…" before any script ran), a class waiting for its lecturer; `null` hides them.
+ */
+export function showGraphNote(text) {
+  const note = document.getElementById("graph-note");
+  if (!note) return;
+  note.hidden = !text;
+  if (text) note.querySelector(".graph-note-text").textContent = text;
+}
+
 export function showStatus(el, message, kind = "info") {
   if (!el) return;
   el.hidden = !message;

@@ -15,7 +15,7 @@ import { readOffline } from "../shared/offline.js";
 import { loadSource } from "./source.js";
 import { createStepper } from "./stepper.js";
 import { createInspector } from "./views/inspector.js";
-import { applyTheme, showStatus, preferredCamera } from "../shared/page.js";
+import { applyTheme, showGraphNote, showStatus, preferredCamera } from "../shared/page.js";
 import { edgeKey, hostKey } from "./hostkeys.js";
 import { downloadForSlides } from "./download.js";
 
@@ -151,10 +151,12 @@ async function start() {
     const wanted = offline?.trace || state.expr || state.spec || state.lesson ? state : { ...state, ...DEFAULT_EXPRESSION };
     const loaded = offline?.trace ? { trace: offline.trace } : await loadSource(api, wanted);
     $("embed-title").textContent = offline?.title ?? loaded.lesson?.title ?? loaded.expression?.source ?? "Backprop Playground";
+    showGraphNote(null);
     if (!loaded.trace) return showStatus($("status"), "Nothing to draw.", "info");
     stepper.load(loaded.trace, { step: remembered() ?? state.step, speed: state.speed });
     document.body.dataset.ready = "true";
   } catch (err) {
+    showGraphNote(null);
     showStatus($("status"), err.message, "error");
   }
 }

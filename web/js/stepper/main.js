@@ -12,7 +12,7 @@ import { createInspector } from "./views/inspector.js";
 import { createLessonPanel, fillLessonMenu } from "./views/lesson.js";
 import { createExpressionForm } from "./views/expression.js";
 import { checkGradient as runGradcheck } from "./gradcheck.js";
-import { applyTheme, showStatus, copyText, preferredCamera } from "../shared/page.js";
+import { applyTheme, showGraphNote, showStatus, copyText, preferredCamera } from "../shared/page.js";
 import { reinitialise, train, solution, traceLoss } from "./retrain.js";
 import { formatNumber } from "../shared/format.js";
 import { replaceParam, weightsOfTrace } from "./weights.js";
@@ -94,6 +94,7 @@ async function load() {
   applyTheme(state.theme);
   syncHeader(state);
   showStatus($("status"), "Loading…", "loading");
+  if (document.body.dataset.ready !== "true") showGraphNote(classroom?.following ? "Loading the class's lesson…" : "Loading…");
   try {
     const t0 = performance.now();
     const loaded = await loadSource(api, effectiveState(state), app.lessons);
@@ -107,6 +108,10 @@ async function load() {
     if (loaded.expression) exprForm.update(loaded.expression.source, loaded.expression.values);
     $("s2s-note").hidden = !(state.view === "s2s" && !loaded.expression);
     syncToggle(state, loaded);
+    // a follower before the lecturer shows anything: the page says so instead of a blank graph
+    const waiting = classroom?.following && !loaded.trace && !loaded.lesson && !loaded.expression;
+    showGraphNote(waiting ? "Waiting for the lecturer to show a lesson…" : null);
+    if (waiting) return showStatus($("status"), null);
     if (!loaded.trace) return showStatus($("status"), "This lesson has no graph to draw.", "info");
     stepper.load(loaded.trace, { step: state.step, speed: state.speed });
     showRows(loaded.trace);
@@ -118,6 +123,7 @@ async function load() {
     else clearSelection(); // a new graph (the backward graph toggled, new weights): the old node's panel goes
   } catch (err) {
     if (token !== app.token) return;
+    showGraphNote(null);
     // One message, where the cause is: a bad expression in its form, anything else in the status line.
     const inForm = sourceOf(state) === "expression";
     showStatus($("status"), inForm ? null : err.message, "error");
@@ -278,5 +284,7 @@ classroom = createStepperClass({
   // on a small touch screen the follower's camera is its own (follow, the whole graph one tap away)
   api, app, stepper, selectNode, ownCamera: () => preferredCamera() === "follow",
   adopt: (state) => { app.state = state; writeUrl("replace"); return load(); },
+  onWaiting: () => { if (!app.loaded) showGraphNote("Waiting for the lecturer to show a lesson…"); },
 });
 if (!classroom.following) load(); // a follower loads the presenter's view when the room says hello
+else showGraphNote("Joining the class…");
