@@ -31,6 +31,7 @@ from backprop_playground.api import (
     schema,
     specs,
     stream,
+    traces,
     training,
 )
 from backprop_playground.api.guards import BodyLimit, JsonBody
@@ -43,6 +44,7 @@ from backprop_playground.nets.lessons import start_warming
 from backprop_playground.nets.limits import Limits
 from backprop_playground.settings import Settings, get_settings
 from backprop_playground.store import EXPIRE_BATCH, Store
+from backprop_playground.tracecache import TraceCache, code_version
 from backprop_playground.webbuild import DistFiles, WebBuild
 
 API_PREFIX = "/api/v1"
@@ -185,12 +187,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.limits = Limits(**settings.limits)
+    # Identical traced requests (a hall's followers) computed once; keys hold the version and the limits.
+    app.state.trace_cache = TraceCache(
+        settings.trace_cache_entries, int(settings.trace_cache_mb * MB),
+        namespace=f"{__version__} {code_version()} {app.state.limits!r} {settings.trace_rows}")
     app.state.servers = 0
     app.state.web_build = WebBuild(settings.web_dir, settings.web_build)
     app.state.pages = Pages(settings.web_dir, app.state.web_build)
     errors.install(app)
-    for module in (health, ops, datasets, lessons, expressions, export, models, training, specs, stream,
-                   schema, rooms):
+    for module in (health, ops, datasets, lessons, expressions, export, models, training, specs, traces,
+                   stream, schema, rooms):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(rooms.pages)  # /join/{code}: the stepper page of a classroom room
     _mount_front_end(app, settings, app.state.pages)

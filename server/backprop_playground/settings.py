@@ -74,6 +74,15 @@ class Settings(BaseSettings):
         description='Overrides of nets.limits.Limits, e.g. BACKPROP_LIMITS=\'{"steps": 5000}\'.',
     )
     trace_rows: int = Field(default=8, description="Rows a trace shows when the client does not say.")
+    trace_cache_mb: float = Field(
+        default=64.0, ge=0,
+        description="Memory for traces kept to answer identical requests again (POST /specs/step, "
+        "POST /expressions: a hall's followers asking for the same lesson), least recently used first "
+        "out; an answer over a quarter of it is not kept (0: none kept).",
+    )
+    trace_cache_entries: int = Field(
+        default=1024, ge=0, description="Traces kept to answer identical requests again, at most (0: none)."
+    )
     persist_every_s: float = Field(
         default=2.0, description="Longest time training or streaming runs before the model is saved again."
     )

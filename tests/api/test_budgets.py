@@ -144,10 +144,13 @@ def test_an_expression_trace_holds_its_memory_in_the_budget(tmp_path):
         big = client.post("/api/v1/expressions", json={"source": "sum(x*y + x*y)", "values": values})
         small = client.post("/api/v1/expressions", json={"source": "x*y", "values": {"x": 2, "y": 3}})
         with client.app.state.budget.reserve(2**20 - 100):
-            busy = client.post("/api/v1/expressions", json={"source": "x*y", "values": {"x": 2, "y": 3}})
+            busy = client.post("/api/v1/expressions", json={"source": "x*y", "values": {"x": 4, "y": 3}})
+            # the same trace again is answered from the trace cache: it needs no memory to compute
+            again = client.post("/api/v1/expressions", json={"source": "x*y", "values": {"x": 2, "y": 3}})
     assert big.status_code == 413 and "request_memory_mb" in big.json()["detail"]
     assert small.status_code == 200
     assert busy.status_code == 503 and "memory_budget_mb" in busy.json()["detail"]
+    assert again.status_code == 200 and again.content == small.content
 
 
 def test_a_stream_trace_over_the_trace_limit_is_an_error_message_and_summaries_fit(client):

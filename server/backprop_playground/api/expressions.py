@@ -11,7 +11,14 @@ from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
 from backprop_playground import budget as admit
 from backprop_playground import wire
-from backprop_playground.api.deps import BudgetDep, EncodingDep, JobsDep, LimitsDep
+from backprop_playground.api.deps import (
+    BudgetDep,
+    CachedTraceDep,
+    EncodingDep,
+    JobsDep,
+    LimitsDep,
+    cached_post,
+)
 from backprop_playground.api.errors import responses
 from backprop_playground.nets.exprcheck import check_expression
 from backprop_playground.nets.expressions import expression_numbers, trace_expression
@@ -84,21 +91,23 @@ def functions() -> list[dict]:
     return function_list()
 
 
-@router.post(
-    "/expressions",
+@cached_post(
+    router, "/expressions",
     response_model=ExpressionTrace,
     summary="Trace forward and backward of an expression's output",
     responses=responses(400, 413, 422, 503),
 )
 async def trace(body: ExpressionIn, jobs: JobsDep, limits: LimitsDep, budget: BudgetDep,
-                encoding: EncodingDep) -> Response:
+                encoding: EncodingDep, cached: CachedTraceDep) -> Response:
+    # Deterministic (a formula on given values): identical requests share one computation (tracecache.py).
     def run() -> bytes:
         numbers = expression_numbers(body.source, body.values, limits, body.mode)
         with budget.reserve(admit.expression_bytes(numbers), "this expression's trace"):
             raw = trace_expression(body.source, body.values, body.mode, limits)
             return wire.dumps(wire.expression(raw, encoding))
 
-    return Response(await jobs.run(run), media_type="application/json")
+    key = ("expressions", body.model_dump_json(), encoding.tensors, encoding.summary_over)
+    return await cached.answer(key, lambda: jobs.run(run))
 
 
 @router.post(

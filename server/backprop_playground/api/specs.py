@@ -4,7 +4,9 @@ The stepper shows one traced training step of a lesson's net, and its lesson con
 train that net; none of it needs a model kept in the store. These routes build the model in the job, use it
 and drop it: nothing is written, so they count against no creation quota and work when the store is full,
 and a lecture hall behind one address can open the same lesson three hundred times a minute. They take CPU
-like any other request (the job pool's fair shares, the memory and work budgets, the time budget).
+like any other request (the job pool's fair shares, the memory and work budgets, the time budget), except
+that a spec's step is computed once for identical requests: the others are answered from the trace cache
+(tracecache.py), or wait for the one computing, without a CPU job slot.
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import ConfigDict, Field
 
 from backprop_playground import budget as admit
-from backprop_playground.api.deps import BudgetDep, JobsDep, LimitsDep, SettingsDep, TraceDep
+from backprop_playground.api.deps import (
+    BudgetDep,
+    CachedTraceDep,
+    JobsDep,
+    LimitsDep,
+    SettingsDep,
+    TraceDep,
+    cached_post,
+)
 from backprop_playground.api.errors import responses
 from backprop_playground.api.models import LayerParamsOut, strict_spec
 from backprop_playground.api.training import DivergedOut, traced_step
@@ -59,19 +69,22 @@ def _admitted(spec: ModelSpec, limits: Limits, budget: admit.MemoryBudget) -> Mo
     return model
 
 
-@router.post(
-    "/step",
+@cached_post(
+    router, "/step",
     response_model=Trace,
     summary="Trace one training step of a spec, without storing a model",
     responses=responses(400, 413, 422, 429, 503),
 )
 async def spec_step(
-    spec: Annotated[ModelSpec, Depends(strict_spec)], jobs: JobsDep, opts: TraceDep,
+    spec: Annotated[ModelSpec, Depends(strict_spec)], jobs: JobsDep, opts: TraceDep, cached: CachedTraceDep,
 ) -> Response:
+    # Deterministic: the net starts from the spec's params or its seeded initialisation (seeds default to
+    # 0) and the data are seeded too, so identical requests share one computation (tracecache.py).
     def run() -> bytes:
         return traced_step(_admitted(spec, opts.limits, opts.budget), opts)
 
-    return Response(await jobs.run(run), media_type="application/json")
+    key = ("specs/step", spec.model_dump_json(), opts.rows, opts.encoding.tensors, opts.encoding.summary_over)
+    return await cached.answer(key, lambda: jobs.run(run))
 
 
 @router.post(
