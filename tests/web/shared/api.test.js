@@ -39,6 +39,16 @@ test("after the last retry the 503 becomes an ApiError with the server's detail"
   assert.equal(calls.length, 3);
 });
 
+test("a 429 (this client's share of the CPU used: a hall behind one address) is retried like a 503", async () => {
+  const share = { status: 429, headers: { "Retry-After": "1" }, body: { detail: "this client already runs 2 CPU jobs" } };
+  const { fetchImpl, calls } = fakeFetch([share, { status: 200, body: { kind: "trace" } }]);
+  const slept = [];
+  const api = createApi({ fetchImpl, sleep: async (ms) => slept.push(ms) });
+  assert.deepEqual(await api.lesson("xor-relu"), { kind: "trace" });
+  assert.equal(calls.length, 2);
+  assert.deepEqual(slept, [1000]);
+});
+
 test("other errors are not retried, and a quick answer tells nothing", async () => {
   const { fetchImpl, calls } = fakeFetch([{ status: 422, body: { detail: "bad expression" } }]);
   const told = [];

@@ -74,8 +74,8 @@ export function requestUrl(target, page) {
 
 /**
  * An API client on a base URL ("" for the same origin) with an injectable fetch. A 503 (every CPU slot
- * busy: the server refused before doing any work) is retried up to `retries` times after the server's
- * Retry-After; `onBusy({attempt, seconds})` is told before each wait and `onBusy(null)` once an answer came after waiting.
+ * busy) or a 429 (this client's share used: a hall behind one address is one client) is refused before any
+ * work was done, so it is retried up to `retries` times after the server's Retry-After; `onBusy({attempt, seconds})` is told before each wait and `onBusy(null)` once an answer came after waiting.
  * With `offline` (a saved page's embedded data, shared/offline.js) it answers from that data, never the network.
  * With `patient` (the studio) the calls that may meet a busy model (409) are also retried (retryBusy).
  */
@@ -97,13 +97,14 @@ export function createApi({ base = "", fetchImpl = globalThis.fetch.bind(globalT
       } catch (err) {
         throw new ApiError(0, `network error: ${err.message}`);
       }
-      if (response.status !== 503 || attempt > retries) break;
+      const busy = response.status === 503 || response.status === 429;
+      if (!busy || attempt > retries) break;
       const seconds = retryAfterSeconds(response.headers?.get?.("Retry-After"));
       onBusy({ attempt, seconds });
       waited = true;
       await sleep(seconds * 1000);
     }
-    if (waited && response.status !== 503) onBusy(null);
+    if (waited && response.status !== 503 && response.status !== 429) onBusy(null);
     if (response.status === 204) return null;
     const data = await response.json().catch(() => null);
     if (!response.ok) throw new ApiError(response.status, data?.detail ?? response.statusText);
