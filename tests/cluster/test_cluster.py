@@ -6,8 +6,10 @@ the replica of its presenter dies, and when Redis loses it."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -194,6 +196,34 @@ def test_a_model_trains_and_streams_through_the_proxy_on_one_replica(cluster):
     spread = {httpx.get(f"{cluster.url}/api/v1/health", timeout=30).headers["X-Backprop-Replica"]
               for _ in range(30)}
     assert len(spread) == 2 and httpx.get(f"{cluster.url}/embed", timeout=30).status_code == 200
+    _nginx_serves_the_built_files_from_its_cache(cluster.url)
+
+
+def _nginx_serves_the_built_files_from_its_cache(url: str) -> None:
+    """/dist/: a replica answers the first request of each encoding, nginx's cache every later one, with
+    the replica's bytes and headers (immutable, Vary)."""
+    from backprop_playground.settings import DEFAULT_WEB_DIR
+    from backprop_playground.webbuild import WebBuild
+
+    if not WebBuild(DEFAULT_WEB_DIR).fresh():
+        assert not os.environ.get("CI"), "web/dist is not built in CI"
+        return
+    page = httpx.get(f"{url}/embed", timeout=30).text
+    asset = next(a for a in re.findall(r'src="(/dist/[^"]+\.js)"', page))
+    raw = (DEFAULT_WEB_DIR / asset[1:]).read_bytes()
+    brotli = (DEFAULT_WEB_DIR / (asset[1:] + ".br")).read_bytes()
+    for accept, encoding, body in (("gzip, deflate, br", "br", brotli), ("gzip", "gzip", None),
+                                   ("identity", None, raw)):
+        seen = []
+        for _ in range(3):
+            with httpx.stream("GET", url + asset, headers={"Accept-Encoding": accept}, timeout=30) as answer:
+                content = b"".join(answer.iter_raw())
+            assert answer.status_code == 200 and answer.headers.get("content-encoding") == encoding, accept
+            assert "immutable" in answer.headers["cache-control"]
+            assert "accept-encoding" in answer.headers["vary"].lower()
+            assert content == body if body is not None else gzip.decompress(content) == raw
+            seen.append(answer.headers["X-Cache"])
+        assert seen[1:] == ["HIT", "HIT"], (accept, seen)
 
 
 def test_kill_9_of_the_owner_moves_the_model_and_its_stream_to_the_other_replica(cluster):
