@@ -4,7 +4,8 @@ Two lanes, one thread each: steps measured (or estimated) to cost more than `hea
 lane, the others on the light lane, so a large model's step never holds up a tiny model's. Within a
 lane the next job is the one of the client that has used the least CPU time so far (start-time fair
 queueing: a client arriving or returning starts level with the others, so idling banks no credit), so
-one client's many streams share one client's turn. Each stream has at most one step queued.
+one client's many streams share one client's turn. Each stream has at most one job queued: a step, or
+while fast-forwarding a batch of steps bounded in time (stream.py sizes it by how many jobs wait here).
 
 One thread per lane, not more: threads running Python at once only take turns on the GIL, and at 300
 streams that turn-taking cost ~40 % more CPU per step than one thread running them in order
@@ -129,6 +130,11 @@ class FairLanes:
         lane = self.heavy if cost_s > self.heavy_s else self.light
         lane.put(_Job(fn, loop, future, client))
         return future
+
+    def queued(self, cost_s: float) -> int:
+        """Jobs waiting on the lane a job of `cost_s` would take (a fast-forwarding stream sizes its turn
+        by it: the more wait, the shorter each turn, so every stream's frames keep coming)."""
+        return (self.heavy if cost_s > self.heavy_s else self.light).queued
 
     def close(self) -> None:
         self.light.close()

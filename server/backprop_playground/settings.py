@@ -111,7 +111,20 @@ class Settings(BaseSettings):
     max_models: int = Field(
         default=100_000, ge=1, description="Models the database keeps at most; creating more answers 409."
     )
-    max_stream_rate: float = Field(default=60.0, description="Fastest 'play' rate, steps/s.")
+    max_stream_rate: float = Field(
+        default=60.0,
+        description="Fastest 'play' rate that traces every step, steps/s; faster rates fast-forward.",
+    )
+    max_play_rate: float = Field(
+        default=2000.0, gt=0,
+        description="Fastest numeric 'play' rate, steps/s, when fast-forwarding (untraced steps between "
+        "frames); 'max' asks for as many as the stream's fair share of its lane gives.",
+    )
+    max_stream_fps: float = Field(
+        default=30.0, gt=0, le=120,
+        description="Traced frames a fast-forwarding stream sends per second, at most (a client may ask "
+        "for fewer with config.fps).",
+    )
     model_ttl_s: float = Field(
         default=7 * 24 * 3600.0, gt=0, description="Models unused for this long are deleted."
     )

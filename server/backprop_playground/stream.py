@@ -1,12 +1,15 @@
-"""A WebSocket stream of one model's training (docs/contracts.md §5): commands in, one trace per step out.
+"""A WebSocket stream of one model's training (docs/contracts.md §5): commands in, traces and losses out.
 
 The protocol, message by message (JSON text both ways):
 
     client → server  {"type": "auth", "token"} first (checked by api/stream.py), then commands, parsed by
-                     schema/ws.py `parse_command`: step {count?}, play {rate}, pause, reset {seed?},
-                     config {lr?, rows?, encoding?, summary_over?}
+                     schema/ws.py `parse_command`: step {count?}, play {rate: number | "max"}, pause,
+                     reset {seed?}, config {lr?, rows?, encoding?, summary_over?, fps?}
     server → client  {"type": "trace", "schema_version", "step", "graph"?, "events", "rows"?, "diverged"?}
-                     one per step (`wire.stream_trace`: the graph first and whenever it changes), and
+                     one per step up to max_stream_rate (`wire.stream_trace`: the graph first and whenever
+                     it changes); when fast-forwarding, one per frame (at most `fps` a second) and
+                     {"type": "progress", "steps": [first, last], "loss", "accuracy"?} before it, with the
+                     losses of the untraced steps since the previous one;
                      {"type": "error", "detail", "diverged"?} for a bad command, a refused step or a
                      periodic save the database refused (the stream goes on; the save is tried again)
     close codes      4401 no token, 4403 wrong token, 4429 too many streams (api/stream.py); 4404 no such
@@ -20,6 +23,16 @@ newer frames and memory stays bounded; a frame is encoded only when it is sent, 
 no encoding. The graph goes out with the first frame and again only when it changes. A client that reads
 nothing for `send_timeout_s` is closed (4408).
 
+Steps are not frames. Up to `max_stream_rate` (60/s) `play` traces every step, as `step` does. Faster
+(up to `max_play_rate`, or "max") it fast-forwards: each lane turn runs a batch of untraced steps (the
+engine without a Recorder), bounded in time (MAX_TURN_S, less when other jobs wait on the lane) and ended
+early by any command, and traces the turn's last step when a frame is due (`fps`, capped by
+`max_stream_fps`). The untraced steps' losses wait in the outbox in order and go out as `progress`
+messages just before the next frame; a frame that a newer one replaces gives its step's loss to them, so
+no step's loss is lost to latest-wins. When fast-forwarding stops (pause; not a diverged step, whose frame
+says so), a still frame (the trace at the model's parameters, without metrics) shows where it stopped: the
+client's sign that no more steps come.
+
 Steps run on the fair lanes of the job pool (lanes.py), light or heavy by the step's measured cost.
 Commands never pile up: steps are a counter (at most MAX_PENDING_STEPS), and a queued `reset` or `lr`
 change is replaced by a newer one of its kind, so at most one of each waits.
@@ -29,6 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -61,6 +75,14 @@ STEP_WAIT_S = 0.25  # how long a stream step waits for a model another request h
 CLOSE_TIMEOUT_S = 1.0  # how long a closing handshake may wait for a client that does not read
 FLOPS_PER_S = 1e9  # a rough rate of the engine, to guess a stream's first step cost before measuring it
 ENCODE_APART_S = 0.01  # frames of models whose steps cost more are encoded in a thread, off the event loop
+MAX_TURN_S = 0.03  # a fast-forward batch's time on its lane, alone there...
+MIN_TURN_S = 0.002  # ...and at least, however many jobs wait (a step longer than the turn still runs)
+ROUND_S = 0.1  # with jobs waiting, a batch takes ROUND_S / (waiting + 1), so turns come round quickly
+MIN_BATCH_S = 0.01  # a paced fast-forward waits for this many seconds of steps before it asks for a turn
+MAX_BEHIND_S = 0.5  # steps a paced fast-forward owes (the lane was busy) beyond this are let go
+MAX_UNSENT_POINTS = 50_000  # losses not yet sent, at most: beyond, fast-forward waits for the client
+DEFAULT_FPS = 30.0
+Point = tuple[int, float, float | None]  # (step, loss, accuracy) of one step
 
 
 @dataclass(frozen=True)
@@ -72,39 +94,101 @@ class Message:
     frame: Frame | None = None
     encoding: Encoding = Encoding()
     last: bool = False  # the writer closes the stream after sending it
+    point: Point | None = None  # a fast-forward frame's own step: kept as a loss if the frame is dropped
 
 
 class Outbox:
-    """Control messages (errors) in order, plus a single slot for the newest trace frame."""
+    """Control messages (errors) in order, a single slot for the newest trace frame, and the losses of
+    fast-forwarded steps (`points`, in order), which go out as `progress` messages before the frame that
+    follows them and are never dropped."""
 
     def __init__(self) -> None:
         self.frame: Message | None = None
         self.control: deque[Message] = deque(maxlen=32)
         self.dropped = 0
+        self.points: list[Point] = []
+        self.before_frame = 0  # how many of `points` precede the frame in the slot
         self._ready = asyncio.Event()
 
     def put_frame(self, message: Message) -> None:
-        if self.frame is not None:
-            self.dropped += 1
+        self._drop_frame()
         self.frame = message
+        self.before_frame = len(self.points)
         self._ready.set()
 
+    def _drop_frame(self) -> None:
+        if self.frame is None:
+            return
+        self.dropped += 1
+        if self.frame.point is not None:  # its step's loss goes out with the others, in its place
+            self.points.insert(self.before_frame, self.frame.point)
+        self.frame = None
+
+    def add_points(self, points: list[Point]) -> None:
+        """Losses of untraced steps; they go out just before the next frame (no wake-up of their own)."""
+        self.points.extend(points)
+
     def put_control(self, message: dict[str, Any] | Message, *, last: bool = False) -> None:
-        """Queue a message that must not be dropped (sent before any trace frame waiting in the slot)."""
+        """Queue a message that must not be dropped (sent before any trace frame waiting in the slot). A
+        trace (a diverged step's) replaces the waiting frame and goes after every loss before it."""
         if not isinstance(message, Message):
             message = Message(wire.dumps(message).decode(), last=last)
+        elif message.frame is not None:
+            self._drop_frame()
+            while self.points:
+                self.control.append(self._progress(len(self.points)))
+            self.before_frame = 0
         self.control.append(message)
         self._ready.set()
+
+    def _progress(self, upto: int) -> Message:
+        """A progress message of the longest run of consecutive steps at the front of points[:upto]."""
+        points = self.points
+        run = 1
+        while run < upto and points[run][0] == points[run - 1][0] + 1:
+            run += 1
+        chunk = points[:run]
+        del points[:run]
+        self.before_frame = max(0, self.before_frame - run)
+        message: dict[str, Any] = {"type": "progress", "steps": [chunk[0][0], chunk[-1][0]],
+                                   "loss": [wire.number(p[1]) for p in chunk]}
+        if any(p[2] is not None for p in chunk):
+            message["accuracy"] = [p[2] for p in chunk]
+        return Message(wire.dumps(message).decode())
 
     async def get(self) -> Message:
         while True:
             if self.control:
                 return self.control.popleft()
             if self.frame is not None:
+                if self.before_frame:
+                    return self._progress(self.before_frame)
                 frame, self.frame = self.frame, None
                 return frame
             self._ready.clear()
             await self._ready.wait()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One fast-forward turn: at most `steps` steps for about `turn_s` seconds (one at least, unless a
+    command came first), the last one traced if `frame_at` (time.monotonic) has come by then; `stop()`
+    ends it after the step in flight (a command arrived)."""
+
+    steps: int
+    turn_s: float
+    frame_at: float
+    stop: Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a job did: its frame (if any), the losses of its untraced steps and how many steps it took."""
+
+    frame: Frame | None = None
+    points: tuple[Point, ...] | list[Point] = ()
+    steps: int = 0
+    point: Point | None = None  # the traced step's own (step, loss, accuracy), in fast-forward
 
 
 @dataclass(frozen=True)
@@ -120,10 +204,20 @@ class StreamSession:
 
     def __init__(self, socket, hub: ModelHub, jobs: JobPool, live: LiveModel, *, rows: int,
                  max_rate: float, persist_every_s: float, client: str = "",
-                 send_timeout_s: float = 10.0) -> None:
+                 send_timeout_s: float = 10.0, max_play_rate: float = 2000.0,
+                 max_fps: float = DEFAULT_FPS) -> None:
         self.socket, self.hub, self.jobs, self.live = socket, hub, jobs, live
         self.view = View(rows=rows)
         self.max_rate = max_rate
+        self.max_play_rate = max_play_rate
+        self.max_fps = max_fps
+        self.fps = min(DEFAULT_FPS, max_fps)
+        self.fast = False  # fast-forwarding: untraced steps, a traced frame at most `fps` times a second
+        self.forwarded = False  # steps were fast-forwarded since the last still frame or other trace
+        self.commands = 0  # commands applied so far: a fast-forward batch ends when it changes
+        self.next_frame_at = 0.0
+        self.paced_from: float | None = None  # when a paced fast-forward started counting its steps
+        self.paced_steps = 0
         self.persist_every_s = persist_every_s
         self.client = client
         self.send_timeout_s = send_timeout_s
@@ -178,10 +272,16 @@ class StreamSession:
             await asyncio.sleep(0)
 
     def _apply(self, command: Command) -> None:
+        self.commands += 1
         if isinstance(command, Step):
             self.pending = min(self.pending + command.count, MAX_PENDING_STEPS)
         elif isinstance(command, Play):
-            self.playing, self.rate = True, min(command.rate, self.max_rate)
+            self.fast = command.rate == "max" or command.rate > self.max_rate
+            if command.rate == "max":
+                self.rate = math.inf
+            else:
+                self.rate = min(command.rate, self.max_play_rate if self.fast else self.max_rate)
+            self.playing, self.paced_from = True, None
         elif isinstance(command, Pause):
             self.playing, self.pending = False, 0
         elif isinstance(command, Reset):
@@ -200,6 +300,8 @@ class StreamSession:
         if "summary_over" in command.model_fields_set:
             view = replace(view, encoding=replace(view.encoding, summary_over=command.summary_over))
         self.view = view
+        if command.fps is not None:
+            self.fps = min(command.fps, self.max_fps)
         if command.lr is not None:
             self._queue("lr", lambda: self._model_job(_set_lr, command.lr))
 
@@ -219,6 +321,8 @@ class StreamSession:
             elif self.pending:
                 self.pending -= 1
                 await self._model_job(_step)
+            elif self.playing and self.fast:
+                await self._fast_forward()
             elif self.playing:
                 delay = next_at - loop.time()
                 if delay > 0:
@@ -226,9 +330,42 @@ class StreamSession:
                     continue
                 next_at = max(next_at + 1.0 / self.rate, loop.time())
                 await self._model_job(_step)
+            elif self.forwarded:  # fast-forward stopped: show where the model is
+                self.forwarded = False  # once, even if the trace is refused
+                await self._model_job(_still)
             else:
                 await self._wake.wait()
                 next_at = loop.time()
+
+    async def _fast_forward(self) -> None:
+        """One fast-forward turn on the lane (or a wait until steps or the client are due)."""
+        now = time.monotonic()
+        if len(self.outbox.points) >= MAX_UNSENT_POINTS:  # the client reads too slowly: let it catch up
+            await self._sleep(1.0 / self.fps)
+            return
+        if math.isinf(self.rate):
+            steps = 1 << 30
+        else:
+            if self.paced_from is None:
+                self.paced_from, self.paced_steps = now, 0
+            owed = int((now - self.paced_from) * self.rate) - self.paced_steps
+            if owed > self.rate * MAX_BEHIND_S:  # the lane was busy: what it could not give is let go
+                self.paced_from = now - (self.paced_steps + self.rate * MAX_BEHIND_S) / self.rate
+                owed = int(self.rate * MAX_BEHIND_S)
+            wanted = max(1, int(self.rate * MIN_BATCH_S))
+            if owed < wanted:
+                await self._sleep(self.paced_from + (self.paced_steps + wanted) / self.rate - now)
+                return
+            steps = owed
+        queued = self.jobs.lanes.queued(self.cost_s)
+        turn_s = max(MIN_TURN_S, min(MAX_TURN_S, ROUND_S / (queued + 1)))
+        commands = self.commands
+        plan = Plan(steps, turn_s, self.next_frame_at, lambda: self.commands != commands)
+        ran = await self._model_job(_batch, plan)
+        if ran is not None:
+            self.paced_steps += ran.steps
+            if ran.frame is not None:
+                self.next_frame_at = time.monotonic() + 1.0 / self.fps
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep until the next tick, or until a command arrives."""
@@ -243,15 +380,15 @@ class StreamSession:
         self.outbox.put_control({"type": "error", "detail": str(exc)}, last=True)
         await asyncio.Future()
 
-    async def _model_job(self, work: Callable[..., Any], *args: Any) -> None:
+    async def _model_job(self, work: Callable[..., Any], *args: Any) -> Ran | None:
         try:
             try:
-                message, unsaved = await self.jobs.step(self._locked, work, self.view, *args,
-                                                        client=self.client, cost_s=self.cost_s, wait_s=0.0)
+                ran, unsaved = await self.jobs.step(self._locked, work, self.view, *args,
+                                                    client=self.client, cost_s=self.cost_s, wait_s=0.0)
             except ModelBusy:
                 # Another request holds the model: wait for it in a pool thread, not on the stream lane.
-                message, unsaved = await self.jobs.run(self._locked, work, self.view, *args, wait=True,
-                                                       wait_s=STEP_WAIT_S)
+                ran, unsaved = await self.jobs.run(self._locked, work, self.view, *args, wait=True,
+                                                   wait_s=STEP_WAIT_S)
         except ModelConflict as exc:
             # Another replica saved the model (a failover): this copy is gone; the client reconnects and
             # streams the saved model.
@@ -259,37 +396,49 @@ class StreamSession:
         except UnknownModel as exc:
             await self._end(4404, exc)  # the model was deleted
         except (ModelBusy, ValueError) as exc:
+            if isinstance(exc, ValueError) and work is _batch:
+                self.playing = False  # a refused fast-forward would be refused again at once, every turn
             self.outbox.put_control({"type": "error", "detail": str(exc)})
-            return
+            return None
+        if ran.points:
+            self.outbox.add_points(ran.points)
+        if work is _batch:
+            self.forwarded = self.forwarded or ran.steps > 0
+        elif ran.frame is not None:
+            self.forwarded = False  # a step, a reset or a slow play's trace shows the model already
         if unsaved is not None:
             # The step stands (in memory); the client learns that it is not saved yet, and why.
             self.outbox.put_control({"type": "error", "detail": (
                 f"{unsaved}; the stream goes on, its steps are kept in memory and the save is tried again "
                 f"every {self.persist_every_s:g} s")})
-        if message is None:
-            return
-        if message.frame.diverged is None:
+        if ran.frame is None:
+            return ran
+        message = Message(frame=ran.frame, encoding=self.view.encoding, point=ran.point)
+        if ran.frame.diverged is None:
             self.outbox.put_frame(message)
-            return
+            return ran
         # Divergence pauses the stream; its trace and the error both reach the client, in that order.
-        self.playing, self.pending = False, 0
-        diverged = message.frame.diverged
+        self.playing, self.pending, self.forwarded = False, 0, False
+        diverged = ran.frame.diverged
         self.outbox.put_control(message)
         self.outbox.put_control({"type": "error", "detail": diverged["message"], "diverged": diverged})
+        return ran
 
     def _locked(self, work: Callable[..., Any], view: View, *args: Any,
-                wait_s: float) -> tuple[Message | None, StorageError | None]:
+                wait_s: float) -> tuple[Ran, StorageError | None]:
         """In a worker: run `work` holding the model (ModelBusy if another request keeps it longer than
         `wait_s`) and save if due; the writer encodes the frame it returns, in the view's encoding. Also
         returns the reason a due save was refused, if it was."""
         with self.live.held(wait_s) as model:
             started = time.thread_time()
-            frame = work(model, view, *args)
-            used = time.thread_time() - started
-            # The lane of the next step follows this one's cost (a recent average, quick to rise).
+            ran = work(model, view, *args)
+            if not isinstance(ran, Ran):
+                ran = Ran(frame=ran, steps=int(work is _step))
+            used = (time.thread_time() - started) / max(1, ran.steps)
+            # The lane of the next step follows one step's cost (a recent average, quick to rise).
             self.cost_s = used if used > self.cost_s else 0.8 * self.cost_s + 0.2 * used
             unsaved = self.hub.save_if_due(self.live, self.persist_every_s)
-        return (None if frame is None else Message(frame=frame, encoding=view.encoding)), unsaved
+        return ran, unsaved
 
     # ---- writer: frames out ----
     async def _writer(self) -> None:
@@ -339,6 +488,47 @@ def _step(model: Model, view: View) -> Frame:
     rows = trace_rows(model, view.rows)
     admit.check_trace(model, len(rows), view.encoding)  # a step_work or trace_elements error: nothing ran
     return step_frame(model, rows)
+
+
+def _batch(model: Model, view: View, plan: Plan) -> Ran:
+    """A fast-forward turn (docs/contracts.md §5): untraced steps for the turn's time, the last one traced if
+    a frame is due by then. A frame coming due during the turn ends it there; one already due when it began
+    waits for the turn's end, so under load a turn is still mostly steps. A command ends the turn after the
+    step in flight, untraced. A diverging step is taken again traced: its frame says where (no metrics)."""
+    rows = trace_rows(model, view.rows)
+    admit.check_trace(model, len(rows), view.encoding)  # as a traced step's: nothing ran yet
+    started = time.monotonic()
+    until = started + plan.turn_s
+    if started < plan.frame_at < until:
+        until = plan.frame_at
+    points: list[Point] = []
+    while not plan.stop():
+        now = time.monotonic()
+        last = len(points) + 1 >= plan.steps or now >= until  # the turn's last step
+        if last and now >= plan.frame_at:
+            frame = step_frame(model, rows)
+            if frame.diverged is not None:
+                return Ran(_without_metrics(frame), points, len(points))
+            metrics = model.metrics
+            return Ran(frame, points, len(points) + 1, (frame.step, metrics["loss"], metrics["accuracy"]))
+        result = model.take_step(record=False)
+        if result.diverged is not None:
+            return Ran(_without_metrics(step_frame(model, rows)), points, len(points))
+        points.append((result.step, result.loss, result.accuracy))
+        if last:
+            break
+    return Ran(None, points, len(points))
+
+
+def _still(model: Model, view: View) -> Frame:
+    """Where a fast-forward stopped: the trace at the model's parameters, with no step and no metrics (its
+    step's loss was already sent)."""
+    return _without_metrics(_trace(model, view))
+
+
+def _without_metrics(frame: Frame) -> Frame:
+    events = [event for event in frame.trace["events"] if event["type"] != "metrics"]
+    return replace(frame, trace={**frame.trace, "events": events})
 
 
 def _trace(model: Model, view: View) -> Frame:

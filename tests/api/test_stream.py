@@ -1,10 +1,12 @@
 import json
 import time
 
+import jsonschema
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
 from backprop_playground.nets.limits import DEFAULT_LIMITS
+from backprop_playground.schema.trace import trace_json_schema
 from tests.api.conftest import MOONS, assert_valid_trace, create
 from tests.waiting import wait_until
 
@@ -314,3 +316,167 @@ def test_connections_waiting_to_authenticate_count_toward_the_share(tmp_path):
                 ws.send_text(json.dumps({"type": "step"}))
                 assert receive_trace(ws)["type"] == "trace"
     assert closed.value.code == 4429
+
+
+# ---- fast-forward: steps are not frames (docs/contracts.md §5) ----
+
+PROGRESS_VALIDATOR = jsonschema.Draft202012Validator(
+    {"$defs": trace_json_schema()["$defs"], "$ref": "#/$defs/StreamProgress"})
+
+
+def is_still(message: dict) -> bool:
+    """The trace that ends a fast-forward: the model where it stopped, without a metrics event."""
+    return message["type"] == "trace" and all(e["type"] != "metrics" for e in message["events"])
+
+
+def read_until_still(ws) -> list[dict]:
+    messages = [ws.receive_json()]
+    while not is_still(messages[-1]):
+        assert messages[-1]["type"] != "error", messages[-1]
+        messages.append(ws.receive_json())
+    return messages
+
+
+def losses_by_step(messages: list[dict]) -> list[int]:
+    """The steps whose loss arrived, in arrival order: each `progress` run, and each traced step's metrics."""
+    steps = []
+    for message in messages:
+        if message["type"] == "progress":
+            first, last = message["steps"]
+            assert len(message["loss"]) == last - first + 1
+            assert all(isinstance(v, float) for v in message["loss"])
+            assert len(message.get("accuracy", message["loss"])) == len(message["loss"])
+            steps.extend(range(first, last + 1))
+        elif message["type"] == "trace":
+            steps.extend(e["step"] for e in message["events"] if e["type"] == "metrics")
+    return steps
+
+
+def fast_forward(ws, play: dict, seconds: float, fps: float) -> tuple[list[dict], float]:
+    """Fast-forward for `seconds`, pause, read to the still frame; the messages and the seconds from play
+    sent to the still frame read (an upper bound on the time the server stepped)."""
+    ws.send_text(json.dumps({"type": "config", "fps": fps}))
+    started = time.monotonic()
+    ws.send_text(json.dumps({"type": "play", **play}))
+    messages = [ws.receive_json()]
+    while time.monotonic() - started < seconds:
+        messages.append(ws.receive_json())
+    ws.send_text(json.dumps({"type": "pause"}))
+    messages += read_until_still(ws)
+    return messages, time.monotonic() - started
+
+
+def test_fast_forward_frames_go_at_the_asked_fps_and_every_steps_loss_arrives_once(client, moons):
+    fps = 10
+    with client.websocket_connect(stream_url(moons)) as ws:
+        messages, elapsed = fast_forward(ws, {"rate": "max"}, 1.5, fps)
+        time.sleep(0.2)
+        ws.send_text(json.dumps({"type": "step"}))  # after the pause, commands step the model again
+        after = receive_trace(ws)
+    frames = [m for m in messages if m["type"] == "trace" and not is_still(m)]
+    steps = losses_by_step(messages)
+    last = messages[-1]["step"]
+    # Every step from 1 to the last, once, in order; the still frame is where the model stopped.
+    assert steps == list(range(1, last + 1))
+    assert after["step"] == last + 1 and client.get(moons.url).json()["step"] == last + 1
+    # Frames at most `fps` a second over the time the server played (at most `elapsed`), steps many more:
+    # a relation, not a speed (each frame is 1/fps of batches of steps that cost about a millisecond).
+    assert 1 <= len(frames) <= fps * elapsed + 2
+    assert last >= 5 * len(frames), (last, len(frames))
+    assert {m["type"] for m in messages} <= {"trace", "progress"}
+    assert "graph" in frames[0] and all("graph" not in m for m in messages if m is not frames[0])
+    assert_valid_trace(trace_of(frames[0]))
+    kinds = {"forward", "backward", "update", "metrics"}
+    assert all({e["type"] for e in frame["events"]} == kinds for frame in frames)
+    progress = [m for m in messages if m["type"] == "progress"]
+    assert progress and all(PROGRESS_VALIDATOR.is_valid(m) for m in progress)
+
+
+def test_a_paced_fast_forward_steps_at_most_its_rate(client, moons):
+    rate, fps = 300, 5
+    with client.websocket_connect(stream_url(moons)) as ws:
+        messages, elapsed = fast_forward(ws, {"rate": rate}, 1.0, fps)
+    steps = losses_by_step(messages)
+    frames = [m for m in messages if m["type"] == "trace" and not is_still(m)]
+    assert steps == list(range(1, messages[-1]["step"] + 1))
+    # Pacing bounds the steps from above on any machine; frames likewise.
+    assert len(steps) <= rate * elapsed + 1 and len(frames) <= fps * elapsed + 2
+    assert len(steps) > 2 * len(frames)
+    assert any(m["type"] == "progress" for m in messages)
+
+
+def test_slow_rates_still_trace_every_step(client, moons):
+    with client.websocket_connect(stream_url(moons)) as ws:
+        ws.send_text(json.dumps({"type": "play", "rate": 60}))
+        messages = [ws.receive_json() for _ in range(10)]
+        ws.send_text(json.dumps({"type": "pause"}))
+    assert all(m["type"] == "trace" for m in messages)
+    assert all({e["type"] for e in m["events"]} >= {"update", "metrics"} for m in messages)
+
+
+def test_play_rates_above_the_fast_forward_cap_or_not_a_number_are_refused(client, moons):
+    with client.websocket_connect(stream_url(moons)) as ws:
+        ws.send_text(json.dumps({"type": "play", "rate": "fast"}))
+        refused = ws.receive_json()
+        ws.send_text(json.dumps({"type": "config", "fps": 0}))
+        refused_fps = ws.receive_json()
+    assert refused["type"] == refused_fps["type"] == "error"
+
+
+def test_concurrent_fast_forwards_share_the_lane_and_each_gets_steps_and_frames(tmp_path):
+    """Three streams at "max": each lane turn is a batch bounded in time, so every stream gets turns, steps
+    and frames; none takes the lane for itself (relations only: any machine, any load)."""
+    from tests.api.conftest import app_client
+
+    count, fps = 3, 10
+    with app_client(tmp_path) as client:
+        models = [create(client, MOONS) for _ in range(count)]
+        sockets = [client.websocket_connect(stream_url(model)) for model in models]
+        try:
+            streams = [ws.__enter__() for ws in sockets]
+            for ws in streams:
+                ws.send_text(json.dumps({"type": "config", "fps": fps}))
+                ws.send_text(json.dumps({"type": "play", "rate": "max"}))
+            started = time.monotonic()
+            time.sleep(2.0)
+            for ws in streams:
+                ws.send_text(json.dumps({"type": "pause"}))
+            received = [read_until_still(ws) for ws in streams]
+            elapsed = time.monotonic() - started
+        finally:
+            for ws in sockets:
+                ws.__exit__(None, None, None)
+    steps = [len(losses_by_step(messages)) for messages in received]
+    frames = [sum(m["type"] == "trace" and not is_still(m) for m in messages) for messages in received]
+    for messages in received:
+        assert losses_by_step(messages) == list(range(1, messages[-1]["step"] + 1))
+    assert all(n >= 3 for n in frames) and all(n <= fps * elapsed + 2 for n in frames), frames
+    # Equal turns: no stream gets less than a third of another's steps.
+    assert min(steps) * 3 >= max(steps), steps
+    assert min(steps) > 5 * max(frames), (steps, frames)
+
+
+def test_the_stored_history_stays_bounded_while_fast_forwarding(tmp_path, monkeypatch):
+    """A long fast-forward keeps (and saves) a bounded history: past MAX_HISTORY entries it thins to every
+    other one and doubles its stride (here 100 entries, to get there quickly; saved every 50 ms)."""
+    from backprop_playground.nets import stepping
+    from tests.api.conftest import app_client
+
+    monkeypatch.setattr(stepping, "MAX_HISTORY", 100)
+    with app_client(tmp_path, stream_persist_every_s=0.05) as client:
+        model = create(client, MOONS)
+        store = client.app.state.hub.store
+        empty = len(json.dumps(store.get(model.id).state))
+        with client.websocket_connect(stream_url(model)) as ws:
+            ws.send_text(json.dumps({"type": "play", "rate": "max"}))
+            saved = wait_until(lambda: (state := store.get(model.id).state)["step"] > 1_000 and state,
+                               "a thousand steps saved")
+            ws.send_text(json.dumps({"type": "pause"}))
+            read_until_still(ws)
+            live = client.get(model.url).json()
+    stride = saved["history_stride"]
+    assert len(saved["history"]) <= 100 and stride >= 8
+    assert all(entry["step"] % stride == 0 for entry in saved["history"])
+    assert len(live["history"]) <= 100
+    # Each entry is a few numbers: the saved state stays within a bound that does not grow with the steps.
+    assert len(json.dumps(saved)) <= empty + 100 * 200

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.helpers import header_control
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -86,6 +87,34 @@ def test_a_2_8_8_1_net_trains_on_moons_past_95_percent(page, live_server, tmp_pa
     for view, png in light.items():
         assert len(png) > 8_000, f"the {view} view looks empty"
         assert page.locator(f"#{view}").screenshot() != png, f"the {view} view ignored the dark theme"
+
+
+def test_fast_forward_runs_past_a_thousand_steps_with_every_loss_and_pause_holds(page, live_server, tmp_path):
+    """At "max" the server trains untraced between frames: the counter passes 1,000 steps, the speed shown
+    is measured (more steps than frames a second), the boundary is redrawn from the frames, the loss curve
+    counts every step, and a pause holds at the server's step."""
+    open_studio(page, live_server + "/studio")
+    before = boundary_pixels(page)
+    page.select_option("#speed", "max")
+    page.click("#play")
+    wait_js(page, "Number(document.querySelector('#step-count').dataset.step) > 1000")
+    shown = page.text_content("#speedo")
+    page.screenshot(path=tmp_path / "studio-fast-forward.png")
+    assert boundary_pixels(page) != before, "the decision boundary did not change while fast-forwarding"
+    page.click("#play")
+    wait_js(page, "document.querySelector('#play').textContent.includes('Train')")
+    server = model_id(page)
+    settled = wait_until(lambda: (step := step_of(page)) == api_get(live_server, f"/models/{server}")["step"]
+                         and step, "the counter at the server's step")
+    page.wait_for_timeout(1000)  # a pause that did not hold would step meanwhile
+    assert step_of(page) == settled == api_get(live_server, f"/models/{server}")["step"]
+    match = re.fullmatch(r"([\d,]+) steps/s · (\d+) frames/s", shown)
+    assert match, shown
+    steps_per_s, frames_per_s = int(match[1].replace(",", "")), int(match[2])
+    assert steps_per_s > frames_per_s >= 0, shown
+    # The curve counts every step once, from the one it starts at (thinned for drawing by merging).
+    wait_js(page, f"Number(document.querySelector('#loss').dataset.steps) === "
+                  f"{settled} - Number(document.querySelector('#loss').dataset.first) + 1")
 
 
 def change_mid_run(page, live_server: str, at: int, field: str, value: str) -> str:

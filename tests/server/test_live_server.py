@@ -182,3 +182,33 @@ def test_kill_9_while_a_stream_plays_loses_at_most_the_persist_interval(data_dir
     # have stepped ahead of what a slow client read, as frames are latest-wins).
     kept = max(step for when, step in seen if when <= killed_at - 3.5)
     assert kept >= 10 and kept <= model["step"] <= rate * (killed_at - started) + 2
+
+
+def test_kill_9_while_a_stream_fast_forwards_loses_at_most_the_persist_interval(data_dir):
+    """The same at "max": every step whose loss arrived 3.5 s before the kill is kept, and the saved history
+    (a row per step at first) came back with it."""
+    from websockets.sync.client import connect
+
+    server = Server(data_dir)
+    model_id, auth = _create(server.url)
+    token = auth["Authorization"].removeprefix("Bearer ")
+    seen: list[tuple[float, int]] = []
+    try:
+        with connect(_ws_url(server, model_id), max_size=2**24) as ws:
+            ws.send(json.dumps({"type": "auth", "token": token}))
+            ws.send(json.dumps({"type": "play", "rate": "max"}))
+            while not seen or seen[-1][0] - seen[0][0] < 6.0:
+                message = json.loads(ws.recv(timeout=30))
+                if message["type"] == "progress":
+                    seen.append((time.monotonic(), message["steps"][1]))
+                elif message["type"] == "trace":
+                    seen.append((time.monotonic(), message["step"]))
+            server.kill()
+    except Exception:  # the socket of a killed server may fail to close; that is the point
+        pass
+    finally:
+        server.kill()
+    killed_at, model, _ = _reopen(data_dir, model_id)
+    kept = max(step for when, step in seen if when <= killed_at - 3.5)
+    assert kept >= 10 and kept <= model["step"] <= seen[-1][1] + 10_000
+    assert model["history"] and model["history"][-1]["step"] <= model["step"]

@@ -209,3 +209,99 @@ def test_a_client_that_never_reads_is_closed_after_the_send_timeout(tmp_path):
 
     code, tasks = asyncio.run(main())
     assert code == 4408 and all(task.done() for task in tasks)
+
+
+def test_pause_stops_a_fast_forward_within_the_step_in_flight(tmp_path):
+    """A pause ends the running batch after its step in flight: at most one step after the pause is applied
+    (the batch checks for commands after every step), then a still frame at the model's step and nothing
+    more. Decided by the order of events, not by speed."""
+    from backprop_playground.hub import ModelHub
+    from backprop_playground.jobs import JobPool
+    from backprop_playground.schema.ws import Pause
+
+    async def main():
+        hub = ModelHub(Store(f"sqlite:///{tmp_path / 'db'}"), DEFAULT_LIMITS, capacity=8, persist_every_s=60)
+        jobs = JobPool(2)
+        live, _ = await jobs.run(hub.create, _spec())
+        socket = SlowSocket(0, ['{"type": "config", "fps": 20}', '{"type": "play", "rate": "max"}'])
+        session = StreamSession(socket, hub, jobs, live, rows=4, max_rate=60, persist_every_s=60)
+        at_pause = []
+        apply = session._apply
+
+        def noting(command):
+            if isinstance(command, Pause):
+                at_pause.append(live.model.step_count)
+            apply(command)
+
+        session._apply = noting
+        runner = asyncio.ensure_future(session.run())
+        await until(lambda: live.model.step_count > 200 and len(socket.sent) > 3, "a fast-forward under way")
+        await socket.inbox.put({"type": "websocket.receive", "text": '{"type": "pause"}'})
+        await until(lambda: socket.sent[-1]["type"] == "trace" and not any(
+            e["type"] == "metrics" for e in socket.sent[-1]["events"]), "the still frame")
+        stopped = live.model.step_count
+        await asyncio.sleep(0.2)
+        after = live.model.step_count
+        await socket.inbox.put({"type": "websocket.disconnect"})
+        await runner
+        await session.finish()
+        jobs.shutdown()
+        return at_pause[0], stopped, after, socket.sent
+
+    paused_at, stopped, after, sent = asyncio.run(main())
+    assert stopped - paused_at <= 1 and after == stopped == sent[-1]["step"]
+    covered = []
+    for message in sent:
+        if message["type"] == "progress":
+            covered.extend(range(message["steps"][0], message["steps"][1] + 1))
+        elif message["type"] == "trace":
+            covered.extend(e["step"] for e in message["events"] if e["type"] == "metrics")
+    assert covered == list(range(1, stopped + 1))
+
+
+def test_a_dropped_fast_forward_frame_gives_its_loss_to_the_progress_messages():
+    async def main():
+        box = Outbox()
+        box.add_points([(1, 0.5, None), (2, 0.4, None)])
+        box.put_frame(Message("f3", point=(3, 0.3, None)))
+        box.add_points([(4, 0.2, None)])
+        box.put_frame(Message("f5", point=(5, 0.1, None)))  # replaces f3, whose loss must not be lost
+        return [(await box.get()).text for _ in range(2)], box.points
+
+    (progress, frame), left = asyncio.run(main())
+    assert json.loads(progress) == {"type": "progress", "steps": [1, 4], "loss": [0.5, 0.4, 0.3, 0.2]}
+    assert frame == "f5" and left == []
+
+
+def test_a_fast_forward_waits_while_its_client_leaves_too_many_losses_unread(tmp_path, monkeypatch):
+    """Losses are never dropped, so a client that reads nothing holds its fast-forward at the bound of
+    unsent losses (here 300) until it reads (or the send timeout closes it): memory stays bounded."""
+    import backprop_playground.stream as stream
+    from backprop_playground.hub import ModelHub
+    from backprop_playground.jobs import JobPool
+
+    monkeypatch.setattr(stream, "MAX_UNSENT_POINTS", 300)
+
+    async def main():
+        hub = ModelHub(Store(f"sqlite:///{tmp_path / 'db'}"), DEFAULT_LIMITS, capacity=8, persist_every_s=60)
+        jobs = JobPool(2)
+        live, _ = await jobs.run(hub.create, _spec())
+        session = StreamSession(DeafSocket(0, ['{"type": "play", "rate": "max"}']), hub, jobs, live, rows=4,
+                                max_rate=60, persist_every_s=60, send_timeout_s=DEADLINE_S)
+        runner = asyncio.ensure_future(session.run())
+        await until(lambda: len(session.outbox.points) >= 300, "300 losses unsent")
+        seen = []
+
+        def stalled() -> bool:
+            seen.append(live.model.step_count)
+            return len(seen) > 10 and seen[-1] == seen[-11]  # no step for ten polls in a row
+
+        await until(stalled, "the fast-forward holding", interval=0.02)
+        unsent = len(session.outbox.points)
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+        jobs.shutdown()
+        return unsent, live.model.step_count
+
+    unsent, steps = asyncio.run(main())
+    assert 300 <= unsent < steps

@@ -1,4 +1,4 @@
-"""WS /api/v1/models/{id}/stream: step, play, pause, reset and config a model; one trace per step."""
+"""WS /api/v1/models/{id}/stream: step, play, pause, reset and config a model; traces and losses out."""
 
 from __future__ import annotations
 
@@ -28,9 +28,11 @@ async def stream(
                                                    "first message, as URLs end up in logs).")] = None,
 ) -> None:
     """First message: {"type": "auth", "token": "<edit_token>"}. Then commands (JSON text):
-    {"type": "step"}, {"type": "play", "rate"}, {"type": "pause"}, {"type": "reset"},
-    {"type": "config", "lr"?, "rows"?, "encoding"?: "json"|"f32", "summary_over"?}.
-    Messages: {"type": "trace", "step", "graph"?, "events", ...} and {"type": "error", "detail"}.
+    {"type": "step"}, {"type": "play", "rate": steps/s | "max"}, {"type": "pause"}, {"type": "reset"},
+    {"type": "config", "lr"?, "rows"?, "encoding"?: "json"|"f32", "summary_over"?, "fps"?}.
+    Messages: {"type": "trace", "step", "graph"?, "events", ...}, {"type": "error", "detail"} and, when
+    play fast-forwards (rate above max_stream_rate: untraced steps, a trace at most fps times a second),
+    {"type": "progress", "steps": [first, last], "loss": [...], "accuracy"?: [...]} before each trace.
     Close codes: 4401 no token, 4403 wrong token, 4404 no such model (after an error message),
     4408 the client read nothing for too long, 4409 another server replica saved the model meanwhile
     (reconnect: the stream resumes from that save), 4429 this client has too many streams open."""
@@ -74,7 +76,8 @@ async def _serve(websocket: WebSocket, model_id: str, token: str | None, client:
         session = StreamSession(
             websocket, hub, jobs, live, rows=settings.trace_rows, max_rate=settings.max_stream_rate,
             persist_every_s=settings.stream_persist_every_s, client=client,
-            send_timeout_s=settings.stream_send_timeout_s,
+            send_timeout_s=settings.stream_send_timeout_s, max_play_rate=settings.max_play_rate,
+            max_fps=settings.max_stream_fps,
         )
         app.state.streams.add(session)
         try:

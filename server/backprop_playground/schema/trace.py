@@ -144,6 +144,17 @@ class StreamTrace(BaseModel):
     rows: list[int] | None = None
 
 
+class StreamProgress(BaseModel):
+    """WebSocket, while fast-forwarding: the losses of the untraced steps `steps[0]`…`steps[1]` (one entry a
+    step, in order), sent before the next trace; every step's loss arrives once, here or in a trace."""
+
+    type: Literal["progress"]
+    steps: tuple[int, int] = Field(description="The first and last step of the run, inclusive.")
+    loss: list[float] = Field(description="Each step's training loss (its batch's data loss).")
+    accuracy: list[float | None] | None = Field(
+        default=None, description="Each step's batch accuracy; absent for nets without one (regression).")
+
+
 class StreamError(BaseModel):
     """WebSocket: a command was not understood or failed; the connection stays open."""
 
@@ -155,7 +166,7 @@ def trace_json_schema() -> dict[str, Any]:
     """The JSON Schema (2020-12) of a trace; stream messages are in its $defs."""
     schema = Trace.model_json_schema(by_alias=True, ref_template="#/$defs/{model}")
     defs = schema.setdefault("$defs", {})
-    for model in (StreamTrace, StreamError, Step, Play, Pause, Reset, Config):
+    for model in (StreamTrace, StreamProgress, StreamError, Step, Play, Pause, Reset, Config):
         extra = model.model_json_schema(by_alias=True, ref_template="#/$defs/{model}")
         defs.update(extra.pop("$defs", {}))
         defs[model.__name__] = extra

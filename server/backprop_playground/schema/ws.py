@@ -25,7 +25,11 @@ class Step(_Command):
 
 class Play(_Command):
     type: Literal["play"]
-    rate: float = Field(gt=0, description="Steps per second (capped by max_stream_rate).")
+    rate: Annotated[float, Field(gt=0)] | Literal["max"] = Field(description=(
+        "Steps per second. Up to max_stream_rate (60) every step is a traced frame; above it the stream "
+        "fast-forwards (capped by max_play_rate, 2,000; \"max\": as fast as its fair share allows): "
+        "untraced steps, whose losses come in `progress` messages, and a traced frame at most `fps` "
+        "times a second."))
 
 
 class Pause(_Command):
@@ -43,6 +47,8 @@ class Config(_Command):
     rows: int | None = Field(default=None, ge=1, le=10_000)
     encoding: Literal["json", "f32"] | None = None
     summary_over: int | None = Field(default=None, ge=0)
+    fps: float | None = Field(default=None, gt=0, le=120, description=(
+        "Traced frames per second the client wants while fast-forwarding (capped by max_stream_fps, 30)."))
 
 
 Command = Annotated[Step | Play | Pause | Reset | Config, Field(discriminator="type")]

@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { appendPoint, createRecording, createSeries, extent, fromHistory, latest, recordFrame } from "../../../web/js/studio/series.js";
+import { appendPoint, appendPoints, createRecording, createSeries, extent, fromHistory, latest, recordFrame } from "../../../web/js/studio/series.js";
 
 test("points append and a reset restarts the curve", () => {
   let s = createSeries();
@@ -29,4 +29,29 @@ test("a recording keeps at most its capacity, first and last frames", () => {
   assert.ok(r.frames.length <= 8);
   assert.equal(r.frames[0].step, 0);
   assert.equal(r.frames.at(-1).step, 49);
+});
+
+test("fast-forwarded steps merge into the curve: every step counts, the newest stays its own", () => {
+  let s = createSeries(50);
+  let total = 0;
+  for (let first = 1; first <= 10_000; first += 97) {
+    const records = Array.from({ length: 97 }, (_, i) => ({ step: first + i, loss: 2, accuracy: 0.5 }));
+    s = appendPoints(s, records);
+    total += records.length;
+  }
+  assert.ok(s.points.length <= 50);
+  assert.equal(s.points.reduce((n, p) => n + p.n, 0), total, "each step is in exactly one point");
+  assert.equal(s.points.at(-1).n, 1);
+  assert.equal(s.points.at(-1).step, total);
+  assert.ok(s.points.every((p) => p.loss === 2 && p.accuracy === 0.5), "merged points are means");
+  const steps = s.points.map((p) => p.step);
+  assert.deepEqual(steps, [...steps].sort((a, b) => a - b));
+});
+
+test("a merged point's loss is the mean of its steps, and a progress after a reset restarts", () => {
+  let s = createSeries(3);
+  s = appendPoints(s, [1, 2, 3, 4].map((step) => ({ step, loss: step })));
+  assert.deepEqual(s.points.map((p) => [p.step, p.n, p.loss]), [[2, 2, 1.5], [3, 1, 3], [4, 1, 4]]);
+  s = appendPoints(s, [{ step: 1, loss: 9 }, { step: 2, loss: 8 }]);
+  assert.deepEqual(s.points.map((p) => p.step), [1, 2]);
 });

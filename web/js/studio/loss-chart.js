@@ -1,6 +1,7 @@
 /**
  * Loss and accuracy over training steps: train loss solid, test loss dashed (left axis, log scale),
- * accuracy thin on the right axis, with large read-outs of the latest values above the plot.
+ * accuracy thin on the right axis, with large read-outs of the latest values above the plot. The
+ * points come from series.js, already thinned for drawing (every step's loss counted in them).
  */
 import d3 from "d3";
 import { extent, latest } from "./series.js";
@@ -42,6 +43,9 @@ export function createLossChart(root) {
 
   function update({ points }) {
     lastPoints = points;
+    // What the curve holds, for tests and anyone checking: steps counted in it, from its first step on.
+    root.dataset.steps = String(points.reduce((n, p) => n + (p.n ?? 1), 0));
+    root.dataset.first = points.length ? String(points[0].step - (points[0].n ?? 1) + 1) : "";
     const { width, height } = size;
     if (!width || !height) return;
     svg.attr("viewBox", `0 0 ${width} ${height}`);
@@ -73,7 +77,9 @@ export function createLossChart(root) {
       const line = d3.line()
         .defined((p) => p[key] !== null && Number.isFinite(p[key]) && (scale === y2 || !logScale || p[key] > 0))
         .x((p) => x(p.step)).y((p) => scale(Math.min(Math.max(p[key], scale === y ? lo : 0), scale === y ? lossRange[1] : 1)));
-      path.attr("d", line(points));
+      // A value not measured at a point (null: e.g. the test loss between frames while fast-forwarding) is
+      // skipped, not a gap; a non-finite one breaks the line.
+      path.attr("d", line(points.filter((p) => p[key] !== null && p[key] !== undefined)));
     }
   }
 

@@ -1,7 +1,8 @@
 /**
  * Redraws at a bounded rate: frames mark what changed, and one requestAnimationFrame loop redraws
  * at most `maxFps` times a second, so a fast training stream never floods the page. It also measures
- * steps per second (from frame arrival) and redraws per second.
+ * steps per second (from the steps that arrive: frames and fast-forward progress) and frames per second
+ * (redraws that showed a new frame from the server).
  */
 import { stepperUrl } from "./handoff.js";
 import { domainOf } from "./neuron-layout.js";
@@ -11,6 +12,8 @@ export function createRenderLoop({ app, network, dataView, lossChart, transport,
   const dirty = new Set();
   let last = 0;
   let draws = [];
+  let frameDraws = []; // times of the redraws that showed a new server frame
+  let framesDrawn = 0;
   let drawMs = 0;
   const self = {
     transport,
@@ -39,7 +42,8 @@ export function createRenderLoop({ app, network, dataView, lossChart, transport,
   function draw() {
     const all = dirty.has("all");
     const theme = app.theme;
-    if (app.params && app.data) {
+    // Losses alone (a fast-forward's progress) redraw the chart, not the network and the boundary.
+    if (app.params && app.data && (all || dirty.has("network"))) {
       const domain = app.data.domain || (app.data.interval ? { x: app.data.interval } : domainOf(app.data.x));
       const surfaces = neuronSurfaces(app.spec, app.params, domain, neuronRes, app.inputDim);
       network.update({ params: app.params, grads: app.grads, surfaces, showGradients: app.showGradients, theme });
@@ -53,18 +57,22 @@ export function createRenderLoop({ app, network, dataView, lossChart, transport,
   function tick(now) {
     requestAnimationFrame(tick);
     draws = draws.filter((t) => t > now - 1000);
+    frameDraws = frameDraws.filter((t) => t > now - 1000);
     if (dirty.size && now - last >= 1000 / maxFps) {
       last = now;
       const started = performance.now();
       draw();
       draws.push(now);
+      if (app.framesIn !== framesDrawn) {
+        framesDrawn = app.framesIn;
+        frameDraws.push(now);
+      }
       // Smoothed cost of one redraw, for the benchmark and for anyone profiling.
       drawMs = 0.9 * drawMs + 0.1 * (performance.now() - started);
       document.body.dataset.drawMs = drawMs.toFixed(1);
     }
-    const times = app.stepTimes || [];
-    const recent = times.filter((t) => t > now - 1000).length;
-    self.transport?.update({ step: app.step, sps: recent, fps: draws.length });
+    const sps = app.stepsPerSecond ? app.stepsPerSecond(now) : 0;
+    self.transport?.update({ step: app.step, sps, fps: frameDraws.length });
   }
 
   return self;

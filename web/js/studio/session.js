@@ -1,11 +1,15 @@
 /**
  * One live model on the server: created from a spec, driven over its WebSocket (play, pause, step,
  * reset, config). When the socket cannot open, training falls back to REST calls (POST …/step),
- * so the studio still works behind proxies that drop WebSockets.
+ * so the studio still works behind proxies that drop WebSockets. Progress messages (the losses of
+ * fast-forwarded steps) go to `onFrame` as well.
  */
 import { openStream } from "../shared/api.js";
 
-export function createSession(client, { onFrame, onModel, onError, onStatus }) {
+/** Frames per second asked of a fast-forwarding stream: the render loop's redraw rate. */
+export const STREAM_FPS = 24;
+
+export function createSession(client, { onFrame, onModel, onError, onStatus, fps = STREAM_FPS }) {
   let model = null;
   let stream = null;
   let fallback = false;
@@ -38,6 +42,7 @@ export function createSession(client, { onFrame, onModel, onError, onStatus }) {
       },
     });
     stream = current;
+    current.send({ type: "config", fps });
   }
 
   async function restStep() {
@@ -54,7 +59,9 @@ export function createSession(client, { onFrame, onModel, onError, onStatus }) {
     if (!playing || !fallback) return;
     const started = performance.now();
     restStep().then(() => {
-      timer = setTimeout(restLoop, Math.max(0, 1000 / rate - (performance.now() - started)));
+      // REST traces every step: "max" or a fast-forward rate is as fast as the answers come.
+      const perSecond = rate === "max" ? Infinity : rate;
+      timer = setTimeout(restLoop, Math.max(0, 1000 / perSecond - (performance.now() - started)));
     });
   }
 
@@ -77,6 +84,7 @@ export function createSession(client, { onFrame, onModel, onError, onStatus }) {
       connect();
       return created.model;
     },
+    /** Play at `stepsPerSecond` (a number, or "max": as fast as the server's fair share gives). */
     play(stepsPerSecond) {
       playing = true;
       rate = stepsPerSecond;

@@ -1,10 +1,22 @@
 /**
  * Training controls: reset, step, play/pause, speed, the ∂L/∂w toggle, the step counter with the
- * measured steps/s and redraws/s, and the hand-off link to the stepper at the current step.
+ * measured steps/s and frames/s, and the hand-off link to the stepper at the current step.
  */
 
-/** Play rates offered (the server caps streams at its max_stream_rate, 60 by default). */
-export const SPEEDS = [1, 3, 10, 30, 60];
+/**
+ * Play rates offered. Up to 60 steps/s (the server's max_stream_rate) every step is a frame; faster
+ * ones fast-forward: untraced steps on the server, a frame at the screen's rate, every step's loss.
+ */
+export const SPEEDS = [1, 3, 10, 30, 60, 1000, "max"];
+const FAST_FROM = 60;
+
+/** A speed as the stream's play rate: steps per second, or "max". */
+export const speedOf = (value) => (value === "max" ? "max" : Number(value));
+
+function speedLabel(s) {
+  if (s === "max") return "max (fast-forward)";
+  return s > FAST_FROM ? `${s.toLocaleString("en")} steps/s (fast-forward)` : `${s} steps/s`;
+}
 
 export function createTransport(root, handlers) {
   root.innerHTML = `
@@ -14,7 +26,7 @@ export function createTransport(root, handlers) {
       <button type="button" class="icon primary" id="play" title="Train (space)">▶ Train</button>
     </div>
     <label>speed <select id="speed" aria-label="steps per second">${SPEEDS.map((s) =>
-      `<option value="${s}"${s === 30 ? " selected" : ""}>${s} steps/s</option>`).join("")}</select></label>
+      `<option value="${s}"${s === 30 ? " selected" : ""}>${speedLabel(s)}</option>`).join("")}</select></label>
     <label class="toggle"><input type="checkbox" id="show-grads"> show ∂L/∂w on links</label>
     <span class="counter" id="counter" aria-live="off">step <span id="step-count" data-step="0">0</span></span>
     <span class="speedo" id="speedo"></span>
@@ -31,8 +43,8 @@ export function createTransport(root, handlers) {
   let playing = false;
   $("reset").addEventListener("click", () => handlers.onReset());
   $("step").addEventListener("click", () => handlers.onStep());
-  $("play").addEventListener("click", () => (playing ? handlers.onPause() : handlers.onPlay(Number($("speed").value))));
-  $("speed").addEventListener("change", () => handlers.onSpeed(Number($("speed").value)));
+  $("play").addEventListener("click", () => (playing ? handlers.onPause() : handlers.onPlay(speedOf($("speed").value))));
+  $("speed").addEventListener("change", () => handlers.onSpeed(speedOf($("speed").value)));
   $("show-grads").addEventListener("change", (e) => handlers.onGradients(e.target.checked));
   $("open-stepper").addEventListener("click", () => handlers.onOpenStepper?.());
   // Keys for the lectern: space trains or pauses, → takes one step.
@@ -46,11 +58,11 @@ export function createTransport(root, handlers) {
 
   return {
     get speed() {
-      return Number($("speed").value);
+      return speedOf($("speed").value);
     },
     /** Start playing again at the chosen speed (after a mid-run rebuild). */
     resume() {
-      if (!playing) handlers.onPlay(Number($("speed").value));
+      if (!playing) handlers.onPlay(speedOf($("speed").value));
     },
     /** Redraw for {playing, step, sps, fps, status, stepperHref, canTrain}. */
     update(s) {
@@ -64,7 +76,9 @@ export function createTransport(root, handlers) {
         $("step-count").dataset.step = String(s.step);
       }
       if (s.sps !== undefined) {
-        setText("speedo", playing || s.sps ? `${s.sps.toFixed(0)} steps/s · ${s.fps.toFixed(0)} redraws/s` : "");
+        // Measured, not the rate asked for: steps that arrived, and redraws that showed a new frame.
+        const steps = Math.round(s.sps).toLocaleString("en");
+        setText("speedo", playing || s.sps ? `${steps} steps/s · ${s.fps.toFixed(0)} frames/s` : "");
       }
       if (s.status !== undefined) setText("conn", s.status);
       if (s.stepperHref && shown.href !== s.stepperHref) {
