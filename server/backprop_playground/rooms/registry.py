@@ -2,12 +2,15 @@
 
 The bus (bus.py) keeps the rooms and carries their events; the registry keeps, per room it serves, the
 presenter and follower connections and a mirror of what a late joiner needs (seq, state, open question,
-answers, audience), and turns each bus event into one encoded message that it hands to every connection's
-outbox. A connection's outbox holds its ordered messages (hello, ask, reveal, errors: at most
+answers, audience), and turns each bus event into one encoded message that it hands to every connection.
+A connection whose client keeps up gets it at once, written in the task that handles the event (one pass
+over the room, no task woken per connection); one whose socket pushes back (its transport paused) gets a
+writer task and an outbox until it has caught up: its ordered messages (hello, ask, reveal, errors: at most
 OUTBOX_MESSAGES, beyond which the client is too slow and is closed with 4408) and one slot per kind of
-replaceable message (state, audience, answers) holding only the newest: a slow follower skips states and
+replaceable message (state, audience, answers) holding only the newest, so a slow follower skips states and
 never delays the others. A ticker reports the audience and the answers at most 1/TICK_S times a second,
-keeps rooms with a connected presenter alive and closes connections of rooms that ended.
+keeps rooms with a connected presenter alive, closes connections whose client read nothing for
+send_timeout_s and those of rooms that ended.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import logging
 import secrets
 import time
 from collections import Counter, deque
+from collections.abc import Coroutine, Generator
 from typing import Any
 
 import orjson
@@ -42,69 +46,180 @@ def error(message: str) -> str:
 
 
 class Outbox:
-    """Ordered messages (bounded) plus one latest-wins slot per replaceable kind; `final` goes first and
-    last (an error before a close)."""
+    """What waits for a connection under back-pressure: ordered messages (bounded) plus one latest-wins slot
+    per replaceable kind; `final` goes first and last (an error before a close)."""
 
     def __init__(self, limit: int = p.OUTBOX_MESSAGES) -> None:
         self.queue: deque[str] = deque()
         self.slots: dict[str, str] = {}
         self.limit = limit
-        self.overflow = False
         self.final: str | None = None
-        self._ready = asyncio.Event()
 
-    def put(self, text: str) -> None:
+    def put(self, text: str) -> bool:
+        """False when `limit` messages already wait: the client is too slow."""
         if len(self.queue) >= self.limit:
-            self.overflow = True
-        else:
-            self.queue.append(text)
-        self._ready.set()
+            return False
+        self.queue.append(text)
+        return True
 
     def latest(self, kind: str, text: str) -> None:
         self.slots[kind] = text
-        self._ready.set()
 
     def end(self, text: str) -> None:
         self.final = text
-        self._ready.set()
 
-    async def get(self) -> tuple[str | None, bool]:
-        """(text, last); (None, True) when the client fell too far behind."""
+    def take(self) -> tuple[str | None, bool]:
+        """(text, last), (None, False) when nothing waits."""
+        if self.final is not None:
+            return self.final, True
+        if self.queue:
+            return self.queue.popleft(), False
+        if self.slots:
+            kind = next(iter(self.slots))
+            return self.slots.pop(kind), False
+        return None, False
+
+
+class Resumed:
+    """The rest of a coroutine whose first step already ran (and suspended), for a task to await: what the
+    task sends or throws into it is passed on, as `yield from` does for a coroutine not started yet."""
+
+    __slots__ = ("coro", "pending")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], pending: Any) -> None:
+        self.coro, self.pending = coro, pending
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        coro, pending = self.coro, self.pending
         while True:
-            if self.final is not None:
-                return self.final, True
-            if self.overflow:
-                return None, True
-            if self.queue:
-                return self.queue.popleft(), False
-            if self.slots:
-                kind = next(iter(self.slots))
-                return self.slots.pop(kind), False
-            self._ready.clear()
-            await self._ready.wait()
+            try:
+                sent = yield pending
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:  # noqa: BLE001 - a cancellation, passed on like any other
+                try:
+                    pending = coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+            else:
+                try:
+                    pending = coro.send(sent)
+                except StopIteration as stop:
+                    return stop.value
 
 
 class Connection:
+    """One client's socket and what is sent to it.
+
+    A message is written at once, in the caller's task, when nothing waits for this client (no writer task):
+    the ASGI send runs its first step right there and, as long as the transport takes the bytes without
+    pausing, completes in it, so a state reaches a room's connections in one pass of the event loop with no
+    task woken per connection. A send that suspends (the transport paused: the client reads slowly) is
+    finished by a writer task started then, and later messages wait in the outbox (ordered ones bounded,
+    latest-wins slots) until that task has sent them; once it is empty, messages go out directly again."""
+
     def __init__(self, socket: WebSocket, presenter: bool, who: str | None = None) -> None:
         self.socket = socket
         self.presenter = presenter
         self.who = who or secrets.token_hex(8)  # whose answer this connection gives
         self.dropped = 0  # over-rate messages in a row
         self.noticed_at = -NOTICE_EVERY_S  # when the client was last told it is over its rate
-        self.outbox = Outbox()
+        self.outbox = Outbox()  # empty whenever `writer` is None
         self.close_code = 1000
-        self.sending_since: float | None = None  # when the send under way started (the ticker's watchdog)
-        self.writer: asyncio.Task | None = None
+        self.sending_since: float | None = None  # when the writer's send under way started (the watchdog's)
+        self.writer: asyncio.Task | None = None  # only under back-pressure
+        self.reader: asyncio.Task | None = None
+        self.done = False  # nothing more is sent: the final message went out, the client is gone or too slow
+        self.failure: BaseException | None = None  # what a send raised
         if presenter:
             self.bucket = p.Bucket(p.PRESENTER_RATE, p.PRESENTER_BURST, time.monotonic())
         else:
             self.bucket = p.Bucket(p.FOLLOWER_RATE, p.FOLLOWER_BURST, time.monotonic())
 
+    def put(self, text: str) -> None:
+        """An ordered message: never skipped; OUTBOX_MESSAGES waiting close the client with 4408."""
+        if self.done:
+            return
+        if self.writer is None:
+            self._send_now(text)
+        elif not self.outbox.put(text):
+            self.close_code = p.CLOSE_TOO_SLOW
+            self._stop()
+
+    def latest(self, kind: str, text: str) -> None:
+        """A replaceable message: under back-pressure only the newest of its `kind` waits."""
+        if self.done:
+            return
+        if self.writer is None:
+            self._send_now(text)
+        else:
+            self.outbox.latest(kind, text)
+
     def end(self, code: int, message: str) -> None:
-        """Send `message` as an error, then close with `code`."""
-        if self.outbox.final is None:
-            self.close_code = code
-            self.outbox.end(error(message))
+        """Send `message` as an error (before anything still waiting), then close with `code`."""
+        if self.done or self.outbox.final is not None:
+            return
+        self.close_code = code
+        text = error(message)
+        if self.writer is None:
+            self._send_now(text, last=True)
+        else:
+            self.outbox.end(text)
+
+    def too_slow(self) -> None:
+        """The client read nothing for send_timeout_s (the registry's watchdog)."""
+        self.close_code = p.CLOSE_TOO_SLOW
+        if self.writer is not None:
+            self.writer.cancel()
+        self._stop()
+
+    def _send_now(self, text: str, last: bool = False) -> None:
+        send = self.socket.send({"type": "websocket.send", "text": text})
+        try:
+            pending = send.send(None)
+        except StopIteration:  # sent
+            if last:
+                self._stop()
+            return
+        except Exception as exc:  # noqa: BLE001 - the client is gone (or a failure, logged by _run)
+            self._failed(exc)
+            return
+        self.sending_since = asyncio.get_running_loop().time()
+        self.writer = asyncio.create_task(self._write(Resumed(send, pending), last), name="room-writer")
+
+    async def _write(self, sending: Resumed, last: bool) -> None:
+        """Under back-pressure: finish the send under way, then send what waits, until nothing does."""
+        loop = asyncio.get_running_loop()
+        try:
+            await sending
+            self.sending_since = None
+            while not last:
+                text, last = self.outbox.take()
+                if text is None:
+                    break
+                self.sending_since = loop.time()
+                await self.socket.send({"type": "websocket.send", "text": text})
+                self.sending_since = None
+            if last:
+                self._stop()
+        except asyncio.CancelledError:
+            self._stop()
+            raise
+        except Exception as exc:  # noqa: BLE001
+            self._failed(exc)
+        finally:
+            if self.writer is asyncio.current_task():
+                self.writer = None
+
+    def _failed(self, exc: BaseException) -> None:
+        self.failure = exc
+        self._stop()
+
+    def _stop(self) -> None:
+        self.done = True
+        if self.reader is not None:
+            self.reader.cancel()
 
 
 class LocalRoom:
@@ -246,7 +361,7 @@ class Registry:
                 room.seq, room.state = event["seq"], event["state"]
                 text = dumps({"type": "state", "seq": room.seq, "state": room.state})
                 for conn in room.followers:
-                    conn.outbox.latest("state", text)
+                    conn.latest("state", text)
         elif kind == "ask":
             question = event["q"]
             if question["id"] > room.qid:
@@ -269,7 +384,7 @@ class Registry:
             room.followers_total = event["followers"]
             text = dumps({"type": "audience", "followers": room.followers_total})
             for conn in room.connections:
-                conn.outbox.latest("audience", text)
+                conn.latest("audience", text)
         elif kind == "ended":
             self._drop(room)
             for conn in room.connections:
@@ -279,7 +394,7 @@ class Registry:
     def _to_all(room: LocalRoom, message: dict[str, Any]) -> None:
         text = dumps(message)
         for conn in room.connections:
-            conn.outbox.put(text)
+            conn.put(text)
 
     async def _tick(self) -> None:
         next_sweep = time.monotonic() + self.sweep_every_s
@@ -298,14 +413,13 @@ class Registry:
         for room in list(self.rooms.values()):
             for conn in room.connections:
                 if conn.sending_since is not None and conn.sending_since < stuck_before and conn.writer:
-                    conn.close_code = p.CLOSE_TOO_SLOW  # its client has read nothing for send_timeout_s
-                    conn.writer.cancel()
+                    conn.too_slow()  # its client has read nothing for send_timeout_s
             if room.answers_dirty:
                 room.answers_dirty = False
                 if room.question is not None:
                     text = room.answers_message()
                     for conn in room.presenters:
-                        conn.outbox.latest("answers", text)
+                        conn.latest("answers", text)
             if room.audience_dirty:
                 room.audience_dirty = False
                 await self.bus.audience(room.code, len(room.followers))
@@ -374,12 +488,12 @@ class Registry:
                                 f"{self.max_followers})")
         who = None if presenter else p.follower_key(code, first.fields["id"])
         conn = Connection(socket, presenter, who)
-        conn.outbox.put(room.hello(presenter))
+        conn.put(room.hello(presenter))
         if presenter:
             await self.bus.touch(code)  # presented: the room now lives room_ttl_s after its presenter
             room.presenters.add(conn)
             if room.question is not None and room.answers:
-                conn.outbox.latest("answers", room.answers_message())
+                conn.latest("answers", room.answers_message())
         else:
             room.followers.add(conn)
             room.audience_dirty = True
@@ -401,24 +515,28 @@ class Registry:
                 pass
 
     async def _run(self, room: LocalRoom, conn: Connection) -> None:
-        reader = asyncio.create_task(self._reader(room, conn), name="room-reader")
-        writer = conn.writer = asyncio.create_task(self._writer(conn), name="room-writer")
+        """Read until the client goes or the connection ends (`conn` then cancels the reader)."""
+        reader = conn.reader = asyncio.create_task(self._reader(room, conn), name="room-reader")
+        if conn.done:  # the hello could not be sent
+            reader.cancel()
         try:
-            done, _ = await asyncio.wait((reader, writer), return_when=asyncio.FIRST_COMPLETED)
-            if reader in done and conn.outbox.final is not None and not writer.done():
+            await asyncio.wait((reader,))
+            writer = conn.writer
+            if writer is not None and conn.outbox.final is not None and not conn.done:
                 await asyncio.wait((writer,), timeout=CLOSE_TIMEOUT_S)  # let the last error go out
-            for task in done:
-                if not task.cancelled() and task.exception() is not None \
-                        and not isinstance(task.exception(), WebSocketDisconnect):
-                    log.error("room connection failed", exc_info=task.exception())
-                    conn.close_code = 1011
+            failure = conn.failure if reader.cancelled() else reader.exception() or conn.failure
+            if failure is not None and not isinstance(failure, WebSocketDisconnect):
+                log.error("room connection failed", exc_info=failure)
+                conn.close_code = 1011
         finally:
-            for task in (reader, writer):
+            conn.done = True
+            tasks = [task for task in (reader, conn.writer) if task is not None]
+            for task in tasks:
                 task.cancel()
             # asyncio.wait, not gather: if this task is being cancelled, the CancelledError it raises is that
             # cancellation's own (a server's cancel scope recognises it), not one of the children's.
-            await asyncio.wait((reader, writer))
-            for task in (reader, writer):
+            await asyncio.wait(tasks)
+            for task in tasks:
                 if not task.cancelled():
                     task.exception()  # retrieved: a failure was logged above
 
@@ -444,8 +562,8 @@ class Registry:
                 now = time.monotonic()
                 if conn.dropped == 1 and now - conn.noticed_at >= NOTICE_EVERY_S:
                     conn.noticed_at = now
-                    conn.outbox.put(error(f"too many messages: at most {rate:g} a second; the next ones are "
-                                          "dropped until the rate is kept"))
+                    conn.put(error(f"too many messages: at most {rate:g} a second; the next ones are "
+                                   "dropped until the rate is kept"))
                 elif conn.dropped >= p.FLOOD_DROPS:
                     return conn.end(p.CLOSE_FULL, f"too many messages: {conn.dropped} in a row over the rate "
                                     f"of {rate:g} a second")
@@ -454,7 +572,7 @@ class Registry:
             try:
                 await self._apply(room, conn, p.parse(text, conn.presenter))
             except p.Refused as exc:
-                conn.outbox.put(error(str(exc)))
+                conn.put(error(str(exc)))
             except p.Malformed as exc:
                 return conn.end(p.CLOSE_BAD_MESSAGE, str(exc))
             if room.ended:
@@ -480,21 +598,6 @@ class Registry:
             if question is None or question["id"] != fields["id"] \
                     or not await bus.answer(code, fields["id"], conn.who, fields["value"]):
                 raise p.Refused(f"no open question with id {fields['id']}")
-
-    async def _writer(self, conn: Connection) -> None:
-        """Sends what the outbox gives; a send that takes longer than `send_timeout_s` is cancelled by the
-        ticker (one watchdog for all connections: no timer task per message)."""
-        loop = asyncio.get_running_loop()
-        while True:
-            text, last = await conn.outbox.get()
-            if text is None:
-                conn.close_code = p.CLOSE_TOO_SLOW
-                return
-            conn.sending_since = loop.time()
-            await conn.socket.send_text(text)
-            conn.sending_since = None
-            if last:
-                return
 
 
 async def refuse(socket: WebSocket, code: int, message: str) -> None:
