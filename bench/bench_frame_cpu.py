@@ -156,9 +156,11 @@ class Frames:
         session = self.session
         self.count += 1
         session.persist_every_s = 0.0 if self.count % self.save_every == 0 else math.inf
-        message = session._locked(self.stream._step, session.view, wait_s=0.0)
-        if isinstance(message, tuple):  # (message, refused save) since saves report storage failures
-            message = message[0]
+        ran = session._locked(self.stream._step, session.view, wait_s=0.0)
+        if isinstance(ran, tuple):  # (what ran, refused save) since saves report storage failures
+            ran = ran[0]
+        frame = getattr(ran, "frame", ran)  # a Ran since fast-forward, the frame itself before
+        message = self.stream.Message(frame=frame, encoding=session.view.encoding)
         self.text = session._encode(message)
 
     def close(self) -> None:
