@@ -5,9 +5,11 @@ with `--format mp4|gif|pdf|png`, as media for slides: a video, a GIF, a PDF hand
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
+import threading
 from collections.abc import Sequence
 
 
@@ -31,6 +33,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"backprop-playground serve: {problem}", file=sys.stderr)
         return 2
     app = create_app(settings)
+    threading.Thread(target=_freeze_startup_objects, name="gc-freeze", daemon=True).start()
     print(f"Backprop Playground is running at http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
     # Stream commands are a few hundred bytes; a small frame limit keeps a client from sending megabytes.
     # No permessage-deflate: it compresses every frame on the event loop, and a large model's frames
@@ -44,6 +47,18 @@ def _serve(args: argparse.Namespace) -> int:
                 ws_per_message_deflate=False, timeout_keep_alive=75, proxy_headers=bool(trusted),
                 forwarded_allow_ips=trusted or "")
     return 0
+
+
+def _freeze_startup_objects() -> None:
+    """Once every lesson's facts are computed (a background thread at startup), move everything the server
+    made so far out of the collector's reach (gc.freeze): those objects live as long as the process, and
+    a full collection no longer walks them. A hall joining a room makes ~300,000 tracked objects, whose
+    full collections otherwise took 100–270 ms each, holding up the states going out (bench_rooms.py)."""
+    from backprop_playground.nets.lessons import start_warming
+
+    start_warming().join()
+    gc.collect()
+    gc.freeze()
 
 
 def data_dir_problem(database_url: str) -> str | None:
