@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS, keep_console_error
 from tests.waiting import wait_until
 
 
@@ -113,7 +113,7 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
     errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("console", lambda msg: keep_console_error(errors, msg))
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.console_errors = errors
     yield page

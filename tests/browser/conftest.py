@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.browser.helpers import counter, open_stepper, wait_step
+from tests.chromium import keep_console_error
 
 LESSON = "xor-relu"
 BACKWARD_STEPS = 5  # the presenter's step: this many into the backward pass
@@ -28,7 +29,7 @@ def lecture(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
     errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("console", lambda msg: keep_console_error(errors, msg))
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     open_stepper(page, f"{live_server}/?lesson={LESSON}")
     page.get_by_role("button", name="Jump to the start of the backward pass").click()

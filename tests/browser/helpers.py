@@ -6,6 +6,8 @@ import itertools
 import json
 import urllib.request
 
+from tests.chromium import keep_console_error
+
 EXPRESSION = {"source": "(x*y + x)*z", "values": {"x": 2, "y": -1, "z": 3}, "mode": "numeric"}
 
 
@@ -100,7 +102,7 @@ def open_device(browser, name: str, **options):
     context = browser.new_context(**device(browser, name, **options))
     page = context.new_page()
     page.console_errors = []
-    page.on("console", lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None)
+    page.on("console", lambda msg: keep_console_error(page.console_errors, msg))
     page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
     return context, page
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.helpers import EXPRESSION, api, counter, final_totals, open_stepper, wait_step, wait_still
+from tests.chromium import keep_console_error
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +32,7 @@ def contexts(browser):
         page.console_errors = []
         page.room_states = []  # the presenter's states as the page's room socket received them
         page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: keep_state(page, frame)))
-        page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+        page.on("console", lambda m: keep_console_error(page.console_errors, m))
         page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
         made.append((context, page))
         return page

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.offline import offline_page
+from tests.chromium import keep_console_error
 from tests.conftest import _free_port
 
 pytestmark = pytest.mark.browser
@@ -200,7 +201,7 @@ def test_a_narrowed_frame_ancestors_refuses_a_file_deck_and_allows_its_host(brow
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
     errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("console", lambda msg: keep_console_error(errors, msg))
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     decks = tmp_path / "decks"
     decks.mkdir()

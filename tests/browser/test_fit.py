@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.helpers import api, counter, open_stepper, wait_step, wait_still
+from tests.chromium import keep_console_error
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +32,7 @@ def sized_page(browser, width: int, height: int):
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("console", lambda msg: keep_console_error(errors, msg))
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     return context, page, errors
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.helpers import api, counter, open_stepper, wait_step
+from tests.chromium import keep_console_error
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +39,7 @@ def sized(browser):
         if (width, height) not in made:
             context = browser.new_context(viewport={"width": width, "height": height})
             page = context.new_page()
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("console", lambda msg: keep_console_error(errors, msg))
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             made[width, height] = (context, page)
         return made[width, height][1]

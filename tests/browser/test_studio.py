@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.helpers import header_control
+from tests.chromium import keep_console_error
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -214,7 +215,7 @@ def test_an_exported_replay_steps_offline_from_disk(page, live_server, browser, 
 
     context.route(re.compile(r"^https?://"), refuse)
     offline = context.new_page()
-    offline.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    offline.on("console", lambda msg: keep_console_error(errors, msg))
     offline.on("pageerror", lambda exc: errors.append(str(exc)))
     offline.goto(path.as_uri())
     offline.wait_for_selector(".network-view .links path", timeout=TIMEOUT)
