@@ -25,6 +25,7 @@ from backprop_playground.api import (
     expressions,
     health,
     lessons,
+    media,
     models,
     ops,
     rooms,
@@ -195,8 +196,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.web_build = WebBuild(settings.web_dir, settings.web_build)
     app.state.pages = Pages(settings.web_dir, app.state.web_build)
     errors.install(app)
-    for module in (health, ops, datasets, lessons, expressions, export, models, training, specs, traces,
-                   stream, schema, rooms):
+    for module in (health, ops, datasets, lessons, expressions, export, media, models, training, specs,
+                   traces, stream, schema, rooms):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(rooms.pages)  # /join/{code}: the stepper page of a classroom room
     _mount_front_end(app, settings, app.state.pages)
@@ -227,6 +228,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await asyncio.gather(sweeper, return_exceptions=True)
         # else it began under another event loop (a test harness's own lifespan), which runs the cancel
         state.jobs.shutdown()
+        if getattr(state, "media_jobs", None) is not None:  # a running render's child process is killed
+            state.media_jobs.close()
+            state.media_jobs = None
         state.hub.close()
         state.hub.store.close()
 

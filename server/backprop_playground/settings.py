@@ -74,6 +74,11 @@ class Settings(BaseSettings):
         description='Overrides of nets.limits.Limits, e.g. BACKPROP_LIMITS=\'{"steps": 5000}\'.',
     )
     trace_rows: int = Field(default=8, description="Rows a trace shows when the client does not say.")
+    media_jobs: bool = Field(
+        default=False,
+        description="Render GIFs and MP4s as API jobs (POST /media): one at a time in a child process, with "
+        "Playwright, Chromium and ffmpeg installed (pip install 'backprop-playground[media]'). Off: 501.",
+    )
     trace_cache_mb: float = Field(
         default=64.0, ge=0,
         description="Memory for traces kept to answer identical requests again (POST /specs/step, "

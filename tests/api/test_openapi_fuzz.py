@@ -11,6 +11,7 @@ from schemathesis.checks import (
     ignored_auth,
     missing_required_header,
     negative_data_rejection,
+    not_a_server_error,
     positive_data_acceptance,
 )
 
@@ -51,6 +52,9 @@ def test_api_conforms_to_its_schema(case, fuzz_client):
     # Semantic validation (a CSV that is not numbers, a spec over a limit) rightly answers 422 to
     # schema-valid input, so "positive data acceptance" does not apply; every other check does.
     excluded = [positive_data_acceptance]
+    if case.path.startswith("/api/v1/media"):
+        # media jobs are off here (BACKPROP_MEDIA_JOBS): each route answers its documented 501, saying why
+        excluded.append(not_a_server_error)
     if "model_id" in (case.path_parameters or {}):
         model = _model(fuzz_client)
         case.path_parameters["model_id"] = model.id

@@ -18,6 +18,7 @@ import { createInspector } from "./views/inspector.js";
 import { applyTheme, showGraphNote, showStatus, preferredCamera } from "../shared/page.js";
 import { edgeKey, hostKey } from "./hostkeys.js";
 import { downloadForSlides } from "./download.js";
+import { createMediaDialog } from "./views/media-dialog.js";
 
 export const SOURCE = "backprop-playground";
 const DEFAULT_EXPRESSION = { expr: "(x*y + x)*z", values: { x: 2, y: -1, z: 3 } };
@@ -69,6 +70,7 @@ const stepper = createStepper({
     writeUrl();
   },
   onStep: ({ step, total, phase, frame, timeline }) => {
+    if (recording) return; // "Download GIF or video" steps the graph: no URL, memory or message to the deck
     state.step = step;
     remember(step);
     writeUrl();
@@ -79,6 +81,7 @@ const stepper = createStepper({
 });
 
 let selected = null;
+let recording = false;
 const inspector = createInspector($("inspector"), { onClose: () => select(null) });
 
 /** Open the inspector on a node (null closes it); the graph keeps clear of it (a covers-graph element). */
@@ -133,9 +136,13 @@ window.addEventListener("keydown", (ev) => passKey(ev, hostKey(ev)));
 function setLinks() {
   const open = $("open-full");
   const download = $("download-slides");
+  const media = $("download-media");
   open.hidden = !!offline;
   if (download) download.hidden = !!offline;
+  if (media) media.hidden = !!offline;
   if (offline) return;
+  const dialog = createMediaDialog({ stepper, state: () => state, onRecording: (on) => { recording = on; } });
+  media?.addEventListener("click", () => dialog.open());
   const q = encodeState({ ...state });
   open.href = `/${q ? `?${q}` : ""}`;
   download?.addEventListener("click", () => downloadForSlides(state, {

@@ -8,6 +8,7 @@ import { decodeState, encodeState, withSource, embedSnippet, sourceOf } from "..
 import { loadSource } from "./source.js";
 import { createStepper } from "./stepper.js";
 import { downloadForSlides } from "./download.js";
+import { createMediaDialog } from "./views/media-dialog.js";
 import { createInspector } from "./views/inspector.js";
 import { createLessonPanel, fillLessonMenu } from "./views/lesson.js";
 import { createExpressionForm } from "./views/expression.js";
@@ -33,6 +34,7 @@ const stepper = createStepper({
   graphEl: $("graph"),
   controlsEl: $("controls"),
   onStep: ({ step, frame, timeline }) => {
+    if (app.recording) return; // "Download GIF or video" steps the graph; the URL (and a class) stay
     app.state.step = step;
     writeUrl("replace");
     if (app.state.node) inspector.update(timeline, frame, app.state.node);
@@ -255,6 +257,8 @@ function bindHeader() {
   $("download-slides").addEventListener("click", () => downloadForSlides(effectiveState(app.state), {
     onError: (message) => showStatus($("status"), message, "error"),
   }));
+  const media = createMediaDialog({ stepper, state: () => effectiveState(app.state), onRecording: (on) => { app.recording = on; } });
+  for (const id of ["download-media", "download-media-embed"]) $(id).addEventListener("click", () => media.open());
   $("embed-close").addEventListener("click", () => { $("embed-box").hidden = true; });
   document.addEventListener("keydown", (ev) => {
     if (ev.key === "Escape" && app.state.node) selectNode(null);
