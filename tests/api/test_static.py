@@ -148,3 +148,20 @@ def test_the_fixed_api_answers_carry_an_etag_and_answer_304(tmp_path):
         assert lesson["id"] == "xor-relu" and lesson["facts"]
         assert all(value is not None for fact in lesson["facts"] for value in fact.values())  # exclude_none
         assert client.get("/api/v1/lessons/nope").status_code == 404
+
+
+def test_the_fixed_api_answers_go_gzip_compressed_where_the_browser_accepts_it(tmp_path):
+    with app_client(tmp_path) as client:
+        with client.stream("GET", "/api/v1/ops", headers={"Accept-Encoding": "gzip, br"}) as answer:
+            zipped = b"".join(answer.iter_raw())
+        assert answer.headers["content-encoding"] == "gzip"
+        assert "accept-encoding" in answer.headers["vary"].lower()
+        with client.stream("GET", "/api/v1/ops", headers={"Accept-Encoding": "identity"}) as answer:
+            plain = b"".join(answer.iter_raw())
+        assert "content-encoding" not in answer.headers
+        assert gzip.decompress(zipped) == plain and len(zipped) < len(plain) / 3
+        assert json.loads(plain)[0]["name"]
+        # either representation's tag revalidates
+        tag = client.get("/api/v1/ops", headers={"Accept-Encoding": "gzip"}).headers["etag"]
+        again = client.get("/api/v1/ops", headers={"Accept-Encoding": "identity", "If-None-Match": tag})
+        assert again.status_code == 304

@@ -1,11 +1,13 @@
 """GET answers that stay the same for the life of an app (the op table, the lessons): validated and encoded
-once through their response model, then served as those bytes with an ETag and `Cache-Control: no-cache`,
-so a browser revalidates and a matching If-None-Match costs a 304 without a body. A hall of 300 pages asks
+once through their response model (and gzip-compressed once), then served as those bytes, gzip where the
+browser accepts it, with an ETag and `Cache-Control: no-cache`, so a browser revalidates and a matching
+If-None-Match costs a 304 without a body. A hall of 300 pages asks
 for each of them at once: this keeps that to a lookup. The encoded answers live in the app's state (a new
 app, as in the tests, encodes afresh)."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -21,7 +23,7 @@ class ConstantJson:
         self._adapter = TypeAdapter(model)
         self._exclude_none = exclude_none
 
-    def _answers(self, request: Request) -> dict[Hashable, tuple[bytes, str]]:
+    def _answers(self, request: Request) -> dict[Hashable, tuple[bytes, str, bytes]]:
         state = request.app.state
         if not hasattr(state, "constant_answers"):
             state.constant_answers = {}
@@ -30,19 +32,29 @@ class ConstantJson:
     def has(self, request: Request, key: Hashable = None) -> bool:
         return key in self._answers(request)
 
-    def encoded(self, request: Request, build: Callable[[], Any], key: Hashable = None) -> tuple[bytes, str]:
+    def encoded(self, request: Request, build: Callable[[], Any],
+                key: Hashable = None) -> tuple[bytes, str, bytes]:
+        """(the JSON, its ETag's tag, the JSON gzip-compressed)"""
         answers = self._answers(request)
         answer = answers.get(key)
         if answer is None:
             value = self._adapter.validate_python(build())
             body = self._adapter.dump_json(value, by_alias=True, exclude_none=self._exclude_none)
-            answer = answers.setdefault(key, (body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'))
+            answer = answers.setdefault(key, (body, hashlib.sha256(body).hexdigest()[:32],
+                                              gzip.compress(body, 9, mtime=0)))
         return answer
 
     def response(self, request: Request, build: Callable[[], Any], key: Hashable = None) -> Response:
-        body, etag = self.encoded(request, build, key)
-        headers = {"ETag": etag, "Cache-Control": "no-cache"}
-        asked = request.headers.get("if-none-match", "")
-        if etag in (tag.strip().removeprefix("W/") for tag in asked.split(",")):
+        body, tag, zipped = self.encoded(request, build, key)
+        accepts = request.headers.get("accept-encoding", "")
+        use_gzip = "gzip" in accepts and "gzip;q=0" not in accepts.replace(" ", "")
+        etag = f'"{tag}-gz"' if use_gzip else f'"{tag}"'  # a representation's own tag
+        headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+        asked = {t.strip().removeprefix("W/").strip('"').removesuffix("-gz")
+                 for t in request.headers.get("if-none-match", "").split(",")}
+        if tag in asked:
             return Response(status_code=304, headers=headers)
+        if use_gzip:
+            headers["Content-Encoding"] = "gzip"
+            return Response(zipped, media_type="application/json", headers=headers)
         return Response(body, media_type="application/json", headers=headers)
