@@ -138,7 +138,8 @@ def test_a_source_changed_after_the_build_is_served_as_it_is_until_the_next_buil
 
 def test_the_fixed_api_answers_carry_an_etag_and_answer_304(tmp_path):
     with app_client(tmp_path) as client:
-        for path in ("/api/v1/ops", "/api/v1/lessons", "/api/v1/lessons/xor-relu"):
+        for path in ("/api/v1/ops", "/api/v1/lessons", "/api/v1/lessons/xor-relu",
+                     "/api/v1/expressions/functions"):
             first = client.get(path)
             assert first.status_code == 200 and first.headers["cache-control"] == "no-cache"
             assert client.get(path).content == first.content  # encoded once, the same bytes

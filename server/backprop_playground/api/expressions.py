@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
 from backprop_playground import budget as admit
 from backprop_playground import wire
+from backprop_playground.api.constant import ConstantJson
 from backprop_playground.api.deps import (
     BudgetDep,
     CachedTraceDep,
@@ -87,8 +88,8 @@ class ExpressionFunction(WireModel):
 
 @router.get("/expressions/functions", response_model=list[ExpressionFunction],
             summary="The functions an expression may call")
-def functions() -> list[dict]:
-    return function_list()
+def functions(request: Request) -> Response:
+    return _FUNCTIONS.response(request, function_list)
 
 
 @cached_post(
@@ -127,3 +128,6 @@ async def gradcheck(body: GradCheckIn, jobs: JobsDep, limits: LimitsDep) -> list
 
 def _plain(values: np.ndarray) -> TensorData:
     return TensorData(shape=list(values.shape), data=values.ravel().tolist())
+
+
+_FUNCTIONS = ConstantJson(list[ExpressionFunction])
