@@ -227,3 +227,13 @@ def test_any_op_can_be_the_root_of_backward(build, expected):
     build(x).backward()
     assert isinstance(x.grad, np.ndarray)
     np.testing.assert_allclose(x.grad, expected)
+
+
+def test_pass_through_gradients_are_not_shared_between_leaves():
+    """add hands its gradient on unchanged: the leaves below a chain of adds still get arrays of their own."""
+    a, b, c = leaf(np.ones(3)), leaf(np.ones(3)), leaf(np.ones(3))
+    (a + (b + c)).backward(np.ones(3))
+    assert len({id(a.grad), id(b.grad), id(c.grad)}) == 3
+    a.grad *= 0.0
+    np.testing.assert_array_equal(b.grad, np.ones(3))
+    np.testing.assert_array_equal(c.grad, np.ones(3))

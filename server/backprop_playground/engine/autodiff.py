@@ -2,8 +2,11 @@
 
 Each (consumer, input) edge sends one contribution `vjp(B, p, g, out, *inputs)` to the input, where it is
 added to the input's running total; a node's total is final when every consumer has been processed, which
-reverse creation order guarantees (the fast path pops op nodes from a heap keyed by creation order;
-create_graph walks `reverse_topo`). Leaves add their total into `.grad` (gradients accumulate across calls).
+reverse creation order guarantees (the fast path takes the newest pending op node: in a chain the one it
+just reached, else from a heap keyed by creation order; create_graph walks `reverse_topo`). Leaves add
+their total into `.grad` (gradients accumulate across calls). The fast path computes the VJPs of the MLP
+ops (add, relu, 2-D matmul) inline, as their rows do: a Python call per edge is most of what an edge costs
+at the sizes the playground runs.
 
 `tensor.py` imports this module (its `backward` is `Tensor.backward`), not the reverse: what the loop needs
 of the Tensor class it reaches through the nodes it is given (`root.__class__` for the seed of a
@@ -12,15 +15,22 @@ create_graph pass, `root._TB` for the Tensor backend). Nodes below are Tensors.
 
 from __future__ import annotations
 
-from heapq import heappop, heappush
+from heapq import heappop, heappush, heappushpop
 from operator import attrgetter
 
 import numpy as np
 
-from . import backend
+from .backend import NB
 from .gradmode import state
+from .kernels import unbroadcast
+from .ops import OPS
 
 _by_seq = attrgetter("_seq")
+# Ops whose VJPs `_run` computes inline (bit for bit what their rows compute; tests/engine/test_kernels.py):
+_ADD = OPS["add"]  # passes g on unchanged where the shapes match, else sums it back (`NB.sum_to`)
+_MATMUL = OPS["matmul"]  # 2-D by 2-D: g @ bᵀ and aᵀ @ g
+_RELU = OPS["relu"]
+_ONES = {np.dtype(np.float64): np.float64(1.0), np.dtype(np.float32): np.float32(1.0)}  # immutable seeds
 
 
 def reverse_topo(root) -> list:
@@ -70,7 +80,9 @@ def backward(root, grad=None, create_graph: bool = False) -> None:
     if rec is not None:
         rec._begin_backward(root, create_graph)
     if grad is None and not create_graph and root.data.ndim == 0:
-        seed = root.data.dtype.type(1.0)  # the usual case; a NumPy scalar: 0-d arrays are slow in arithmetic
+        seed = _ONES.get(root.data.dtype)  # the usual case; a NumPy scalar: 0-d arrays are slow in arithmetic
+        if seed is None:
+            seed = root.data.dtype.type(1.0)
     else:
         seed = _seed(root, grad, create_graph)
     if not create_graph:
@@ -85,20 +97,31 @@ def backward(root, grad=None, create_graph: bool = False) -> None:
 
 
 def _run(root, seed, rec) -> None:
-    """The ndarray fast path. Op nodes wait on a heap keyed by creation order, pushed when their first
-    contribution arrives and popped newest first, so each one's consumers are done before it (the
-    topological order without a separate walk and sort; `_seq` values are unique, so heap entries never
-    compare tensors). Unrolled for one and two inputs: per-op Python overhead is what counts here."""
-    B = backend.NB
+    """The ndarray fast path: op nodes in reverse creation order, so each one's consumers are done before
+    it (`_seq` values are unique: the topological order without a separate walk and sort).
+
+    An op node becomes pending when its first contribution arrives. The node processed next is the newest
+    pending one: the first op input that became pending at this node (`nxt`, which in a chain is all there
+    is, so it never touches the heap) unless the heap holds a newer one; other pending nodes wait on a heap
+    keyed by -`_seq` (entries never compare tensors). Unrolled for one and two inputs: per-op Python
+    overhead is what counts here.
+
+    A VJP returns a fresh array, a view, or `g` itself (a pass-through: add, and sum_to when the shapes
+    match); only a pass-through can make two leaves' totals one array, so `shared` notes whether a leaf's
+    first contribution was one, and `_settle_leaves` looks for shared totals only then."""
+    B = NB
+    shared = False
     grads = {root: seed}
     pop, get = grads.pop, grads.get
-    heap = [(-root._seq, root)] if root._op is not None else []
+    heap = []
     log = None if rec is None else rec._log.append  # a recorded edge costs one tuple
-    while heap:
-        node = heappop(heap)[1]
+    node = root if root._op is not None else None
+    while node is not None:
         g = pop(node)
+        op = node._op
         ins = node._inputs
-        vjps, p, out = node._op.vjps, node._p, node.data
+        vjps, p, out = op.vjps, node._p, node.data
+        nxt = None
         n = len(ins)
         # The per-input block below stands three times (a, b, the one input) and again in _nary on purpose:
         # unrolled, one node costs no inner loop or call; keep the copies in step when changing one.
@@ -106,23 +129,40 @@ def _run(root, seed, rec) -> None:
             a, b = ins
             ad, bd = a.data, b.data
             if a.requires_grad:
-                c = (vjps[0] or node._op.vjp(0))(B, p, g, out, ad, bd)
+                if op is _ADD:  # add's VJPs, inlined (the row's code): the most common op
+                    c = g if g.shape == ad.shape else unbroadcast(g, ad.shape)
+                elif op is _MATMUL and ad.ndim == 2 == bd.ndim:  # the matrix case of its row
+                    c = g @ bd.T
+                else:
+                    c = (vjps[0] or op.vjp(0))(B, p, g, out, ad, bd)
                 prev = get(a)
                 if prev is None:
                     total = grads[a] = c
                     if a._op is not None:
-                        heappush(heap, (-a._seq, a))
+                        nxt = a
+                    elif c is g:
+                        shared = True
                 else:
                     total = grads[a] = prev + c
                 if log is not None:
                     log((a, node, 0, c, total))
             if b.requires_grad:
-                c = (vjps[1] or node._op.vjp(1))(B, p, g, out, ad, bd)
+                if op is _ADD:
+                    c = g if g.shape == bd.shape else unbroadcast(g, bd.shape)
+                elif op is _MATMUL and ad.ndim == 2 == bd.ndim:
+                    c = ad.T @ g
+                else:
+                    c = (vjps[1] or op.vjp(1))(B, p, g, out, ad, bd)
                 prev = get(b)
                 if prev is None:
                     total = grads[b] = c
                     if b._op is not None:
-                        heappush(heap, (-b._seq, b))
+                        if nxt is None:
+                            nxt = b
+                        else:
+                            heappush(heap, (-b._seq, b))
+                    elif c is g:
+                        shared = True
                 else:
                     total = grads[b] = prev + c
                 if log is not None:
@@ -131,55 +171,70 @@ def _run(root, seed, rec) -> None:
             a = ins[0]
             if log is not None and out.base is not None:  # a view (W.T): snapshot before updates
                 rec._snap.setdefault(node, out.copy())
-            c = (vjps[0] or node._op.vjp(0))(B, p, g, out, a.data)
+            if op is _RELU:  # relu's `g * (out > 0)`, the same products with the mask made in g's dtype:
+                c = (out > 0).astype(g.dtype)  # NumPy multiplies float by bool through a slow casting loop
+                c *= g
+            else:
+                c = (vjps[0] or op.vjp(0))(B, p, g, out, a.data)
             prev = get(a)
             if prev is None:
                 total = grads[a] = c
                 if a._op is not None:
-                    heappush(heap, (-a._seq, a))
+                    nxt = a
+                elif c is g:
+                    shared = True
             else:
                 total = grads[a] = prev + c
             if log is not None:
                 log((a, node, 0, c, total))
         else:
-            _nary(node, g, grads, heap, log)
-    _settle_leaves(grads, rec)
+            shared = _nary(node, g, grads, heap, log) or shared
+        if nxt is not None:
+            node = heappushpop(heap, (-nxt._seq, nxt))[1] if heap else nxt
+        else:
+            node = heappop(heap)[1] if heap else None
+    _settle_leaves(grads, rec, shared)
 
 
-def _nary(node, g, grads: dict, heap: list, log) -> None:
-    """The general case of `_run`'s loop body (three or more inputs: linear, concat)."""
+def _nary(node, g, grads: dict, heap: list, log) -> bool:
+    """The general case of `_run`'s loop body (three or more inputs: linear, concat): pending op inputs
+    go on the heap. Returns whether a leaf's first contribution was `g` itself (see `_run`)."""
+    shared = False
     ins = node._inputs
     args = [x.data for x in ins]
     vjps, p, out = node._op.vjps, node._p, node.data
     k = 0
     for x in ins:
         if x.requires_grad:
-            c = (vjps[k] or node._op.vjp(k))(backend.NB, p, g, out, *args)
+            c = (vjps[k] or node._op.vjp(k))(NB, p, g, out, *args)
             prev = grads.get(x)
             if prev is None:
                 total = grads[x] = c
                 if x._op is not None:
                     heappush(heap, (-x._seq, x))
+                elif c is g:
+                    shared = True
             else:
                 total = grads[x] = prev + c
             if log is not None:
                 log((x, node, k, c, total))
         k += 1
+    return shared
 
 
-def _settle_leaves(grads: dict, rec) -> None:
-    """Add each leaf's final total into `.grad`, never handing out a view or an array two leaves share.
+def _settle_leaves(grads: dict, rec, shared: bool = True) -> None:
+    """Add each leaf's final total into `.grad`, never handing out a view or an array two leaves share
+    (`a + b` passes the same g to both: the second leaf gets a copy; `shared` False says no total was a
+    pass-through, so none can be another's).
 
     While recording, the recorded totals are these very arrays, so they are made read-only (an in-place
     change of `.grad` would silently rewrite the trace), and each leaf's value is snapshotted before the
     optimizer can update it in place."""
     if rec is not None:
         _snapshot_leaves(grads, rec)
-    if len({id(g) for g in grads.values()}) != len(grads):
-        _settle_shared(grads, rec)
-        return
     frozen = rec is not None
-    for leaf, g in grads.items():  # the usual case: every total is a distinct array
+    given = set() if shared else None  # ids of the totals handed out as they are
+    for leaf, g in grads.items():
         if g.__class__ is not np.ndarray:
             g = np.asarray(g)  # a NumPy scalar from a 0-d operation
         old = leaf.grad
@@ -187,25 +242,13 @@ def _settle_leaves(grads: dict, rec) -> None:
             g = old + g
         elif g.base is not None:
             g = g.copy()
+        elif given is not None:
+            if id(g) in given:
+                g = g.copy()
+            else:
+                given.add(id(g))
         if frozen:
             g.setflags(False)  # write=False; passed by position, the call costs less than half
-        leaf.grad = g
-
-
-def _settle_shared(grads: dict, rec) -> None:
-    """`_settle_leaves` when one array is the total of several leaves (`a + b` passes g to both)."""
-    assigned = set()
-    for leaf, g in grads.items():
-        if g.__class__ is not np.ndarray:
-            g = np.asarray(g)
-        old = leaf.grad
-        if old is not None:
-            g = old + g
-        elif g.base is not None or id(g) in assigned:
-            g = g.copy()
-        assigned.add(id(g))
-        if rec is not None:
-            g.setflags(False)
         leaf.grad = g
 
 

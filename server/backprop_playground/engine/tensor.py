@@ -11,6 +11,7 @@ backward loop (`autodiff`), and none of them imports it.
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -204,18 +205,23 @@ def _node(data, op, p, inputs) -> Tensor:
     return t
 
 
+def _kernel(op):
+    """`op`'s forward as a function of the input arrays alone: its `kernel`, else `forward` with p=None."""
+    return op.kernel or functools.partial(op.forward, None)
+
+
 # binary_op, unary_op and ternary_op repeat `_node`'s body deliberately, each written out for its arity: a
 # shared helper would add a call and an argument tuple per node on the hot path of every forward pass.
 def binary_op(op):
     """A function computing `op(a, b)` (no static parameters) on Tensors: node creation inlined, since
     this is the hot path of every MLP."""
-    forward = op.forward
+    forward = _kernel(op)
 
     def fn(a: Tensor, b) -> Tensor:
         if b.__class__ is not Tensor:
             b = _lift(b, a)
         t = _new(Tensor)
-        t.data = forward(None, a.data, b.data)
+        t.data = forward(a.data, b.data)
         t.grad = t.label = t._role = None
         t.batched = False
         t._seq = next(_counter)
@@ -234,11 +240,11 @@ def binary_op(op):
 
 def unary_op(op):
     """A function computing `op(a)` (no static parameters) on a Tensor, node creation inlined."""
-    forward = op.forward
+    forward = _kernel(op)
 
     def fn(a: Tensor) -> Tensor:
         t = _new(Tensor)
-        t.data = forward(None, a.data)
+        t.data = forward(a.data)
         t.grad = t.label = t._role = None
         t.batched = False
         t._seq = next(_counter)
@@ -257,11 +263,11 @@ def unary_op(op):
 
 def ternary_op(op):
     """A function computing `op(a, b, c)` (no static parameters) on Tensors, node creation inlined."""
-    forward = op.forward
+    forward = _kernel(op)
 
     def fn(a: Tensor, b: Tensor, c: Tensor) -> Tensor:
         t = _new(Tensor)
-        t.data = forward(None, a.data, b.data, c.data)
+        t.data = forward(a.data, b.data, c.data)
         t.grad = t.label = t._role = None
         t.batched = False
         t._seq = next(_counter)
@@ -296,7 +302,13 @@ Tensor.__neg__ = unary_op(OPS["neg"])
 
 def apply(op, inputs, p=None) -> Tensor:
     """Run `op` forward on Tensors `inputs` (tuple) with static parameters `p` and return the node."""
-    data = op.forward(p, *[x.data for x in inputs])
+    n = len(inputs)
+    if n == 1:  # one and two inputs spelled out: a list comprehension is a call of its own before 3.12
+        data = op.forward(p, inputs[0].data)
+    elif n == 2:
+        data = op.forward(p, inputs[0].data, inputs[1].data)
+    else:
+        data = op.forward(p, *[x.data for x in inputs])
     if op.saves:
         data, p = data
     return _node(data, op, p, tuple(inputs))

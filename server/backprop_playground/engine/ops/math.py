@@ -8,6 +8,8 @@ Rows look alike on purpose: one self-contained call per primitive, so each op re
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from ..kernels import unbroadcast
@@ -17,31 +19,31 @@ from .table import VariadicVjps, defop
 # (rows repeat one shape deliberately, one self-contained defop per primitive: see the module docstring)
 # (`g if g.shape == a.shape else B.sum_to(...)` inlines sum_to's first test: this is the hot path)
 defop(name="add", label="{0}+{1}", symbol="+",
-      forward=lambda p, a, b: a + b,
+      forward=lambda p, a, b: a + b, kernel=operator.add,
       vjps=(lambda B, p, g, out, a, b: g if g.shape == a.shape else B.sum_to(g, a.shape),
             lambda B, p, g, out, a, b: g if g.shape == b.shape else B.sum_to(g, b.shape)),
       latex="$a + $b", vjp_latex=("$g", "$g"),
       forward_template="{0} + {1}", local_templates=("1", "1"))
 defop(name="sub", label="{0}−{1}", symbol="−",
-      forward=lambda p, a, b: a - b,
+      forward=lambda p, a, b: a - b, kernel=operator.sub,
       vjps=(lambda B, p, g, out, a, b: B.sum_to(g, a.shape),
             lambda B, p, g, out, a, b: B.sum_to(-g, b.shape)),
       latex="$a - $b", vjp_latex=("$g", "-$g"),
       forward_template="{0} - {1}", local_templates=("1", "-1"))
 defop(name="mul", label="{0}·{1}", symbol="·",
-      forward=lambda p, a, b: a * b,
+      forward=lambda p, a, b: a * b, kernel=operator.mul,
       vjps=(lambda B, p, g, out, a, b: B.sum_to(g * b, a.shape),
             lambda B, p, g, out, a, b: B.sum_to(g * a, b.shape)),
       latex="$a \\cdot $b", vjp_latex=("$g\\, $b", "$g\\, $a"),
       forward_template="{0} \\cdot {1}", local_templates=("{1}", "{0}"))
 defop(name="div", label="{0}/{1}", symbol="/",
-      forward=lambda p, a, b: a / b,
+      forward=lambda p, a, b: a / b, kernel=operator.truediv,
       vjps=(lambda B, p, g, out, a, b: B.sum_to(g / b, a.shape),
             lambda B, p, g, out, a, b: B.sum_to(-g * out / b, b.shape)),
       latex="\\frac{$a}{$b}", vjp_latex=("\\frac{$g}{$b}", "-$g\\, \\frac{$y}{$b}"),
       forward_template="\\frac{{0}}{{1}}", local_templates=("\\frac1{{1}}", "-\\frac{{0}}{{{1}}^2}"))
 defop(name="neg", label="−{0}", symbol="−",
-      forward=lambda p, a: -a,
+      forward=lambda p, a: -a, kernel=operator.neg,
       vjps=(lambda B, p, g, out, a: -g,),
       latex="-$a", vjp_latex=("-$g",),
       forward_template="-{0}", local_templates=("-1",))
@@ -51,32 +53,32 @@ defop(name="pow", label="{0}^c", symbol="^",
       latex="$a^{c}", vjp_latex=("$g\\, c\\, $a^{c-1}",),
       forward_template="{{0}}^{c}", local_templates=("c\\, {{0}}^{c-1}",))
 defop(name="exp", label="exp", symbol="exp",
-      forward=lambda p, a: np.exp(a),
+      forward=lambda p, a: np.exp(a), kernel=np.exp,
       vjps=(lambda B, p, g, out, a: g * out,),
       latex="e^{$a}", vjp_latex=("$g\\, $y",),
       forward_template="e^{{0}}", local_templates=("{y}",))
 defop(name="sin", label="sin", symbol="sin",
-      forward=lambda p, a: np.sin(a),
+      forward=lambda p, a: np.sin(a), kernel=np.sin,
       vjps=(lambda B, p, g, out, a: g * B.cos(a),),
       latex="\\sin $a", vjp_latex=("$g\\, \\cos $a",),
       forward_template="\\sin {0}", local_templates=("\\cos {0}",))
 defop(name="cos", label="cos", symbol="cos",
-      forward=lambda p, a: np.cos(a),
+      forward=lambda p, a: np.cos(a), kernel=np.cos,
       vjps=(lambda B, p, g, out, a: -g * B.sin(a),),
       latex="\\cos $a", vjp_latex=("-$g\\, \\sin $a",),
       forward_template="\\cos {0}", local_templates=("-\\sin {0}",))
 defop(name="log", label="log", symbol="log",
-      forward=lambda p, a: np.log(a),
+      forward=lambda p, a: np.log(a), kernel=np.log,
       vjps=(lambda B, p, g, out, a: g / a,),
       latex="\\log $a", vjp_latex=("\\frac{$g}{$a}",),
       forward_template="\\log {0}", local_templates=("\\frac1{{0}}",))
 defop(name="abs", label="|{0}|", symbol="abs",
-      forward=lambda p, a: np.abs(a),
+      forward=lambda p, a: np.abs(a), kernel=np.abs,
       vjps=(lambda B, p, g, out, a: g * B.sign(a),),
       latex="|$a|", vjp_latex=("$g\\, \\operatorname{sign}($a)",),
       forward_template="|{0}|", local_templates=("\\operatorname{sign}({0})",))
 defop(name="sqrt", label="√{0}", symbol="√",
-      forward=lambda p, a: np.sqrt(a),
+      forward=lambda p, a: np.sqrt(a), kernel=np.sqrt,
       vjps=(lambda B, p, g, out, a: g * 0.5 / out,),
       latex="\\sqrt{$a}", vjp_latex=("\\frac{$g}{2 $y}",),
       forward_template="\\sqrt{{0}}", local_templates=("\\frac1{2 {y}}",))
@@ -115,7 +117,7 @@ def _matmul_vjp_b(B, p, g, out, a, b):
 
 
 defop(name="matmul", label="{0}{1}", symbol="@",
-      forward=lambda p, a, b: a @ b,
+      forward=lambda p, a, b: a @ b, kernel=operator.matmul,
       vjps=(_matmul_vjp_a, _matmul_vjp_b),
       latex="$a $b", vjp_latex=("$g\\, $b^\\top", "$a^\\top $g"),
       forward_template="{0} \\, {1}", local_templates=("{g}\\, {{1}}^{\\top}", "{{0}}^{\\top} {g}"))

@@ -15,7 +15,7 @@ _add_reduce = np.add.reduce
 
 # ---- activations ----
 defop(name="relu", label="relu", symbol="relu",
-      forward=lambda p, a: np.maximum(a, 0.0),
+      forward=lambda p, a: np.maximum(a, 0.0), kernel=lambda a: np.maximum(a, 0.0),
       vjps=(lambda B, p, g, out, a: g * (out > 0),),  # a comparison is a constant mask on ndarray and Tensor
       latex="\\max(0, $a)", vjp_latex=("$g\\, [$a > 0]",),
       forward_template="\\max(0, {0})", local_templates=("[{0} > 0]",))
@@ -45,12 +45,12 @@ defop(name="maxout", label="maxout", symbol="maxout",
       forward_template="\\operatorname{maxout}({0})",
       local_templates=("{g} \\text{ to the argmax of each group}",))
 defop(name="sigmoid", label="σ", symbol="σ",
-      forward=lambda p, a: sigmoid(a),
+      forward=lambda p, a: sigmoid(a), kernel=sigmoid,
       vjps=(lambda B, p, g, out, a: g * (out * (1.0 - out)),),
       latex="\\sigma($a)", vjp_latex=("$g\\, $y (1 - $y)",),
       forward_template="\\sigma({0})", local_templates=("{y}\\,(1 - {y})",))
 defop(name="tanh", label="tanh", symbol="tanh",
-      forward=lambda p, a: np.tanh(a),
+      forward=lambda p, a: np.tanh(a), kernel=np.tanh,
       vjps=(lambda B, p, g, out, a: g * (1.0 - out * out),),
       latex="\\tanh $a", vjp_latex=("$g\\, (1 - $y^2)",),
       forward_template="\\tanh({0})", local_templates=("1 - {{y}}^2",))
@@ -108,13 +108,28 @@ def _bce_logits_forward(p, z, t):
     return _add_reduce(per_entry, None) / per_entry.size  # what .sum() runs, minus a Python frame
 
 
+def _bce_logits_kernel(z, t):
+    """`_bce_logits_forward` computed into its own temporaries (the same operations, so the same bits)."""
+    zt = z * t
+    if zt.shape != z.shape or zt.dtype != z.dtype or not z.ndim:  # t widens z's shape or dtype, or 0-d
+        return _bce_logits_forward(None, z, t)
+    soft = np.abs(z)
+    np.negative(soft, soft)
+    np.exp(soft, soft)
+    np.log1p(soft, soft)
+    per_entry = np.maximum(z, 0.0)
+    per_entry -= zt
+    per_entry += soft
+    return _add_reduce(per_entry, None) / per_entry.size
+
+
 def _bce_logits_vjp_z(B, p, g, out, z, t):
-    r = (B.sigmoid(z) - t) * (g / z.size)
+    r = B.scaled_difference(B.sigmoid(z), t, g / z.size)  # (σ(z) − t) · g/n
     return r if r.shape == z.shape else B.sum_to(r, z.shape)
 
 
 defop(name="bce_with_logits", label="BCE", symbol="BCE",
-      forward=_bce_logits_forward,
+      forward=_bce_logits_forward, kernel=_bce_logits_kernel,
       vjps=(_bce_logits_vjp_z,
             lambda B, p, g, out, z, t: B.sum_to((g / z.size) * -z, t.shape)),
       latex="\\frac{1}{n} \\sum_i \\log(1 + e^{${a}_i}) - ${b}_i ${a}_i",
@@ -126,7 +141,7 @@ defop(name="bce_with_logits", label="BCE", symbol="BCE",
 def _softmax_ce_forward(p, z, t):
     """Returns (loss, (rows_sum_to_one, log_softmax(z))): the VJP reuses log-softmax."""
     logp = log_softmax(z, -1)
-    return -(t * logp).sum() / _rows(z), (p, logp)
+    return -_add_reduce(t * logp, None) / _rows(z), (p, logp)  # _add_reduce(x, None): x.sum()
 
 
 def _softmax_ce_vjp_z(B, p, g, out, z, t):
@@ -134,7 +149,7 @@ def _softmax_ce_vjp_z(B, p, g, out, z, t):
     probs = B.softmax_of(z, p[1])
     if not p[0]:
         probs = probs * B.sum(t, (t.ndim - 1,), True)
-    return (probs - t) * (g / _rows(z))
+    return B.scaled_difference(probs, t, g / _rows(z))  # (probs − t) · g/N
 
 
 defop(name="softmax_cross_entropy", label="CE", symbol="CE", saves=True,

@@ -13,6 +13,9 @@ An `Op` row holds
   inputs, `$y` for the output and `$g` for the upstream gradient (a `string.Template`), rendered
   generically for `GET /api/v1/ops` and with real input names for each graph node;
 - `label`: a short readable label for a graph node (`"{0}·{1}"` composes the input labels, or a symbol);
+- `kernel` (optional, ops without static parameters): the same forward as one callable of the input
+  arrays alone, e.g. `operator.add` or `np.exp`, which Tensor's operators and methods call instead of
+  `forward`: one Python frame less per node, the same result bit for bit (a test checks it);
 - `saves`: the forward returns `(value, p)` and the node keeps that `p`, so a VJP can reuse a forward
   intermediate (the fused cross-entropy keeps log-softmax instead of recomputing softmax);
 - `forward_template` / `local_templates`: the forward and each input's local derivative ∂y/∂input_k for
@@ -39,10 +42,10 @@ class Op:
     """One primitive of the engine: forward, VJPs and their formulas."""
 
     __slots__ = ("name", "arity", "forward", "vjps", "latex_template", "vjp_latex_templates", "label",
-                 "symbol", "saves", "forward_template", "local_templates", "_source")
+                 "symbol", "saves", "forward_template", "local_templates", "_source", "kernel")
 
     def __init__(self, name, forward, vjps, latex, vjp_latex, label, symbol=None, variadic=False,
-                 saves=False, *, forward_template=None, local_templates=None):
+                 saves=False, *, forward_template=None, local_templates=None, kernel=None):
         self.name = name
         self.forward = forward
         self.vjps = vjps
@@ -55,6 +58,7 @@ class Op:
         self.forward_template = forward_template
         self.local_templates = None if local_templates is None else list(local_templates)
         self._source = None
+        self.kernel = kernel
 
     @property
     def latex(self) -> str:
@@ -108,12 +112,12 @@ OPS: dict[str, Op] = {}
 
 
 def defop(*, name, forward, vjps, latex, vjp_latex, label, forward_template, local_templates, symbol=None,
-          variadic=False, saves=False) -> Op:
+          variadic=False, saves=False, kernel=None) -> Op:
     """Create an Op and enter it in the table `OPS` under `name` (keyword arguments only; see `Op`)."""
     if name in OPS:
         raise ValueError(f"op {name!r} defined twice")
     op = OPS[name] = Op(name, forward, vjps, latex, vjp_latex, label, symbol, variadic, saves,
-                        forward_template=forward_template, local_templates=local_templates)
+                        forward_template=forward_template, local_templates=local_templates, kernel=kernel)
     return op
 
 
