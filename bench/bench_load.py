@@ -204,7 +204,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bp-load-") as data_dir:
         if args.url is None:
             # Behind nginx, the client is the address nginx appends to X-Forwarded-For.
-            env = {"BACKPROP_CLIENT_IP_HEADER": "x-forwarded-for"} if args.replicas > 1 else {}
+            env = ({"BACKPROP_CLIENT_IP_HEADER": "x-forwarded-for", "BACKPROP_TRUSTED_PROXIES": "127.0.0.1"}
+                   if args.replicas > 1 else {})
             for _ in range(args.replicas):  # several replicas share the data dir's SQLite file
                 process, args.url = start_server(data_dir, args.jobs, args.server_root, env)
                 processes.append(process)

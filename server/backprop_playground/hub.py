@@ -288,15 +288,21 @@ class ModelHub:
         live.save_failed_at = None
         live.dirty = False
 
-    def save_if_due(self, live: LiveModel, every_s: float | None = None) -> StorageError | None:
+    def save_due_in(self, live: LiveModel, every_s: float | None = None) -> float:
+        """Seconds until `save_if_due` saves (≤ 0: due now)."""
+        every = self.persist_every_s if every_s is None else every_s
+        return max(live.saved_at, live.save_failed_at or 0.0) + every - time.monotonic()
+
+    def save_if_due(self, live: LiveModel, every_s: float | None = None, *,
+                    may_save: bool = True) -> StorageError | None:
         """Save when the last save (or the last refused attempt) is older than `every_s` (default
         `persist_every_s`): during long training and streams. Returns the StorageError when this call's save
-        was refused: the changes stay in memory and the next due save tries again."""
+        was refused: the changes stay in memory and the next due save tries again. Without `may_save` (a
+        step on the event loop, which must not wait for the database) the change is only marked: the next
+        call that may save does."""
         live.dirty = True
         live.version += 1
-        every = self.persist_every_s if every_s is None else every_s
-        last = max(live.saved_at, live.save_failed_at or 0.0)
-        if time.monotonic() - last < every:
+        if not may_save or self.save_due_in(live, every_s) > 0:
             return None
         try:
             self.save(live)

@@ -162,10 +162,12 @@ class JobPool:
                 if waiter in self._waiters:
                     self._waiters.remove(waiter)
 
-    async def step(self, fn: Callable[..., T], *args, client: str, cost_s: float, **kwargs) -> T:
-        """Run a stream step on the fair lanes (heavy or light by its expected `cost_s`)."""
+    async def step(self, fn: Callable[..., T], *args, client: str, cost_s: float, inline: bool = False,
+                   **kwargs) -> T:
+        """Run a stream step on the fair lanes (heavy or light by its expected `cost_s`; with `inline`, a
+        tiny one on the event loop itself: see lanes.LoopLane)."""
         return await self.lanes.submit(functools.partial(_quiet, functools.partial(fn, *args, **kwargs)),
-                                       client=client, cost_s=cost_s)
+                                       client=client, cost_s=cost_s, inline=inline)
 
     def _finished(self, loop: asyncio.AbstractEventLoop, job: Future, result: asyncio.Future,
                   client: str, long: bool) -> None:

@@ -4,6 +4,16 @@ Every save bumps the row's `revision`; a live copy saves only over the revision 
 so replicas sharing one database never interleave their writes to a model: the loser gets StaleRevision
 and reloads instead of overwriting.
 
+A state's metrics `history` (up to 5,000 rows, saved every 2 s while a model streams) is kept apart, in
+`model_history` chunks (model_id, seq, a JSON array of entries), and the row's state says so
+(HISTORY_APART). A save appends one chunk of the entries since the revision it saves over, when this store
+wrote or read that revision itself and the history only grew since (same stride, its last saved entry
+still there); anything else (a thinned or reset history, another replica's revision, MAX_CHUNKS chunks)
+writes the chunks again as one. Either way in the same transaction as the row's compare-and-set update,
+after it: a stale save writes nothing. Reading concatenates the chunks (read again if a save came between
+the row and its chunks); rows saved before keep their history inline and load as they are, until their
+next save moves it. `state_bytes` counts the chunks too, so quotas see the whole history.
+
 Models unused for `ttl_s` expire (deleted by `expire`, which the server runs now and then and whenever the
 store is full); each model remembers a hash of the client that created it (`owner`) and its stored size
 (`state_bytes`), so one client can keep at most `max_per_owner` of them and `max_bytes_per_owner` bytes.
@@ -35,6 +45,8 @@ import math
 import os
 import secrets
 import sqlite3
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -82,6 +94,15 @@ models = Table(
     Column("revision", Integer, nullable=False, server_default="0"),  # bumped by every save
     Column("state_bytes", Integer, nullable=True),  # the stored state's size (null: saved before it was kept)
 )
+# A model's metrics history apart from its state, in chunks appended by the saves (`Store.save_over`): a
+# save writes only the entries since the last one instead of the whole history (up to thousands of rows).
+model_history = Table(
+    "model_history",
+    metadata,
+    Column("model_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),  # the chunks' order
+    Column("entries", Text, nullable=False),  # a JSON array of history entries
+)
 Index("models_owner", models.c.owner)
 Index("models_owner_bytes", models.c.owner, models.c.state_bytes)  # a client's stored bytes, from the index
 Index("models_updated_at", models.c.updated_at)
@@ -94,6 +115,12 @@ _SAVE_OVER = (
     .values(state=bindparam("state"), state_bytes=bindparam("nbytes"), updated_at=bindparam("now"),
             revision=bindparam("next"))
 )
+_ADD_HISTORY = insert(model_history).values(model_id=bindparam("model_id"), seq=bindparam("seq"),
+                                            entries=bindparam("entries"))
+_DROP_HISTORY = delete(model_history).where(model_history.c.model_id == bindparam("model_id"))
+HISTORY_APART = "history_apart"  # in a stored state: its "history" (this many entries) is in model_history
+MAX_CHUNKS = 256  # a history in more chunks is written again as one
+MAX_REMEMBERED = 10_000  # models whose last saved history a store remembers (beyond: the next save rewrites)
 RECLAIM_MIN_PAGES = 32  # pages a step of giving freed space back moves at least (more when there is room)
 WAL_SIZE_LIMIT = 4 << 20  # bytes a SQLite WAL is cut back to when it starts over (journal_size_limit)
 ROOM_MARGIN = 256 << 10  # room a write needs beyond its pages (the WAL index, b-tree pages)
@@ -129,6 +156,31 @@ class StoredModel:
         if not token:
             return False
         return hmac.compare_digest(hash_token(token), self.token_hash)
+
+
+@dataclass(frozen=True)
+class _Saved:
+    """What a store last wrote (or read) of a model's history: at `revision`, `count` entries of stride
+    `stride` in `chunks` chunks of `nbytes` bytes, the last one `last` (the entry itself: a model appends
+    new entry objects, so the same object there means the same entries before it)."""
+
+    revision: int
+    stride: Any
+    count: int
+    last: Any
+    chunks: int
+    nbytes: int
+
+
+@dataclass(frozen=True)
+class _Split:
+    """A state as stored: `text` (the state without its history) and the `history` entries (None when the
+    state has no history list) of `stride`."""
+
+    text: str
+    nbytes: int
+    history: list | None
+    stride: Any
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -299,6 +351,8 @@ class Store:
         self.max_per_owner = max_per_owner
         self.max_bytes_per_owner = max_bytes_per_owner
         self.on_expire: Callable[[list[str]], None] | None = None  # told which ids `expire` deleted
+        self._saved: OrderedDict[str, _Saved] = OrderedDict()  # per model: its history as last saved here
+        self._saved_lock = threading.Lock()
         self.reserve: Reserve | None = None
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
@@ -398,17 +452,19 @@ class Store:
         first; StoreFull if it stays full, OwnerFull if `owner` already keeps its share of models,
         OwnerBytesFull if its stored bytes with this model would exceed `max_bytes_per_owner`; NoSpace or
         StorageUnavailable if the database cannot take it."""
-        encoded, nbytes = _encoded(state)
+        split = _split(state)
+        chunk = _encoded_entries(split.history) if split.history else None
         try:
-            return self._create(encoded, nbytes, owner)
+            return self._create(split, chunk, owner)
         except OwnerFull:
             raise
         except StoreFull:
             if not self.expire():
                 raise
-            return self._create(encoded, nbytes, owner)
+            return self._create(split, chunk, owner)
 
-    def _create(self, encoded: str, nbytes: int, owner: str | None) -> tuple[str, str]:
+    def _create(self, split: _Split, chunk: tuple[str, int] | None, owner: str | None) -> tuple[str, str]:
+        encoded, nbytes = split.text, split.nbytes + (chunk[1] if chunk else 0)
         model_id, token = new_id(), new_token()
         now = datetime.now(UTC)
         what = "storing a new model"
@@ -434,6 +490,9 @@ class Store:
                     owner=owner,
                 )
             )
+            if chunk is not None:
+                conn.execute(_ADD_HISTORY, {"model_id": model_id, "seq": 0, "entries": chunk[0]})
+        self._remember(model_id, split, 0, chunk, None)
         return model_id, token
 
     def _check_share(self, conn, owner: str, nbytes: int) -> None:
@@ -511,10 +570,13 @@ class Store:
                 old = select(models.c.id).where(models.c.updated_at < cutoff).limit(EXPIRE_BATCH)
                 ids = list(conn.execute(old).scalars())
                 if ids:
+                    conn.execute(delete(model_history).where(model_history.c.model_id.in_(ids)))
                     conn.execute(delete(models).where(models.c.id.in_(ids)))
         except StorageError:
             return 0
         if ids:
+            for model_id in ids:
+                self._forget(model_id)
             self.reclaim()
             if self.on_expire is not None:
                 self.on_expire(ids)
@@ -533,15 +595,40 @@ class Store:
             pass
 
     def get(self, model_id: str) -> StoredModel | None:
-        """The stored row of `model_id`, or None."""
-        with self._storage(f"reading model {model_id}"), self.engine.connect() as conn:
-            row = conn.execute(
-                select(models.c.id, models.c.token_hash, models.c.state, models.c.updated_at,
-                       models.c.revision).where(models.c.id == model_id)
-            ).first()
-        if row is None:
-            return None
-        return StoredModel(row.id, row.token_hash, json.loads(row.state), row.updated_at, row.revision)
+        """The stored row of `model_id`, or None; a history kept apart (model_history) is read back into the
+        state's "history", consistent with the row: read again if a save came between the two reads."""
+        what = f"reading model {model_id}"
+        with self._storage(what), self.engine.connect() as conn:
+            for _attempt in range(10):
+                row = conn.execute(
+                    select(models.c.id, models.c.token_hash, models.c.state, models.c.updated_at,
+                           models.c.revision).where(models.c.id == model_id)
+                ).first()
+                if row is None:
+                    self._forget(model_id)
+                    return None
+                state = json.loads(row.state)
+                if not isinstance(state, dict) or HISTORY_APART not in state:
+                    self._forget(model_id)  # a row from before (its history inline): its next save rewrites
+                    return StoredModel(row.id, row.token_hash, state, row.updated_at, row.revision)
+                chunks = conn.execute(
+                    select(model_history.c.seq, model_history.c.entries)
+                    .where(model_history.c.model_id == model_id).order_by(model_history.c.seq)
+                ).all()
+                again = conn.execute(select(models.c.revision).where(models.c.id == model_id)).scalar()
+                if again == row.revision:
+                    break  # no save came between: the chunks are the row's
+            else:
+                raise StorageUnavailable(what, "the model is being saved too often to read it", 1)
+        state.pop(HISTORY_APART)
+        texts = [chunk.entries for chunk in chunks]
+        history = json.loads("[" + ",".join(t[1:-1] for t in texts if len(t) > 2) + "]")
+        state["history"] = history
+        nbytes = sum(len(t.encode()) for t in texts)
+        self._keep(model_id, _Saved(row.revision, state.get("history_stride"), len(history),
+                                    history[-1] if history else None,
+                                    chunks[-1].seq + 1 if chunks else 0, nbytes))
+        return StoredModel(row.id, row.token_hash, state, row.updated_at, row.revision)
 
     def revision(self, model_id: str) -> int | None:
         """The row's current revision (one indexed read), or None when the model is gone."""
@@ -552,31 +639,68 @@ class Store:
         """Replace the state atomically whatever its revision (bumped); False when the model no longer
         exists (deleted meanwhile). Live models save with `save_over` instead. Saves are not held to
         `max_bytes_per_owner` (the size they store counts for the owner's next create)."""
-        encoded, nbytes = _encoded(state)
+        split = _split(state)
+        chunk = _encoded_entries(split.history) if split.history else None
+        written = split.nbytes + (chunk[1] if chunk else 0)
         what = f"saving model {model_id}"
+        self._forget(model_id)  # its new revision is not known here: the next save_over rewrites
         with self._storage(what), self.engine.begin() as conn:
-            self._check_room(conn, nbytes, what)
+            self._check_room(conn, written, what)
             result = conn.execute(
                 update(models)
                 .where(models.c.id == model_id)
-                .values(state=encoded, state_bytes=nbytes, updated_at=datetime.now(UTC),
+                .values(state=split.text, state_bytes=written, updated_at=datetime.now(UTC),
                         revision=models.c.revision + 1)
             )
+            if result.rowcount == 1:
+                conn.execute(_DROP_HISTORY, {"model_id": model_id})
+                if chunk is not None:
+                    conn.execute(_ADD_HISTORY, {"model_id": model_id, "seq": 0, "entries": chunk[0]})
         return result.rowcount == 1
 
     def save_over(self, model_id: str, state: dict[str, Any], revision: int) -> int | None:
         """Replace the state if the row is still at `revision` (compare-and-set); returns the new revision,
-        None when the model no longer exists, StaleRevision when another writer saved it meanwhile."""
-        encoded, nbytes = _encoded(state)
+        None when the model no longer exists, StaleRevision (nothing written) when another writer saved it
+        meanwhile.
+
+        The history is written apart, in the same transaction: when this store saved (or read) `revision`
+        itself, with the same stride, and the history still holds the last entry it saved, only the entries
+        after it are appended as a new chunk; otherwise (thinned, reset, another writer's revision, too many
+        chunks) the chunks are written again as one. Only what is written is checked for NaN and Infinity."""
+        split = _split(state)
+        history = split.history
+        saved = self._recall(model_id)
+        append = (history is not None and saved is not None and saved.revision == revision
+                  and saved.stride == split.stride and saved.chunks < MAX_CHUNKS
+                  and len(history) >= saved.count
+                  and (saved.count == 0 or history[saved.count - 1] is saved.last))
+        new = history[saved.count:] if append else history
+        chunk = _encoded_entries(new) if new else None
+        written = split.nbytes + (chunk[1] if chunk else 0)
+        history_bytes = (saved.nbytes if append else 0) + (chunk[1] if chunk else 0)
         what = f"saving model {model_id}"
-        with self._storage(what), self.engine.begin() as conn:
-            self._check_room(conn, nbytes, what)
-            result = conn.execute(_SAVE_OVER, {"model_id": model_id, "expected": revision, "state": encoded,
-                                               "nbytes": nbytes, "now": datetime.now(UTC),
-                                               "next": revision + 1})
-            if result.rowcount == 1:
-                return revision + 1
-            found = conn.execute(select(models.c.revision).where(models.c.id == model_id)).scalar()
+        try:
+            with self._storage(what), self.engine.begin() as conn:
+                self._check_room(conn, written, what)
+                result = conn.execute(_SAVE_OVER, {
+                    "model_id": model_id, "expected": revision, "state": split.text,
+                    "nbytes": split.nbytes + history_bytes, "now": datetime.now(UTC), "next": revision + 1})
+                saved_over = result.rowcount == 1
+                if saved_over:
+                    if not append:
+                        conn.execute(_DROP_HISTORY, {"model_id": model_id})
+                    if chunk is not None:
+                        seq = saved.chunks if append else 0
+                        conn.execute(_ADD_HISTORY, {"model_id": model_id, "seq": seq, "entries": chunk[0]})
+                else:
+                    found = conn.execute(select(models.c.revision).where(models.c.id == model_id)).scalar()
+        except BaseException:
+            self._forget(model_id)  # nothing was written; the next save rewrites
+            raise
+        if saved_over:
+            self._remember(model_id, split, revision + 1, chunk, saved if append else None)
+            return revision + 1
+        self._forget(model_id)
         if found is None:
             return None
         raise StaleRevision(model_id, revision, found)
@@ -598,11 +722,59 @@ class Store:
     def _delete(self, model_id: str, retried_if_full: bool = False) -> bool:
         what = f"deleting model {model_id}"
         with self._storage(what, retried_if_full=retried_if_full), self.engine.begin() as conn:
+            conn.execute(_DROP_HISTORY, {"model_id": model_id})
             result = conn.execute(delete(models).where(models.c.id == model_id))
+        self._forget(model_id)
         return result.rowcount == 1
 
+    # ---- what this store last saved of each model's history ----
+    def _recall(self, model_id: str) -> _Saved | None:
+        with self._saved_lock:
+            return self._saved.get(model_id)
 
-def _encoded(state: dict[str, Any]) -> tuple[str, int]:
+    def _keep(self, model_id: str, saved: _Saved) -> None:
+        with self._saved_lock:
+            self._saved[model_id] = saved
+            self._saved.move_to_end(model_id)
+            while len(self._saved) > MAX_REMEMBERED:
+                self._saved.popitem(last=False)
+
+    def _forget(self, model_id: str) -> None:
+        with self._saved_lock:
+            self._saved.pop(model_id, None)
+
+    def _remember(self, model_id: str, split: _Split, revision: int, chunk: tuple[str, int] | None,
+                  before: _Saved | None) -> None:
+        """After a write of `revision`: its history is the chunks `before` (if appended to) plus `chunk`."""
+        history = split.history
+        if history is None:
+            self._forget(model_id)
+            return
+        chunks = (before.chunks if before else 0) + (chunk is not None)
+        nbytes = (before.nbytes if before else 0) + (chunk[1] if chunk else 0)
+        self._keep(model_id, _Saved(revision, split.stride, len(history), history[-1] if history else None,
+                                    chunks, nbytes))
+
+
+def _split(state: dict[str, Any]) -> _Split:
+    """The state to store in its row (its history list, if any, replaced by HISTORY_APART: the entry count),
+    encoded, and the history to store apart."""
+    history = state.get("history")
+    if not isinstance(history, list):
+        text, nbytes = _encoded(state)
+        return _Split(text, nbytes, None, None)
+    rest = {key: value for key, value in state.items() if key != "history"}
+    rest[HISTORY_APART] = len(history)
+    text, nbytes = _encoded(rest)
+    return _Split(text, nbytes, history, state.get("history_stride"))
+
+
+def _encoded_entries(entries: list) -> tuple[str, int]:
+    """A chunk of history entries as stored (a JSON array) and its size in bytes."""
+    return _encoded(entries)
+
+
+def _encoded(state: Any) -> tuple[str, int]:
     """The state as stored (JSON text) and its size in bytes."""
     # orjson writes a state ~9x faster (a stream saves its model, history included, every few seconds);
     # but it writes NaN and Infinity as null, so a state with any null is checked for them and, if it
@@ -620,15 +792,36 @@ def _encoded(state: dict[str, Any]) -> tuple[str, int]:
 
 
 def _has_non_finite(value: Any) -> bool:
+    """Whether a NaN or an Infinity is anywhere in `value` (JSON-able data, NumPy arrays in it)."""
     if isinstance(value, float):
         return not math.isfinite(value)
     if isinstance(value, dict):
-        return any(_has_non_finite(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_has_non_finite(v) for v in value)
-    if hasattr(value, "dtype") and value.dtype.kind == "f":
+        values: Any = value.values()
+    elif isinstance(value, list | tuple):
+        if len(value) > 64 and type(value[0]) in (float, list):  # many numbers: checked in C
+            try:
+                array = np.array(value, dtype=np.float64)
+            except (ValueError, TypeError):  # ragged or not numbers: one by one
+                pass
+            else:
+                if np.isfinite(array).all():
+                    return False  # (a None reads as NaN there: then the loop below decides)
+        values = value
+    elif hasattr(value, "dtype") and value.dtype.kind == "f":
         return not bool(np.isfinite(value).all())
+    else:
+        return False
+    for item in values:
+        kind = type(item)
+        if kind is float:
+            if item - item != 0.0:  # NaN or ±Infinity (x - x is 0.0 for every finite x)
+                return True
+        elif kind not in _SCALARS and _has_non_finite(item):
+            return True
     return False
+
+
+_SCALARS = frozenset({int, str, bool, type(None)})
 
 
 def _plain(value: Any) -> Any:

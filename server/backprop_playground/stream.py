@@ -57,6 +57,7 @@ from backprop_playground.hub import LiveModel, ModelBusy, ModelConflict, ModelHu
 from backprop_playground.jobs import JobPool
 from backprop_playground.nets.model import Model
 from backprop_playground.nets.traces import Frame, step_frame, trace_frame, trace_rows
+from backprop_playground.rooms.registry import Resumed
 from backprop_playground.schema.ws import (
     MAX_PENDING_STEPS,
     Command,
@@ -82,6 +83,7 @@ MIN_BATCH_S = 0.01  # a paced fast-forward waits for this many seconds of steps 
 MAX_BEHIND_S = 0.5  # steps a paced fast-forward owes (the lane was busy) beyond this are let go
 MAX_UNSENT_POINTS = 50_000  # losses not yet sent, at most: beyond, fast-forward waits for the client
 DEFAULT_FPS = 30.0
+INLINE_SAVE_MARGIN_S = 0.05  # a step runs on the event loop only if no save comes due within this
 Point = tuple[int, float, float | None]  # (step, loss, accuracy) of one step
 
 
@@ -381,14 +383,19 @@ class StreamSession:
         await asyncio.Future()
 
     async def _model_job(self, work: Callable[..., Any], *args: Any) -> Ran | None:
+        # A traced step of a tiny model may run on the event loop itself (lanes.LoopLane: no thread
+        # hand-off), unless a save comes due about now (the loop never waits for the database).
+        inline = (work is _step
+                  and self.hub.save_due_in(self.live, self.persist_every_s) > INLINE_SAVE_MARGIN_S)
         try:
             try:
                 ran, unsaved = await self.jobs.step(self._locked, work, self.view, *args,
-                                                    client=self.client, cost_s=self.cost_s, wait_s=0.0)
+                                                    client=self.client, cost_s=self.cost_s, inline=inline,
+                                                    wait_s=0.0, may_save=not inline)
             except ModelBusy:
                 # Another request holds the model: wait for it in a pool thread, not on the stream lane.
                 ran, unsaved = await self.jobs.run(self._locked, work, self.view, *args, wait=True,
-                                                   wait_s=STEP_WAIT_S)
+                                                   wait_s=STEP_WAIT_S, may_save=True)
         except ModelConflict as exc:
             # Another replica saved the model (a failover): this copy is gone; the client reconnects and
             # streams the saved model.
@@ -424,11 +431,12 @@ class StreamSession:
         self.outbox.put_control({"type": "error", "detail": diverged["message"], "diverged": diverged})
         return ran
 
-    def _locked(self, work: Callable[..., Any], view: View, *args: Any,
-                wait_s: float) -> tuple[Ran, StorageError | None]:
-        """In a worker: run `work` holding the model (ModelBusy if another request keeps it longer than
-        `wait_s`) and save if due; the writer encodes the frame it returns, in the view's encoding. Also
-        returns the reason a due save was refused, if it was."""
+    def _locked(self, work: Callable[..., Any], view: View, *args: Any, wait_s: float,
+                may_save: bool = True) -> tuple[Ran, StorageError | None]:
+        """In a worker (or, for a tiny step, on the event loop with `wait_s` 0 and not `may_save`): run
+        `work` holding the model (ModelBusy if another request keeps it longer than `wait_s`) and save if due
+        and `may_save`; the writer encodes the frame it returns, in the view's encoding. Also returns the
+        reason a due save was refused, if it was."""
         with self.live.held(wait_s) as model:
             started = time.thread_time()
             ran = work(model, view, *args)
@@ -437,7 +445,7 @@ class StreamSession:
             used = (time.thread_time() - started) / max(1, ran.steps)
             # The lane of the next step follows one step's cost (a recent average, quick to rise).
             self.cost_s = used if used > self.cost_s else 0.8 * self.cost_s + 0.2 * used
-            unsaved = self.hub.save_if_due(self.live, self.persist_every_s)
+            unsaved = self.hub.save_if_due(self.live, self.persist_every_s, may_save=may_save)
         return ran, unsaved
 
     # ---- writer: frames out ----
@@ -450,9 +458,7 @@ class StreamSession:
                 text = await asyncio.to_thread(self._encode, message)
             else:
                 text = self._encode(message)
-            try:
-                await asyncio.wait_for(self.socket.send_text(text), self.send_timeout_s)
-            except TimeoutError:
+            if not await self._send(text):
                 # The client reads nothing: the server's send buffer would only grow. Let it go.
                 log.info("stream of model %s closed: its client read nothing for %g s",
                          self.live.id, self.send_timeout_s)
@@ -460,6 +466,21 @@ class StreamSession:
                 return
             if message.last:
                 return
+
+    async def _send(self, text: str) -> bool:
+        """Send `text`; False when the client read nothing for `send_timeout_s`. The send's first step runs
+        right here: while the transport takes the bytes at once (nearly always) it completes with no task
+        and no timer; only a send that waits (the client reads slowly) is awaited under the timeout."""
+        sending = self.socket.send_text(text)
+        try:
+            pending = sending.send(None)
+        except StopIteration:
+            return True
+        try:
+            await asyncio.wait_for(Resumed(sending, pending), self.send_timeout_s)
+        except TimeoutError:
+            return False
+        return True
 
     def _encode(self, message: Message) -> str:
         """The trace message of a recorded step, with the graph if the client does not have it yet."""

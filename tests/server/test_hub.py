@@ -156,3 +156,42 @@ def test_deleting_a_model_stops_its_training_and_it_stays_deleted(tmp_path):
     if "result" in outcome:
         assert outcome["result"].stopped and outcome["result"].steps < 100_000
     assert hub.store.get(live.id) is None
+
+
+def test_a_streamed_history_is_appended_by_each_save_and_reads_back_exactly(database_url, monkeypatch):
+    """A stream's periodic saves append the history's new entries (thinning and reset write it again); a
+    fresh store over the database reads the model back bit-exact, its history whole."""
+    from sqlalchemy import text
+
+    from backprop_playground.hub import ModelHub
+    from backprop_playground.nets import stepping
+    from backprop_playground.nets.limits import DEFAULT_LIMITS
+    from backprop_playground.nets.spec import ModelSpec
+    from backprop_playground.store import Store
+
+    monkeypatch.setattr(stepping, "MAX_HISTORY", 40)  # thinned after 40 rows, several times below
+
+    def chunks(store: Store, model_id: str) -> int:
+        with store.engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM model_history WHERE model_id = :i"),
+                                {"i": model_id}).scalar()
+
+    hub = ModelHub(Store(database_url), DEFAULT_LIMITS, capacity=4, persist_every_s=0.0)
+    live, _ = hub.create(ModelSpec.model_validate(MOONS))
+    counts = []
+    for round_ in range(30):
+        with live.held(1.0) as model:
+            if round_ == 20:
+                model.reset()
+            for _ in range(7):
+                model.take_step()
+            assert hub.save_if_due(live) is None
+        counts.append(chunks(hub.store, live.id))
+    assert max(counts) > 3 and 1 in counts[5:]  # appended between rewrites (thinned, reset)
+    expected = live.model.to_state()
+    again = Store(database_url)
+    try:
+        assert again.get(live.id).state == expected
+    finally:
+        again.close()
+        hub.store.close()

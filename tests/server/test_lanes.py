@@ -73,3 +73,34 @@ def test_a_cancelled_step_does_not_run_and_close_cancels_what_waits():
 
     asyncio.run(main())
     assert ran == ["after"]
+
+
+def test_tiny_steps_may_run_on_the_event_loop_fairly_and_in_slices():
+    """With `inline`, a step expected to cost at most inline_s runs on the loop's own thread (no hand-off),
+    the least-served client's first, a slice at a time; without it, or when dearer, on a lane's thread."""
+    async def main():
+        lanes = FairLanes(inline_s=0.002)
+        loop_thread = threading.get_ident()
+        where = await lanes.submit(threading.get_ident, client="a", cost_s=0.001, inline=True)
+        elsewhere = [await lanes.submit(threading.get_ident, client="a", cost_s=0.001),
+                     await lanes.submit(threading.get_ident, client="a", cost_s=0.01, inline=True)]
+        many = [lanes.submit(lambda: _spin(0.002), client="many", cost_s=0.001, inline=True)
+                for _ in range(20)]
+        one = lanes.submit(lambda: _spin(0.0005), client="one", cost_s=0.001, inline=True)
+        ticks = 0
+
+        async def tick():  # the loop's other callbacks run between slices
+            nonlocal ticks
+            while not one.done() or not all(f.done() for f in many):
+                ticks += 1
+                await asyncio.sleep(0)
+
+        await asyncio.gather(tick(), one, *many)
+        order = sum(f.result() < one.result() for f in many)
+        lanes.close()
+        return where == loop_thread, [t != loop_thread for t in elsewhere], order, ticks
+
+    here, away, before_one, ticks = asyncio.run(main())
+    assert here and all(away)
+    assert before_one <= 2  # "one" came last but had used nothing: it ran before most of "many"
+    assert ticks >= 5  # 20 steps of 2 ms in slices of ~4 ms: the loop ran other callbacks between

@@ -212,3 +212,9 @@ def test_kill_9_while_a_stream_fast_forwards_loses_at_most_the_persist_interval(
     kept = max(step for when, step in seen if when <= killed_at - 3.5)
     assert kept >= 10 and kept <= model["step"] <= seen[-1][1] + 10_000
     assert model["history"] and model["history"][-1]["step"] <= model["step"]
+    # A long history, saved in chunks appended every 2 s and rewritten when thinned: it reads back whole,
+    # every stride-th step up to the saved one, none missing, none twice.
+    steps = [entry["step"] for entry in model["history"]]
+    stride = steps[1] - steps[0] if len(steps) > 1 else 1
+    assert len(steps) <= 5_000 and all(step % stride == 0 for step in steps)
+    assert steps == list(range(steps[0], steps[-1] + 1, stride)) and model["step"] - steps[-1] < stride

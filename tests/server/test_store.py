@@ -1,10 +1,11 @@
+import json
 import math
 import threading
 
 import pytest
 from sqlalchemy import text
 
-from backprop_playground.store import Store, hash_token
+from backprop_playground.store import StaleRevision, Store, hash_token
 
 STATE = {"spec": {"name": "xor"}, "step": 3, "params": [[1.0, -2.0]]}
 
@@ -170,5 +171,154 @@ def test_a_table_from_before_owners_gets_the_column(tmp_path):
     try:
         assert store.get("old").state == {}
         assert store.create(STATE, "someone")
+    finally:
+        store.close()
+
+
+# ---- the history apart: appended by saves, read back whole ----
+def _entries(first: int, last: int, stride: int = 1) -> list[dict]:
+    return [{"step": s, "loss": 1.0 / s, "accuracy": None} for s in range(first, last + 1) if s % stride == 0]
+
+
+def _chunks(store, model_id: str) -> list[str]:
+    with store.engine.connect() as conn:
+        return list(conn.execute(text("SELECT entries FROM model_history WHERE model_id = :i ORDER BY seq"),
+                                 {"i": model_id}).scalars())
+
+
+def _row(store, model_id: str):
+    with store.engine.connect() as conn:
+        return conn.execute(text("SELECT state, state_bytes FROM models WHERE id = :i"),
+                            {"i": model_id}).one()
+
+
+def test_a_save_appends_only_the_history_since_the_last_one(store):
+    history = _entries(1, 3)
+    state = {**STATE, "history": history, "history_stride": 1}
+    model_id, _ = store.create(state)
+    history = history + _entries(4, 5)  # the same entries, then new ones (as a model's to_state gives)
+    assert store.save_over(model_id, {**state, "history": history}, 0) == 1
+    history = history + _entries(6, 6)
+    assert store.save_over(model_id, {**state, "history": history}, 1) == 2
+    chunks = _chunks(store, model_id)
+    assert [len(json.loads(c)) for c in chunks] == [3, 2, 1]
+    row = _row(store, model_id)
+    assert "history" not in json.loads(row.state)  # the row holds the rest of the state
+    assert row.state_bytes == len(row.state) + sum(len(c) for c in chunks)  # quotas count the history
+    assert store.save_over(model_id, {**state, "history": history}, 2) == 3  # nothing new: no chunk
+    assert len(_chunks(store, model_id)) == 3
+    assert store.get(model_id).state == {**state, "history": _entries(1, 6)}
+
+
+def test_a_thinned_reset_or_unknown_history_is_written_again(store):
+    state = {**STATE, "history": _entries(1, 4), "history_stride": 1}
+    model_id, _ = store.create(state)
+    thinned = {**state, "history": _entries(1, 8, 2), "history_stride": 2}
+    assert store.save_over(model_id, thinned, 0) == 1
+    assert [len(json.loads(c)) for c in _chunks(store, model_id)] == [4]
+    reset = {**state, "history": _entries(1, 6), "history_stride": 1}  # new entries, longer than before
+    assert store.save_over(model_id, reset, 1) == 2
+    assert [len(json.loads(c)) for c in _chunks(store, model_id)] == [6]
+    other = Store(str(store.engine.url.render_as_string(hide_password=False)))  # remembers nothing
+    try:
+        assert other.save_over(model_id, {**state, "history": _entries(1, 7)}, 2) == 3
+        assert [len(json.loads(c)) for c in _chunks(store, model_id)] == [7]
+        assert store.get(model_id).state["history"] == _entries(1, 7)
+    finally:
+        other.close()
+
+
+def test_a_history_in_many_chunks_is_written_again_as_one(store, monkeypatch):
+    from backprop_playground import store as store_module
+
+    monkeypatch.setattr(store_module, "MAX_CHUNKS", 3)
+    history: list[dict] = []
+    model_id, _ = store.create({**STATE, "history": history})
+    for revision in range(5):
+        history = history + _entries(revision + 1, revision + 1)
+        store.save_over(model_id, {**STATE, "history": history}, revision)
+    assert [len(json.loads(c)) for c in _chunks(store, model_id)] == [4, 1]
+    assert store.get(model_id).state["history"] == _entries(1, 5)
+
+
+def test_a_stale_revision_writes_no_history_and_a_reader_appends_after_it(database_url):
+    first, second = Store(database_url), Store(database_url)
+    try:
+        history = _entries(1, 2)
+        model_id, _ = first.create({**STATE, "history": history})
+        loaded = second.get(model_id)
+        assert loaded.state["history"] == history
+        history = history + _entries(3, 4)
+        assert first.save_over(model_id, {**STATE, "history": history}, 0) == 1
+        theirs = loaded.state["history"] + _entries(3, 3)
+        with pytest.raises(StaleRevision):
+            second.save_over(model_id, {**STATE, "history": theirs}, 0)
+        assert [len(json.loads(c)) for c in _chunks(first, model_id)] == [2, 2]  # nothing written
+        again = second.get(model_id)  # the replica reloads, then appends to what it read
+        mine = again.state["history"] + _entries(5, 5)
+        assert second.save_over(model_id, {**STATE, "history": mine}, again.revision) == 2
+        assert [len(json.loads(c)) for c in _chunks(first, model_id)] == [2, 2, 1]
+        with pytest.raises(StaleRevision):  # and the first store's copy is stale now
+            first.save_over(model_id, {**STATE, "history": history + _entries(5, 6)}, 1)
+        assert first.get(model_id).state["history"] == _entries(1, 5)
+    finally:
+        first.close()
+        second.close()
+
+
+def test_non_finite_history_entries_round_trip(store):
+    history = [{"step": 1, "loss": 0.5, "accuracy": None}]
+    model_id, _ = store.create({**STATE, "history": history})
+    history = history + [{"step": 2, "loss": math.nan, "accuracy": math.inf},
+                         {"step": 3, "loss": -math.inf, "accuracy": None}]
+    store.save_over(model_id, {**STATE, "history": history}, 0)
+    back = store.get(model_id).state["history"]
+    assert math.isnan(back[1]["loss"]) and back[1]["accuracy"] == math.inf and back[2]["loss"] == -math.inf
+    assert back[0] == history[0] and back[2]["accuracy"] is None
+
+
+def test_an_old_row_with_its_history_inline_loads_and_is_converted_at_its_next_save(store):
+    model_id, _ = store.create(STATE)
+    old = {**STATE, "history": _entries(1, 3), "history_stride": 1}
+    with store.engine.begin() as conn:  # as saved before the history was kept apart
+        conn.execute(text("UPDATE models SET state = :s, state_bytes = NULL, revision = 4 WHERE id = :i"),
+                     {"s": json.dumps(old), "i": model_id})
+    loaded = store.get(model_id)
+    assert loaded.state == old and loaded.revision == 4
+    history = loaded.state["history"] + _entries(4, 4)
+    assert store.save_over(model_id, {**old, "history": history}, 4) == 5
+    assert [len(json.loads(c)) for c in _chunks(store, model_id)] == [4]
+    assert store.get(model_id).state["history"] == _entries(1, 4)
+
+
+def test_deleting_or_expiring_a_model_deletes_its_history(database_url):
+    from datetime import UTC, datetime, timedelta
+
+    store = Store(database_url, ttl_s=3600)
+    try:
+        deleted, _ = store.create({**STATE, "history": _entries(1, 3)})
+        expired, _ = store.create({**STATE, "history": _entries(1, 3)})
+        assert store.delete(deleted)
+        with store.engine.begin() as conn:
+            conn.execute(text("UPDATE models SET updated_at = :t WHERE id = :i"),
+                         {"t": datetime.now(UTC) - timedelta(days=1), "i": expired})
+        assert store.expire() >= 1
+        assert _chunks(store, deleted) == [] and _chunks(store, expired) == []
+    finally:
+        store.close()
+
+
+def test_a_client_s_stored_bytes_count_the_history(tmp_path):
+    from backprop_playground.store import OwnerBytesFull
+
+    store = Store(f"sqlite:///{tmp_path / 'models.db'}", max_bytes_per_owner=20_000)
+    try:
+        history = _entries(1, 10)
+        model_id, _ = store.create({**STATE, "history": history}, "owner")
+        history = history + _entries(11, 400)
+        store.save_over(model_id, {**STATE, "history": history}, 0)
+        assert store.stored_bytes("owner") == _row(store, model_id).state_bytes > 10_000
+        with pytest.raises(OwnerBytesFull):
+            store.create({**STATE, "history": _entries(1, 200)}, "owner")
     finally:
         store.close()

@@ -241,7 +241,9 @@ class Model:
                 "params": [{key: value.tolist() for key, value in layer.items()} for layer in self.params],
                 "optimizer": {"hyper": dict(self.hyper), "state": optim.state_to_json(self.opt_state)},
                 "step": self._step,
-                "history": [dict(entry) for entry in self._history.entries],
+                # The entries themselves, not copies: a history entry is never written once added (the
+                # store appends to what it saved by telling its last entry by identity).
+                "history": list(self._history.entries),
                 "history_stride": self._history.stride,
                 "metrics": None if self._metrics is None else dict(self._metrics),
             }
@@ -259,7 +261,8 @@ class Model:
             if saved is not None and saved.shape != mine.shape:
                 raise SpecError("saved optimizer state does not fit the parameters")
         model._step = int(state["step"])
-        model._history = History([dict(e) for e in state["history"]], int(state.get("history_stride", 1)))
+        # The saved entries themselves (never written: see to_state), in a list of the model's own.
+        model._history = History(list(state["history"]), int(state.get("history_stride", 1)))
         model._metrics = None if state.get("metrics") is None else dict(state["metrics"])
         return model
 
