@@ -228,6 +228,10 @@ _ATTR = re.compile(r'([\w:-]+)\s*=\s*"([^"]*)"')
 # followed. Only specifiers that name a module (./ ../ / or an import-map key) are taken, so a word
 # "from" in a minified string is not mistaken for one.
 _SPECIFIER = re.compile(r"""(?<![\w$.])((?:from|import)\s*(?:\(\s*)?)(["'])([^"'\n]+)\2""")
+# Modules a saved page never loads: the GIF/video recorder (and gifenc), which only the online pages offer
+# (the saved page hides its button), is left out of the file; its import names a module that says so.
+ONLINE_ONLY = frozenset({"/js/stepper/media-record.js"})
+_ONLINE_ONLY_STUB = "data:text/javascript,throw%20new%20Error('only%20the%20online%20page%20records%20media')"
 _CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')]+)\1\s*\)""")
 _FONT_SRC = re.compile(r"src:([^;}]*)")
 _FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}")
@@ -372,6 +376,8 @@ def _module(file: str, _mtime: int, _size: int, url: str, imports: tuple) -> tup
         target = _resolve(match.group(3), url, dict(imports))
         if target is None:
             return match.group(0)
+        if target in ONLINE_ONLY:
+            return f'{match.group(1)}"{_ONLINE_ONLY_STUB}"'
         targets.append(target)
         return f'{match.group(1)}"{_key(target)}"'
 

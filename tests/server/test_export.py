@@ -86,6 +86,15 @@ def test_nothing_is_fetched_from_anywhere(page_name, request):
     assert not re.search(r"""url\(["']?https?://""", style)
 
 
+def test_the_online_only_recorder_is_left_out_of_a_saved_page(lesson_page):
+    """The GIF/video recorder and gifenc are for the online pages (a saved page hides the button): none of
+    their code is packed, and the one import of it names a module that says so if ever loaded."""
+    modules = unpack_page(lesson_page)["modules"]
+    assert not [key for key in modules if "media-record" in key or "gifenc" in key]
+    assert "media-dialog" in " ".join(modules)  # the dialog itself is small and stays, hidden
+    assert sum("only%20the%20online%20page" in source for source in modules.values()) == 1
+
+
 def test_user_text_cannot_break_out_of_its_element():
     title = 'Cost </script><script>alert("x")</script> <!-- & </title><b>'
     page = stepper_html(expression="x*y", values={"x": 1, "y": 2}, title=title)
