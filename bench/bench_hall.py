@@ -169,6 +169,7 @@ def wait(url: str) -> None:
 
 def blas() -> str:
     try:
+        import numpy  # noqa: F401 - loads OpenBLAS, which threadpool_info then reports
         from threadpoolctl import threadpool_info
 
         pools = threadpool_info()
