@@ -5,6 +5,7 @@
 
 import { API_PREFIX, ApiError } from "../shared/api.js";
 import { formatValues } from "../shared/state.js";
+import { saveBlob } from "../shared/files.js";
 
 /** The query of GET /export for a page state: its lesson (panel, weights) or expression (values), theme. */
 export function exportQuery(state) {
@@ -35,14 +36,7 @@ export async function downloadForSlides(state, { fetchImpl = globalThis.fetch.bi
       const data = await response.json().catch(() => null);
       throw new ApiError(response.status, data?.detail ?? response.statusText);
     }
-    const blob = await response.blob();
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(blob);
-    link.download = attachmentName(response.headers.get("Content-Disposition"));
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    saveBlob(attachmentName(response.headers.get("Content-Disposition")), await response.blob());
   } catch (err) {
     onError(`Download for slides: ${err.message}`);
   }

@@ -16,6 +16,7 @@ import { phaseOf } from "./timeline.js";
 import { edgeId } from "./trace.js";
 import { stepDuration } from "./player.js";
 import { FPS, capMessage, frameSchedule, frameSize, rangeSteps, travelAt } from "./media-plan.js";
+import { svgImage } from "../shared/files.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const STYLE_PROPS = ["fill", "fill-opacity", "stroke", "stroke-width", "stroke-dasharray", "stroke-dashoffset",
@@ -89,18 +90,6 @@ function snapshot(svg) {
     el.removeAttribute("class");
   });
   return new XMLSerializer().serializeToString(clone);
-}
-
-async function svgImage(text) {
-  const url = URL.createObjectURL(new Blob([text], { type: "image/svg+xml" }));
-  try {
-    const img = new Image();
-    img.src = url;
-    await img.decode();
-    return img;
-  } finally {
-    URL.revokeObjectURL(url);
-  }
 }
 
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));

@@ -6,18 +6,9 @@
 import { encodeForLink } from "./codec.js";
 import { fileName, modelFile, relativeImports, resolveModule, specFromFile, standaloneHtml, traceFile } from "./packaging.js";
 import { replayRecording } from "./replay-data.js";
+import { saveBlob, svgImage } from "../shared/files.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-
-function download(name, blob) {
-  const a = document.createElement("a");
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
-}
 
 const jsonBlob = (value) => new Blob([JSON.stringify(value, null, 1)], { type: "application/json" });
 
@@ -63,19 +54,12 @@ function standaloneSvg(host, svgEl, canvases) {
 }
 
 async function svgToPng({ text, width, height }, scale = 2) {
-  const url = URL.createObjectURL(new Blob([text], { type: "image/svg+xml" }));
-  try {
-    const img = new Image();
-    img.src = url;
-    await img.decode();
-    const canvas = document.createElement("canvas");
-    canvas.width = Math.round(width * scale);
-    canvas.height = Math.round(height * scale);
-    canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
-    return await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
-  } finally {
-    URL.revokeObjectURL(url);
-  }
+  const img = await svgImage(text);
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(width * scale);
+  canvas.height = Math.round(height * scale);
+  canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+  return await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
 }
 
 /** Source texts of a module and everything it imports relatively, keyed by their path under `base`. */
@@ -113,19 +97,19 @@ export function createExporter({ app, network, dataView, lossChart, toast, onLoa
   });
 
   const actions = {
-    "network-svg": () => download(fileName(`${title()} network`, "svg"), new Blob([networkSvg().text], { type: "image/svg+xml" })),
-    "network-png": async () => download(fileName(`${title()} network`, "png"), await svgToPng(networkSvg())),
-    "data-svg": () => download(fileName(`${title()} boundary`, "svg"), new Blob([dataSvg().text], { type: "image/svg+xml" })),
-    "data-png": async () => download(fileName(`${title()} boundary`, "png"), await svgToPng(dataSvg())),
-    "loss-svg": () => download(fileName(`${title()} loss`, "svg"), new Blob([lossSvg().text], { type: "image/svg+xml" })),
-    "loss-png": async () => download(fileName(`${title()} loss`, "png"), await svgToPng(lossSvg())),
+    "network-svg": () => saveBlob(fileName(`${title()} network`, "svg"), new Blob([networkSvg().text], { type: "image/svg+xml" })),
+    "network-png": async () => saveBlob(fileName(`${title()} network`, "png"), await svgToPng(networkSvg())),
+    "data-svg": () => saveBlob(fileName(`${title()} boundary`, "svg"), new Blob([dataSvg().text], { type: "image/svg+xml" })),
+    "data-png": async () => saveBlob(fileName(`${title()} boundary`, "png"), await svgToPng(dataSvg())),
+    "loss-svg": () => saveBlob(fileName(`${title()} loss`, "svg"), new Blob([lossSvg().text], { type: "image/svg+xml" })),
+    "loss-png": async () => saveBlob(fileName(`${title()} loss`, "png"), await svgToPng(lossSvg())),
     trace: async () => {
       // The latest training step's trace; before any step, the server's trace at the current weights.
       const last = app.traces.at(-1);
       const trace = app.graph && last ? traceFile(app.graph, last.events) : await fetchTrace(app.modelId);
-      download(fileName(`${title()} trace`, "json"), jsonBlob(trace));
+      saveBlob(fileName(`${title()} trace`, "json"), jsonBlob(trace));
     },
-    model: () => download(fileName(`${app.spec.name || "model"} model`, "json"),
+    model: () => saveBlob(fileName(`${app.spec.name || "model"} model`, "json"),
       jsonBlob(modelFile(app.spec, app.params, { step: app.step, history: app.series.points }))),
     replay: async () => {
       const [modules, d3Source, css] = await Promise.all([
@@ -133,7 +117,7 @@ export function createExporter({ app, network, dataView, lossChart, toast, onLoa
       ]);
       const recording = replayRecording(app, title());
       const html = standaloneHtml({ title: `${title()} · replay`, css, modules, d3Source, recording, theme: app.theme });
-      download(fileName(`${app.spec.name || "studio"} replay`, "html"), new Blob([html], { type: "text/html" }));
+      saveBlob(fileName(`${app.spec.name || "studio"} replay`, "html"), new Blob([html], { type: "text/html" }));
     },
   };
 

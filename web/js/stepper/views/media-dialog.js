@@ -6,6 +6,7 @@
 
 import { HOLD, MAX_PIXELS, cliCommand, formatSeconds, mediaFileName } from "../media-plan.js";
 import { copyText } from "../../shared/page.js";
+import { saveBlob } from "../../shared/files.js";
 
 const RANGE_LABELS = { all: "Whole trace", forward: "Forward pass", backward: "Backward pass", current: "This step to the end" };
 
@@ -113,7 +114,7 @@ export function createMediaDialog({ stepper, state, onRecording = () => {} }) {
           text.textContent = `Frame ${done} of ${total}`;
         },
       });
-      save(blob, mediaFileName(state(), v.range, v.format));
+      saveBlob(mediaFileName(state(), v.range, v.format), blob);
       text.textContent = `Saved: ${(blob.size / 1e6).toFixed(2)} MB.`;
       dialog.dataset.saved = String(blob.size);
     } catch (err) {
@@ -136,16 +137,6 @@ export function createMediaDialog({ stepper, state, onRecording = () => {} }) {
     $(".media-start").disabled = on;
     $(".media-cancel").textContent = on ? "Cancel" : "Close";
     for (const el of form.querySelectorAll("select, input")) el.disabled = on;
-  }
-
-  function save(blob, name) {
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(blob);
-    link.download = name;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   }
 
   return {
