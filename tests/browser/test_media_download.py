@@ -194,3 +194,20 @@ def test_the_dialog_is_accessible_and_keeps_the_steppers_keys(browser, live_serv
         assert not page.locator("dialog.media-dialog[open]").count()
     finally:
         context.close()
+
+
+def test_the_dialog_fits_a_960x540_embed_in_the_projector_theme(browser, live_server):
+    """The projector theme's larger text once pushed the dialog's fields and its Download button past its
+    right edge in a slide-sized embed."""
+    context = browser.new_context(viewport={"width": 960, "height": 540})
+    try:
+        page = context.new_page()
+        open_stepper(page, f"{live_server}/embed?lesson=xor-relu&theme=projector")
+        dialog = open_dialog(page, "#download-media")
+        box = dialog.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 960
+        assert dialog.evaluate("d => d.scrollWidth <= d.clientWidth")  # nothing wider than the dialog
+        start = dialog.locator(".media-start").bounding_box()
+        assert box["x"] <= start["x"] and start["x"] + start["width"] <= box["x"] + box["width"]
+    finally:
+        context.close()
