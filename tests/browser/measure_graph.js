@@ -1,7 +1,7 @@
 // The geometry of the drawn graph, for the fit tests (evaluated in the page with Playwright): node boxes
 // outside the visible graph area (the container minus the inspector), the rendered size of label and value
-// text (font size × zoom), and edges whose drawn path enters a box that is not one of its ends. It waits two
-// frames first: resize observers refit before paint.
+// text and of the shown contribution labels (font size × zoom), and edges whose drawn path enters a box that
+// is not one of its ends. It waits two frames first: resize observers refit before paint.
 async () => {
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   const graph = document.getElementById("graph").getBoundingClientRect();
@@ -24,6 +24,13 @@ async () => {
     if (!t.textContent.trim() || t.getBBox().width === 0) continue;
     fonts.push([t.closest("g.node").dataset.nodeId, t.textContent, parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a]);
   }
+  // the shown contribution labels on the edges: [step, text, rendered px]
+  const labels = [];
+  for (const g of document.querySelectorAll("g.edge-label")) {
+    if (g.getAttribute("display") === "none") continue;
+    const t = g.querySelector("text");
+    labels.push([g.dataset.step, t.textContent, parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a]);
+  }
   const crossings = [];
   for (const p of document.querySelectorAll("path.edge")) {
     const length = p.getTotalLength();
@@ -40,5 +47,5 @@ async () => {
       }
     }
   }
-  return { nodes: boxes.size, outside, fonts, crossings, area };
+  return { nodes: boxes.size, outside, fonts, labels, crossings, area };
 }

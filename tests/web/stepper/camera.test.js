@@ -22,6 +22,7 @@ test("the smallest content text: cells of full matrices count, compact heatmaps 
 test("the most detailed layout that is legible is chosen; if none is, the one that reads largest", () => {
   const layouts = {
     full: layoutOf(2000, 400, [box(0, 0, "matrix")]),
+    row: layoutOf(2400, 200, [{ ...box(0, 0, "matrix", "compact"), row: true, block: { mini: false } }]),
     compact: layoutOf(1400, 300, [{ ...box(0, 0, "matrix", "compact"), block: { mini: false } }]),
     tight: layoutOf(900, 300, [box(0, 0, "matrix", "compact")]),
   };
@@ -33,6 +34,24 @@ test("the most detailed layout that is legible is chosen; if none is, the one th
   assert.equal(chooseLayout(build, { width: 4000, height: 900 }, FONTS, 12), layouts.full);
   assert.deepEqual(built, ["full"], "the other layouts are only built when needed");
   assert.equal(chooseLayout(build, { width: 300, height: 200 }, FONTS, 40), layouts.tight);
+});
+
+test("row and compact boxes are one level: where the columns stand tall the low row boxes win", () => {
+  const layouts = {
+    full: layoutOf(1800, 1200, [box(0, 0, "scalar")]),
+    row: layoutOf(1000, 400, [{ ...box(0, 0, "scalar", "compact"), row: true }]),
+    compact: layoutOf(600, 700, [box(0, 0, "scalar", "compact")]),
+    tight: layoutOf(600, 700, [box(0, 0, "scalar", "compact")]),
+  };
+  const built = [];
+  const build = (detail) => (built.push(detail), layouts[detail]);
+  // 960×420: row boxes fit at k 0.96 (text 17 px), compact ones at 0.6
+  assert.equal(chooseLayout(build, { width: 960, height: 420 }, FONTS, 20), layouts.row);
+  assert.deepEqual(built, ["full", "row", "compact", "tight"]);
+  // a narrow area: the compact boxes read larger and are legible, so tight is not built
+  built.length = 0;
+  assert.equal(chooseLayout(build, { width: 700, height: 1600 }, FONTS, 12), layouts.compact);
+  assert.deepEqual(built, ["full", "row", "compact"]);
 });
 
 test("follow leaves a visible node alone and centres a hidden one at a legible scale", () => {

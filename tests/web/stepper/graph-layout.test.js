@@ -2,7 +2,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { expressionTrace, loadDagre } from "../helpers.js";
 import { readTrace } from "../../../web/js/stepper/trace.js";
-import { layoutGraph, fitTransform, nodeSize, routeEdge, columnsOf, labelRoom } from "../../../web/js/stepper/graph-layout.js";
+import { layoutGraph, fitTransform, nodeSize, routeEdge, columnsOf, labelRoom, labelLines, FONTS } from "../../../web/js/stepper/graph-layout.js";
 
 const dagre = await loadDagre();
 
@@ -164,8 +164,8 @@ function crossings(layout) {
 
 test("edge polylines cross no box but their own ends, in full and compact layouts and between bands", () => {
   for (const trace of [sinTrace(), sinTrace(true), readTrace(expressionTrace())]) {
-    for (const detail of ["full", "compact", "tight"]) {
-      for (const arrange of ["stacked", "beside"]) {
+    for (const detail of ["full", "row", "compact", "tight"]) {
+      for (const arrange of ["stacked", "beside", "wrap"]) {
         const layout = layoutGraph(dagre, trace, { detail, arrange });
         assert.deepEqual(crossings(layout), [], `${detail} ${arrange}`);
       }
@@ -253,4 +253,81 @@ test("the gaps between columns make room for the contribution labels, unless ask
   assert.ok(Math.min(...gaps(layoutGraph(dagre, trace))) >= room - 0.5);
   assert.ok(Math.min(...gaps(layoutGraph(dagre, trace, { labels: 0 }))) < room - 0.5);
   assert.equal(labelRoom(readTrace({ ...expressionTrace(), events: expressionTrace().events.filter((e) => e.type === "forward") })), 0);
+});
+
+/** A chain of `n` scalar nodes x → f1 → f2 → …, with a leaf weight into every other one. */
+function chainTrace(n) {
+  const nodes = [{ id: "x", label: "x", op: "leaf", inputs: [] }];
+  for (let i = 1; i < n; i++) {
+    const inputs = [nodes.at(-1).id];
+    if (i % 2 === 0) {
+      nodes.push({ id: `w${i}`, label: `w${i}`, op: "leaf", inputs: [] });
+      inputs.push(`w${i}`);
+    }
+    nodes.push({ id: `f${i}`, label: `f${i}`, op: i % 2 ? "tanh" : "mul", inputs });
+  }
+  return traceOf(nodes);
+}
+
+test("a row box is lower and wider than a compact one: label and op on one line, value beside gradient", () => {
+  const node = { label: "b1·h1", op: "mul", inputs: ["a", "b"], shape: [] };
+  const compact = nodeSize(node, { detail: "compact" });
+  const row = nodeSize(node, { detail: "row" });
+  assert.ok(row.row && row.height < compact.height && row.width > compact.width);
+  assert.equal(row.slot, row.width / 2, "value and gradient each get half the box");
+  assert.equal(row.metaBase, row.labelBase, "the op stands on the label's line");
+  const noGrad = nodeSize(node, { detail: "row", grad: false });
+  assert.equal(noGrad.slot, noGrad.width);
+});
+
+test("a long backward name breaks before its arrow or bracket, and its box is as narrow as the longer half", () => {
+  assert.deepEqual(labelLines("∂y/∂x ← (x·x)·x"), ["∂y/∂x", "← (x·x)·x"]);
+  assert.deepEqual(labelLines("∂y/∂x (2 of 4)"), ["∂y/∂x", "(2 of 4)"]);
+  assert.deepEqual(labelLines("x·y+sin(x)"), ["x·y+sin(x)"], "no arrow, no ' (': one line");
+  assert.deepEqual(labelLines("b1·h1"), ["b1·h1"]);
+  const one = nodeSize({ label: "∂y/∂xx ← (x·x)·x", op: "mul", inputs: ["a"], shape: [] }, { detail: "compact", grad: false, fonts: FONTS });
+  const line = nodeSize({ label: "∂y/∂xx←(x·x)·x", op: "mul", inputs: ["a"], shape: [] }, { detail: "compact", grad: false, fonts: FONTS });
+  assert.deepEqual(one.lines, ["∂y/∂xx", "← (x·x)·x"]);
+  assert.ok(one.width < line.width * 0.75, `${one.width} vs ${line.width}`);
+});
+
+test("a long chain wraps in two like a line of text: half as wide, the second half under the first", () => {
+  const trace = chainTrace(12);
+  const plain = layoutGraph(dagre, trace, { detail: "full" });
+  const wrapped = layoutGraph(dagre, trace, { detail: "full", arrange: "wrap" });
+  assert.equal(wrapped.arrange, "wrap");
+  assert.ok(wrapped.width < plain.width * 0.62, `${wrapped.width} vs ${plain.width}`);
+  // a horizontal line parts the two rows: every box is wholly above or below it, each row has several
+  const byTop = [...wrapped.nodes.values()].sort((p, q) => (p.y - p.height / 2) - (q.y - q.height / 2));
+  const below = (i) => byTop[i].y - byTop[i].height / 2 > Math.max(...byTop.slice(0, i).map((q) => q.y + q.height / 2));
+  const lines = byTop.map((_, i) => i).filter((i) => i > 0 && below(i));
+  assert.ok(lines.some((i) => i >= 5 && byTop.length - i >= 5), `lines after ${lines} of ${byTop.length} boxes`);
+  const last = wrapped.nodes.get("f11");
+  const first = wrapped.nodes.get("x");
+  assert.ok(last.y > first.y + first.height && last.x < wrapped.width, "the end of the chain is in the second row");
+  const across = wrapped.edges.filter((e) => e.wrapped);
+  assert.ok(across.length >= 1);
+  for (const e of across) {
+    const [a, b] = [wrapped.nodes.get(e.from), wrapped.nodes.get(e.to)];
+    assert.equal(e.points[0].x, a.x + a.width / 2, "leaves its source's right side");
+    assert.equal(e.points.at(-1).x, b.x - b.width / 2, "enters its target's left side");
+    assert.ok(e.points.every((q) => q.x >= 0 && q.x <= wrapped.width && q.y >= 0 && q.y <= wrapped.height), "stays in the drawing");
+  }
+  assert.deepEqual(crossings(wrapped), []);
+  for (const [id, b] of wrapped.nodes) {
+    assert.ok(b.x - b.width / 2 >= 0 && b.x + b.width / 2 <= wrapped.width, id);
+    assert.ok(b.y - b.height / 2 >= 0 && b.y + b.height / 2 <= wrapped.height, id);
+  }
+  // no two boxes overlap
+  const boxes = [...wrapped.nodes.values()];
+  boxes.forEach((p, i) => boxes.slice(i + 1).forEach((q) => {
+    const apart = Math.abs(p.x - q.x) >= (p.width + q.width) / 2 || Math.abs(p.y - q.y) >= (p.height + q.height) / 2;
+    assert.ok(apart, `${p.id} and ${q.id} overlap`);
+  }));
+});
+
+test("a graph of two columns, or one with a backward band, does not wrap", () => {
+  const short = traceOf([{ id: "x", label: "x", op: "leaf", inputs: [] }, { id: "f", label: "f", op: "sin", inputs: ["x"] }]);
+  assert.equal(layoutGraph(dagre, short, { arrange: "wrap" }).arrange, "stacked");
+  assert.notEqual(layoutGraph(dagre, sinTrace(true), { arrange: "wrap" }).arrange, "wrap");
 });

@@ -13,9 +13,10 @@ export function visibleArea(width, height, insets = {}) {
   return { x: left, y: top, width: Math.max(0, width - left - right), height: Math.max(0, height - top - bottom) };
 }
 
-/** The smallest text that carries content (labels, numbers) in a layout, in layout px. */
+/** The smallest text that carries content (labels, numbers, the contributions on the edges) in a layout,
+ * in layout px. */
 export function smallestText(layout, fonts) {
-  let px = fonts.label;
+  let px = layout.edgeLabels && fonts.edge ? Math.min(fonts.label, fonts.edge) : fonts.label;
   for (const b of layout.nodes.values()) {
     if (b.kind === "scalar") px = Math.min(px, fonts.scalar);
     else if (b.kind === "matrix" && !b.block?.mini) px = Math.min(px, fonts.cell);
@@ -31,21 +32,29 @@ export function legibleScale(layout, fonts, target) {
 
 /**
  * Pick the layout to draw: the first level of detail (most first) whose smallest text, fitted into `area`,
- * renders at `target` px or more; if none does, the one whose smallest text renders largest. Levels are
- * built only when needed.
+ * renders at `target` px or more; if none does, the one whose smallest text renders largest. A level may be
+ * a list of alternatives that show as much (row and compact boxes): the one rendering largest stands for
+ * it. Levels are built only when needed.
  */
-export function chooseLayout(build, area, fonts, target, fitOptions, details = ["full", "compact", "tight"]) {
+export function chooseLayout(build, area, fonts, target, fitOptions, details = LEVELS) {
   const rendered = (l) => fitTransform(l, area, fitOptions).k * smallestText(l, fonts);
   let best = null;
   let bestPx = -Infinity;
-  for (const detail of details) {
-    const layout = build(detail);
-    const px = rendered(layout);
+  for (const level of details) {
+    let [layout, px] = [null, -Infinity];
+    for (const detail of [level].flat()) {
+      const l = build(detail);
+      const p = rendered(l); console.log("LAYOUT", detail, l.arrange, l.width, l.height, p);
+      if (p > px) [layout, px] = [l, p];
+    }
     if (px >= target) return layout;
     if (px > bestPx) [best, bestPx] = [layout, px];
   }
   return best;
 }
+
+/** The levels chooseLayout tries by default: row and compact boxes show as much, so they are one level. */
+export const LEVELS = ["full", ["row", "compact"], "tight"];
 
 /** Whether box {x, y, width, height} (centre, layout px) lies inside `area` under transform {k, x, y}. */
 export function boxInside(box, t, area, slack = 0.5) {

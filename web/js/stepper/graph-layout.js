@@ -23,22 +23,26 @@ export const BOX = {
 };
 
 /**
- * Font sizes (CSS px) of a node's texts, as the stylesheet sets them (graph.css --node-* variables); boxes
- * are sized for them. These are the light theme's; the projector's are larger.
+ * Font sizes (CSS px) of a node's texts and of the contribution labels on the edges (`edge`), as the
+ * stylesheet sets them (graph.css --node-* variables); boxes and the gaps between columns are sized for
+ * them. These are the light theme's; the projector's are larger.
  */
-export const FONTS = { label: 18, meta: 13, scalar: 21, cell: 16, caption: 13 };
+export const FONTS = { label: 18, meta: 13, scalar: 21, cell: 16, caption: 13, edge: 16 };
 
 /**
- * The levels of detail, most first: "full" boxes; "compact" ones (label over op, boxes as narrow as their
- * text, tensors of up to SMALL_TENSOR numbers still as numbers, larger ones as small heatmaps); "tight"
- * (every tensor a small heatmap), for graphs too large to read otherwise.
+ * The levels of detail, most first: "full" boxes; "row" ones (label and op on one line, the value and the
+ * gradient side by side as in a compact box: low boxes, for graphs whose columns stand tall); "compact"
+ * ones (label over op, boxes as narrow as their text, tensors of up to SMALL_TENSOR numbers still as
+ * numbers, larger ones as small heatmaps); "tight" (every tensor a small heatmap), for graphs too large to
+ * read otherwise.
  */
-export const DETAILS = ["full", "compact", "tight"];
+export const DETAILS = ["full", "row", "compact", "tight"];
 export const SMALL_TENSOR = 6;
 
 /** Spacing of each level of detail. */
 export const SPACING = {
   full: { nodesep: 20, ranksep: 44, margin: 18 },
+  row: { nodesep: 16, ranksep: 34, margin: 6 },
   compact: { nodesep: 16, ranksep: 34, margin: 6 },
   tight: { nodesep: 16, ranksep: 34, margin: 6 },
 };
@@ -68,11 +72,12 @@ export function nodeSize(node, { grad = true, chars = 6, detail = "full", fonts 
   const shape = node.shape ?? [];
   const kind = kindOfShape(shape);
   if (detail === "compact" || detail === "tight") return compactSize(node, kind, shape, { grad, chars, fonts, numbers: detail === "compact" });
+  if (detail === "row") return rowSize(node, kind, shape, { grad, chars, fonts });
   const block = blockSize(kind, shape, cellWidth(chars, fonts), fonts);
   const header = headerHeight(fonts);
   const width = Math.max(BOX.scalarWidth, block.width + 2 * BOX.pad, headerWidth(node, fonts));
   const height = header + (grad ? 2 : 1) * block.height + BOX.pad * (grad ? 1.5 : 1);
-  return { width, height, kind, block, grad, detail: "full", header };
+  return { width, height, kind, block, grad, detail: "full", header, slot: width };
 }
 
 /** Height of a full box's header line. */
@@ -83,31 +88,72 @@ export function headerHeight(fonts = FONTS) {
 /** A compact box: label, op (or role) under it, then value and gradient as a number or a small heatmap. */
 function compactSize(node, kind, shape, { grad, chars, fonts, numbers }) {
   const meta = compactMeta(node);
-  const labelBase = Math.round(5 + 0.95 * fonts.label);
-  const metaBase = Math.round(labelBase + 0.3 * fonts.label + 0.95 * fonts.meta);
-  const header = Math.round(metaBase + 0.3 * fonts.meta + 5);
-  let block;
-  if (kind === "scalar") {
-    block = { width: textWidth.mono(chars, fonts.scalar), height: Math.round(fonts.scalar * 1.3), rows: 1, cols: 1, mini: false };
-  } else if (numbers && kind === "matrix" && shape.reduce((a, b) => a * b, 1) <= SMALL_TENSOR) {
-    block = { ...blockSize(kind, shape, cellWidth(chars, fonts, 8), fonts), mini: false };
-  } else if (kind === "summary") {
-    block = { width: textWidth.mono(9, fonts.cell), height: Math.round(fonts.cell * 1.4), rows: 1, cols: 1, mini: false };
-  } else {
-    const { rows, cols } = asMatrix(decodeTensor({ shape, data: [] }));
-    // square cells while they stay at least minCell px; a long tensor squeezes them along its long side
-    const cw = Math.min(MINI.maxCell, MINI.width / cols);
-    const ch = Math.min(MINI.maxCell, MINI.height / rows);
-    const square = Math.floor(Math.min(cw, ch));
-    const [cellW, cellH] = square >= MINI.minCell ? [square, square] : [Math.max(square, cw), Math.max(square, ch)];
-    block = { width: cols * cellW, height: rows * cellH, rows, cols, cellW, cellH, mini: true };
-  }
+  const lines = labelLines(node.label || node.id || "");
+  const lineGap = Math.round(1.15 * fonts.label);
+  const block = compactBlock(kind, shape, { chars, fonts, numbers });
   const pad = 10;
-  const width = Math.ceil(Math.max(56, textWidth.label(node.label || node.id || "", fonts) + 2 * pad,
-    textWidth.meta(meta, fonts) + 2 * pad, block.width + 2 * pad + (block.mini ? 0 : 4)));
+  const width = Math.ceil(Math.max(56, ...lines.map((line) => textWidth.label(line, fonts) + 2 * pad),
+    (lines.length > 1 ? 0 : textWidth.meta(meta, fonts)) + 2 * pad, block.width + 2 * pad + (block.mini ? 0 : 4)));
+  // a label in two lines has the op beside its first line where that fits, else under its last
+  const metaBeside = lines.length > 1 && textWidth.label(lines[0], fonts) + 12 + textWidth.meta(meta, fonts) + 2 * pad <= width;
+  const labelBase = Math.round(5 + 0.95 * fonts.label);
+  const lastLine = labelBase + (lines.length - 1) * lineGap;
+  const metaBase = metaBeside ? labelBase : Math.round(lastLine + 0.3 * fonts.label + 0.95 * fonts.meta);
+  const header = Math.round(metaBeside ? lastLine + 0.3 * fonts.label + 5 : metaBase + 0.3 * fonts.meta + 5);
+  const wide = metaBeside ? width : Math.ceil(Math.max(width, textWidth.meta(meta, fonts) + 2 * pad));
   const gap = block.mini ? 6 : 2;
   const height = Math.ceil(header + block.height + (grad ? gap + block.height : 0) + (block.mini ? 12 : 5));
-  return { width, height, kind, block, grad, detail: "compact", header, labelBase, metaBase, gap, meta };
+  return { width: wide, height, kind, block, grad, detail: "compact", header, lines, lineGap, labelBase, metaBase, metaBeside, gap, meta, slot: wide };
+}
+
+/**
+ * A compact box's label as lines: a long name of a backward node ("∂y/∂x ← (x·x)·x", "∂y/∂x (2 of 4)")
+ * breaks before its arrow or its bracket, so that its box is as narrow as the longer half.
+ */
+export function labelLines(label, most = 9) {
+  const text = String(label);
+  if ([...text].length <= most) return [text];
+  const at = text.lastIndexOf(" ← ") > 0 ? text.lastIndexOf(" ← ") : text.indexOf(" (");
+  return at > 0 ? [text.slice(0, at), text.slice(at + 1)] : [text];
+}
+
+/**
+ * A row box: a compact box whose label and op share the header line and whose value and gradient stand
+ * side by side, each in a slot of half the box: lower and wider than a compact box.
+ */
+function rowSize(node, kind, shape, { grad, chars, fonts }) {
+  const meta = compactMeta(node);
+  const lines = labelLines(node.label || node.id || "");
+  const lineGap = Math.round(1.15 * fonts.label);
+  const header = headerHeight(fonts) + (lines.length - 1) * lineGap;
+  const block = compactBlock(kind, shape, { chars, fonts, numbers: true });
+  const pad = 10;
+  const slot = Math.ceil(block.width + 2 * pad + (block.mini ? 0 : 4));
+  const title = Math.max(...lines.map((line, i) => textWidth.label(line, fonts) + (meta && i === 0 ? textWidth.meta(meta, fonts) + 12 : 0))) + 2 * pad;
+  const width = Math.ceil(Math.max(56, title, grad ? 2 * slot : slot));
+  const height = Math.ceil(header + block.height + (block.mini ? 14 : 7));
+  const labelBase = Math.round(headerHeight(fonts) / 2 + 0.35 * fonts.label);
+  return { width, height, kind, block, grad, detail: "compact", row: true, header, lines, lineGap, labelBase, metaBase: labelBase, metaBeside: true, gap: 0, meta, slot: grad ? width / 2 : width };
+}
+
+/** The value (and gradient) block of a compact or row box: a number, a few numbers or a small heatmap. */
+function compactBlock(kind, shape, { chars, fonts, numbers }) {
+  if (kind === "scalar") {
+    return { width: textWidth.mono(chars, fonts.scalar), height: Math.round(fonts.scalar * 1.3), rows: 1, cols: 1, mini: false };
+  }
+  if (numbers && kind === "matrix" && shape.reduce((a, b) => a * b, 1) <= SMALL_TENSOR) {
+    return { ...blockSize(kind, shape, cellWidth(chars, fonts, 8), fonts), mini: false };
+  }
+  if (kind === "summary") {
+    return { width: textWidth.mono(9, fonts.cell), height: Math.round(fonts.cell * 1.4), rows: 1, cols: 1, mini: false };
+  }
+  const { rows, cols } = asMatrix(decodeTensor({ shape, data: [] }));
+  // square cells while they stay at least minCell px; a long tensor squeezes them along its long side
+  const cw = Math.min(MINI.maxCell, MINI.width / cols);
+  const ch = Math.min(MINI.maxCell, MINI.height / rows);
+  const square = Math.floor(Math.min(cw, ch));
+  const [cellW, cellH] = square >= MINI.minCell ? [square, square] : [Math.max(square, cw), Math.max(square, ch)];
+  return { width: cols * cellW, height: rows * cellH, rows, cols, cellW, cellH, mini: true };
 }
 
 /** The second header line of a compact box: the op (or the role of a leaf), long names shortened. */
@@ -172,11 +218,13 @@ export function blockSize(kind, shape, cellW = BOX.cellW, fonts = FONTS) {
 /**
  * Lay out a read trace left to right. A recorded backward pass (nodes with phase "backward") gets its own
  * layered band, drawn below the forward graph (`arrange: "stacked"`) or right of it ("beside"), so the
- * forward graph looks as it always does.
+ * forward graph looks as it always does. A graph without one may be wrapped like a line of text
+ * (`arrange: "wrap"`, see wrapBand): a long chain then fills a screen that is not as wide as it is.
  * Options: `detail` (one of DETAILS), `expanded` (ids drawn in full in a compact layout), `fonts`, `arrange`,
  * `labels` (the characters of contribution labels to make room for between the columns, see labelRoom;
  * 0: none).
- * Returns {width, height, detail, nodes: Map id→box, edges: [{...edge, points, cross?}], clusters}. Edge
+ * Returns {width, height, detail, nodes: Map id→box, edges: [{...edge, points, cross?}], clusters,
+ * edgeLabels (whether contribution labels are drawn on the edges)}. Edge
  * points run straight through the columns of boxes and bend only in the gaps between columns (edges
  * between the bands go down those gaps and along the corridor between the bands), so no edge crosses a box
  * that is not one of its ends.
@@ -185,9 +233,13 @@ export function layoutGraph(dagre, trace, { detail = "full", expanded = null, fo
   const opts = { ...(SPACING[detail] ?? SPACING.full), ...spacing };
   if (labels > 0 && spacing.ranksep === undefined) opts.ranksep = Math.max(opts.ranksep, labelRoom(trace, fonts, labels));
   const sizeOf = (n) => traceNodeSize(trace, n, { detail: expanded?.has(n.id) ? "full" : detail, fonts });
-  if (trace.nodes.length > limit) return { ...withKinds(fastLayout(trace, sizeOf, opts), trace, sizeOf), detail };
+  const edgeLabels = labelRoom(trace, fonts, 1) > 0; // the drawing carries contribution labels
+  if (trace.nodes.length > limit) return { ...withKinds(fastLayout(trace, sizeOf, opts), trace, sizeOf), detail, edgeLabels };
   const backward = new Set(trace.nodes.filter((n) => n.phase === "backward").map((n) => n.id));
-  if (backward.size === 0) return { ...dagreBand(dagre, trace, trace.nodes, trace.edges, sizeOf, opts), detail, clusters: [] };
+  if (backward.size === 0) {
+    const band = dagreBand(dagre, trace, trace.nodes, trace.edges, sizeOf, opts);
+    return { ...(arrange === "wrap" ? wrapBand(band, trace, opts) : { ...band, arrange: "stacked" }), detail, clusters: [], edgeLabels };
+  }
   const inBand = (e, back) => backward.has(e.from) === back && backward.has(e.to) === back;
   const fwd = dagreBand(dagre, trace, trace.nodes.filter((n) => !backward.has(n.id)), trace.edges.filter((e) => inBand(e, false)), sizeOf, opts);
   const bwd = dagreBand(dagre, trace, trace.nodes.filter((n) => backward.has(n.id)), trace.edges.filter((e) => inBand(e, true)), sizeOf, opts);
@@ -196,7 +248,7 @@ export function layoutGraph(dagre, trace, { detail = "full", expanded = null, fo
   // "stacked": the backward band under the forward one, edges between them along the corridor in between;
   // "beside": the backward band right of the forward one, edges between them along a corridor above both
   const beside = arrange === "beside";
-  const corridorHeight = beside ? 8 * (crossing.length + 1) : title + opts.margin;
+  const corridorHeight = beside ? 5 * (crossing.length + 1) : title + opts.margin;
   const at = beside
     ? { fwd: { x: 0, y: corridorHeight + title }, bwd: { x: fwd.width + opts.ranksep, y: corridorHeight + title } }
     : { fwd: { x: 0, y: title }, bwd: { x: 0, y: 2 * title + fwd.height } };
@@ -214,7 +266,52 @@ export function layoutGraph(dagre, trace, { detail = "full", expanded = null, fo
   const clusters = [cluster("forward", fwd, at.fwd), cluster("backward", bwd, at.bwd)];
   const width = beside ? at.bwd.x + bwd.width : Math.max(fwd.width, bwd.width);
   const height = beside ? at.fwd.y + Math.max(fwd.height, bwd.height) : at.bwd.y + bwd.height;
-  return { width, height, detail, arrange, nodes, edges, clusters };
+  return { width, height, detail, arrange: beside ? "beside" : "stacked", nodes, edges, clusters, edgeLabels };
+}
+
+/**
+ * A band of columns wrapped in two, as a line of text wraps: the columns right of the split (chosen so the
+ * wider half is as narrow as it can be) move under the others, left-aligned, and each edge from the first
+ * half to the second leaves its source into the gap after the source's column, runs down that gap to a
+ * corridor between the halves (a lane each), along it, and down the gap before the target's column. No
+ * edge crosses a box: the gaps and the corridor hold none. A band of fewer than 3 columns stays as it is.
+ */
+export function wrapBand(band, trace, { ranksep, margin }) {
+  const { columns } = band;
+  if (columns.length < 3) return { ...band, arrange: "stacked" };
+  const left = (c) => c.x - c.half;
+  const right = (c) => c.x + c.half;
+  let split = 1;
+  let best = Infinity;
+  for (let i = 1; i < columns.length; i++) {
+    const first = right(columns[i - 1]) - left(columns[0]);
+    const second = right(columns.at(-1)) - left(columns[i]);
+    if (Math.max(first, second) < best) [best, split] = [Math.max(first, second), i];
+  }
+  const second = new Set(columns.slice(split).map((c) => Math.round(c.x)));
+  const inSecond = (b) => second.has(Math.round(b.x));
+  const extent = (boxes) => ({ top: Math.min(...boxes.map((b) => b.y - b.height / 2)), bottom: Math.max(...boxes.map((b) => b.y + b.height / 2)) });
+  const boxes = [...band.nodes.values()];
+  const a = extent(boxes.filter((b) => !inSecond(b)));
+  const b = extent(boxes.filter(inSecond));
+  const crossing = band.edges.filter((e) => !inSecond(band.nodes.get(e.from)) && inSecond(band.nodes.get(e.to)));
+  const lane = Math.max(8, Math.min(14, ranksep / 3));
+  const corridor = { top: a.bottom + margin, bottom: a.bottom + margin + lane * (crossing.length + 1) };
+  const d = { x: margin - left(columns[split]), y: corridor.bottom + margin - b.top };
+  const move = (p) => ({ ...p, x: p.x + d.x, y: p.y + d.y });
+  const nodes = new Map([...band.nodes].map(([id, box]) => [id, inSecond(box) ? move(box) : box]));
+  const gaps = { fwd: columns.slice(0, split), bwd: columns.slice(split).map((c) => ({ ...c, x: c.x + d.x })) };
+  const edges = band.edges.map((e) => {
+    const [from, to] = [band.nodes.get(e.from), band.nodes.get(e.to)];
+    if (!inSecond(to)) return e;
+    if (inSecond(from)) return { ...e, points: e.points.map(move) };
+    const y = corridor.top + (crossing.indexOf(e) + 1) * lane;
+    return { ...e, wrapped: true, points: crossRoute(nodes.get(e.from), nodes.get(e.to), gaps, y, ranksep, e.index, trace.nodeById.get(e.to).inputs.length) };
+  });
+  // the wrapped edges turn down half a gap right of the first half's last column
+  const width = Math.max(right(columns[split - 1]) + Math.max(margin, ranksep / 2 + 4), right(columns.at(-1)) + d.x + margin);
+  const height = b.bottom + d.y + margin;
+  return { ...band, width, height, nodes, edges, arrange: "wrap", columns: [...gaps.fwd, ...gaps.bwd] };
 }
 
 /** The most characters of a contribution label that the gaps between columns are made wide enough for. */
@@ -224,7 +321,7 @@ export const LABEL_ROOMS = [LABEL_CHARS, 4, 3, 0];
 
 /**
  * Room between columns for the contribution labels of a trace's backward pass (edge-labels.js): their
- * short text (ledger.js formatShort) up to `most` characters at the cell font, padded, with a few px
+ * short text (ledger.js formatShort) up to `most` characters at the edge font, padded, with a few px
  * clear either side; 0 for a trace without contributions.
  */
 export function labelRoom(trace, fonts = FONTS, most = LABEL_CHARS) {
@@ -233,7 +330,7 @@ export function labelRoom(trace, fonts = FONTS, most = LABEL_CHARS) {
     if (e.type !== "backward" || e.from == null) continue;
     chars = Math.max(chars, Math.min(most, [...formatShort(e.contribution)].length));
   }
-  return chars === 0 ? 0 : Math.ceil(textWidth.mono(chars, fonts.cell) + 2 * 5 + 2 * 3);
+  return chars === 0 ? 0 : Math.ceil(textWidth.mono(chars, Math.max(fonts.edge ?? 0, fonts.cell)) + 2 * 5 + 2 * 3);
 }
 
 /** One dagre layout of some nodes and the edges among them, edges routed through the column gaps. */

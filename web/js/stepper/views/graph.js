@@ -22,6 +22,9 @@ const crossLine = d3.line().x((p) => p.x).y((p) => p.y).curve(d3.curveBasis);
  * {detail, expanded, fonts})` lays a trace out; the view picks full or compact boxes for the room it has.
  * `camera` is "overview" (the whole graph stays in view) or "follow" (pans to the current node).
  */
+/** How much larger a wrapped graph must draw than the unwrapped one to be drawn wrapped. */
+const WRAP_GAIN = 1.25;
+
 export function createGraphView(container, { onSelect = () => {}, fitOptions = {}, layout: buildLayout, camera = "overview" } = {}) {
   const svg = d3.select(container).append("svg").attr("class", "graph-svg").attr("tabindex", 0)
     .attr("role", "group").attr("aria-label", "Computation graph: Tab to a node and press Enter to inspect it; arrow keys step");
@@ -101,12 +104,17 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
       return state.layouts.get(k);
     };
     const rect = container.getBoundingClientRect();
-    // a backward band goes below the forward graph or beside it, whichever fits the area larger
+    // a backward band goes below the forward graph or beside it, whichever fits the area larger; a graph
+    // without one wraps in two where that draws it clearly larger (a long chain on a screen less wide)
     const arranged = (detail, labels) => {
       const stacked = made(detail, "stacked", labels);
-      if (!stacked.clusters?.length) return stacked;
-      const beside = made(detail, "beside", labels);
       const k = (l) => fitTransform(l, area(), fitOptions).k;
+      if (!stacked.clusters?.length) {
+        if (state.given || !(rect.width > 0 && rect.height > 0)) return stacked;
+        const wrapped = made(detail, "wrap", labels);
+        return wrapped.arrange === "wrap" && k(wrapped) > WRAP_GAIN * k(stacked) ? wrapped : stacked;
+      }
+      const beside = made(detail, "beside", labels);
       return k(beside) > k(stacked) ? beside : stacked;
     };
     // room between the columns for the contribution labels: the most that keeps the text legible; none
@@ -138,6 +146,8 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
   function draw(layout) {
     const trace = state.trace;
     state.layout = layout;
+    // what was chosen for the room there is, for a reader of the page (and its tests)
+    svg.attr("data-detail", layout.nodes.values().next().value?.row ? "row" : layout.detail).attr("data-arrange", layout.arrange ?? "stacked");
     state.rendered.clear();
     state.marks = null;
     drawClusters(layout);
@@ -212,18 +222,26 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
   function layoutNode(g, node, box) {
     const { width, height, block } = box;
     const compact = box.detail === "compact";
+    const row = !!box.row; // label and op on one line, value and gradient side by side
     g.select("rect.box").attr("width", width).attr("height", height);
     g.select("rect.band").attr("width", width).attr("height", box.header).attr("rx", 10);
-    g.select("text.label").attr("x", compact ? 10 : 12).attr("y", compact ? box.labelBase : box.header / 2 + 6).text(node.label || node.id);
-    g.select("text.meta").attr("x", compact ? 10 : width - 12).attr("y", compact ? box.metaBase : box.header / 2 + 5)
-      .attr("text-anchor", compact ? "start" : "end").text(compact ? box.meta : headerMeta(node));
-    g.classed("compact", compact).classed("expandable", compact && !!block.mini);
+    const label = g.select("text.label").attr("x", compact ? 10 : 12).attr("y", compact ? box.labelBase : box.header / 2 + 6);
+    if (compact && box.lines.length > 1) {
+      label.text(null).selectAll("tspan").data(box.lines).join("tspan")
+        .attr("x", 10).attr("dy", (_, i) => (i ? box.lineGap : 0)).text((line) => line);
+    } else label.text(node.label || node.id);
+    const under = compact && !box.metaBeside; // a compact box's op under its label, else right of it
+    g.select("text.meta").attr("x", under ? 10 : width - (compact ? 10 : 12)).attr("y", compact ? box.metaBase : box.header / 2 + 5)
+      .attr("text-anchor", under ? "start" : "end").text(compact ? box.meta : headerMeta(node));
+    g.classed("compact", compact).classed("row", row).classed("expandable", compact && !!block.mini);
     const vy = box.header + (compact && !block.mini ? 3 : 6);
-    const gy = vy + block.height + (compact ? box.gap : 6);
+    const gy = row ? vy : vy + block.height + (compact ? box.gap : 6);
     g.select("g.value").attr("transform", `translate(0,${vy})`);
     g.select("g.grad").attr("display", box.grad ? null : "none");
-    g.select("line.divider").attr("display", box.grad && !(compact && block.mini) ? null : "none").attr("x1", 10).attr("x2", width - 10).attr("y1", gy - 3).attr("y2", gy - 3);
-    g.select("g.grad").attr("transform", `translate(0,${gy})`);
+    const divider = row ? { x1: box.slot, x2: box.slot, y1: vy, y2: vy + block.height } : { x1: 10, x2: width - 10, y1: gy - 3, y2: gy - 3 };
+    g.select("line.divider").attr("display", box.grad && !(compact && block.mini && !row) ? null : "none")
+      .attr("x1", divider.x1).attr("x2", divider.x2).attr("y1", divider.y1).attr("y2", divider.y2);
+    g.select("g.grad").attr("transform", `translate(${row ? box.slot : 0},${gy})`);
     g.select("text.grad-mark").attr("x", 12).attr("y", gy + block.height / 2).attr("dy", "0.36em");
     g.select("g.badge").attr("transform", compact ? `translate(${width + 6},${-9})` : `translate(${width - 4},${-11})`);
   }
@@ -260,8 +278,8 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     if (old && old.every((v, i) => v === key[i])) return;
     state.rendered.set(node.id, key);
     const kind = box.detail !== "compact" ? box.kind : box.block.mini ? "mini" : box.kind === "summary" ? "brief" : box.kind;
-    renderTensor(g.select("g.value"), value, { kind, block: box.block, width: box.width });
-    renderTensor(g.select("g.grad"), grad?.total ?? null, { kind, block: box.block, width: box.width, placeholder: "" });
+    renderTensor(g.select("g.value"), value, { kind, block: box.block, width: box.slot });
+    renderTensor(g.select("g.grad"), grad?.total ?? null, { kind, block: box.block, width: box.slot, placeholder: "" });
     g.classed("has-value", !!value).classed("updated", !!upd)
       .classed("grad-pending", status === "pending").classed("grad-final", status === "final")
       .attr("data-value", value ? JSON.stringify(plainData(value)) : null)
