@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import time
@@ -50,8 +51,8 @@ def keep_state(page, frame):
         page.room_states.append(message["state"])
 
 
-def start_class(page, base: str, **extra) -> str:
-    open_stepper(page, f"{base}/?{urllib.parse.urlencode({**QUERY, **extra})}")
+def start_class(page, base: str, query: dict = QUERY, **extra) -> str:
+    open_stepper(page, f"{base}/?{urllib.parse.urlencode({**query, **extra})}")
     page.click("#class-start")
     page.wait_for_selector(".class-panel:not([hidden]) .class-code")
     code = page.locator(".class-code").inner_text().strip()
@@ -198,6 +199,92 @@ def side_by_side(left, right, path: Path):
     assert path.stat().st_size > 10_000
     if os.environ.get(SHOT_ENV):
         Path(os.environ[SHOT_ENV]).write_bytes(path.read_bytes())
+
+
+# the histogram of the answers as laid out on the page: the rendered size of each of its texts (font size ×
+# the SVG's scale on screen), its box (the SVG's and any text's reaching past it) and what that box meets
+HISTOGRAM_LAYOUT = """() => {
+    const svg = document.querySelector('.class-panel .class-histogram');
+    const shown = (el) => el.checkVisibility({ visibilityProperty: true, opacityProperty: true });
+    const texts = [...svg.querySelectorAll('text')].filter((t) => shown(t) && t.textContent.trim());
+    const px = (t) => {
+        const m = t.getScreenCTM();
+        return parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+    };
+    const rects = [svg, ...texts].map((el) => el.getBoundingClientRect());
+    const box = {
+        left: Math.min(...rects.map((r) => r.left)), top: Math.min(...rects.map((r) => r.top)),
+        right: Math.max(...rects.map((r) => r.right)), bottom: Math.max(...rects.map((r) => r.bottom)),
+    };
+    const meets = (el) => {
+        const r = el.getBoundingClientRect();
+        return r.width > 0 && r.height > 0 && r.left < box.right && box.left < r.right && r.top < box.bottom
+            && box.top < r.bottom;
+    };
+    const lesson = document.querySelector('#lesson-panel');
+    const lessonText = [lesson, ...lesson.querySelectorAll('*')].filter(shown);
+    return {
+        texts: texts.map((t) => [t.textContent, Math.round(px(t) * 10) / 10]),
+        box,
+        viewport: [innerWidth, innerHeight],
+        lesson: lessonText.filter(meets).map((el) => el.textContent.trim().slice(0, 40)),
+        nodes: [...document.querySelectorAll('g.node')].filter(meets).map((g) => g.dataset.nodeId),
+        nodeCount: document.querySelectorAll('g.node').length,
+        controls: meets(document.querySelector('#controls')),
+    };
+}"""
+SETTLED = """() => [document.querySelector('g.viewport').getAttribute('transform'),
+    document.querySelector('.class-histogram').getAttribute('viewBox')].join()"""
+# the room's answers: a bulk near the truth, a spread and a few far off (the edge bars count them, "≤ n")
+ANSWERS = [1.09, 1.09, 1.1, 1, 1.2, 0.9, 1.09, 2, 0.5, 1.09, 3, -1, 1.09, 1.5, 0.8, 1.09, 6, -4, 1.09, 1.1, 1]
+
+
+def test_the_rooms_answers_at_projector_size_have_their_own_space(contexts, live_server):
+    """Ask the room in the projector theme, at 960×540 and 1280×720: before and after the reveal every text of
+    the histogram renders at 20 px or more, and the histogram lies in the window, clear of the lesson's text,
+    the graph's nodes and the controls."""
+    from websockets.sync.client import connect
+
+    presenter = contexts(960, 540)
+    code = start_class(presenter, live_server, {"lesson": "chain-rule"}, theme="projector")
+    assert presenter.locator("#lesson-panel").is_visible()
+    presenter.get_by_role("button", name="Jump to the start of the backward pass").click()
+    presenter.locator("#graph svg").focus()
+    presenter.keyboard.press("ArrowRight")
+    presenter.locator('g.node[data-node-id="n0"]').click()
+    ask = presenter.locator(".class-ask-button")
+    presenter.wait_for_function("() => !document.querySelector('.class-ask-button').disabled")
+    ask.click()
+    presenter.wait_for_selector(".class-question:not([hidden])")
+    stream = live_server.replace("http", "ws") + f"/api/v1/rooms/{code}/stream"
+    with contextlib.ExitStack() as students:
+        for value in ANSWERS:
+            student = students.enter_context(connect(stream))
+            student.send(json.dumps({"type": "follow"}))
+            hello = json.loads(student.recv(timeout=30))
+            assert hello["type"] == "hello" and hello["question"], hello
+            student.send(json.dumps({"type": "answer", "id": hello["question"]["id"], "value": value}))
+        presenter.wait_for_selector(f".class-tally[data-count='{len(ANSWERS)}']")
+        for revealed in (False, True):
+            if revealed:
+                presenter.click(".class-reveal")
+                presenter.wait_for_selector(".class-histogram .truth:not([display=none])")
+            for width, height in ((960, 540), (1280, 720)) if not revealed else ((1280, 720), (960, 540)):
+                presenter.set_viewport_size({"width": width, "height": height})
+                wait_still(presenter, SETTLED)
+                layout = presenter.evaluate(HISTOGRAM_LAYOUT)
+                where = f"{width}×{height}, {'revealed' if revealed else 'asked'}: {layout}"
+                assert len(layout["texts"]) >= 4, where  # counts and axis labels (and the truth's label)
+                assert all(px >= 20 for _, px in layout["texts"]), where
+                if revealed:
+                    assert any(text.startswith("true") for text, _ in layout["texts"]), where
+                box = layout["box"]
+                assert box["left"] >= 0 and box["top"] >= 0, where
+                assert box["right"] <= width and box["bottom"] <= height, where
+                assert layout["lesson"] == [], where
+                assert layout["nodeCount"] > 0 and layout["nodes"] == [], where
+                assert not layout["controls"], where
+    presenter.click(".class-end")
 
 
 def test_late_joiner_reload_and_unknown_room(contexts, live_server):

@@ -55,3 +55,13 @@ test("a few wild answers among many do not squash the bulk; they are counted in 
   assert.equal(h.bins[0].low, true);
   assert.equal(h.bins.at(-1).high, true);
 });
+
+test("a narrow histogram asks for fewer bars and gets at most that many, still covering every answer", () => {
+  const values = [6, 6, 5.5, 6, 7, -1, 6, 3, 6.2, 12, 6, 0, 5.9, 6, 6, 4, 8, -2, 6, 6, 6.5];
+  for (const maxBins of [12, 8, 6, 5, 4, 3]) {
+    const h = binAnswers(d3, values, { truth: 1, maxBins });
+    assert.ok(h.bins.length <= maxBins, `${h.bins.length} bars for at most ${maxBins}`);
+    assert.equal(total(h), values.length);
+    assert.ok(h.domain[0] <= 1 && h.domain[1] >= 1);
+  }
+});

@@ -5,7 +5,7 @@
  */
 import { isRight } from "./protocol.js";
 
-/** At most this many bars: each stays wide enough to read on a projector. */
+/** At most this many bars (a narrow histogram asks for fewer): each stays wide enough to read on a projector. */
 export const MAX_BINS = 12;
 /** From this many answers on, the lowest and highest 5 % may fall outside the domain (counted in the edge bars). */
 export const ROBUST_FROM = 20;
@@ -24,12 +24,14 @@ export function binAnswers(d3, values, { truth = null, maxBins = MAX_BINS } = {}
   if (hasTruth) [lo, hi] = [Math.min(lo ?? truth, truth), Math.max(hi ?? truth, truth)];
   if (hi - lo < 1e-9) [lo, hi] = [lo - 0.5, hi + 0.5];
   const thresholds = d3.ticks(lo, hi, Math.min(maxBins, Math.max(4, Math.ceil(Math.sqrt(xs.length)) + 2)));
-  // the outer thresholds close the domain so that every bar has the same width
-  const step = thresholds.length > 1 ? thresholds[1] - thresholds[0] : hi - lo;
-  const start = Math.floor(lo / step) * step;
-  const end = Math.max(Math.ceil(hi / step) * step, start + step);
-  const edges = d3.range(start, end + step / 2, step).map((t) => Number(t.toPrecision(12)));
-  if (edges.at(-1) <= hi) edges.push(Number((edges.at(-1) + step).toPrecision(12)));
+  // the outer thresholds close the domain so that every bar has the same width; a nice step (1, 2, 2.5 or
+  // 5 times a power of ten) wider while that makes more than maxBins bars
+  let step = thresholds.length > 1 ? thresholds[1] - thresholds[0] : hi - lo;
+  let edges = edgesOf(d3, lo, hi, step);
+  while (edges.length - 1 > Math.max(2, maxBins)) {
+    step = widerStep(step);
+    edges = edgesOf(d3, lo, hi, step);
+  }
   const domain = [edges[0], edges.at(-1)];
   let clipped = 0;
   const inDomain = xs.map((v) => {
@@ -44,4 +46,20 @@ export function binAnswers(d3, values, { truth = null, maxBins = MAX_BINS } = {}
     high: i === binned.length - 1 && xs.some((v) => v > domain[1]),
   }));
   return { bins, domain, count: xs.length, right, clipped };
+}
+
+/** The bar edges over [lo, hi] at `step`: multiples of it, the last one above hi. */
+function edgesOf(d3, lo, hi, step) {
+  const start = Math.floor(lo / step) * step;
+  const end = Math.max(Math.ceil(hi / step) * step, start + step);
+  const edges = d3.range(start, end + step / 2, step).map((t) => Number(t.toPrecision(12)));
+  if (edges.at(-1) <= hi) edges.push(Number((edges.at(-1) + step).toPrecision(12)));
+  return edges;
+}
+
+/** The next nice step above `step`: 1 → 2 → 2.5 → 5 → 10 times a power of ten. */
+function widerStep(step) {
+  const power = 10 ** Math.floor(Math.log10(step) + 1e-9);
+  const m = step / power;
+  return Number(((m < 1.5 ? 2 : m < 2.25 ? 2.5 : m < 3.5 ? 5 : 10) * power).toPrecision(12));
 }

@@ -29,7 +29,7 @@ const PANEL = `
     <button type="button" class="class-ask-button">Ask the room</button>
     <span class="class-ask-why muted"></span>
   </div>
-  <div class="class-question" hidden>
+  <div class="class-question covers-graph" hidden>
     <p class="class-prompt"></p>
     <div class="class-histogram-host"></div>
     <p class="class-tally" aria-live="polite"></p>
@@ -50,7 +50,10 @@ const PANEL = `
  * `button` the "Start a class" button. Returns {changed()} for the page to call on every change.
  */
 export function startPresenting({ page, api, query, askable = null, button, storage = globalThis.sessionStorage, host = document.body, timers = globalThis }) {
-  const panel = makeElement("section", "class-panel", "Class", PANEL);
+  // while a question is open the panel is the histogram's own region (classroom.css): a graph it overlaps
+  // refits around it (views/graph.js reads --covers of a covers-graph element; the question's showing and
+  // hiding is what tells the graph to fit again)
+  const panel = makeElement("section", "class-panel covers-graph", "Class", PANEL);
   panel.hidden = true;
   host.append(panel);
   const $ = (s) => panel.querySelector(s);
@@ -206,6 +209,7 @@ export function startPresenting({ page, api, query, askable = null, button, stor
     const room = s.room;
     panel.dataset.connected = String(s.connected);
     if (!room) {
+      panel.classList.remove("asking");
       $(".class-question").hidden = true;
       $(".class-ask").hidden = true;
       $(".class-join").hidden = true;
@@ -218,6 +222,7 @@ export function startPresenting({ page, api, query, askable = null, button, stor
     $(".class-audience").textContent = `${n} watching`;
     $(".class-audience").dataset.followers = String(n);
     const q = room.question;
+    panel.classList.toggle("asking", !!q);
     $(".class-question").hidden = !q;
     $(".class-ask").hidden = !!q || !askable;
     if (q) {
