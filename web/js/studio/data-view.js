@@ -6,10 +6,13 @@
 import d3 from "d3";
 import { classColor, css, probabilityColor, rasterize, soften, softmaxColor, THEMES } from "./colors.js";
 import { domainOf, intervalOf, linspace } from "./neuron-layout.js";
+import { labelSizes } from "./label-sizes.js";
 import { mixtureDensity } from "./mixture.js";
 import { outputCurve, outputGrid } from "./surface.js";
+import { fitTicks, linearCandidates } from "./ticks.js";
 
 const MARGIN = { left: 44, right: 12, top: 24, bottom: 34 };
+const tickLabel = d3.format("~g");
 
 /** Which picture fits the data and the output unit. */
 export function viewMode(inputDim, outputKind) {
@@ -71,8 +74,16 @@ export function createDataView(root, { resolution = 72 } = {}) {
     gAxes.selectAll("*").remove();
     if (mode === "none") return;
     const size = box.width;
-    gAxes.append("g").attr("transform", `translate(0,${size - MARGIN.bottom})`).call(d3.axisBottom(sx).ticks(5).tickSizeOuter(0));
-    gAxes.append("g").attr("transform", `translate(${MARGIN.left},0)`).call(d3.axisLeft(sy).ticks(5).tickSizeOuter(0));
+    // As many ticks as a small view has room for: labels apart, the first clear of the vertical axis's.
+    const labels = labelSizes(gAxes.node());
+    labels.refresh();
+    const xTicks = fitTicks(linearCandidates((n) => sx.ticks(n), 5),
+      { at: sx, extent: (v) => labels.width(tickLabel(v)), gap: 6, lo: MARGIN.left - 8, hi: size });
+    const yTicks = fitTicks(linearCandidates((n) => sy.ticks(n), 5), { at: sy, extent: () => labels.height(), gap: 2 });
+    gAxes.append("g").attr("transform", `translate(0,${size - MARGIN.bottom})`)
+      .call(d3.axisBottom(sx).tickValues(xTicks).tickFormat(tickLabel).tickSizeOuter(0));
+    gAxes.append("g").attr("transform", `translate(${MARGIN.left},0)`)
+      .call(d3.axisLeft(sy).tickValues(yTicks).tickFormat(tickLabel).tickSizeOuter(0));
     const [xName, yName] = mode === "plane" ? ["x₁", "x₂"] : ["x", "y"];
     const line = { plane: "— p = ½", curve: "— prediction", density: "shade: p(y | x)" }[mode];
     const legend = gAxes.append("text").attr("class", "axis-label legend").attr("x", size - MARGIN.right).attr("y", 14)

@@ -5,11 +5,16 @@
  */
 import d3 from "d3";
 import { extent, latest } from "./series.js";
+import { labelSizes } from "./label-sizes.js";
+import { fitTicks, linearCandidates, logCandidates, lossLabel } from "./ticks.js";
 
 const M = { left: 50, right: 44, top: 8, bottom: 26 };
 const pct = (v) => (v === null ? "–" : v === 1 ? "100 %" : `${(100 * v).toFixed(1)} %`);
 // Small losses in exponent form ("1.23e−5", not "0.0000123"): the read-out cells are narrow.
 const num = (v) => (v === null ? "–" : d3.format(v !== 0 && Math.abs(v) < 1e-3 ? ".3~e" : ".3~g")(v).replaceAll("-", "−"));
+
+const stepLabel = d3.format("~s");
+const accuracyLabel = d3.format("~%");
 
 export function createLossChart(root) {
   root.classList.add("loss-chart");
@@ -25,6 +30,7 @@ export function createLossChart(root) {
   const gx = svg.append("g").attr("class", "axis x");
   const gy = svg.append("g").attr("class", "axis y");
   const gy2 = svg.append("g").attr("class", "axis y2");
+  const labels = labelSizes(gx.node());
   const paths = {
     loss: svg.append("path").attr("class", "line train-loss"),
     test_loss: svg.append("path").attr("class", "line test-loss"),
@@ -69,9 +75,19 @@ export function createLossChart(root) {
       ? d3.scaleLog([lo, Math.max(lossRange[1], lo * 10)], [height - M.bottom, M.top]).nice()
       : d3.scaleLinear(lossRange, [height - M.bottom, M.top]).nice();
     const y2 = d3.scaleLinear([0, 1], [height - M.bottom, M.top]);
-    gx.attr("transform", `translate(0,${height - M.bottom})`).call(d3.axisBottom(x).ticks(5, "~s").tickSizeOuter(0));
-    gy.attr("transform", `translate(${M.left},0)`).call(d3.axisLeft(y).ticks(4, "~g").tickSizeOuter(0));
-    gy2.attr("transform", `translate(${width - M.right},0)`).call(d3.axisRight(y2).ticks(4, "~%").tickSizeOuter(0));
+    // As many ticks as their labels have room for: steps side by side within the plot's width (clear of
+    // the two vertical axes' labels), losses and accuracies a line apart.
+    labels.refresh();
+    const xTicks = fitTicks(linearCandidates((n) => x.ticks(n).filter(Number.isInteger)),
+      { at: x, extent: (v) => labels.width(stepLabel(v)), gap: 8, lo: M.left, hi: width - M.right });
+    const along = { extent: () => labels.height(), gap: 2 };
+    const yTicks = fitTicks(logScale ? logCandidates(y.domain()) : linearCandidates((n) => y.ticks(n), 6), { at: y, ...along });
+    const y2Ticks = fitTicks(linearCandidates((n) => y2.ticks(n), 5), { at: y2, ...along });
+    gx.attr("transform", `translate(0,${height - M.bottom})`)
+      .call(d3.axisBottom(x).tickValues(xTicks).tickFormat(stepLabel).tickSizeOuter(0));
+    gy.attr("transform", `translate(${M.left},0)`).call(d3.axisLeft(y).tickValues(yTicks).tickFormat(lossLabel).tickSizeOuter(0));
+    gy2.attr("transform", `translate(${width - M.right},0)`)
+      .call(d3.axisRight(y2).tickValues(y2Ticks).tickFormat(accuracyLabel).tickSizeOuter(0));
     for (const [key, path] of Object.entries(paths)) {
       const scale = key.includes("acc") ? y2 : y;
       const line = d3.line()

@@ -27,7 +27,7 @@ export function createTransport(root, handlers) {
     </div>
     <label>speed <select id="speed" aria-label="steps per second">${SPEEDS.map((s) =>
       `<option value="${s}"${s === 30 ? " selected" : ""}>${speedLabel(s)}</option>`).join("")}</select></label>
-    <label class="toggle"><input type="checkbox" id="show-grads"> show ∂L/∂w on links</label>
+    <label class="toggle" title="Show ∂L/∂w on links"><input type="checkbox" id="show-grads" aria-label="show ∂L/∂w on links"> <span class="wordy">show </span>∂L/∂w<span class="wordy"> on links</span></label>
     <span class="counter" id="counter" aria-live="off">step <span id="step-count" data-step="0">0</span></span>
     <span class="speedo" id="speedo"></span>
     <span class="status" id="conn"></span>
@@ -70,6 +70,8 @@ export function createTransport(root, handlers) {
         playing = s.playing;
         $("play").textContent = playing ? "❚❚ Pause" : "▶ Train";
         $("play").classList.toggle("primary", !playing);
+        // Paused: no rate at all, at once (the last second's measure would fade out over a second).
+        if (!playing) setText("speedo", "");
       }
       if (s.step !== undefined && shown["step-count"] !== String(s.step)) {
         setText("step-count", String(s.step));
@@ -78,7 +80,7 @@ export function createTransport(root, handlers) {
       if (s.sps !== undefined) {
         // Measured, not the rate asked for: steps that arrived, and redraws that showed a new frame.
         const steps = Math.round(s.sps).toLocaleString("en");
-        setText("speedo", playing || s.sps ? `${steps} steps/s · ${s.fps.toFixed(0)} frames/s` : "");
+        setText("speedo", playing ? `${steps} steps/s · ${s.fps.toFixed(0)} frames/s` : "");
       }
       if (s.status !== undefined) setText("conn", s.status);
       if (s.stepperHref && shown.href !== s.stepperHref) {
