@@ -42,6 +42,7 @@ from backprop_playground.hub import ModelHub
 from backprop_playground.jobs import JobPool
 from backprop_playground.lifespans import shared_by_servers
 from backprop_playground.nets.lessons import start_warming
+from backprop_playground.nets.lessons.library import Library
 from backprop_playground.nets.limits import Limits
 from backprop_playground.settings import Settings, get_settings
 from backprop_playground.store import EXPIRE_BATCH, Store
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         namespace=f"{__version__} {code_version()} {app.state.limits!r} {settings.trace_rows}")
     app.state.servers = 0
     app.state.web_build = WebBuild(settings.web_dir, settings.web_build)
+    app.state.lessons = Library(settings.lessons_dir, settings.lessons_replace)
     app.state.pages = Pages(settings.web_dir, app.state.web_build)
     errors.install(app)
     for module in (health, ops, datasets, lessons, expressions, export, media, models, training, specs,

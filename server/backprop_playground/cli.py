@@ -1,6 +1,8 @@
-"""Command line: `backprop-playground serve`, `backprop-playground train SPEC.json --steps N` and
-`backprop-playground export --lesson ID -o FILE.html` (the stepper as one HTML file that needs no server;
-with `--format mp4|gif|pdf|png`, as media for slides: a video, a GIF, a PDF handout or PNG frames)."""
+"""Command line: `backprop-playground serve` (`--lessons DIR`: a folder of lesson files besides the built-in
+lessons), `backprop-playground train SPEC.json --steps N`, `backprop-playground export --lesson ID -o
+FILE.html` (the stepper as one HTML file that needs no server; with `--format mp4|gif|pdf|png`, as media for
+slides: a video, a GIF, a PDF handout or PNG frames) and `backprop-playground lessons check DIR` (every
+lesson file of a folder read and every fact checked)."""
 
 from __future__ import annotations
 
@@ -24,11 +26,15 @@ def _serve(args: argparse.Namespace) -> int:
         faulthandler.enable(file=sys.__stderr__)
     if args.data_dir:
         os.environ["BACKPROP_DATA_DIR"] = os.path.abspath(args.data_dir)
+    if args.lessons:
+        os.environ["BACKPROP_LESSONS_DIR"] = os.path.abspath(args.lessons)
+    if args.lessons_replace:
+        os.environ["BACKPROP_LESSONS_REPLACE"] = "true"
     from backprop_playground.app import create_app
     from backprop_playground.settings import Settings
 
     settings = Settings()
-    problem = data_dir_problem(settings.resolved_database_url)
+    problem = data_dir_problem(settings.resolved_database_url) or _lessons_problem(settings)
     if problem:
         print(f"backprop-playground serve: {problem}", file=sys.stderr)
         return 2
@@ -46,6 +52,33 @@ def _serve(args: argparse.Namespace) -> int:
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, ws_max_size=64 * 1024,
                 ws_per_message_deflate=False, timeout_keep_alive=75, proxy_headers=bool(trusted),
                 forwarded_allow_ips=trusted or "")
+    return 0
+
+
+def _lessons_problem(settings) -> str | None:
+    """Why the lessons settings cannot be served, or None (a broken lesson file is listed, not refused)."""
+    if settings.lessons_dir is not None and not settings.lessons_dir.is_dir():
+        return (f"the lessons folder {settings.lessons_dir} is not a directory (--lessons, "
+                "BACKPROP_LESSONS_DIR)")
+    if settings.lessons_replace and settings.lessons_dir is None:
+        return "--lessons-replace (BACKPROP_LESSONS_REPLACE) needs a lessons folder: --lessons DIR"
+    return None
+
+
+def _lessons_check(args: argparse.Namespace) -> int:
+    """Read every lesson file of a folder and check every fact: one line each, 1 if anything fails."""
+    from backprop_playground.nets.lessons.checking import check_folder
+
+    if not os.path.isdir(args.folder):
+        print(f"backprop-playground lessons check: {args.folder} is not a directory", file=sys.stderr)
+        return 2
+    report = check_folder(args.folder, seeds=args.seeds, replace=args.replace)
+    for line in report.lines:
+        print(line, flush=True)
+    if report.failures:
+        print(f"\n{len(report.failures)} failed:", *report.failures, sep="\n")
+        return 1
+    print("\nevery lesson file reads and every fact holds")
     return 0
 
 
@@ -220,7 +253,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--data-dir", default=None, help="directory of the SQLite database (default ./data)")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--lessons", default=None, metavar="DIR", help="a folder of lesson files (*.md, "
+                       "docs/lessons.md) shown after the built-in lessons, read again when one changes")
+    serve.add_argument("--lessons-replace", action="store_true",
+                       help="show only the folder's lessons, none of the built-in ones")
     serve.set_defaults(func=_serve)
+    lessons = sub.add_parser("lessons", help="lesson files: check a folder of them")
+    lessons_sub = lessons.add_subparsers(dest="lessons_command", required=True)
+    check = lessons_sub.add_parser("check", help="read every lesson file (*.md) of a folder and check every "
+                                   "fact; exit 1 if any file or fact fails")
+    check.add_argument("folder", metavar="DIR")
+    check.add_argument("--seeds", type=int, default=5, help="seeds a fact that trains a model must hold for "
+                       "(default 5)")
+    check.add_argument("--replace", action="store_true", help="as served with --lessons-replace: no built-in "
+                       "lessons, so no clash with their ids")
+    check.set_defaults(func=_lessons_check)
     train = sub.add_parser("train", help="train a model spec (JSON file) here, without a server")
     train.add_argument("spec", help="a ModelSpec JSON file (the body of POST /api/v1/models)")
     train.add_argument("--steps", type=int, required=True, help="training steps")

@@ -106,7 +106,7 @@ def offline_data(*, trace: dict | None, lesson: str | None, expression: str | No
     answers: list[dict] = [_answer("GET", "/ops", describe_ops())]
     data: dict[str, Any] = {"format": OFFLINE_FORMAT, "version": 1, "state": state, "answers": answers}
     if lesson is not None:
-        doc = _lesson(lesson)
+        doc = _lesson(lesson, settings)
         state.update(lesson=lesson, panel=panel)
         data["title"] = doc["title"]
         answers.append(_answer("GET", f"/lessons/{lesson}", doc))
@@ -148,13 +148,21 @@ def _answer(method: str, path: str, answer: Any, body: Any = None) -> dict:
     return entry
 
 
-def _lesson(lesson_id: str) -> dict:
-    from backprop_playground.nets.lessons import get_lesson, list_lessons
+def _lesson(lesson_id: str, settings) -> dict:
+    """The lesson as GET /lessons/{id} answers it: a built-in one, or one of the lessons folder of
+    `settings` (`lessons_dir`)."""
+    from backprop_playground.nets.lessons.files import LessonFileError
+    from backprop_playground.nets.lessons.library import Library
 
-    known = [item["id"] for item in list_lessons()]
+    library = Library(getattr(settings, "lessons_dir", None), getattr(settings, "lessons_replace", False))
+    known = library.ids()
     if lesson_id not in known:
         raise ExportError(f"no lesson {lesson_id!r}; choose one of {', '.join(sorted(known))}")
-    doc = get_lesson(lesson_id)
+    try:
+        doc = library.get(lesson_id)
+    except LessonFileError as exc:
+        raise ExportError(f"the lesson file {Path(exc.file).name} cannot be shown: line {exc.line}: "
+                          f"{exc.message}") from None
     # as GET /lessons/{id} answers it (response_model_exclude_none): a fact's unset fields are left out
     doc["facts"] = [{k: v for k, v in fact.items() if v is not None} for fact in doc.get("facts", [])]
     return doc

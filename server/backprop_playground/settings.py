@@ -46,6 +46,15 @@ class Settings(BaseSettings):
         "content-hashed) while it matches the sources, else the plain modules; 'off': always the plain "
         "modules.",
     )
+    lessons_dir: Path | None = Field(
+        default=None,
+        description="A folder of lesson files (docs/lessons.md) shown after the built-in lessons, read again "
+        "when a file in it changes; a file that cannot be read is listed with its error.",
+    )
+    lessons_replace: bool = Field(
+        default=False,
+        description="Show only the lessons of `lessons_dir`, none of the built-in ones.",
+    )
     frame_ancestors: str = Field(
         default="*",
         description="Who may embed the app in an iframe: '*' anyone, decks opened from disk too (no CSP "

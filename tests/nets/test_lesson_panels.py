@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from backprop_playground.nets.lessons.content import LESSONS
+from backprop_playground.nets.lessons import LESSONS
 from backprop_playground.nets.model import Model
 
 PANELS = {(lesson["id"], i): panel for lesson in LESSONS for i, panel in enumerate(lesson["panels"])}

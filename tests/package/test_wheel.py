@@ -121,6 +121,11 @@ def test_the_wheel_carries_the_front_end_and_only_the_runtime_npm_packages(dist)
     assert not [n for n in names if n.endswith(".map") or "/tests/" in n[len(web):]]
     sdist = tarfile.open(dist["sdist"]).getnames()
     assert any(n.endswith("/web/package-lock.json") for n in sdist)
+    # the built-in lessons are lesson files, package data of their own
+    lessons = sorted(p.name for p in (ROOT / "server/backprop_playground/nets/lessons/builtin").glob("*.md"))
+    assert len(lessons) == 16
+    assert {f"backprop_playground/nets/lessons/builtin/{name}" for name in lessons} <= set(names)
+    assert sum(n.endswith(".md") and "/nets/lessons/builtin/" in n for n in sdist) == 16
     assert not any("/node_modules/" in n for n in sdist)
 
 

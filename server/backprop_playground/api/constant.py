@@ -3,7 +3,8 @@ once through their response model (and gzip-compressed once), then served as tho
 browser accepts it, with an ETag and `Cache-Control: no-cache`, so a browser revalidates and a matching
 If-None-Match costs a 304 without a body. A hall of 300 pages asks
 for each of them at once: this keeps that to a lookup. The encoded answers live in the app's state (a new
-app, as in the tests, encodes afresh)."""
+app, as in the tests, encodes afresh), by generation: answers built from what has changed since (a lessons
+folder whose file was edited: its Library's version) are dropped and built again."""
 
 from __future__ import annotations
 
@@ -23,19 +24,25 @@ class ConstantJson:
         self._adapter = TypeAdapter(model)
         self._exclude_none = exclude_none
 
-    def _answers(self, request: Request) -> dict[Hashable, tuple[bytes, str, bytes]]:
+    def _answers(self, request: Request,
+                 generation: Hashable = None) -> dict[Hashable, tuple[bytes, str, bytes]]:
+        """This route's answers of `generation`: those of an older one are dropped (what they were built from
+        changed, as a lessons folder does when a file in it is edited)."""
         state = request.app.state
         if not hasattr(state, "constant_answers"):
             state.constant_answers = {}
-        return state.constant_answers.setdefault(id(self), {})
+        kept = state.constant_answers.get(id(self))
+        if kept is None or kept[0] != generation:
+            kept = state.constant_answers[id(self)] = (generation, {})
+        return kept[1]
 
-    def has(self, request: Request, key: Hashable = None) -> bool:
-        return key in self._answers(request)
+    def has(self, request: Request, key: Hashable = None, generation: Hashable = None) -> bool:
+        return key in self._answers(request, generation)
 
-    def encoded(self, request: Request, build: Callable[[], Any],
-                key: Hashable = None) -> tuple[bytes, str, bytes]:
+    def encoded(self, request: Request, build: Callable[[], Any], key: Hashable = None,
+                generation: Hashable = None) -> tuple[bytes, str, bytes]:
         """(the JSON, its ETag's tag, the JSON gzip-compressed)"""
-        answers = self._answers(request)
+        answers = self._answers(request, generation)
         answer = answers.get(key)
         if answer is None:
             value = self._adapter.validate_python(build())
@@ -44,8 +51,9 @@ class ConstantJson:
                                               gzip.compress(body, 9, mtime=0)))
         return answer
 
-    def response(self, request: Request, build: Callable[[], Any], key: Hashable = None) -> Response:
-        body, tag, zipped = self.encoded(request, build, key)
+    def response(self, request: Request, build: Callable[[], Any], key: Hashable = None,
+                 generation: Hashable = None) -> Response:
+        body, tag, zipped = self.encoded(request, build, key, generation)
         accepts = request.headers.get("accept-encoding", "")
         use_gzip = "gzip" in accepts and "gzip;q=0" not in accepts.replace(" ", "")
         etag = f'"{tag}-gz"' if use_gzip else f'"{tag}"'  # a representation's own tag

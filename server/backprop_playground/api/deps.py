@@ -1,6 +1,6 @@
-"""Dependencies of the routers as Annotated aliases: settings, limits, hub, job pool, token, encoding, and
-what a traced response needs (`TraceDep`); the trace cache's route class and decorator (`cached_post`,
-`CachedTraceDep`) for the deterministic traced routes."""
+"""Dependencies of the routers as Annotated aliases: settings, limits, hub, job pool, lessons, token,
+encoding, and what a traced response needs (`TraceDep`); the trace cache's route class and decorator
+(`cached_post`, `CachedTraceDep`) for the deterministic traced routes."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from backprop_playground.budget import MemoryBudget
 from backprop_playground.hub import ModelHub
 from backprop_playground.jobs import JobPool
+from backprop_playground.nets.lessons.library import Library
 from backprop_playground.nets.limits import Limits
 from backprop_playground.settings import Settings
 from backprop_playground.tracecache import Entry, TraceCache
@@ -45,6 +46,14 @@ def get_budget(request: Request) -> MemoryBudget:
 
 def get_trace_cache(request: Request) -> TraceCache:
     return request.app.state.trace_cache
+
+
+def get_lessons(request: Request) -> Library:
+    """The lessons this app shows (the built-ins and its lessons folder), looked at again if a file of the
+    folder changed."""
+    library: Library = request.app.state.lessons
+    library.refresh()
+    return library
 
 
 _bearer = HTTPBearer(
@@ -78,6 +87,7 @@ JobsDep = Annotated[JobPool, Depends(get_jobs)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
 BudgetDep = Annotated[MemoryBudget, Depends(get_budget)]
 TraceCacheDep = Annotated[TraceCache, Depends(get_trace_cache)]
+LessonsDep = Annotated[Library, Depends(get_lessons)]
 TokenDep = Annotated[str | None, Depends(edit_token)]
 EncodingDep = Annotated[Encoding, Depends(encoding)]
 RowsQuery = Annotated[

@@ -8,12 +8,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from backprop_playground import budget as admit
-from backprop_playground.api.deps import BudgetDep, JobsDep, LimitsDep, SettingsDep
+from backprop_playground.api.deps import BudgetDep, JobsDep, LessonsDep, LimitsDep, SettingsDep
 from backprop_playground.api.errors import responses
 from backprop_playground.export import ExportError, parse_values, stepper_html
 from backprop_playground.nets.expressions import expression_numbers
 from backprop_playground.nets.inputs import read_json
-from backprop_playground.nets.lessons import list_lessons
 
 router = APIRouter(tags=["export"])
 
@@ -31,7 +30,7 @@ def _file_name(stem: str) -> str:
                                                        "description": "The page, as an attachment."}},
 )
 async def export(
-    jobs: JobsDep, settings: SettingsDep, limits: LimitsDep, budget: BudgetDep,
+    jobs: JobsDep, settings: SettingsDep, limits: LimitsDep, budget: BudgetDep, library: LessonsDep,
     lesson: Annotated[str | None, Query(max_length=100, description="A lesson id.",
                                         examples=["xor-relu"])] = None,
     panel: Annotated[int, Query(ge=0, le=100, description="The lesson's panel.")] = 0,
@@ -46,8 +45,8 @@ async def export(
 ) -> Response:
     if (lesson is None) == (expr is None):
         raise HTTPException(422, "give one of lesson or expr")
-    if lesson is not None and lesson not in {item["id"] for item in list_lessons()}:
-        known = ", ".join(sorted(item["id"] for item in list_lessons()))
+    if lesson is not None and lesson not in library.ids():
+        known = ", ".join(sorted(library.ids()))
         raise HTTPException(404, f"no lesson {lesson!r}; choose one of {known}")
     try:
         parsed_values = parse_values(values) if values is not None else None

@@ -13,13 +13,12 @@ from pydantic import Field
 
 from backprop_playground import budget as admit
 from backprop_playground import media
-from backprop_playground.api.deps import BudgetDep, JobsDep, LimitsDep, SettingsDep
+from backprop_playground.api.deps import BudgetDep, JobsDep, LessonsDep, LimitsDep, SettingsDep
 from backprop_playground.api.errors import responses
 from backprop_playground.export import ExportError, stepper_html, unpack_page
 from backprop_playground.fair import current_client
 from backprop_playground.media_jobs import JobRefused, MediaJobs, check_options, unavailable
 from backprop_playground.nets.expressions import expression_numbers
-from backprop_playground.nets.lessons import list_lessons
 from backprop_playground.schema.api import RequestModel, WireModel
 
 router = APIRouter(tags=["media"])
@@ -75,12 +74,12 @@ def _refuse_unless_enabled(settings, fmt: str | None = None) -> None:
                501: {"description": "This server makes no media: why."}},
 )
 async def create_media(body: MediaRequest, request: Request, jobs: JobsDep, settings: SettingsDep,
-                       limits: LimitsDep, budget: BudgetDep) -> Response:
+                       limits: LimitsDep, budget: BudgetDep, library: LessonsDep) -> Response:
     _refuse_unless_enabled(settings, body.format)
     if (body.lesson is None) == (body.expression is None):
         raise HTTPException(422, "give one of lesson or expression")
-    if body.lesson is not None and body.lesson not in {item["id"] for item in list_lessons()}:
-        known = ", ".join(sorted(item["id"] for item in list_lessons()))
+    if body.lesson is not None and body.lesson not in library.ids():
+        known = ", ".join(sorted(library.ids()))
         raise HTTPException(404, f"no lesson {body.lesson!r}; choose one of {known}")
     try:
         options = media.MediaOptions(format=body.format, size=media.parse_size(body.size), hold=body.hold,

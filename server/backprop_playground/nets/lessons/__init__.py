@@ -1,5 +1,5 @@
-"""The lecture's lessons: their data (one module per lesson in content/) with their facts computed by the fact
-kinds of facts/ and checked.
+"""The lecture's lessons: their data (one lesson file per lesson in builtin/, files.py) with their facts
+computed by the fact kinds of facts/ and checked.
 
     list_lessons() -> [{"id", "title", "slide", "summary"}, ...]
     get_lesson(id) -> {"id", "title", "slide", "summary", "text", "panels", "facts"}   (KeyError if unknown)
@@ -8,8 +8,10 @@ kinds of facts/ and checked.
     cached_lesson(id) -> the lesson if its facts are computed already, else None
     start_warming() computes every lesson's facts once, in a background thread
 
-Facts are computed once per process and kept: some train a small net, and the first page loads after a
-start should not each wait for (or be refused) a CPU job.
+Those are the built-in lessons; `with_facts(source)` and `cached_with_facts(source)` do the same for any
+lesson read from a file (library.py: a lecturer's folder). Facts are computed once per process and kept, by
+the lesson's content: some train a small net, and the first page loads after a start should not each wait
+for (or be refused) a CPU job.
 """
 
 from __future__ import annotations
@@ -19,14 +21,33 @@ import threading
 
 import numpy as np
 
-from backprop_playground.nets.lessons.content import LESSONS
-from backprop_playground.nets.lessons.content.words import FIELDS
 from backprop_playground.nets.lessons.facts import KINDS, tolist
+from backprop_playground.nets.lessons.files import BUILTIN, LessonFileError, LessonSource, load_folder
+from backprop_playground.nets.lessons.words import FIELDS
 
-_BY_ID = {lesson["id"]: lesson for lesson in LESSONS}
-_CACHE: dict[str, list[dict]] = {}
-_LOCKS = {lesson_id: threading.Lock() for lesson_id in _BY_ID}  # one per lesson: others are not held up
+
+def _builtin() -> list[LessonSource]:
+    lessons, errors = load_folder(BUILTIN)
+    if errors:
+        raise errors[0]
+    return lessons
+
+
+BUILTIN_SOURCES: list[LessonSource] = _builtin()  # in lecture order: the files' names start 01-, 02-, …
+LESSONS: list[dict] = [source.lesson for source in BUILTIN_SOURCES]
+_BY_ID = {source.lesson["id"]: source for source in BUILTIN_SOURCES}
+_CACHE: dict[str, list[dict]] = {}  # a lesson's digest → its computed facts
+_LOCKS: dict[str, threading.Lock] = {}  # one per lesson: others are not held up
+_LOCKS_LOCK = threading.Lock()
 _WARMING: list[threading.Thread] = []
+
+
+class FactError(Exception):
+    """A fact that could not be computed: `fact_id`, and why."""
+
+    def __init__(self, fact_id: str, cause: Exception):
+        self.fact_id, self.cause = fact_id, cause
+        super().__init__(f'fact "{fact_id}" cannot be computed: {type(cause).__name__}: {cause}')
 
 
 def list_lessons() -> list[dict]:
@@ -36,32 +57,52 @@ def list_lessons() -> list[dict]:
 
 def get_lesson(lesson_id: str) -> dict:
     """One lesson with its text, panels (expressions or model specs) and computed facts."""
-    lesson = _BY_ID[lesson_id]
-    public = {key: copy.deepcopy(value) for key, value in lesson.items() if key != "facts"}
-    return {**public, "facts": lesson_facts(lesson_id)}
+    return with_facts(_BY_ID[lesson_id])
 
 
 def cached_lesson(lesson_id: str) -> dict | None:
     """The lesson as get_lesson gives it when its facts are computed already (no CPU work), else None."""
-    _BY_ID[lesson_id]  # KeyError if unknown
-    return get_lesson(lesson_id) if lesson_id in _CACHE else None
+    return cached_with_facts(_BY_ID[lesson_id])
 
 
 def lesson_facts(lesson_id: str) -> list[dict]:
     """The lesson's facts computed on the engine (once: some train a net), each checked against its
     expectation when it has one."""
-    lesson = _BY_ID[lesson_id]
-    if lesson_id not in _CACHE:
-        with _LOCKS[lesson_id]:
-            if lesson_id not in _CACHE:
-                _CACHE[lesson_id] = _compute(lesson)
-    return copy.deepcopy(_CACHE[lesson_id])
+    return source_facts(_BY_ID[lesson_id])
 
 
 def recompute(lesson_id: str) -> list[dict]:
     """The lesson's facts computed afresh, bypassing the cache: under facts.varied(...) this shows
     whether a fact that comes out of training holds for other seeds and perturbed initial weights."""
-    return _compute(_BY_ID[lesson_id])
+    return _compute(_BY_ID[lesson_id].lesson)
+
+
+def with_facts(source: LessonSource) -> dict:
+    """A lesson read from its file, with its facts computed (once per content); LessonFileError naming the
+    fact's line when one cannot be computed."""
+    public = {key: copy.deepcopy(value) for key, value in source.lesson.items() if key != "facts"}
+    return {**public, "facts": source_facts(source)}
+
+
+def cached_with_facts(source: LessonSource) -> dict | None:
+    """with_facts(source) when its facts are computed already (no CPU work), else None."""
+    return with_facts(source) if source.digest in _CACHE else None
+
+
+def source_facts(source: LessonSource) -> list[dict]:
+    """A lesson's facts, computed once per content (its digest) and kept."""
+    key = source.digest
+    if key not in _CACHE:
+        with _LOCKS_LOCK:
+            lock = _LOCKS.setdefault(key, threading.Lock())
+        with lock:
+            if key not in _CACHE:
+                try:
+                    _CACHE[key] = _compute(source.lesson)
+                except FactError as exc:
+                    line = source.fact_lines.get(exc.fact_id, 1)
+                    raise LessonFileError(source.file, line, str(exc)) from exc.cause
+    return copy.deepcopy(_CACHE[key])
 
 
 def warm() -> None:
@@ -85,9 +126,12 @@ def _compute(lesson: dict) -> list[dict]:
     for fact in lesson["facts"]:
         compute = dict(fact["compute"])
         key = repr(sorted(compute.items()))
-        if key not in results:  # several facts often pick from one computation
-            results[key] = tolist(KINDS[compute.pop("kind")](lesson, **compute))
-        values[fact["id"]] = _pick(results[key], fact.get("pick"))
+        try:
+            if key not in results:  # several facts often pick from one computation
+                results[key] = tolist(KINDS[compute.pop("kind")](lesson, **compute))
+            values[fact["id"]] = _pick(results[key], fact.get("pick"))
+        except Exception as exc:  # a lesson file's fact that does not fit its panel: named, with its line
+            raise FactError(fact["id"], exc) from exc
     out = []
     for fact in lesson["facts"]:
         entry = {"id": fact["id"], "label": fact["label"], "value": values[fact["id"]]}
@@ -127,6 +171,9 @@ def _pick(value, key: str | None):
         return value
     if isinstance(value, list):
         return [row[key] for row in value]
+    if not isinstance(value, dict) or key not in value:
+        keys = ", ".join(value) if isinstance(value, dict) else "none: the value is not a record"
+        raise KeyError(f'pick "{key}": the value has no such key (its keys: {keys})')
     return value[key]
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
 
@@ -29,6 +30,18 @@ def kind(name: str):
     return register
 
 
+@dataclass(frozen=True)
+class PanelOf:
+    """Marks a fact argument as the index of one of the lesson's panels, a panel that holds `holds`
+    ("expression" or "spec"): a lesson file is checked against it before anything is computed."""
+
+    holds: str
+
+
+ExpressionPanel = Annotated[int, PanelOf("expression")]
+ModelPanel = Annotated[int, PanelOf("spec")]
+
+
 def tolist(value):
     """Numbers and arrays as plain JSON-able Python values."""
     if isinstance(value, np.ndarray | np.generic):
@@ -40,7 +53,8 @@ def tolist(value):
     return value
 
 
-def expression_trace(lesson: dict, panel: int, values: dict | None = None, mode: str | None = None) -> dict:
+def expression_trace(lesson: dict, panel: ExpressionPanel, values: dict | None = None,
+                     mode: str | None = None) -> dict:
     """The recorded trace of a lesson's expression panel (optionally at other values or mode)."""
     spec = lesson["panels"][panel]["expression"]
     merged = {**spec["values"], **(values or {})}
@@ -73,7 +87,7 @@ def varied(variation: Variation) -> Iterator[Variation]:
         _VARIATION.reset(token)
 
 
-def trained_model(lesson: dict, panel: int, train: int = 0, reset_seed: int | None = None,
+def trained_model(lesson: dict, panel: ModelPanel, train: int = 0, reset_seed: int | None = None,
                   seed: int | None = None) -> Model:
     """A lesson's model panel, optionally started from `seed` or re-initialised with `reset_seed`, after
     `train` steps."""

@@ -4,12 +4,14 @@ trace. Most lessons about gradients use it, e.g. cost-saturation's `grad_squared
 
 from __future__ import annotations
 
-from backprop_playground.nets.lessons.facts.common import expression_trace, kind
+from typing import Literal
+
+from backprop_playground.nets.lessons.facts.common import ExpressionPanel, expression_trace, kind
 
 
 @kind("expression")
-def expression_fact(lesson: dict, panel: int, of: str = "value", variable: str | None = None,
-                    values: dict | None = None):
+def expression_fact(lesson: dict, panel: ExpressionPanel, of: Literal["value", "gradient"] = "value",
+                    variable: str | None = None, values: dict | None = None):
     """An expression panel's output value, or ∂output/∂variable (optionally at other values)."""
     trace = expression_trace(lesson, panel, values)
     return trace["value"] if of == "value" else trace["gradients"][variable]

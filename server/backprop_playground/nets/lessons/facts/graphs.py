@@ -7,11 +7,11 @@ import numpy as np
 
 from backprop_playground.engine import count_chain_rule_ops
 from backprop_playground.nets.expressions import evaluate, evaluate_program, trace_expression
-from backprop_playground.nets.lessons.facts.common import expression_trace, kind
+from backprop_playground.nets.lessons.facts.common import ExpressionPanel, expression_trace, kind
 
 
 @kind("softmax")
-def softmax_fact(lesson: dict, panel: int, target: int):
+def softmax_fact(lesson: dict, panel: ExpressionPanel, target: int):
     """For scores z and a target class: log softmax(z)_target three ways, and the gradient of the NLL
     −log softmax(z)_target from backprop next to softmax(z) − one-hot."""
     trace = expression_trace(lesson, panel)
@@ -24,7 +24,7 @@ def softmax_fact(lesson: dict, panel: int, target: int):
 
 
 @kind("jacobian")
-def jacobian_fact(lesson: dict, panel: int, inner: str, variable: str):
+def jacobian_fact(lesson: dict, panel: ExpressionPanel, inner: str, variable: str):
     """For out = f(inner), inner = g(variable): ∇_inner out, the Jacobian ∂inner/∂variable formed here
     explicitly (one backward pass per entry of inner), Jᵀ∇_inner out, and backprop's own ∇_variable out —
     which never forms J: its largest backward array has only as many entries as one vector."""
@@ -48,7 +48,7 @@ def jacobian_fact(lesson: dict, panel: int, inner: str, variable: str):
 
 
 @kind("gradient_table")
-def gradient_table(lesson: dict, panel: int):
+def gradient_table(lesson: dict, panel: ExpressionPanel):
     """The table g filled in reverse order: per node, in the order its gradient became final, its label,
     each contribution with the consumer it came from, and the total."""
     trace = expression_trace(lesson, panel)
@@ -66,7 +66,7 @@ def gradient_table(lesson: dict, panel: int):
 
 
 @kind("second_derivative")
-def second_derivative(lesson: dict, panel: int, variable: str):
+def second_derivative(lesson: dict, panel: ExpressionPanel, variable: str):
     """Symbol-to-symbol: dy/dx built as graph nodes (create_graph), evaluated, then differentiated again;
     with the number of forward nodes and of nodes the backward pass added to the graph."""
     trace = expression_trace(lesson, panel, mode="symbolic")

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
-from backprop_playground.nets.lessons.facts.common import kind, trained_model
+from backprop_playground.nets.lessons.facts.common import ModelPanel, kind, trained_model
 from backprop_playground.nets.net import LayerShape
 from backprop_playground.nets.regions import count_linear_regions
 
+ModelOf = Literal["predictions", "hidden", "loss", "parameters", "params"]
+
 
 @kind("model")
-def model_fact(lesson: dict, panel: int, of: str, train: int = 0, reset_seed: int | None = None,
+def model_fact(lesson: dict, panel: ModelPanel, of: ModelOf, train: int = 0, reset_seed: int | None = None,
                layer: int = 1):
     """A model panel after `train` steps (from a fresh seeded start with reset_seed): its predictions on
-    the training rows, hidden layer `layer`, data loss, parameters, or its number of parameters."""
+    the training rows, hidden layer `layer`, data loss, number of parameters, or its parameters ("params")."""
     model = trained_model(lesson, panel, train, reset_seed)
     x = model.train_data.x
     if of == "predictions":
@@ -29,7 +33,7 @@ def model_fact(lesson: dict, panel: int, of: str, train: int = 0, reset_seed: in
 
 
 @kind("param_gradient")
-def param_gradient(lesson: dict, panel: int, param: str):
+def param_gradient(lesson: dict, panel: ModelPanel, param: str):
     """The gradient a model panel's parameter (by label, e.g. "α₁") receives in one backward pass."""
     trace = trained_model(lesson, panel).trace(rows=[0])
     node = next(n["id"] for n in trace["graph"] if n["label"] == param)
@@ -38,7 +42,7 @@ def param_gradient(lesson: dict, panel: int, param: str):
 
 
 @kind("mdn_vs_gaussian")
-def mdn_vs_gaussian(lesson: dict, mdn: int, gaussian: int, steps: int, restarts: int = 1):
+def mdn_vs_gaussian(lesson: dict, mdn: ModelPanel, gaussian: ModelPanel, steps: int, restarts: int = 1):
     """Training NLL per point of a mixture density net vs a Gaussian net (linear output, MSE) whose best
     variance is its mean squared error, so its NLL is ½ log(2π·MSE) + ½. A non-convex fit is judged by its
     best of `restarts` seeded starts (seed, seed + 1, …), as one would train it in practice; the Gaussian
@@ -53,7 +57,7 @@ def mdn_vs_gaussian(lesson: dict, mdn: int, gaussian: int, steps: int, restarts:
 
 
 @kind("train_curves")
-def train_curves(lesson: dict, panels: list[int], steps: int, every: int = 10):
+def train_curves(lesson: dict, panels: list[ModelPanel], steps: int, every: int = 10):
     """Train each model panel `steps` steps; per panel its parameter count, final train and test loss and
     the curves (every `every`-th step)."""
     out = []

@@ -1,6 +1,6 @@
-"""What the keys of a fact's records are called for people: a fact's value may be a record (`{"mdn_nll":
-…}`) or a list of records (a table); the lesson view shows these words in place of the keys. A lesson's fact
-may add its own words with `"fields": {key: words}`."""
+"""What the keys of the fact kinds' records are called for people: a fact's value may be a record
+(`{"mdn_nll": …}`) or a list of records (a table); the lesson view shows these words in place of the keys. A
+fact in a lesson file may add its own words, or change these, with `fields: {key: words}`."""
 
 FIELDS: dict[str, str | None] = {  # None: a key not shown (bookkeeping)
     # output units

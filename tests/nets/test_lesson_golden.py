@@ -1,0 +1,56 @@
+"""The built-in lessons, served from their lesson files, are exactly what tests/fixtures/lessons/ holds: text,
+panels, labels, expectations and computed facts. Values that come out of training may differ in the last
+bits on another machine's BLAS kernels, so those compare within a relative 1e-9; everything else is equal."""
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from backprop_playground.nets.lessons import LESSONS, get_lesson, list_lessons
+from backprop_playground.nets.lessons.schema import trains
+
+GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "lessons"
+IDS = [lesson["id"] for lesson in json.loads((GOLDEN / "index.json").read_text(encoding="utf-8"))]
+
+
+def same(actual, expected, rel: float, where: str = "") -> list[str]:
+    """Where `actual` differs from `expected` (floats within `rel` relative; all else exactly)."""
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict) or set(actual) != set(expected):
+            return [f"{where}: keys {sorted(actual) if isinstance(actual, dict) else actual!r}"]
+        return [d for key in expected for d in same(actual[key], expected[key], rel, f"{where}.{key}")]
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(actual) != len(expected):
+            return [f"{where}: {actual!r} is not {expected!r}"]
+        return [d for i, (a, e) in enumerate(zip(actual, expected, strict=True))
+                for d in same(a, e, rel, f"{where}[{i}]")]
+    if isinstance(expected, float) and isinstance(actual, int | float) and not isinstance(actual, bool):
+        ok = actual == expected or math.isclose(actual, expected, rel_tol=rel, abs_tol=0)
+        return [] if ok else [f"{where}: {actual!r} is not {expected!r}"]
+    equal = (type(actual), actual) == (type(expected), expected)
+    return [] if equal else [f"{where}: {actual!r} is not {expected!r}"]
+
+
+def test_the_list_is_the_golden_one():
+    assert list_lessons() == json.loads((GOLDEN / "index.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("lesson_id", IDS)
+def test_a_built_in_lesson_is_served_as_its_golden_payload(lesson_id):
+    golden = json.loads((GOLDEN / f"{lesson_id}.json").read_text(encoding="utf-8"))
+    served = json.loads(json.dumps(get_lesson(lesson_id), allow_nan=False))
+    definition = next(lesson for lesson in LESSONS if lesson["id"] == lesson_id)
+    trained = {f["id"] for f in definition["facts"] if trains(f["compute"]["kind"])}
+    same_as = {f["id"]: f["expected"] for f in definition["facts"] if f.get("compare") == "same_as"}
+    assert same({k: v for k, v in served.items() if k != "facts"},
+                {k: v for k, v in golden.items() if k != "facts"}, 0.0) == []
+    assert [f["id"] for f in served["facts"]] == [f["id"] for f in golden["facts"]]
+    for fact, expected in zip(served["facts"], golden["facts"], strict=True):
+        rel = 1e-9 if fact["id"] in trained or same_as.get(fact["id"]) in trained else 0.0
+        numbers = ("value", "expected") if fact.get("compare") == "same_as" else ("value",)
+        assert same({k: v for k, v in fact.items() if k not in numbers},
+                    {k: v for k, v in expected.items() if k not in numbers}, 0.0) == [], fact["id"]
+        for key in numbers:
+            assert same(fact.get(key), expected.get(key), rel, f"{fact['id']}.{key}") == []
