@@ -331,3 +331,17 @@ test("a graph of two columns, or one with a backward band, does not wrap", () =>
   assert.equal(layoutGraph(dagre, short, { arrange: "wrap" }).arrange, "stacked");
   assert.notEqual(layoutGraph(dagre, sinTrace(true), { arrange: "wrap" }).arrange, "wrap");
 });
+
+test("edges from one source between the bands share a lane of the corridor; other sources get their own", () => {
+  const nodes = sinTrace(true).nodes.map(({ id, label, op, inputs, phase }) => ({ id, label, op, inputs, ...(phase ? { phase } : {}) }));
+  nodes.push({ id: "g5", label: "x²", op: "mul", inputs: ["x", "g3"], phase: "backward" });
+  const layout = layoutGraph(dagre, traceOf(nodes), { arrange: "beside" });
+  const laneOf = (e) => Math.min(...e.points.map((p) => p.y));
+  const cross = layout.edges.filter((e) => e.cross);
+  const fromX = cross.filter((e) => e.from === "x");
+  assert.ok(fromX.length >= 2, "x feeds two backward nodes");
+  assert.equal(new Set(fromX.map(laneOf)).size, 1, "one lane for x");
+  const lanes = new Set(cross.map(laneOf));
+  assert.equal(lanes.size, new Set(cross.map((e) => e.from)).size, "a lane per source");
+  assert.deepEqual(crossings(layout), []);
+});

@@ -245,10 +245,13 @@ export function layoutGraph(dagre, trace, { detail = "full", expanded = null, fo
   const bwd = dagreBand(dagre, trace, trace.nodes.filter((n) => backward.has(n.id)), trace.edges.filter((e) => inBand(e, true)), sizeOf, opts);
   const title = Math.round(fonts.meta * 2.2);
   const crossing = trace.edges.filter((e) => inBand(e, false) === inBand(e, true));
+  // the edges between the bands from one source share a lane of the corridor (a bus that branches off
+  // to each of its targets): a lane per source, not per edge
+  const sources = [...new Set(crossing.map((e) => e.from))];
   // "stacked": the backward band under the forward one, edges between them along the corridor in between;
   // "beside": the backward band right of the forward one, edges between them along a corridor above both
   const beside = arrange === "beside";
-  const corridorHeight = beside ? 5 * (crossing.length + 1) : title + opts.margin;
+  const corridorHeight = beside ? 6 * (sources.length + 1) : title + opts.margin;
   const at = beside
     ? { fwd: { x: 0, y: corridorHeight + title }, bwd: { x: fwd.width + opts.ranksep, y: corridorHeight + title } }
     : { fwd: { x: 0, y: title }, bwd: { x: 0, y: 2 * title + fwd.height } };
@@ -259,7 +262,7 @@ export function layoutGraph(dagre, trace, { detail = "full", expanded = null, fo
   const gaps = { fwd: fwd.columns.map((c) => ({ ...c, x: c.x + at.fwd.x })), bwd: bwd.columns.map((c) => ({ ...c, x: c.x + at.bwd.x })) };
   const edges = trace.edges.map((e) => {
     if (own.has(e.id)) return { ...e, points: own.get(e.id) };
-    const lane = corridor.top + ((crossing.indexOf(e) + 1) / (crossing.length + 1)) * (corridor.bottom - corridor.top);
+    const lane = corridor.top + ((sources.indexOf(e.from) + 1) / (sources.length + 1)) * (corridor.bottom - corridor.top);
     return { ...e, cross: true, points: crossRoute(nodes.get(e.from), nodes.get(e.to), gaps, lane, opts.ranksep, e.index, trace.nodeById.get(e.to).inputs.length) };
   });
   const cluster = (name, band, d) => ({ name, x: d.x + band.width / 2, y: d.y + band.height / 2, width: band.width - opts.margin, height: band.height - opts.margin / 2 });
