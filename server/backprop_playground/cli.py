@@ -1,8 +1,8 @@
 """Command line: `backprop-playground serve` (`--lessons DIR`: a folder of lesson files besides the built-in
 lessons), `backprop-playground train SPEC.json --steps N`, `backprop-playground export --lesson ID -o
-FILE.html` (the stepper as one HTML file that needs no server; with `--format mp4|gif|pdf|png`, as media for
-slides: a video, a GIF, a PDF handout or PNG frames) and `backprop-playground lessons check DIR` (every
-lesson file of a folder read and every fact checked)."""
+FILE.html` (or `--lesson-file FILE.md`, a lesson file: the stepper as one HTML file that needs no server;
+with `--format mp4|gif|pdf|png`, as media for slides: a video, a GIF, a PDF handout or PNG frames) and
+`backprop-playground lessons check DIR` (every lesson file of a folder read and every fact checked)."""
 
 from __future__ import annotations
 
@@ -162,8 +162,10 @@ MEDIA_SUFFIXES = {".mp4": "mp4", ".gif": "gif", ".pdf": "pdf"}
 
 
 def _export(args: argparse.Namespace) -> int:
-    """Write the stepper for a lesson or an expression as one self-contained HTML file, or as media."""
-    from backprop_playground.export import ExportError, parse_values, stepper_html, write_plugins
+    """Write the stepper for a lesson, a lesson file or an expression as one self-contained HTML file, or as
+    media."""
+    from backprop_playground.export import ExportError, write_plugins
+    from backprop_playground.nets.lessons.files import LessonFileError
 
     fmt = args.format or MEDIA_SUFFIXES.get(os.path.splitext(args.out)[1].lower(), "html")
     if fmt != "html":
@@ -175,13 +177,11 @@ def _export(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
-        values = parse_values(args.values) if args.values is not None else None
-        page = stepper_html(lesson=args.lesson, panel=args.panel, expression=args.expression, values=values,
-                            theme=args.theme, title=args.title, weights=_weights(args.weights))
+        page = _export_page(args)
         with open(args.out, "w", encoding="utf-8") as file:
             file.write(page)
         plugins = write_plugins(os.path.dirname(os.path.abspath(args.out))) if args.plugins else []
-    except (ExportError, OSError) as exc:
+    except (ExportError, LessonFileError, OSError) as exc:
         print(f"backprop-playground export: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {args.out} ({len(page.encode()) / 1e6:.2f} MB): open it in a browser, no server needed",
@@ -189,6 +189,41 @@ def _export(args: argparse.Namespace) -> int:
     for plugin in plugins:
         print(f"wrote {plugin}: a deck beside it loads it for the presenter's keys", file=sys.stderr)
     return 0
+
+
+def _export_page(args: argparse.Namespace) -> str:
+    """The page the export writes, or renders as media: the stepper of --lesson, --lesson-file or
+    --expression. A lesson file that cannot be read raises LessonFileError ("file:line: message"); a fact of
+    it that does not hold is exported as the server shows it (failing), and said on stderr."""
+    from pathlib import Path
+
+    from backprop_playground.export import lesson_document, parse_values, stepper_html
+
+    values = parse_values(args.values) if args.values is not None else None
+    lesson_file = Path(args.lesson_file) if args.lesson_file is not None else None
+    page = stepper_html(lesson=args.lesson, lesson_file=lesson_file, panel=args.panel,
+                        expression=args.expression, values=values, theme=args.theme, title=args.title,
+                        weights=_weights(args.weights))
+    if lesson_file is not None:  # its facts are computed once: this reads them back
+        for fact in lesson_document(lesson_file)["facts"]:
+            if fact.get("passed") is False:
+                print(f'backprop-playground export: {lesson_file}: fact "{fact["id"]}" does not hold: '
+                      f"{_not_holding(fact)} (the page shows it failing)",
+                      file=sys.stderr)
+    return page
+
+
+def _not_holding(fact: dict) -> str:
+    """ "1.09 is not close to 0.5": why a fact fails, its numbers cut short."""
+    def short(value, limit: int = 60) -> str:
+        text = json.dumps(value, ensure_ascii=False)
+        return text if len(text) <= limit else text[:limit - 1] + "…"
+
+    compare = fact.get("compare", "close")
+    if compare == "nonzero":
+        return f"{short(fact['value'])} is zero"
+    words = {"close": "close to", "less": "below", "greater": "above", "same_as": "the same as"}
+    return f"{short(fact['value'])} is not {words.get(compare, compare)} {short(fact['expected'])}"
 
 
 def _weights(text: str | None) -> list | None:
@@ -212,7 +247,8 @@ def _weights(text: str | None) -> list | None:
 def _export_media(args: argparse.Namespace, fmt: str) -> int:
     """Render the stepper as an MP4, a GIF, a PDF handout or PNG frames (backprop_playground.media)."""
     from backprop_playground import media
-    from backprop_playground.export import ExportError, parse_values, stepper_html, unpack_page
+    from backprop_playground.export import ExportError, unpack_page
+    from backprop_playground.nets.lessons.files import LessonFileError
 
     try:
         if args.plugins:
@@ -226,13 +262,11 @@ def _export_media(args: argparse.Namespace, fmt: str) -> int:
             max_frames=media.DEFAULT_MAX_FRAMES if args.max_frames is None else args.max_frames,
             max_mb=media.DEFAULT_MAX_MB if args.max_mb is None else args.max_mb,
         ).checked()
-        values = parse_values(args.values) if args.values is not None else None
-        page = stepper_html(lesson=args.lesson, panel=args.panel, expression=args.expression, values=values,
-                            theme=args.theme, title=args.title, weights=_weights(args.weights))
+        page = _export_page(args)
         data = unpack_page(page)["data"]
         result = media.render_media(page, media.page_trace(data), args.out, options,
                                     title=data.get("title", ""), progress=media.ProgressBar(f"{fmt}:"))
-    except (ExportError, media.MediaError, OSError) as exc:
+    except (ExportError, LessonFileError, media.MediaError, OSError) as exc:
         print(f"backprop-playground export: {exc}", file=sys.stderr)
         return 2
     except media.RenderFailed as exc:
@@ -278,6 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "or as media for slides (--format mp4, gif, pdf or png)")
     what = export.add_mutually_exclusive_group(required=True)
     what.add_argument("--lesson", help="a lesson id, e.g. xor-relu")
+    what.add_argument("--lesson-file", metavar="FILE", help="a lesson file (docs/lessons.md), read and its "
+                      "facts computed here, e.g. my-lessons/02-xor.md")
     what.add_argument("--expression", help='an expression, e.g. "(x*y+x)*z"')
     export.add_argument("--values", help="the expression's values, e.g. x=2,y=-1,z=3")
     export.add_argument("--panel", type=int, default=0, help="the lesson's panel (default 0)")

@@ -2,6 +2,7 @@
 it steps forward, backward and through the update as /embed does, with the inspector's formulas.
 
     stepper_html(lesson="xor-relu") -> str
+    stepper_html(lesson_file="my-lessons/02-xor.md", panel=1) -> str
     stepper_html(expression="(x*y + x)*z", values={"x": 2, "y": -1, "z": 3}, theme="dark") -> str
     stepper_html(trace=wire_trace, title="My net") -> str
 
@@ -44,6 +45,7 @@ DATA_ELEMENT_ID = "backprop-playground-offline"  # the <script type="application
 MODULE_PREFIX = "@offline"  # bare import-map names of the embedded modules: "@offline/js/stepper/embed.js"
 PACKED_ELEMENT_ID = "backprop-playground-packed"  # the page's styles and modules (web/js/shared/unpack.js)
 PAGE = "embed.html"
+LESSON_TEXT = "<lesson text>"  # a lesson file given as its text, in its errors: "<lesson text>:12: …"
 UNPACK = "/js/shared/unpack.js"  # the classic script that unpacks them, inlined after the packed element
 PLUGINS = ("plugins/reveal-backprop.js", "plugins/backprop-keys.js")  # what a deck loads beside the file
 # The KaTeX fonts the page keeps: those of every op's forward and VJP formulas, labels, numbers, matrices and
@@ -66,38 +68,47 @@ class ExportError(ValueError):
 
 def stepper_html(*, trace: dict | None = None, lesson: str | None = None, expression: str | None = None,
                  values: dict | None = None, theme: str = "light", title: str | None = None,
-                 panel: int = 0, weights: list | None = None, settings=None) -> str:
+                 panel: int = 0, weights: list | None = None, settings=None,
+                 lesson_file: str | Path | None = None) -> str:
     """One self-contained HTML page of the stepper (the embed: graph, controls, inspector, postMessage).
 
     Give a `lesson` id (its `panel`, default the first; `weights` in place of a model panel's own, per
-    layer {"W", "b"} as in the stepper's URL), or an `expression` with its `values`, or a wire
-    `trace` (docs/contracts.md §2, e.g. a POST /models/{id}/step answer or `wire.trace(...)` of a
-    recording; a lesson given with it supplies the title). `theme` is light, dark or projector; `title`
-    replaces the shown title. `settings` (default: the environment's) give the web files and the limits.
-    Raises ExportError (a ValueError) naming what is wrong.
+    layer {"W", "b"} as in the stepper's URL), or a `lesson_file` (a lesson file's path, or its text:
+    docs/lessons.md; shown as a lesson id is, its facts computed here), or an `expression` with its
+    `values`, or a wire `trace` (docs/contracts.md §2, e.g. a POST /models/{id}/step answer or
+    `wire.trace(...)` of a recording; a lesson given with it supplies the title). `theme` is light, dark
+    or projector; `title` replaces the shown title. `settings` (default: the environment's) give the web
+    files and the limits. Raises ExportError (a ValueError) naming what is wrong, and LessonFileError (a
+    ValueError: "file:line: message") for a lesson file that cannot be read or whose fact cannot be
+    computed.
     """
     from backprop_playground.settings import get_settings
 
     settings = settings or get_settings()
     if theme not in THEMES:
         raise ExportError(f"theme must be one of {', '.join(THEMES)}, not {theme!r}")
-    if trace is None and lesson is None and expression is None:
-        raise ExportError("nothing to export: give a lesson, an expression or a trace")
-    if lesson is not None and expression is not None:
+    if trace is None and lesson is None and lesson_file is None and expression is None:
+        raise ExportError("nothing to export: give a lesson, a lesson file, an expression or a trace")
+    if lesson is not None and lesson_file is not None:
+        raise ExportError("give a lesson or a lesson file, not both")
+    if (lesson is not None or lesson_file is not None) and expression is not None:
         raise ExportError("give a lesson or an expression, not both")
     if values is not None and expression is None:
         raise ExportError("values go with an expression")
-    if weights is not None and lesson is None:
+    if weights is not None and lesson is None and lesson_file is None:
         raise ExportError("weights go with a lesson's model panel")
+    doc = lesson_document(lesson_file) if lesson_file is not None else None
     data = offline_data(trace=trace, lesson=lesson, expression=expression, values=values, theme=theme,
-                        title=title, panel=panel, weights=weights, settings=settings)
+                        title=title, panel=panel, weights=weights, settings=settings, lesson_doc=doc)
     shown = title or data.get("title") or "Backprop Playground"
     return page_html(Path(settings.web_dir), data, theme=theme, title=shown)
 
 
 def offline_data(*, trace: dict | None, lesson: str | None, expression: str | None, values: dict | None,
-                 theme: str, title: str | None, panel: int, weights: list | None, settings) -> dict:
-    """The JSON the page embeds: the state it shows and the server answers it will ask for."""
+                 theme: str, title: str | None, panel: int, weights: list | None, settings,
+                 lesson_doc: dict | None = None) -> dict:
+    """The JSON the page embeds: the state it shows and the server answers it will ask for. A lesson is
+    given by its id (`lesson`) or as GET /lessons/{id} answers it (`lesson_doc`: a lesson file's)."""
     from backprop_playground.engine import describe_ops
     from backprop_playground.nets.limits import Limits
 
@@ -105,8 +116,9 @@ def offline_data(*, trace: dict | None, lesson: str | None, expression: str | No
     state: dict[str, Any] = {"theme": theme}
     answers: list[dict] = [_answer("GET", "/ops", describe_ops())]
     data: dict[str, Any] = {"format": OFFLINE_FORMAT, "version": 1, "state": state, "answers": answers}
-    if lesson is not None:
-        doc = _lesson(lesson, settings)
+    if lesson is not None or lesson_doc is not None:
+        doc = lesson_doc if lesson_doc is not None else _lesson(lesson, settings)
+        lesson = doc["id"]
         state.update(lesson=lesson, panel=panel)
         data["title"] = doc["title"]
         answers.append(_answer("GET", f"/lessons/{lesson}", doc))
@@ -163,7 +175,30 @@ def _lesson(lesson_id: str, settings) -> dict:
     except LessonFileError as exc:
         raise ExportError(f"the lesson file {Path(exc.file).name} cannot be shown: line {exc.line}: "
                           f"{exc.message}") from None
-    # as GET /lessons/{id} answers it (response_model_exclude_none): a fact's unset fields are left out
+    return _as_answered(doc)
+
+
+def lesson_document(source: str | Path) -> dict:
+    """The lesson of a lesson file with its facts computed, as GET /lessons/{id} would answer it. `source`
+    is the file's path, or its text (a str of several lines: the front matter's "---" line first), named
+    `LESSON_TEXT` in errors. Raises LessonFileError ("file:line: message") when the file cannot be read,
+    is not a lesson file, or one of its facts cannot be computed."""
+    import numpy as np
+
+    from backprop_playground.nets.lessons import with_facts
+    from backprop_playground.nets.lessons.files import parse_lesson, read_lesson
+
+    if isinstance(source, str) and "\n" in source:
+        read = parse_lesson(source, LESSON_TEXT)
+    else:
+        read = read_lesson(source)
+    with np.errstate(all="ignore"):  # as the server computes them: a diverging net is shown, not warned
+        return _as_answered(with_facts(read))
+
+
+def _as_answered(doc: dict) -> dict:
+    """A lesson as GET /lessons/{id} answers it (response_model_exclude_none): a fact's unset fields are
+    left out."""
     doc["facts"] = [{k: v for k, v in fact.items() if v is not None} for fact in doc.get("facts", [])]
     return doc
 

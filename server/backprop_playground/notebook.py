@@ -1,10 +1,12 @@
-"""The stepper inline in a notebook, with no server: a recording, an expression or a REST model's trace.
+"""The stepper inline in a notebook, with no server: a recording, an expression, a lesson file or a REST
+model's trace.
 
-    from backprop_playground import Tensor, Recorder, show, remote_trace
+    from backprop_playground import Tensor, Recorder, show, show_lesson, remote_trace
     with Recorder() as rec:
         ((x * y + x) * 3).backward()
     rec                                            # the last line of a cell: the stepper under it
     show("sigmoid(w*x + b)", w=0.5, x=1, b=0)      # an expression, through the nets evaluator
+    show_lesson("my-lessons/02-xor.md", panel=1)   # a lesson file (docs/lessons.md), its facts computed
     remote_trace("http://127.0.0.1:8000", model_id)  # a stored model's trace, fetched over HTTP
 
 How it shows: `_repr_html_` answers `<iframe srcdoc='…'>` holding one self-contained page of the stepper
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import html
 import json
+from pathlib import Path
 from typing import Any
 
 DEFAULT_HEIGHT = 520  # px: the embed's graph, controls and narration at a notebook's width
@@ -46,26 +49,36 @@ class StepperView:
     """A trace (wire form, docs/contracts.md §2) shown as the interactive stepper under a notebook cell."""
 
     def __init__(self, trace: dict | None = None, *, title: str | None = None, theme: str = "light",
-                 height: int = DEFAULT_HEIGHT, expression: str | None = None, values: dict | None = None):
+                 height: int = DEFAULT_HEIGHT, expression: str | None = None, values: dict | None = None,
+                 lesson_file: str | Path | None = None, panel: int = 0, weights: list | None = None):
         self.trace = trace
         self.title = title
         self.theme = theme
         self.height = int(height)
         self.expression = expression
         self.values = values
+        self.lesson_file = lesson_file
+        self.panel = panel
+        self.weights = weights
 
     def html(self) -> str:
         """The stepper as one self-contained HTML page (what the iframe holds; save it to open it offline)."""
         from backprop_playground.export import stepper_html
 
         return stepper_html(trace=self.trace, expression=self.expression, values=self.values,
-                            theme=self.theme, title=self.title)
+                            theme=self.theme, title=self.title, lesson_file=self.lesson_file,
+                            panel=self.panel, weights=self.weights)
 
     def _repr_html_(self) -> str:
         return iframe(self.html(), height=self.height, title=self.title or "Backprop Playground stepper")
 
     def __repr__(self) -> str:
-        what = f"expression {self.expression!r}" if self.expression else f"{len(self.events)} events"
+        if self.lesson_file is not None:
+            given = str(self.lesson_file)
+            what = f"lesson file {given!r}" if "\n" not in given else "a lesson file's text"
+            what += f", panel {self.panel}"
+        else:
+            what = f"expression {self.expression!r}" if self.expression else f"{len(self.events)} events"
         return f"<StepperView of {what}>"
 
     @property
@@ -118,6 +131,22 @@ def show(source: str, *, theme: str = "light", title: str | None = None, height:
     (never eval-ed) and traced by the nets evaluator, with the same limits as POST /expressions; a bad
     expression or value raises `backprop_playground.export.ExportError` naming the problem."""
     view = StepperView(expression=source, values=_plain(values), theme=theme, title=title, height=height)
+    view.html()  # fail here, in the cell that asked, rather than in the display hook
+    return view
+
+
+def show_lesson(source: str | Path, *, panel: int = 0, theme: str = "light", title: str | None = None,
+                height: int = DEFAULT_HEIGHT, weights: list | None = None) -> StepperView:
+    """The stepper of a lesson file (docs/lessons.md): `show_lesson("my-lessons/02-xor.md", panel=1)`, as
+    `export --lesson-file` and a server's lesson page show it; its facts are computed here, once per
+    content. `source` is the file's path, or its text itself (a str of several lines, "---" first).
+    `panel`: which of its panels (default the first); `weights`: a model panel's weights in place of its
+    own, per layer {"W", "b"}. A file that cannot be read, or whose fact cannot be computed, raises
+    `backprop_playground.nets.lessons.files.LessonFileError` (a ValueError) saying "file:line: message"
+    (`<lesson text>:line: …` for a text); a bad panel or theme raises
+    `backprop_playground.export.ExportError`."""
+    view = StepperView(lesson_file=source, panel=panel, weights=weights, theme=theme, title=title,
+                       height=height)
     view.html()  # fail here, in the cell that asked, rather than in the display hook
     return view
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 import sys
@@ -15,6 +16,26 @@ from backprop_playground.export import KATEX_FONTS, ExportError, parse_values, s
 DATA = re.compile(r'<script type="application/json" id="backprop-playground-offline">(.*?)</script>', re.S)
 SPECIFIER = re.compile(r"""(?<![\w$.])(?:from|import)\s*(?:\(\s*)?["']([^"'\n]+)["']""")
 EXPRESSION = {"expression": "(x*y+x)*z", "values": {"x": 2, "y": -1, "z": 3}}
+D_X = 2 * 0.8 * (1 - math.tanh(0.8 ** 2) ** 2)  # dz/dx of z = tanh(x²) at x = 0.8
+LESSON_FILE = f"""---
+id: squares-and-tanh
+title: Squares and tanh
+slide: Back-propagation
+summary: The chain rule through a square and a tanh.
+panels:
+- title: z = tanh(x²)
+  expression:
+    source: y = x**2; z = tanh(y)
+    values: {{x: 0.8}}
+facts:
+- id: d_x
+  label: ∂z/∂x
+  compute: {{kind: expression, panel: 0, of: gradient, variable: x}}
+  expected: {D_X!r}
+---
+
+The chain rule, node by node.
+"""
 
 
 def offline_data(page: str) -> dict:
@@ -199,3 +220,95 @@ def test_cli_usage_errors_exit_2(tmp_path):
         with pytest.raises(SystemExit) as exc:
             main(argv)
         assert exc.value.code == 2
+
+
+@pytest.fixture
+def lesson_file(tmp_path):
+    path = tmp_path / "squares.md"
+    path.write_text(LESSON_FILE, encoding="utf-8")
+    return path
+
+
+def test_cli_exports_a_lesson_file_as_a_built_in_lesson_with_its_facts(lesson_file, tmp_path, capsys):
+    out = tmp_path / "squares.html"
+    assert main(["export", "--lesson-file", str(lesson_file), "--theme", "dark", "-o", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().err
+    data = offline_data(out.read_text())
+    assert data["state"] == {"theme": "dark", "lesson": "squares-and-tanh", "panel": 0}
+    assert data["title"] == "Squares and tanh"
+    lesson = answer(data, "GET", "/lessons/squares-and-tanh")["answer"]
+    assert lesson["title"] == "Squares and tanh" and lesson["text"] == "The chain rule, node by node."
+    (fact,) = lesson["facts"]
+    assert fact["id"] == "d_x" and fact["passed"] is True and fact["value"] == pytest.approx(D_X)
+    trace = answer(data, "POST", "/expressions")
+    assert trace["body"] == {"source": "y = x**2; z = tanh(y)", "values": {"x": 0.8}, "mode": "numeric"}
+    assert trace["answer"]["gradients"]["x"]["data"] == pytest.approx([D_X])
+
+
+def test_a_lesson_file_exports_from_its_path_or_its_text_alike(lesson_file):
+    by_path = offline_data(stepper_html(lesson_file=lesson_file, title="Mine"))
+    by_text = offline_data(stepper_html(lesson_file=LESSON_FILE, title="Mine"))
+    assert by_path == by_text and by_path["title"] == "Mine"
+    with pytest.raises(ExportError, match="not both"):
+        stepper_html(lesson="xor-relu", lesson_file=lesson_file)
+    with pytest.raises(ExportError, match="has panels 0 to 0, not 2"):
+        stepper_html(lesson_file=lesson_file, panel=2)
+
+
+@pytest.mark.parametrize(("change", "line", "message"), [
+    (("variable: x}", "variable: q}"), 14, '"q" is not a variable of panel 0'),
+    (("title: Squares and tanh\n", ""), 2, "title"),
+    (("---\nid:", "id:"), 1, "front matter"),
+])
+def test_cli_a_broken_lesson_file_exits_2_naming_its_file_and_line(tmp_path, capsys, change, line, message):
+    broken = tmp_path / "broken.md"
+    broken.write_text(LESSON_FILE.replace(*change, 1), encoding="utf-8")
+    out = tmp_path / "out.html"
+    assert main(["export", "--lesson-file", str(broken), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"backprop-playground export: {broken}:{line}: ") and message in err
+    assert "Traceback" not in err and not out.exists()
+    assert main(["export", "--lesson-file", str(tmp_path / "none.md"), "-o", str(out)]) == 2
+    assert f"{tmp_path / 'none.md'}:1: cannot read the file" in capsys.readouterr().err
+
+
+def test_cli_exports_a_lesson_file_whose_fact_fails_saying_so(tmp_path, capsys):
+    failing = tmp_path / "failing.md"
+    failing.write_text(LESSON_FILE.replace(f"expected: {D_X!r}", "expected: 0.5"), encoding="utf-8")
+    out = tmp_path / "failing.html"
+    assert main(["export", "--lesson-file", str(failing), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    said = re.escape(f'{failing}: fact "d_x" does not hold: ') + r"1\.089\d* is not close to 0\.5"
+    assert re.search(said, err)
+    (fact,) = answer(offline_data(out.read_text()), "GET", "/lessons/squares-and-tanh")["answer"]["facts"]
+    assert fact["passed"] is False  # shown as a server shows it
+
+
+def test_cli_takes_a_lesson_or_a_lesson_file_not_both(lesson_file, tmp_path, capsys):
+    argv = ["export", "--lesson", "xor-relu", "--lesson-file", str(lesson_file), "-o", str(tmp_path / "x")]
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert "--lesson-file: not allowed with argument --lesson" in capsys.readouterr().err
+    assert not list(tmp_path.glob("x*"))
+
+
+@pytest.mark.browser
+def test_a_lesson_file_exports_as_png_frames(browser, lesson_file, tmp_path):
+    """The media export renders a lesson file as it does a built-in lesson (in its own process: the
+    browser fixture's Playwright holds this one's event loop)."""
+    from PIL import Image
+
+    from backprop_playground import media
+
+    out = tmp_path / "frames"
+    argv = [sys.executable, "-m", "backprop_playground.cli", "export", "--lesson-file", str(lesson_file),
+            "--format", "png", "--phase", "forward", "--size", "640x360", "-o", str(out)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=280)
+    assert done.returncode == 0, done.stderr
+    phases = media.step_phases(media.page_trace(unpack_page(stepper_html(lesson_file=lesson_file))["data"]))
+    frames = sorted(out.glob("*.png"))
+    assert len(frames) == 1 + phases.count("forward")  # the start, then each forward step
+    for frame in frames:
+        with Image.open(frame) as image:
+            assert image.size == (640, 360)
