@@ -105,12 +105,13 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     };
     const rect = container.getBoundingClientRect();
     // a backward band goes below the forward graph or beside it, whichever fits the area larger; a graph
-    // without one wraps in two where that draws it clearly larger (a long chain on a screen less wide)
-    const arranged = (detail, labels) => {
+    // without one wraps in two where that draws it clearly larger (a long chain on a screen less wide),
+    // unless the camera follows the current node (`wrap` false)
+    const arranged = (detail, labels, wrap = true) => {
       const stacked = made(detail, "stacked", labels);
       const k = (l) => fitTransform(l, area(), fitOptions).k;
       if (!stacked.clusters?.length) {
-        if (state.given || !(rect.width > 0 && rect.height > 0)) return stacked;
+        if (!wrap || !(rect.width > 0 && rect.height > 0)) return stacked;
         const wrapped = made(detail, "wrap", labels);
         return wrapped.arrange === "wrap" && k(wrapped) > WRAP_GAIN * k(stacked) ? wrapped : stacked;
       }
@@ -133,7 +134,7 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     // contributions: the camera frames the current node at a legible scale, the whole graph need not fit
     const framed = state.camera === "follow" && followDetail === "full";
     const next = state.given ?? (!buildLayout ? null
-      : framed ? arranged("full", LABEL_ROOMS[0])
+      : framed ? arranged("full", LABEL_ROOMS[0], false) // the camera frames a node: the graph keeps its one row
       : rect.width > 0 && rect.height > 0 ? chooseLayout(build, area(), fonts, target, fitOptions) : build("full"));
     if (!next) return;
     if (next !== state.layout) draw(next);
