@@ -129,9 +129,12 @@ def test_the_built_in_lessons_are_lesson_files_in_lecture_order():
     ("same_as a missing fact", TINY.replace("expected: d_x", "expected: d_q"), 19,
      'fact "again": "expected" must name another fact of this lesson with compare: same_as, not "d_q" (its '
      "facts: d_x)"),
-    ("expected not a number", TINY.replace("expected: 3.0", "expected: three"), 15,
-     'fact "d_x": "expected" must be a number or a list of numbers (another fact\'s id with compare: '
-     "same_as)"),
+    ("expected neither a number nor a fact", TINY.replace("expected: 3.0", "expected: three"), 15,
+     'fact "d_x": "expected" must name another fact of this lesson with compare: close, not "three" (its '
+     "facts: again)"),
+    ("expected not a number", TINY.replace("expected: 3.0", "expected: {a: 1}"), 15,
+     'fact "d_x": "expected" must be a number or a list of numbers (or another fact\'s id, to compare with '
+     "its value)"),
     ("unknown compare", TINY.replace("expected: 3.0", "expected: 3.0\n  compare: equal"), 16,
      "fact \"d_x\": \"compare\" must be 'close', 'less', 'greater', 'nonzero' or 'same_as'"),
     ("fact id twice", TINY.replace("id: again", "id: d_x"), 16,
@@ -245,3 +248,22 @@ def test_lessons_check_passes_the_built_in_lessons(capsys):
     assert [line.split()[1] for line in out.splitlines() if line.endswith(".md") or ".md  " in line] == [
         f"{lesson['id']}:" for lesson in LESSONS]
     assert "✗" not in out
+
+
+def test_a_fact_compares_two_computed_quantities(tmp_path):
+    """`expected` naming another fact compares with that fact's computed value, with any comparison."""
+    from backprop_playground.nets.lessons import with_facts
+
+    text = TINY.replace("expected: d_x\n  compare: same_as", "expected: d_y\n  compare: less").replace(
+        "facts:\n", "facts:\n- id: d_y\n  label: ∂z/∂y\n"
+        "  compute: {kind: expression, panel: 0, of: gradient, variable: y}\n")
+    facts = {f["id"]: f for f in with_facts(parse_lesson(text, "two.md"))["facts"]}
+    assert facts["d_y"]["value"] == 2.0 and facts["again"]["value"] == 3.0
+    assert facts["again"]["expected"] == 2.0 and facts["again"]["compare"] == "less"
+    assert facts["again"]["passed"] is False  # 3 is not below 2: shown failing, with both values
+    flipped = with_facts(parse_lesson(text.replace("compare: less", "compare: greater"), "two.md"))
+    assert next(f for f in flipped["facts"] if f["id"] == "again")["passed"] is True
+    (tmp_path / "two.md").write_text(text, encoding="utf-8")
+    report = check_folder(tmp_path, seeds=1)
+    assert len(report.failures) == 1, report.lines
+    assert "expected: less than d_y = 2" in "\n".join(report.lines), report.lines

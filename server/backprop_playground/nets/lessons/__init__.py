@@ -140,7 +140,9 @@ def _compute(lesson: dict) -> list[dict]:
             entry["fields"] = fields
         if "expected" in fact:
             compare = fact.get("compare", "close")
-            expected = values[fact["expected"]] if compare == "same_as" else fact["expected"]
+            # another fact's id: compared with that fact's value (same_as always names one)
+            named = compare == "same_as" or isinstance(fact["expected"], str)
+            expected = values[fact["expected"]] if named else fact["expected"]
             tolerance = fact.get("tolerance", 1e-9)
             entry.update(expected=expected, compare=compare, tolerance=tolerance,
                          passed=check(entry["value"], expected, compare, tolerance))

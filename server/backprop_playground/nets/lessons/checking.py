@@ -58,7 +58,9 @@ def _check_lesson(source: LessonSource, folder, seeds: int, report: Report) -> N
     name = _file(source.file, folder)
     report.lines.append(f"{name}  {lesson['id']}: {lesson['title']}")
     seeded = {f["id"] for f in lesson["facts"] if trains(f["compute"]["kind"])}
-    same_as = {f["id"]: f["expected"] for f in lesson["facts"] if f.get("compare") == "same_as"}
+    # the facts compared with another fact: its id, for the report
+    same_as = {f["id"]: f["expected"] for f in lesson["facts"]
+               if f.get("compare") == "same_as" or isinstance(f.get("expected"), str)}
     runs = range(seeds if seeded else 1)
     results: list[dict[str, dict]] = []
     with np.errstate(all="ignore"):  # as the server computes them: a diverging net is shown, not warned about
@@ -93,9 +95,10 @@ def _expectation(fact: dict, same_as: dict[str, str]) -> str:
     if compare == "nonzero":
         return "expected: not all zero"
     if compare in ("less", "greater"):
-        return f"expected: {compare} than {expected}"
+        other = f"{same_as[fact['id']]} = " if fact["id"] in same_as else ""
+        return f"expected: {compare} than {other}{expected}"
     tolerance = f" within {fact['tolerance']:g}" if fact["tolerance"] else " exactly"
-    if compare == "same_as":
+    if compare == "same_as" or fact["id"] in same_as:
         return f"expected: the same as {same_as[fact['id']]}{tolerance}"
     return f"expected: {expected}{tolerance}"
 

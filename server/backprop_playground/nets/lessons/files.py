@@ -360,6 +360,8 @@ def _check_facts(where: _Where, data: dict) -> dict[str, int]:
 
 
 def _check_expectation(where: _Where, loc: tuple, fact: dict, ids: list[str], data: dict) -> None:
+    """`expected` is a number, a list of numbers or, to compare two computed quantities, another fact's id
+    (with `close`, `less`, `greater`, or `same_as`, which must name one)."""
     compare = fact.get("compare", "close")
     if "expected" not in fact:
         if "compare" in fact or "tolerance" in fact:
@@ -367,12 +369,13 @@ def _check_expectation(where: _Where, loc: tuple, fact: dict, ids: list[str], da
             raise where.error(loc + (key,), f'"{key}" goes with "expected", which is missing', data)
         return
     expected = fact["expected"]
-    if compare == "same_as":
+    names = isinstance(expected, str)
+    if compare == "same_as" or (names and compare != "nonzero"):
         if expected not in ids or expected == fact["id"]:
             others = ", ".join(i for i in ids if i != fact["id"]) or "none"
+            named = json.dumps(expected, ensure_ascii=False)
             raise where.error(loc + ("expected",), f'"expected" must name another fact of this lesson with '
-                              f'compare: same_as, not {json.dumps(expected, ensure_ascii=False)} (its facts: '
-                              f"{others})", data)
+                              f"compare: {compare}, not {named} (its facts: {others})", data)
     elif not is_numbers(expected):
-        raise where.error(loc + ("expected",), '"expected" must be a number or a list of numbers (another '
-                          "fact's id with compare: same_as)", data)
+        raise where.error(loc + ("expected",), '"expected" must be a number or a list of numbers (or another '
+                          "fact's id, to compare with its value)", data)
