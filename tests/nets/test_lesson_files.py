@@ -117,7 +117,7 @@ def test_the_built_in_lessons_are_lesson_files_in_lecture_order():
      'fact "d_x": "compute.panel" must be a whole number'),
     ("argument choice", TINY.replace("of: gradient, variable: x}\n  expected: 3.0",
                                      "of: slope, variable: x}\n  expected: 3.0"), 14,
-     "fact \"d_x\": \"compute.of\" must be 'value' or 'gradient'"),
+     "fact \"d_x\": \"compute.of\" must be 'value', 'gradient', 'nodes', 'operations' or 'contributions'"),
     ("panel out of range", TINY.replace("panel: 0, of: gradient, variable: x}\n  expected: 3.0",
                                         "panel: 2, of: gradient, variable: x}\n  expected: 3.0"), 14,
      'fact "d_x": "panel": panel 2 is out of range (the lesson has panels 0 to 0)'),
@@ -267,3 +267,12 @@ def test_a_fact_compares_two_computed_quantities(tmp_path):
     report = check_folder(tmp_path, seeds=1)
     assert len(report.failures) == 1, report.lines
     assert "expected: less than d_y = 2" in "\n".join(report.lines), report.lines
+
+
+@pytest.mark.parametrize("of,count", [("nodes", 3), ("operations", 1), ("contributions", 2)])
+def test_a_fact_counts_an_expressions_graph(of, count):
+    from backprop_playground.nets.lessons import with_facts
+
+    text = TINY.replace("of: gradient, variable: x}\n  expected: 3.0", f"of: {of}}}\n  expected: {count}")
+    fact = with_facts(parse_lesson(text, "count.md"))["facts"][0]
+    assert (fact["value"], fact["passed"]) == (count, True)
