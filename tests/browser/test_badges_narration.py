@@ -1,6 +1,6 @@
 """What the stepper writes beside the graph is whole at every density: the pending badge says "n pending"
 (never "n…") on full and compact boxes alike, and the embed's narration wraps or shrinks but is never cut
-off, in the projector theme of a slide-size embed."""
+off nor runs under the gradient table's button, in the projector theme of a slide-size embed."""
 
 from __future__ import annotations
 
@@ -23,7 +23,14 @@ SEEN = """() => {
              holds: t.x >= r.x - 0.5 && t.x + t.width <= r.x + r.width + 0.5 };
   });
   const line = document.querySelector('.narration');
-  return { badges, narration: line.textContent,
+  // the narration's text under the gradient table's button (bottom right, over the controls)
+  const toggle = document.querySelector('.grad-table-toggle')?.getBoundingClientRect();
+  const range = document.createRange();
+  range.selectNodeContents(line);
+  const meet = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 0.5
+    && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 0.5;
+  const under = !!toggle && [...range.getClientRects()].some((r) => r.width > 0 && meet(r, toggle));
+  return { badges, narration: line.textContent, under,
            cut: line.scrollHeight > line.clientHeight + 1 || line.scrollWidth > line.clientWidth + 1 };
 }"""
 
@@ -43,7 +50,7 @@ def walk(page, url: str) -> list[dict]:
         wait_step(page, step)
 
 
-@pytest.mark.parametrize("lesson", ["backprop-on-graph", "hidden-units", "depth-vs-width"])
+@pytest.mark.parametrize("lesson", ["backprop-on-graph", "hidden-units", "depth-vs-width", "jacobian-products"])
 @pytest.mark.parametrize(
     "size, path",
     [((1280, 720), "/?lesson={}"), ((960, 540), "/embed?lesson={}&theme=projector")],
@@ -65,5 +72,7 @@ def test_badges_say_pending_and_the_narration_is_never_cut_off(browser, live_ser
     assert not any("…" in b["text"] for b in badges)
     cut = [(s["step"], s["narration"]) for s in seen if s["cut"]]
     assert cut == []
+    hidden = [(s["step"], s["narration"]) for s in seen if s["under"]]
+    assert hidden == [], "narration under the gradient table's button"
     if lesson != "backprop-on-graph":  # its narrations are short; the tensor lessons' are long
         assert any(len(s["narration"]) > 80 for s in seen), "some narration is longer than a line"

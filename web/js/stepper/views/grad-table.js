@@ -37,6 +37,10 @@ export function createGradTable(host, controlsEl, { open = false, onSelect = () 
   button.setAttribute("aria-controls", id);
   controlsEl.classList.add("has-grad-table");
   controlsEl.append(button);
+  // the narration keeps clear of the button, whose width follows the theme's type (record.css)
+  const room = () => controlsEl.style.setProperty("--grad-toggle-room", `${Math.ceil(button.offsetWidth) + 24}px`);
+  if (globalThis.ResizeObserver) new ResizeObserver(room).observe(button);
+  else room();
   const state = { open: false, trace: null, frame: null, onToggle: () => {} };
 
   function setOpen(value) {
