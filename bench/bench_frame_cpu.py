@@ -133,9 +133,10 @@ def instrument(phases: Phases) -> None:
 
 
 class Frames:
-    """A stream session over a real hub and SQLite store, driven without a socket."""
+    """Stream sessions over a real hub and SQLite store, driven without a socket: `models` of them, stepped
+    in turn (a live server steps many models, each with its own arrays and history, not one kept hot)."""
 
-    def __init__(self, data_dir: str, save_every: int) -> None:
+    def __init__(self, data_dir: str, save_every: int, models: int = 1) -> None:
         from backprop_playground import stream
         from backprop_playground.hub import ModelHub
         from backprop_playground.nets.limits import Limits
@@ -143,19 +144,22 @@ class Frames:
         from backprop_playground.store import Store
 
         self.stream = stream
-        self.hub = ModelHub(Store(f"sqlite:///{data_dir}/models.sqlite3"), Limits(), capacity=10,
+        self.hub = ModelHub(Store(f"sqlite:///{data_dir}/models.sqlite3"), Limits(), capacity=max(10, models),
                             persist_every_s=2.0)
-        self.live, _ = self.hub.create(ModelSpec.model_validate(SPEC))
-        self.session = stream.StreamSession(None, self.hub, None, self.live, rows=8, max_rate=60.0,
-                                            persist_every_s=math.inf)
+        self.sessions = []
+        for _ in range(models):
+            live, _ = self.hub.create(ModelSpec.model_validate(SPEC))
+            self.sessions.append(stream.StreamSession(None, self.hub, None, live, rows=8, max_rate=60.0,
+                                                      persist_every_s=math.inf))
         self.save_every = save_every
         self.count = 0
         self.text = ""
 
     def one(self) -> None:
-        session = self.session
+        session = self.sessions[self.count % len(self.sessions)]
+        turn = self.count // len(self.sessions)  # this session's own frame count: it saves every save_every
         self.count += 1
-        session.persist_every_s = 0.0 if self.count % self.save_every == 0 else math.inf
+        session.persist_every_s = 0.0 if (turn + 1) % self.save_every == 0 else math.inf
         ran = session._locked(self.stream._step, session.view, wait_s=0.0)
         if isinstance(ran, tuple):  # (what ran, refused save) since saves report storage failures
             ran = ran[0]
@@ -174,8 +178,8 @@ def worker(args) -> None:
     import numpy as np
 
     with tempfile.TemporaryDirectory(prefix="bp-frame-") as data_dir, np.errstate(all="ignore"):
-        frames = Frames(data_dir, args.save_every)
-        for _ in range(50):  # warm up: caches, first save, lazy imports
+        frames = Frames(data_dir, args.save_every, args.models)
+        for _ in range(50 * args.models):  # warm up: caches, first save, lazy imports
             frames.one()
         phases = Phases()
         for line in sys.stdin:
@@ -210,7 +214,7 @@ def compare(args) -> None:
     procs = {}
     for name, tree in trees.items():
         command = [sys.executable, __file__, "--worker", "--tree", str(tree), "--save-every",
-                   str(args.save_every), "--frames", str(args.frames)]
+                   str(args.save_every), "--frames", str(args.frames), "--models", str(args.models)]
         command += ["--profile"] if args.profile else []
         procs[name] = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     results: dict[str, list[dict]] = {name: [] for name in trees}
@@ -224,7 +228,8 @@ def compare(args) -> None:
     for proc in procs.values():
         proc.stdin.close()
         proc.wait()
-    print(f"per-frame thread CPU, 2-8-8-1 moons, 8 rows, a save every {args.save_every} frames; "
+    print(f"per-frame thread CPU, 2-8-8-1 moons, 8 rows, {args.models} model(s) in turn, a save every "
+          f"{args.save_every} frames of each; "
           f"median of {args.rounds} rounds × {args.frames} frames; load average {os.getloadavg()[0]:.1f}")
     for name in names:
         rounds = results[name]
@@ -322,6 +327,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--frames", type=int, default=300, help="frames per round")
     parser.add_argument("--save-every", type=int, default=10, help="frames per save (2 s at 5 Hz: 10)")
+    parser.add_argument("--models", type=int, default=1,
+                        help="models stepped in turn (a live server's many: cold caches per frame)")
     parser.add_argument("--compare", metavar="OLD_TREE", help="a tree with an older server/ to run beside")
     parser.add_argument("--profile", action="store_true", help="cProfile the frames (top 30, on stderr)")
     parser.add_argument("--transport", action="store_true", help="also measure uvicorn's CPU per frame")
