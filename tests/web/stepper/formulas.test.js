@@ -53,7 +53,7 @@ test("each op's formulas are the server's: a division, a tanh, a matmul's gradie
   assert.equal(forwardTex(q, ins, s(0.25), OPS.get("div")), "q = \\frac{a}{b} = \\frac{1}{4} = 0.25");
   assert.equal(localTex(q, 1, ins, s(1), s(-0.0625), OPS.get("div"))[0], "\\frac{\\partial q}{\\partial b} = -\\frac{a}{{b}^2} = -0.0625");
   const h = { id: "h", label: "h", inputs: ["a"], op: "tanh" };
-  assert.equal(localTex(h, 0, [{ node: a, value: s(0) }], null, null, OPS.get("tanh"))[0], "\\frac{\\partial h}{\\partial a} = 1 - h^2");
+  assert.equal(localTex(h, 0, [{ node: a, value: s(0) }], null, null, OPS.get("tanh"))[0], "\\frac{\\partial h}{\\partial a} = 1 - {h}^2");
   const mm = { id: "m", label: "XW", inputs: ["a", "b"], op: "matmul" };
   assert.equal(localTex(mm, 0, ins, null, null, OPS.get("matmul"))[0], "\\bar g_{a} = \\bar g\\, {b}^{\\top}");
 });
