@@ -50,7 +50,8 @@ def walk(page, url: str) -> list[dict]:
         wait_step(page, step)
 
 
-@pytest.mark.parametrize("lesson", ["backprop-on-graph", "hidden-units", "depth-vs-width", "jacobian-products"])
+@pytest.mark.parametrize("lesson", ["backprop-on-graph", "hidden-units", "depth-vs-width",
+                                    "jacobian-products"])
 @pytest.mark.parametrize(
     "size, path",
     [((1280, 720), "/?lesson={}"), ((960, 540), "/embed?lesson={}&theme=projector")],
