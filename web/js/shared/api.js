@@ -81,7 +81,9 @@ export function requestUrl(target, page) {
  */
 export function createApi({ base = "", fetchImpl = globalThis.fetch.bind(globalThis), offline = null, retries = 5, sleep = sleepMs, onBusy = () => {}, patient = false } = {}) {
   if (offline) fetchImpl = offlineFetch(offline, API_PREFIX); // a page saved for offline use asks no server
-  async function request(method, path, { body, token, query } = {}) {
+  // `raw`: the Response itself (a file to save), not its JSON; an error answer is an ApiError all the same.
+  // An ApiError for a lesson file that cannot be shown carries its `error` ({file, line, message}).
+  async function request(method, path, { body, token, query, raw = false } = {}) {
     const url = requestUrl(base + API_PREFIX + path, offline ? null : globalThis.location?.href);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== null && v !== undefined) url.searchParams.set(k, v);
     const headers = { Accept: "application/json" };
@@ -106,8 +108,9 @@ export function createApi({ base = "", fetchImpl = globalThis.fetch.bind(globalT
     }
     if (waited && response.status !== 503 && response.status !== 429) onBusy(null);
     if (response.status === 204) return null;
+    if (response.ok && raw) return response;
     const data = await response.json().catch(() => null);
-    if (!response.ok) throw new ApiError(response.status, data?.detail ?? response.statusText);
+    if (!response.ok) throw Object.assign(new ApiError(response.status, data?.detail ?? response.statusText), data?.error ? { error: data.error } : {});
     return data;
   }
 
@@ -131,6 +134,9 @@ export function createApi({ base = "", fetchImpl = globalThis.fetch.bind(globalT
     expressionFunctions: once(() => request("GET", "/expressions/functions")),
     lessons: () => request("GET", "/lessons"),
     lesson: busyRetried((id) => request("GET", `/lessons/${enc(id)}`)),
+    // a lesson file's text shown as a lesson (nothing stored); what is on screen as a lesson file (a Response)
+    lessonPreview: (name, text) => request("POST", "/lessons/preview", { body: { name, text } }),
+    lessonFile: (body) => request("POST", "/lessons/file", { body, raw: true }),
     expression: ({ source, values, mode = "numeric" }) => request("POST", "/expressions", { body: { source, values, mode } }),
     datasets: () => request("GET", "/datasets"),
     dataset: busyRetried((name, query) => request("GET", `/datasets/${enc(name)}`, { query })),

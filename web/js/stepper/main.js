@@ -7,7 +7,8 @@ import { createApi } from "../shared/api.js";
 import { decodeState, encodeState, withSource, embedSnippet, sourceOf } from "../shared/state.js";
 import { loadSource } from "./source.js";
 import { createStepper } from "./stepper.js";
-import { downloadForSlides } from "./download.js";
+import { downloadForSlides, attachmentName } from "./download.js";
+import { saveBlob } from "../shared/files.js";
 import { createMediaDialog } from "./views/media-dialog.js";
 import { createInspector } from "./views/inspector.js";
 import { createLessonPanel, fillLessonMenu } from "./views/lesson.js";
@@ -27,7 +28,9 @@ const BUSY = "Server busy, retrying…";
 // Quiet while a busy server is waited for; the note goes once an answer came (if nothing replaced it).
 const api = createApi({ onBusy: (busy) => (busy ? showStatus($("status"), BUSY, "loading") : $("status").textContent === BUSY && showStatus($("status"), null)) });
 const $ = (id) => document.getElementById(id);
-const app = { state: decodeState(location.search), loaded: null, lessons: new Map(), token: 0 };
+// `file`: a lesson opened from a file (shown, not stored on the server: the URL names no lesson for it)
+const app = { state: decodeState(location.search), loaded: null, lessons: new Map(), token: 0, file: null };
+const LESSON_FILE_BYTES = 64 * 1024; // the largest lesson file the server reads (POST /lessons/preview)
 let classroom = null; // classroom mode: presents this view, or follows a presenter's (/join/{code})
 
 const stepper = createStepper({
@@ -80,11 +83,12 @@ const exprForm = createExpressionForm($("expr-form"), {
 const side = bindSidePanel({ button: $("toggle-side"), panel: $("side"), collapsedClass: "side-collapsed" });
 
 function effectiveState(state) {
-  return sourceOf(state) ? state : { ...state, ...DEFAULT_EXPRESSION };
+  return sourceOf(state) || app.file ? state : { ...state, ...DEFAULT_EXPRESSION };
 }
 
-/** Move to a new state: write the URL, then load what it shows. */
+/** Move to a new state: write the URL, then load what it shows (a lesson, an expression: no file's lesson). */
 function change(next) {
+  if (sourceOf(next)) app.file = null;
   app.state = next;
   writeUrl("push");
   return load();
@@ -96,14 +100,15 @@ async function load() {
   applyTheme(state.theme);
   syncHeader(state);
   showStatus($("status"), "Loading…", "loading");
+  setNoGraph(false);
   if (document.body.dataset.ready !== "true") showGraphNote(classroom?.following ? "Loading the class's lesson…" : "Loading…");
   try {
     const t0 = performance.now();
-    const loaded = await loadSource(api, effectiveState(state), app.lessons);
+    const loaded = await loadSource(api, effectiveState(state), app.lessons, { file: sourceOf(state) ? null : app.file });
     if (token !== app.token) return;
     app.loaded = loaded;
     app.weights = loaded.spec && loaded.trace ? weightsOfTrace(loaded.trace) : null;
-    lessonPanel.update(loaded.lesson ?? null, loaded.index ?? 0, { loss: traceLoss(loaded.trace) });
+    lessonPanel.update(loaded.lesson ?? null, loaded.index ?? 0, { loss: traceLoss(loaded.trace), file: loaded.file ?? null });
     exprForm.showError(null);
     setStale(false);
     $("intro").hidden = !!loaded.lesson;
@@ -126,6 +131,7 @@ async function load() {
   } catch (err) {
     if (token !== app.token) return;
     showGraphNote(null);
+    if (showProblem(state, err)) return;
     // One message, where the cause is: a bad expression in its form, anything else in the status line.
     const inForm = sourceOf(state) === "expression";
     showStatus($("status"), inForm ? null : err.message, "error");
@@ -135,6 +141,31 @@ async function load() {
     }
     setStale(true);
   }
+}
+
+/**
+ * A lesson that cannot be shown (its file is broken, or its facts cannot be computed): its error card in the
+ * lesson panel, and the graph area says there is no graph; the rest of the page goes on working. False for
+ * other errors.
+ */
+function showProblem(state, err) {
+  const fromFile = !sourceOf(state) && !!app.file;
+  if (!err.error && !(sourceOf(state) === "lesson" || fromFile)) return false;
+  app.loaded = null;
+  app.weights = null;
+  lessonPanel.showError(err.error ?? { message: err.message }, { file: fromFile });
+  $("intro").hidden = true;
+  showStatus($("status"), null);
+  clearSelection();
+  setNoGraph(true);
+  return true;
+}
+
+/** The graph area without a graph: the note says so (the graph and its controls are hidden meanwhile). */
+function setNoGraph(on) {
+  $("graph").closest(".stage").classList.toggle("no-graph", on);
+  $("graph-note").dataset.kind = on ? "empty" : "";
+  if (on) showGraphNote("No graph: this lesson cannot be shown.");
 }
 
 /** Dim the graph and its controls while they show an earlier state than the URL's (after an error). */
@@ -257,6 +288,14 @@ function bindHeader() {
   $("download-slides").addEventListener("click", () => downloadForSlides(effectiveState(app.state), {
     onError: (message) => showStatus($("status"), message, "error"),
   }));
+  $("save-lesson").addEventListener("click", () => saveAsLesson());
+  $("open-lesson").addEventListener("click", () => $("lesson-file").click());
+  $("lesson-file").addEventListener("change", (ev) => {
+    const [file] = ev.target.files ?? [];
+    ev.target.value = ""; // the same file chosen again opens again
+    if (file) openLessonFile(file);
+  });
+  bindDrop();
   const media = createMediaDialog({ stepper, state: () => effectiveState(app.state), onRecording: (on) => { app.recording = on; } });
   for (const id of ["download-media", "download-media-embed"]) $(id).addEventListener("click", () => media.open());
   $("embed-close").addEventListener("click", () => { $("embed-box").hidden = true; });
@@ -264,6 +303,71 @@ function bindHeader() {
     if (ev.key === "Escape" && app.state.node) selectNode(null);
   });
   window.addEventListener("popstate", () => { app.state = decodeState(location.search); load(); });
+}
+
+/**
+ * "Save as lesson": what is on screen as a lesson file (POST /lessons/file): the expression panel, or the
+ * model panel's spec with the weights shown, with facts computed now; downloaded as `<id>.md`.
+ */
+async function saveAsLesson() {
+  const { expression, spec, panel, lesson } = app.loaded ?? {};
+  if (!expression && !spec) return showStatus($("status"), "Save as lesson: there is nothing on screen to save yet.", "error");
+  const body = { panel: panel?.title ? { title: panel.title } : {} };
+  if (lesson?.title) body.title = lesson.title;
+  if (expression) {
+    body.panel.expression = { source: expression.source, values: expression.values ?? {}, mode: expression.mode ?? "numeric" };
+  } else {
+    // the weights shown (the URL's, a panel's start, a saved model's): the file's spec has them as its own
+    Object.assign(body.panel, { spec }, app.weights ? { start: app.weights } : {}, panel?.retrain ? { retrain: panel.retrain } : {});
+  }
+  try {
+    const response = await api.lessonFile(body);
+    saveBlob(attachmentName(response.headers.get("Content-Disposition"), "lesson.md"), await response.blob());
+  } catch (err) {
+    showStatus($("status"), `Save as lesson: ${err.message}`, "error");
+  }
+}
+
+/**
+ * Open a lesson file (a `File` from the picker or a drop) the server does not have: POST /lessons/preview
+ * reads it and computes its facts, storing nothing; the page shows it as a menu lesson, and the URL names
+ * no lesson for it (reloading the page shows what the URL says, not the file).
+ */
+async function openLessonFile(file) {
+  if (!/\.md$/i.test(file.name)) return showStatus($("status"), `${file.name} is not a lesson file: those end in .md.`, "error");
+  if (file.size > LESSON_FILE_BYTES) return showStatus($("status"), `${file.name} is larger than 64 KB, the largest lesson file.`, "error");
+  showStatus($("status"), `Opening ${file.name}…`, "loading");
+  let opened;
+  try {
+    opened = { name: file.name, lesson: await api.lessonPreview(file.name, await file.text()) };
+  } catch (err) {
+    if (!err.error && err.status !== 422) return showStatus($("status"), `Open lesson file: ${err.message}`, "error");
+    opened = { name: file.name, error: err.error ?? { file: file.name, message: err.message } };
+  }
+  app.file = opened; // a state with no source of its own shows the file
+  if (side.isSheet() && document.body.classList.contains("side-collapsed")) $("toggle-side").click(); // its text is in the sheet
+  return change(withSource(app.state, {}));
+}
+
+/** Dropping a lesson file (.md) anywhere on the page opens it. */
+function bindDrop() {
+  const hasFiles = (ev) => [...(ev.dataTransfer?.types ?? [])].includes("Files");
+  document.addEventListener("dragover", (ev) => {
+    if (!hasFiles(ev)) return;
+    ev.preventDefault();
+    ev.dataTransfer.dropEffect = "copy";
+    document.body.classList.add("dropping");
+  });
+  document.addEventListener("dragleave", (ev) => {
+    if (!ev.relatedTarget) document.body.classList.remove("dropping");
+  });
+  document.addEventListener("drop", (ev) => {
+    if (!hasFiles(ev)) return;
+    ev.preventDefault();
+    document.body.classList.remove("dropping");
+    const [file] = ev.dataTransfer.files;
+    if (file) openLessonFile(file);
+  });
 }
 
 async function loadCatalog() {

@@ -19,8 +19,12 @@ export async function modelStepTrace(api, spec) {
   return { trace: await api.specStep(spec) };
 }
 
-/** Load what the state asks for. `cache` keeps lessons between calls. */
-export async function loadSource(api, state, cache = new Map()) {
+/**
+ * Load what the state asks for. `cache` keeps lessons between calls. `file` is a lesson opened from a file
+ * (POST /lessons/preview: shown, not stored), shown when the state names nothing else: {name, lesson} or,
+ * for a file that cannot be shown, {name, error: {file, line, message}} (thrown as the error of a lesson).
+ */
+export async function loadSource(api, state, cache = new Map(), { file = null } = {}) {
   const kind = sourceOf(state);
   const symbolic = state.view === "s2s";
   if (kind === "expression") {
@@ -40,20 +44,27 @@ export async function loadSource(api, state, cache = new Map()) {
   }
   if (kind === "lesson") {
     if (!cache.has(state.lesson)) cache.set(state.lesson, await api.lesson(state.lesson));
-    const lesson = cache.get(state.lesson);
-    const panels = lesson.panels ?? [];
-    const index = Math.max(0, Math.min(panels.length - 1, state.panel ?? 0));
-    const panel = panels[index];
-    if (!panel) return { kind, lesson, panel: null, trace: null };
-    if (panel.expression) {
-      const e = panel.expression;
-      const expression = { source: e.source, values: state.values ?? e.values ?? {}, mode: symbolic ? "symbolic" : e.mode ?? "numeric" };
-      return { kind, lesson, panel, index, expression, trace: await api.expression(expression) };
-    }
-    // A panel may start from other weights than its spec's own (e.g. a solution with one weight moved).
-    const weights = state.weights ?? panel.start ?? null;
-    const { trace } = await modelStepTrace(api, withWeights(panel.spec, weights));
-    return { kind, lesson, panel, index, spec: panel.spec, weights, trace };
+    return lessonPanelSource(api, state, cache.get(state.lesson), kind);
   }
+  if (file?.error) throw Object.assign(new Error(file.error.message), { error: file.error });
+  if (file?.lesson) return { ...(await lessonPanelSource(api, state, file.lesson, "file")), file: file.name };
   return { kind: null, trace: null };
+}
+
+/** The panel of `lesson` the state chooses, with its trace. */
+async function lessonPanelSource(api, state, lesson, kind) {
+  const symbolic = state.view === "s2s";
+  const panels = lesson.panels ?? [];
+  const index = Math.max(0, Math.min(panels.length - 1, state.panel ?? 0));
+  const panel = panels[index];
+  if (!panel) return { kind, lesson, panel: null, trace: null };
+  if (panel.expression) {
+    const e = panel.expression;
+    const expression = { source: e.source, values: state.values ?? e.values ?? {}, mode: symbolic ? "symbolic" : e.mode ?? "numeric" };
+    return { kind, lesson, panel, index, expression, trace: await api.expression(expression) };
+  }
+  // A panel may start from other weights than its spec's own (e.g. a solution with one weight moved).
+  const weights = state.weights ?? panel.start ?? null;
+  const { trace } = await modelStepTrace(api, withWeights(panel.spec, weights));
+  return { kind, lesson, panel, index, spec: panel.spec, weights, trace };
 }

@@ -10,11 +10,22 @@ import { tex } from "./inspector.js";
 import { factHtml, factText } from "../facts.js";
 import { formatNumber } from "../../shared/format.js";
 
-/** Fill the lesson menu (a <select>) with the lesson list. */
+/** Fill the lesson menu (a <select>) with the lesson list; a lesson file that cannot be shown says so. */
 export function fillLessonMenu(select, lessons, current) {
-  const options = lessons.map((l) => `<option value="${escapeHtml(l.id)}" title="${escapeHtml(l.summary ?? "")}">${escapeHtml(l.title)}</option>`);
+  const options = lessons.map((l) => `<option value="${escapeHtml(l.id)}" title="${escapeHtml(l.summary ?? "")}"${l.error ? ' data-error="true"' : ""}>${escapeHtml(menuTitle(l))}</option>`);
   select.innerHTML = `<option value="">Choose a lesson…</option>${options.join("")}`;
   select.value = current ?? "";
+}
+
+/** A lesson's line in the menu: its title, or for a file that cannot be shown "⚠ name (cannot be shown)". */
+export function menuTitle(lesson) {
+  return lesson.error ? `⚠ ${lesson.error.file ?? lesson.title} (cannot be shown)` : lesson.title;
+}
+
+/** Where a lesson file's problem is, as `lessons check` writes it: "03-intro.md:14: message". */
+export function problemText({ file, line, message } = {}) {
+  const place = file ? `${file}${line ? `:${line}` : ""}: ` : "";
+  return `${place}${message ?? "the lesson cannot be shown"}`;
 }
 
 /** Build the lesson panel in `root`. */
@@ -39,9 +50,13 @@ export function createLessonPanel(root, { onPanel = () => {}, onControl = () => 
     onControl({ action, seed, steps });
   }
 
-  /** Show a lesson (or nothing), with panel `index` selected; `loss` is the loss of the model shown. */
-  function update(lesson, index = 0, { loss = null } = {}) {
+  /**
+   * Show a lesson (or nothing), with panel `index` selected; `loss` is the loss of the model shown, `file` the
+   * name of the file it was opened from (shown here, not stored on the server).
+   */
+  function update(lesson, index = 0, { loss = null, file = null } = {}) {
     root.hidden = !lesson;
+    delete root.dataset.error;
     if (!lesson) return;
     const key = `${lesson.id}/${index}`;
     if (key !== memory.key) Object.assign(memory, { key, seed: null, steps: null, note: null });
@@ -50,7 +65,9 @@ export function createLessonPanel(root, { onPanel = () => {}, onControl = () => 
       ? `<div class="tabs" role="group" aria-label="Panels of this lesson">${panels.map((p, i) => `<button type="button" data-panel="${i}" aria-pressed="${i === index}">${escapeHtml(p.title ?? `Panel ${i + 1}`)}</button>`).join("")}</div>`
       : "";
     const facts = (lesson.facts ?? []).map((f) => `<li data-fact-id="${escapeHtml(f.id)}"><span class="fact-label">${renderMarkdown(f.label, tex).replace(/^<p>|<\/p>$/g, "")}</span> ${factHtml(f.value, f.fields)}${expectation(f)}</li>`);
+    const opened = file ? `<p class="lesson-origin" data-file="${escapeHtml(file)}">Opened from the file <strong>${escapeHtml(file)}</strong>: shown here, not stored on the server.</p>` : "";
     root.innerHTML = `
+      ${opened}
       <p class="slide muted">${escapeHtml(lesson.slide ?? "")}</p>
       <h2 class="lesson-title">${escapeHtml(lesson.title)}</h2>
       ${tabs}
@@ -75,6 +92,23 @@ export function createLessonPanel(root, { onPanel = () => {}, onControl = () => 
     return `<section class="panel-controls" aria-label="Try it on this net">${lossLine}${rows.join("")}${message}</section>`;
   }
 
+  /**
+   * A lesson that cannot be shown: a card with the file, the line and what is wrong ({file, line, message});
+   * `file` when it was opened from a file rather than chosen in the menu.
+   */
+  function showError(problem, { file = null } = {}) {
+    memory.key = null;
+    root.hidden = false;
+    root.dataset.error = "true";
+    const where = problem.file ? `<code>${escapeHtml(problem.file)}${problem.line ? `:${problem.line}` : ""}</code>: ` : "";
+    root.innerHTML = `
+      <div class="lesson-error" role="alert">
+        <h2 class="lesson-title">This lesson cannot be shown</h2>
+        <p class="lesson-error-message" data-problem="${escapeHtml(problemText(problem))}">${where}${escapeHtml(problem.message ?? "")}</p>
+        <p class="muted">${file ? "Fix the file and open it again" : "Fix the file and reload the page"}, or choose another lesson.</p>
+      </div>`;
+  }
+
   /** A line under the controls (kept across re-renders of the same panel); null clears it. */
   function note(text, kind = "info") {
     Object.assign(memory, { note: text, kind });
@@ -91,7 +125,7 @@ export function createLessonPanel(root, { onPanel = () => {}, onControl = () => 
     for (const b of root.querySelectorAll("[data-control]")) b.disabled = on;
   }
 
-  return { update, note, busy, element: root };
+  return { update, showError, note, busy, element: root };
 }
 
 function expectation(f) {
