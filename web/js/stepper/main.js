@@ -19,7 +19,7 @@ import { reinitialise, train, solution, traceLoss } from "./retrain.js";
 import { formatNumber } from "../shared/format.js";
 import { replaceParam, weightsOfTrace } from "./weights.js";
 import { paramRef } from "../shared/params.js";
-import { createStepperClass } from "../classroom/stepper-class.js";
+import { createStepperClass } from "./class.js";
 import { bindHeaderMenu } from "../shared/header-menu.js";
 import { bindSidePanel } from "../shared/sheet.js";
 

@@ -20,7 +20,7 @@ import { createSession } from "./session.js";
 import { classCount, isLiveChange, normalizeSpec, paramShapes, validateSpec, withWeight } from "./spec.js";
 import { createRecording, createSeries, fromHistory } from "./series.js";
 import { createTransport } from "./transport.js";
-import { createStudioClass } from "../classroom/studio-class.js";
+import { createStudioClass } from "./class.js";
 import { bindHeaderMenu } from "../shared/header-menu.js";
 import { bindSidePanel } from "../shared/sheet.js";
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { expressionTrace } from "../helpers.js";
 import { readTrace } from "../../../web/js/stepper/trace.js";
 import { buildTimeline } from "../../../web/js/stepper/timeline.js";
-import { createMirror, questionAt } from "../../../web/js/classroom/mirror.js";
+import { createMirror, questionAt } from "../../../web/js/stepper/mirror.js";
 
 /** A page stand-in: a state, loads that finish when the test says, and a log of what was done. */
 function fakePage() {

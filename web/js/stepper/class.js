@@ -4,7 +4,7 @@
  * while the lesson or expression stays the same.
  */
 import { decodeState, encodeState } from "../shared/state.js";
-import { createClassroom } from "./classroom.js";
+import { createClassroom } from "../classroom/classroom.js";
 import { createMirror, questionAt } from "./mirror.js";
 
 /**

@@ -2,8 +2,8 @@
  * A follower's stepper showing the presenter's view, and the question a presenter can put about the
  * selected node. No DOM: the page passes its operations in.
  */
-import { phaseOf } from "../stepper/timeline.js";
-import { planMirror } from "./protocol.js";
+import { phaseOf } from "./timeline.js";
+import { planMirror } from "../classroom/protocol.js";
 
 /**
  * Mirror decoded URL states onto a page. `ops`: {current() → state, ready() → bool (something is

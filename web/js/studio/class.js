@@ -3,8 +3,8 @@
  * share link's fragment (`s=…`, studio/codec.js), which the studio writes whenever training pauses or a
  * net is built. A follower opens the presenter's fragment (the studio builds the net from it on load).
  */
-import { stateFromHash } from "../studio/codec.js";
-import { createClassroom } from "./classroom.js";
+import { stateFromHash } from "./codec.js";
+import { createClassroom } from "../classroom/classroom.js";
 
 /** The last presenter state a studio follower opened (its own builds rewrite the fragment). */
 const SHOWN_KEY = "backprop-playground.classroom.studio-shown";
