@@ -3,23 +3,23 @@
  * State flows down into views' update(); user actions come back up as callbacks here.
  */
 import { createApi } from "../shared/api.js";
-import { createBuilder } from "./builder.js";
+import { createBuilder } from "./views/builder.js";
 import { lessonIdOf, lessonPanels, lessonPresetId, loadCatalog } from "./catalog.js";
 import { decodeState, stateFromHash } from "./codec.js";
 import { loadData, markTest } from "./data.js";
 import { applyEdit, withCsvData, withNamedData } from "./edits.js";
 import { createExporter } from "./exporter.js";
 import { createFrameHandler } from "./frames.js";
-import { DISCONNECTED_HTML, createNotices, divergenceHtml } from "./notices.js";
-import { createDataView } from "./data-view.js";
-import { createLossChart } from "./loss-chart.js";
-import { createNetworkView } from "./network-view.js";
+import { DISCONNECTED_HTML, createNotices, divergenceHtml } from "./views/notices.js";
+import { createDataView } from "./views/data-view.js";
+import { createLossChart } from "./views/loss-chart.js";
+import { createNetworkView } from "./views/network-view.js";
 import { FALLBACK_DATASETS, PRESETS } from "./presets.js";
 import { createRenderLoop } from "./render-loop.js";
 import { createSession } from "./session.js";
 import { classCount, isLiveChange, normalizeSpec, paramShapes, validateSpec, withWeight } from "./spec.js";
 import { createRecording, createSeries, fromHistory } from "./series.js";
-import { createTransport } from "./transport.js";
+import { createTransport } from "./views/transport.js";
 import { createStudioClass } from "./class.js";
 import { bindHeaderMenu } from "../shared/header-menu.js";
 import { bindSidePanel } from "../shared/sheet.js";

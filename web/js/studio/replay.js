@@ -2,10 +2,10 @@
  * The offline replay page: a recorded training run (weights and metrics at thinned steps) stepped
  * through with the studio's own views — no server. Exported pages load this module from a data: URL.
  */
-import { createDataView } from "./data-view.js";
+import { createDataView } from "./views/data-view.js";
 import { domainOf, intervalOf } from "./neuron-layout.js";
-import { createLossChart } from "./loss-chart.js";
-import { createNetworkView } from "./network-view.js";
+import { createLossChart } from "./views/loss-chart.js";
+import { createNetworkView } from "./views/network-view.js";
 import { neuronSurfaces } from "./surface.js";
 
 const esc = (t) => String(t).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);

@@ -4,12 +4,12 @@
  * density net. Owns a canvas (the surface) under an SVG (points, axes, boundary line).
  */
 import d3 from "d3";
-import { classColor, css, probabilityColor, rasterize, soften, softmaxColor, THEMES } from "./colors.js";
-import { domainOf, intervalOf, linspace } from "./neuron-layout.js";
+import { classColor, css, probabilityColor, rasterize, soften, softmaxColor, THEMES } from "../colors.js";
+import { domainOf, intervalOf, linspace } from "../neuron-layout.js";
 import { labelSizes } from "./label-sizes.js";
-import { mixtureDensity } from "./mixture.js";
-import { outputCurve, outputGrid } from "./surface.js";
-import { fitTicks, linearCandidates } from "./ticks.js";
+import { mixtureDensity } from "../mixture.js";
+import { outputCurve, outputGrid } from "../surface.js";
+import { fitTicks, linearCandidates } from "../ticks.js";
 
 const MARGIN = { left: 44, right: 12, top: 24, bottom: 34 };
 const tickLabel = d3.format("~g");

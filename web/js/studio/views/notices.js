@@ -1,6 +1,7 @@
 /**
  * The page's two ways of telling: a banner above the views for states that last (divergence, a lost
  * connection, an unreadable link), and a toast for passing news (a copied link, a failed export).
+ * Owns the banner and toast elements it is given.
  */
 
 const esc = (t) => String(t ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);

@@ -4,11 +4,11 @@
  * Owns its SVG and canvases; `update(frame)` redraws; clicks are reported through callbacks.
  */
 import d3 from "d3";
-import { classColor, css, diverging, rasterize, signedUnit, THEMES } from "./colors.js";
-import { layerSizes } from "./spec.js";
-import { linkWeight, networkLayout } from "./neuron-layout.js";
-import { maxAbs } from "../shared/tensor-decode.js";
-import { paramName, unitName } from "../shared/params.js";
+import { classColor, css, diverging, rasterize, signedUnit, THEMES } from "../colors.js";
+import { layerSizes } from "../spec.js";
+import { linkWeight, networkLayout } from "../neuron-layout.js";
+import { maxAbs } from "../../shared/tensor-decode.js";
+import { paramName, unitName } from "../../shared/params.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const fmt = (v) => (Number.isFinite(v) ? d3.format(".3~g")(v).replace("-", "−") : String(v));

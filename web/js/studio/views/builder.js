@@ -3,7 +3,7 @@
  * Owns its form; every committed edit is reported as (field, rawValue); `render(spec, ctx)` redraws.
  */
 import { morphHtml } from "./morph.js";
-import { ACTIVATION_NAMES, DEFAULT_LOSS, LIMITS, LOSS_NAMES, OPTIMIZER_NAMES, OUTPUT_KINDS } from "./spec.js";
+import { ACTIVATION_NAMES, DEFAULT_LOSS, LIMITS, LOSS_NAMES, OPTIMIZER_NAMES, OUTPUT_KINDS } from "../spec.js";
 
 const esc = (t) => String(t ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 const opts = (values, selected, label = (v) => v) =>

@@ -2,11 +2,12 @@
  * Loss and accuracy over training steps: train loss solid, test loss dashed (left axis, log scale),
  * accuracy thin on the right axis, with large read-outs of the latest values above the plot. The
  * points come from series.js, already thinned for drawing (every step's loss counted in them).
+ * Owns its read-outs and SVG; `update({points})` redraws.
  */
 import d3 from "d3";
-import { extent, latest } from "./series.js";
+import { extent, latest } from "../series.js";
 import { labelSizes } from "./label-sizes.js";
-import { fitTicks, linearCandidates, logCandidates, lossLabel } from "./ticks.js";
+import { fitTicks, linearCandidates, logCandidates, lossLabel } from "../ticks.js";
 
 const M = { left: 50, right: 44, top: 8, bottom: 26 };
 const pct = (v) => (v === null ? "–" : v === 1 ? "100 %" : `${(100 * v).toFixed(1)} %`);

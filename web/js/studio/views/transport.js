@@ -1,6 +1,7 @@
 /**
  * Training controls: reset, step, play/pause, speed, the ∂L/∂w toggle, the step counter with the
  * measured steps/s and frames/s, and the hand-off link to the stepper at the current step.
+ * Owns the transport bar's DOM; `update(state)` shows it; user intent goes out through `handlers`.
  */
 
 /**
