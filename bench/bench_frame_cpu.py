@@ -1,6 +1,6 @@
 """CPU time of one stream frame, load-independent: thread CPU time per frame (medians of rounds), by phase.
 
-A frame is the exact work a stream does per step (server/backprop_playground/stream.py): the stepper's
+A frame is the exact work a stream does per step (server/backprop_playground/stream.py): the runner's
 job `StreamSession._locked(stream._step, view)` — the budget check, `model.take_step(record=True,
 rows)` with its trace built by nets/traces.py, the model applying the step, and `hub.save_if_due` on a
 real SQLite store (one save every `--save-every` frames: a 2 s save period at 5 Hz) — then the
@@ -114,15 +114,22 @@ def instrument(phases: Phases) -> None:
     """Phase wrappers on the functions of a frame (those this tree has; older trees lack some)."""
     from backprop_playground import budget, hub, stream, wire
     from backprop_playground.engine import record
-    from backprop_playground.nets import model, optim, stepping
+    from backprop_playground.nets import model, optim
 
-    phases.patch(stream.StreamSession, "_locked", "stepper job, rest (locks, cost average)")
+    try:
+        from backprop_playground.nets import training
+        trainer = training.Trainer
+    except ImportError:  # an older tree: nets/stepping.py
+        from backprop_playground.nets import stepping as training
+        trainer = training.Stepper
+
+    phases.patch(stream.StreamSession, "_locked", "runner job, rest (locks, cost average)")
     phases.patch(budget, "check_trace", "admission (budget.check_trace)")
-    phases.patch(stepping.Stepper, "compute", "engine: forward + backward")
+    phases.patch(trainer, "compute", "engine: forward + backward")
     phases.patch(optim, "update", "engine: optimizer update")
     phases.patch(record.Recorder, "events", "recording: events (materialize)")
     phases.patch(record.Recorder, "graph", "recording: graph (labels, LaTeX)")
-    phases.patch(stepping, "model_trace", "trace building (nets/traces.py)")
+    phases.patch(training, "model_trace", "trace building (nets/traces.py)")
     phases.patch(model.Model, "_advance", "model applies the step")
     phases.patch(hub.ModelHub, "save_if_due", "persistence (save_if_due, SQLite)")
     phases.patch(stream.StreamSession, "_encode", "writer: _encode rest (graph check, decode)")
@@ -164,7 +171,8 @@ class Frames:
         if isinstance(ran, tuple):  # (what ran, refused save) since saves report storage failures
             ran = ran[0]
         frame = getattr(ran, "frame", ran)  # a Ran since fast-forward, the frame itself before
-        message = self.stream.Message(frame=frame, encoding=session.view.encoding)
+        message_class = getattr(self.stream, "StreamMessage", None) or self.stream.Message  # older trees
+        message = message_class(frame=frame, encoding=session.view.encoding)
         self.text = session._encode(message)
 
     def close(self) -> None:

@@ -40,7 +40,7 @@ class HandNumpy:
         self.kind = model.spec.output.kind
         self.lr = model.spec.optimizer.lr
         self.x = model.train_data.x
-        self.y = model._stepper.y
+        self.y = model._trainer.y
         self.params = [(layer["W"].copy(), layer["b"].copy()) for layer in model.params]
 
     def step(self) -> float:

@@ -129,7 +129,7 @@ def test_the_parser_sees_the_imports_it_must(graph):
     """Guards the test itself: relative, function-level and `from package import module` forms resolve."""
     assert f"{PACKAGE}.engine.ops.table" in graph[f"{PACKAGE}.engine.ops.math"]  # from .table import
     assert f"{PACKAGE}.engine.kernels" in graph[f"{PACKAGE}.engine.ops.math"]  # from ..kernels import
-    assert f"{PACKAGE}.engine.kernels" in graph[f"{PACKAGE}.nets.exprsize"]  # inside a method
+    assert f"{PACKAGE}.engine.kernels" in graph[f"{PACKAGE}.nets.expressions.sizes"]  # inside a method
     assert {f"{PACKAGE}.engine.ops.math", f"{PACKAGE}.engine.ops.nn"} <= graph[f"{PACKAGE}.engine.ops"]
     assert f"{PACKAGE}.api" in graph[WIRING] or any(m.startswith(f"{PACKAGE}.api.") for m in graph[WIRING])
 

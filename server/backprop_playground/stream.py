@@ -17,8 +17,8 @@ The protocol, message by message (JSON text both ways):
                      4408 the client read nothing for `send_timeout_s`, 1011 a task failed (here)
 
 Three tasks per connection: the reader parses commands (a bad one is answered with an error message),
-the stepper runs steps in CPU jobs (paced by `play`, or one per `step`), and the writer encodes and sends.
-Between stepper and writer sits an Outbox holding only the newest frame, so a slow client gets fewer,
+the runner runs steps in CPU jobs (paced by `play`, or one per `step`), and the writer encodes and sends.
+Between runner and writer sits a FrameOutbox holding only the newest frame, so a slow client gets fewer,
 newer frames and memory stays bounded; a frame is encoded only when it is sent, so a dropped one costs
 no encoding. The graph goes out with the first frame and again only when it changes. A client that reads
 nothing for `send_timeout_s` is closed (4408).
@@ -88,7 +88,7 @@ Point = tuple[int, float, float | None]  # (step, loss, accuracy) of one step
 
 
 @dataclass(frozen=True)
-class Message:
+class StreamMessage:
     """One message: ready `text`, or a model's `frame` (nets.traces.Frame, whose arrays the engine never
     writes again) that the writer encodes in `encoding` when it sends it."""
 
@@ -99,20 +99,20 @@ class Message:
     point: Point | None = None  # a fast-forward frame's own step: kept as a loss if the frame is dropped
 
 
-class Outbox:
+class FrameOutbox:
     """Control messages (errors) in order, a single slot for the newest trace frame, and the losses of
     fast-forwarded steps (`points`, in order), which go out as `progress` messages before the frame that
     follows them and are never dropped."""
 
     def __init__(self) -> None:
-        self.frame: Message | None = None
-        self.control: deque[Message] = deque(maxlen=32)
+        self.frame: StreamMessage | None = None
+        self.control: deque[StreamMessage] = deque(maxlen=32)
         self.dropped = 0
         self.points: list[Point] = []
         self.before_frame = 0  # how many of `points` precede the frame in the slot
         self._ready = asyncio.Event()
 
-    def put_frame(self, message: Message) -> None:
+    def put_frame(self, message: StreamMessage) -> None:
         self._drop_frame()
         self.frame = message
         self.before_frame = len(self.points)
@@ -130,11 +130,11 @@ class Outbox:
         """Losses of untraced steps; they go out just before the next frame (no wake-up of their own)."""
         self.points.extend(points)
 
-    def put_control(self, message: dict[str, Any] | Message, *, last: bool = False) -> None:
+    def put_control(self, message: dict[str, Any] | StreamMessage, *, last: bool = False) -> None:
         """Queue a message that must not be dropped (sent before any trace frame waiting in the slot). A
         trace (a diverged step's) replaces the waiting frame and goes after every loss before it."""
-        if not isinstance(message, Message):
-            message = Message(wire.dumps(message).decode(), last=last)
+        if not isinstance(message, StreamMessage):
+            message = StreamMessage(wire.dumps(message).decode(), last=last)
         elif message.frame is not None:
             self._drop_frame()
             while self.points:
@@ -143,7 +143,7 @@ class Outbox:
         self.control.append(message)
         self._ready.set()
 
-    def _progress(self, upto: int) -> Message:
+    def _progress(self, upto: int) -> StreamMessage:
         """A progress message of the longest run of consecutive steps at the front of points[:upto]."""
         points = self.points
         run = 1
@@ -156,9 +156,9 @@ class Outbox:
                                    "loss": [wire.number(p[1]) for p in chunk]}
         if any(p[2] is not None for p in chunk):
             message["accuracy"] = [p[2] for p in chunk]
-        return Message(wire.dumps(message).decode())
+        return StreamMessage(wire.dumps(message).decode())
 
-    async def get(self) -> Message:
+    async def get(self) -> StreamMessage:
         while True:
             if self.control:
                 return self.control.popleft()
@@ -194,7 +194,7 @@ class Ran:
 
 
 @dataclass(frozen=True)
-class View:
+class StreamView:
     """What the client asked to see: how many rows and which tensor encoding."""
 
     rows: int
@@ -209,7 +209,7 @@ class StreamSession:
                  send_timeout_s: float = 10.0, max_play_rate: float = 2000.0,
                  max_fps: float = DEFAULT_FPS) -> None:
         self.socket, self.hub, self.jobs, self.live = socket, hub, jobs, live
-        self.view = View(rows=rows)
+        self.view = StreamView(rows=rows)
         self.max_rate = max_rate
         self.max_play_rate = max_play_rate
         self.max_fps = max_fps
@@ -229,7 +229,7 @@ class StreamSession:
         self.pending = 0
         # Queued model changes by kind ("reset", "lr"): a newer one replaces a waiting one.
         self.actions: dict[str, Callable[[], Awaitable[None]]] = {}
-        self.outbox = Outbox()
+        self.outbox = FrameOutbox()
         self.graph_sent: Any = None  # the graph the client has (as the recorder gave it), set by the writer
         self.tasks: list[asyncio.Task] = []
         self.close_code = 1000
@@ -238,7 +238,7 @@ class StreamSession:
     async def run(self) -> None:
         self.tasks = [
             asyncio.create_task(self._reader(), name="stream-reader"),
-            asyncio.create_task(self._stepper(), name="stream-stepper"),
+            asyncio.create_task(self._runner(), name="stream-runner"),
             asyncio.create_task(self._writer(), name="stream-writer"),
         ]
         try:
@@ -311,8 +311,8 @@ class StreamSession:
         self.actions.pop(kind, None)  # the newer one goes last, after what came before it
         self.actions[kind] = action
 
-    # ---- stepper: model work in CPU jobs ----
-    async def _stepper(self) -> None:
+    # ---- runner: model work in CPU jobs ----
+    async def _runner(self) -> None:
         loop = asyncio.get_running_loop()
         next_at = loop.time()
         while True:
@@ -420,7 +420,7 @@ class StreamSession:
                 f"every {self.persist_every_s:g} s")})
         if ran.frame is None:
             return ran
-        message = Message(frame=ran.frame, encoding=self.view.encoding, point=ran.point)
+        message = StreamMessage(frame=ran.frame, encoding=self.view.encoding, point=ran.point)
         if ran.frame.diverged is None:
             self.outbox.put_frame(message)
             return ran
@@ -431,7 +431,7 @@ class StreamSession:
         self.outbox.put_control({"type": "error", "detail": diverged["message"], "diverged": diverged})
         return ran
 
-    def _locked(self, work: Callable[..., Any], view: View, *args: Any, wait_s: float,
+    def _locked(self, work: Callable[..., Any], view: StreamView, *args: Any, wait_s: float,
                 may_save: bool = True) -> tuple[Ran, StorageError | None]:
         """In a worker (or, for a tiny step, on the event loop with `wait_s` 0 and not `may_save`): run
         `work` holding the model (ModelBusy if another request keeps it longer than `wait_s`) and save if due
@@ -482,7 +482,7 @@ class StreamSession:
             return False
         return True
 
-    def _encode(self, message: Message) -> str:
+    def _encode(self, message: StreamMessage) -> str:
         """The trace message of a recorded step, with the graph if the client does not have it yet."""
         graph = message.frame.trace["graph"]
         new_graph = graph is not self.graph_sent and graph != self.graph_sent  # steps share one (GraphCache)
@@ -504,14 +504,14 @@ def _guess_cost(model: Model) -> float:
     return 6.0 * admit.step_rows(model) * weights / FLOPS_PER_S
 
 
-def _step(model: Model, view: View) -> Frame:
+def _step(model: Model, view: StreamView) -> Frame:
     """One recorded training step (nets.traces.step_frame), after the stream's limits for it."""
     rows = trace_rows(model, view.rows)
     admit.check_trace(model, len(rows), view.encoding)  # a step_work or trace_elements error: nothing ran
     return step_frame(model, rows)
 
 
-def _batch(model: Model, view: View, plan: Plan) -> Ran:
+def _batch(model: Model, view: StreamView, plan: Plan) -> Ran:
     """A fast-forward turn (docs/contracts.md §5): untraced steps for the turn's time, the last one traced if
     a frame is due by then. A frame coming due during the turn ends it there; one already due when it began
     waits for the turn's end, so under load a turn is still mostly steps. A command ends the turn after the
@@ -541,7 +541,7 @@ def _batch(model: Model, view: View, plan: Plan) -> Ran:
     return Ran(None, points, len(points))
 
 
-def _still(model: Model, view: View) -> Frame:
+def _still(model: Model, view: StreamView) -> Frame:
     """Where a fast-forward stopped: the trace at the model's parameters, with no step and no metrics (its
     step's loss was already sent)."""
     return _without_metrics(_trace(model, view))
@@ -552,18 +552,18 @@ def _without_metrics(frame: Frame) -> Frame:
     return replace(frame, trace={**frame.trace, "events": events})
 
 
-def _trace(model: Model, view: View) -> Frame:
+def _trace(model: Model, view: StreamView) -> Frame:
     rows = trace_rows(model, view.rows)
     admit.check_trace(model, len(rows), view.encoding, step=False)
     return trace_frame(model, rows)
 
 
-def _reset(model: Model, view: View, seed: int | None) -> Frame:
+def _reset(model: Model, view: StreamView, seed: int | None) -> Frame:
     model.reset(seed)
     return _trace(model, view)
 
 
-def _set_lr(model: Model, view: View, lr: float) -> None:
+def _set_lr(model: Model, view: StreamView, lr: float) -> None:
     model.set_hyper(lr=lr)
     return None
 

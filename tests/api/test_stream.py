@@ -459,10 +459,10 @@ def test_concurrent_fast_forwards_share_the_lane_and_each_gets_steps_and_frames(
 def test_the_stored_history_stays_bounded_while_fast_forwarding(tmp_path, monkeypatch):
     """A long fast-forward keeps (and saves) a bounded history: past MAX_HISTORY entries it thins to every
     other one and doubles its stride (here 100 entries, to get there quickly; saved every 50 ms)."""
-    from backprop_playground.nets import stepping
+    from backprop_playground.nets import training
     from tests.api.conftest import app_client
 
-    monkeypatch.setattr(stepping, "MAX_HISTORY", 100)
+    monkeypatch.setattr(training, "MAX_HISTORY", 100)
     with app_client(tmp_path, stream_persist_every_s=0.05) as client:
         model = create(client, MOONS)
         store = client.app.state.hub.store

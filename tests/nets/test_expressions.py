@@ -126,7 +126,7 @@ def test_assignment_makes_one_node_with_two_consumers():
 def test_evaluate_tree_builds_programs_from_given_leaves():
     from backprop_playground.engine import Tensor
     from backprop_playground.nets.expressions import evaluate_tree
-    from backprop_playground.nets.exprparse import parse
+    from backprop_playground.nets.expressions.parse import parse
 
     x = Tensor(0.5, requires_grad=True, label="x")
     out = evaluate_tree(parse("a = x*x; a + a"), {"x": x})

@@ -5,8 +5,8 @@ import pytest
 
 from backprop_playground.engine import grad_check_node
 from backprop_playground.nets.expressions import ExpressionError, evaluate, evaluate_tree, trace_expression
-from backprop_playground.nets.exprfunctions import FUNCTIONS, function_list
-from backprop_playground.nets.exprparse import parse
+from backprop_playground.nets.expressions.functions import FUNCTIONS, function_list
+from backprop_playground.nets.expressions.parse import parse
 
 # away from every kink (relu, abs, max/min ties) and inside every domain (log, sqrt): positive, distinct
 POSITIVE = np.array([[0.3, 1.7, 0.9, 1.2], [0.6, 2.1, 0.45, 1.4]])

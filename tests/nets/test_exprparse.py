@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from backprop_playground.nets.exprparse import ExpressionError, parse, variables
+from backprop_playground.nets.expressions.parse import ExpressionError, parse, variables
 from backprop_playground.nets.limits import Limits
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backprop_playground.nets.exprcheck import check_expression
 from backprop_playground.nets.expressions import ExpressionError, check_sizes, trace_expression
-from backprop_playground.nets.exprparse import parse
+from backprop_playground.nets.expressions.gradcheck import check_expression
+from backprop_playground.nets.expressions.parse import parse
 from backprop_playground.nets.limits import LimitError, Limits
 
 UNLIMITED = Limits(tensor_elements=10**9, trace_elements=10**12, gradcheck_work=10**15)

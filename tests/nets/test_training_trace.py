@@ -76,13 +76,13 @@ def test_state_round_trips_exactly_through_json(spec_factory):
     assert copy.to_state() == model.to_state()
 
 
-def test_the_stepper_returns_a_step_that_only_the_model_applies(spec_factory):
+def test_the_trainer_returns_a_step_that_only_the_model_applies(spec_factory):
     model = Model.create(spec_factory(data={"dataset": "moons", "n": 40, "test_fraction": 0.25}))
     before = model.to_state()
-    result, progress = model._stepper.run(model)
-    assert model.to_state() == before  # the stepper only read the model
-    assert progress.step == result.step == 1 and progress.metrics["loss"] == result.loss
-    model._advance(progress)
+    result, update = model._trainer.run(model)
+    assert model.to_state() == before  # the trainer only read the model
+    assert update.step == result.step == 1 and update.metrics["loss"] == result.loss
+    model._advance(update)
     assert model.step == 1 and model.history[-1]["loss"] == result.loss
     assert "test_loss" in model.history[-1]  # held-out metrics: the model adds them to its history rows
 

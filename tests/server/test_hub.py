@@ -164,12 +164,12 @@ def test_a_streamed_history_is_appended_by_each_save_and_reads_back_exactly(data
     from sqlalchemy import text
 
     from backprop_playground.hub import ModelHub
-    from backprop_playground.nets import stepping
+    from backprop_playground.nets import training
     from backprop_playground.nets.limits import DEFAULT_LIMITS
     from backprop_playground.nets.spec import ModelSpec
     from backprop_playground.store import Store
 
-    monkeypatch.setattr(stepping, "MAX_HISTORY", 40)  # thinned after 40 rows, several times below
+    monkeypatch.setattr(training, "MAX_HISTORY", 40)  # thinned after 40 rows, several times below
 
     def chunks(store: Store, model_id: str) -> int:
         with store.engine.connect() as conn:

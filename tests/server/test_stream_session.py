@@ -9,15 +9,15 @@ from backprop_playground.nets.limits import DEFAULT_LIMITS
 from backprop_playground.nets.spec import XOR_EXAMPLE
 from backprop_playground.schema.ws import parse_command
 from backprop_playground.store import Store
-from backprop_playground.stream import Message, Outbox, StreamSession
+from backprop_playground.stream import FrameOutbox, StreamMessage, StreamSession
 from tests.waiting import DEADLINE_S, until
 
 
 def test_outbox_keeps_only_the_newest_frame_but_every_control_message():
     async def main():
-        box = Outbox()
+        box = FrameOutbox()
         for i in range(100):
-            box.put_frame(Message(str(i)))
+            box.put_frame(StreamMessage(str(i)))
         box.put_control({"type": "error", "detail": "x"})
         return [(await box.get()).text for _ in range(2)], box.dropped
 
@@ -158,16 +158,16 @@ def test_writer_encodes_a_non_finite_trace_in_float32_without_warnings(tmp_path)
     import numpy as np
 
     from backprop_playground.nets.traces import Frame
-    from backprop_playground.stream import View
+    from backprop_playground.stream import StreamView
     from backprop_playground.wire import Encoding
 
     session = StreamSession(SlowSocket(0, []), None, None, None, rows=4, max_rate=60, persist_every_s=60)
     raw = {"graph": [{"id": "n0"}], "events": [{"type": "forward", "node": "n0",
                                                  "value": np.array([1e300, np.inf, np.nan])}]}
-    for encoding in (Encoding(tensors="f32"), Encoding(summary_over=1), View(rows=1).encoding):
-        message = json.loads(session._encode(Message(frame=Frame(raw, 3), encoding=encoding)))
+    for encoding in (Encoding(tensors="f32"), Encoding(summary_over=1), StreamView(rows=1).encoding):
+        message = json.loads(session._encode(StreamMessage(frame=Frame(raw, 3), encoding=encoding)))
         assert message["step"] == 3 and message["events"][0]["seq"] == 0
-    changed = Message(frame=Frame({**raw, "graph": []}, 0), encoding=encoding)
+    changed = StreamMessage(frame=Frame({**raw, "graph": []}, 0), encoding=encoding)
     assert "graph" in json.loads(session._encode(changed))
 
 
@@ -261,11 +261,11 @@ def test_pause_stops_a_fast_forward_within_the_step_in_flight(tmp_path):
 
 def test_a_dropped_fast_forward_frame_gives_its_loss_to_the_progress_messages():
     async def main():
-        box = Outbox()
+        box = FrameOutbox()
         box.add_points([(1, 0.5, None), (2, 0.4, None)])
-        box.put_frame(Message("f3", point=(3, 0.3, None)))
+        box.put_frame(StreamMessage("f3", point=(3, 0.3, None)))
         box.add_points([(4, 0.2, None)])
-        box.put_frame(Message("f5", point=(5, 0.1, None)))  # replaces f3, whose loss must not be lost
+        box.put_frame(StreamMessage("f5", point=(5, 0.1, None)))  # replaces f3, whose loss must not be lost
         return [(await box.get()).text for _ in range(2)], box.points
 
     (progress, frame), left = asyncio.run(main())

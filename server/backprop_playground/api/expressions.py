@@ -21,9 +21,9 @@ from backprop_playground.api.deps import (
     cached_post,
 )
 from backprop_playground.api.errors import responses
-from backprop_playground.nets.exprcheck import check_expression
 from backprop_playground.nets.expressions import expression_numbers, trace_expression
-from backprop_playground.nets.exprfunctions import function_list
+from backprop_playground.nets.expressions.functions import function_list
+from backprop_playground.nets.expressions.gradcheck import check_expression
 from backprop_playground.schema.api import RequestModel, WireFloat, WireModel
 from backprop_playground.schema.trace import Tensor, TensorData, Trace
 

@@ -67,7 +67,7 @@ class TrainOut(WireModel):
     detail: str | None = Field(default=None, description="Why the run stopped early, when it did.")
 
 
-class Progress(WireModel):
+class ProgressLine(WireModel):
     """NDJSON progress line; the last line is {"type": "result", ...TrainOut} or {"type": "error", ...}."""
 
     type: Literal["progress"] = "progress"
@@ -133,7 +133,7 @@ async def train(
     lines: asyncio.Queue[bytes] = asyncio.Queue()
 
     def progress(step: int, loss: float | None, accuracy: float | None) -> None:
-        line = Progress(step=step, loss=loss, accuracy=accuracy).model_dump_json().encode() + b"\n"
+        line = ProgressLine(step=step, loss=loss, accuracy=accuracy).model_dump_json().encode() + b"\n"
         loop.call_soon_threadsafe(lines.put_nowait, line)
 
     every = body.every or max(1, body.steps // 100)

@@ -95,7 +95,7 @@ def _inverse_sine(n: int, noise: float, rng: Rng, classes: int) -> Pair:
 
 
 @dataclass(frozen=True)
-class DatasetInfo:
+class DatasetGenerator:
     """A named generator, what it is, its task and default size, noise and classes."""
 
     make: Callable[[int, float, np.random.Generator, int], tuple[np.ndarray, np.ndarray]]
@@ -111,23 +111,25 @@ class DatasetInfo:
                 "classes": self.classes if self.task != "regression" else None}
 
 
-DATASETS: dict[str, DatasetInfo] = {
-    "xor": DatasetInfo(_xor, "The four XOR points (0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0; n repeats them, "
-                       "noise jitters them.", "binary", 4, 0.0),
-    "circles": DatasetInfo(_circles, "A ring (class 0) around a smaller circle (class 1).",
-                           "binary", 200, 0.05),
-    "moons": DatasetInfo(_moons, "Two interleaving half-moons.", "binary", 200, 0.1),
-    "spiral": DatasetInfo(_spiral, "k spiral arms, one class each (classes = arms).",
-                          "multiclass", 300, 0.2, 3),
-    "gaussians": DatasetInfo(_gaussians, "k Gaussian blobs on a circle, one class each; noise is their std.",
-                             "binary", 200, 0.5),
-    "linear": DatasetInfo(_linear, "Two classes split by a line (x₁ − x₂/2 + 0.2 > 0); noise blurs it.",
-                          "binary", 100, 0.0),
-    "sine": DatasetInfo(_sine, "y = sin(x) + Gaussian noise on x ∈ [−π, π]: a Gaussian-output regression.",
-                        "regression", 200, 0.1),
-    "inverse_sine": DatasetInfo(_inverse_sine, "Bishop's inverse problem: x = t + 0.3 sin(2πt) + noise, "
-                                "predict t from x; several t fit one x (mixture density lesson).",
-                                "regression", 400, 0.05),
+DATASETS: dict[str, DatasetGenerator] = {
+    "xor": DatasetGenerator(_xor, "The four XOR points (0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0; n repeats them, "
+                            "noise jitters them.", "binary", 4, 0.0),
+    "circles": DatasetGenerator(_circles, "A ring (class 0) around a smaller circle (class 1).",
+                                "binary", 200, 0.05),
+    "moons": DatasetGenerator(_moons, "Two interleaving half-moons.", "binary", 200, 0.1),
+    "spiral": DatasetGenerator(_spiral, "k spiral arms, one class each (classes = arms).",
+                               "multiclass", 300, 0.2, 3),
+    "gaussians": DatasetGenerator(_gaussians,
+                                  "k Gaussian blobs on a circle, one class each; noise is their std.",
+                                  "binary", 200, 0.5),
+    "linear": DatasetGenerator(_linear, "Two classes split by a line (x₁ − x₂/2 + 0.2 > 0); noise blurs it.",
+                               "binary", 100, 0.0),
+    "sine": DatasetGenerator(_sine,
+                             "y = sin(x) + Gaussian noise on x ∈ [−π, π]: a Gaussian-output regression.",
+                             "regression", 200, 0.1),
+    "inverse_sine": DatasetGenerator(_inverse_sine, "Bishop's inverse problem: x = t + 0.3 sin(2πt) + noise, "
+                                     "predict t from x; several t fit one x (mixture density lesson).",
+                                     "regression", 400, 0.05),
 }
 _ALIASES = {"inverse-sine": "inverse_sine", "inversesine": "inverse_sine"}
 

@@ -15,7 +15,7 @@ from backprop_playground.nets.limits import DEFAULT_LIMITS, Limits, SpecError
 from backprop_playground.nets.net import forward, layer_shapes, param_tensors, params_from_lists
 from backprop_playground.nets.results import StepResult, TrainResult
 from backprop_playground.nets.spec import ModelSpec, OptimizerSpec, check_architecture, resolve_optimizer
-from backprop_playground.nets.stepping import History, Progress, Stepper, initial_params
+from backprop_playground.nets.training import History, StepUpdate, Trainer, initial_params
 
 __all__ = ["Model", "build_data"]
 STATE_VERSION = 1
@@ -41,7 +41,7 @@ class Model:
         self.train_data, self.test_data = build_data(spec, limits)
         self.shapes = layer_shapes(spec, self.train_data.x.shape[1])
         self._lock = threading.RLock()
-        self._stepper = Stepper(spec, self.shapes, self.train_data, self.test_data, limits)
+        self._trainer = Trainer(spec, self.shapes, self.train_data, self.test_data, limits)
         self.hyper = resolve_optimizer(spec.optimizer)
         self._init_state(initial_params(spec, self.shapes, limits, self.train_data.y))
 
@@ -122,20 +122,20 @@ class Model:
                                last.diverged if last else None, stopped)
 
     def _take_step(self, record: bool, rows: list[int] | None) -> StepResult:
-        result, progress = self._stepper.run(self, record, rows)
-        if progress is not None:  # None: the step diverged and is not taken
-            self._advance(progress)
+        result, update = self._trainer.run(self, record, rows)
+        if update is not None:  # None: the step diverged and is not taken
+            self._advance(update)
         return result
 
-    def _advance(self, progress: Progress) -> None:
+    def _advance(self, update: StepUpdate) -> None:
         """Apply a step: parameters, optimizer state, step count, latest metrics, and on the steps the
         history keeps, a history row with the held-out metrics."""
-        self.params, self.opt_state, self._step = progress.params, progress.opt_state, progress.step
-        entry = dict(progress.metrics)
+        self.params, self.opt_state, self._step = update.params, update.opt_state, update.step
+        entry = dict(update.metrics)
         kept = self._history.wants(self._step)
-        if kept and self._stepper.test is not None:
+        if kept and self._trainer.test is not None:
             with np.errstate(all="ignore"):
-                entry.update(self._stepper.evaluate(self, self._stepper.test))
+                entry.update(self._trainer.evaluate(self, self._trainer.test))
         self._metrics = entry
         if kept:
             self._history.add(entry)
@@ -143,16 +143,16 @@ class Model:
     def trace(self, rows: list[int] | None = None) -> dict:
         """Forward and backward on all training rows at the current parameters, without an update."""
         with self._lock:
-            return self._stepper.trace(self, rows)
+            return self._trainer.trace(self, rows)
 
     def evaluate(self) -> dict:
         """Data loss and accuracy at the current parameters on the training rows (and test rows, if any)."""
         with self._lock, np.errstate(all="ignore"):
-            stepper = self._stepper
-            train = stepper.evaluate(self, stepper.full)
+            trainer = self._trainer
+            train = trainer.evaluate(self, trainer.full)
             result = {"loss": train["test_loss"], "accuracy": train["test_accuracy"]}
-            if stepper.test is not None:
-                result.update(stepper.evaluate(self, stepper.test))
+            if trainer.test is not None:
+                result.update(trainer.evaluate(self, trainer.test))
             return result
 
     def hidden(self, x: np.ndarray) -> list[np.ndarray]:
@@ -198,7 +198,7 @@ class Model:
             if seed is not None:
                 spec = spec.model_copy(update={"seed": int(seed), "params": None})
                 self.spec = spec
-                self._stepper.spec = spec
+                self._trainer.spec = spec
             self._init_state(initial_params(spec, self.shapes, self.limits, self.train_data.y))
 
     def load_initial_params(self, params: list[dict]) -> None:
@@ -224,7 +224,7 @@ class Model:
                 if hyper["name"] != self.hyper["name"]:
                     self.opt_state = optim.new_state(hyper, self._flat())
                 self.hyper = hyper
-            self.spec = self._stepper.spec = spec
+            self.spec = self._trainer.spec = spec
             return dict(self.hyper, weight_decay=spec.weight_decay)
 
     # ---- persistence ----

@@ -7,7 +7,7 @@
 - `Frame`, `step_frame`, `trace_frame`: a model's traced step (or, when it diverged, the trace at the
   parameters it kept) with its step count: what REST answers and the stream sends, one frame per step.
 
-What is built here holds NumPy arrays and no `seq` or `schema_version`: Python callers (the stepper,
+What is built here holds NumPy arrays and no `seq` or `schema_version`: Python callers (the trainer,
 lesson facts, tests) read it as it is; `backprop_playground.wire` numbers the events and encodes them.
 The engine's `Recorder` only observes; a trace's shape is decided here.
 """

@@ -1,6 +1,6 @@
 """The classroom protocol (docs/contracts.md §7): room codes, client messages, their limits, close codes.
 
-Parsing only: a client message becomes a `Message` (its `type` and checked fields) or raises `Refused`
+Parsing only: a client message becomes a `RoomMessage` (its `type` and checked fields) or raises `Refused`
 (answered with an error message, the connection stays) or `Malformed` (closed with 4400).
 """
 
@@ -92,7 +92,9 @@ class _NonFinite(ValueError):
 
 
 @dataclass(frozen=True)
-class Message:
+class RoomMessage:
+    """A client message, parsed: its `type` and its checked fields."""
+
     type: str
     fields: dict[str, Any] = field(default_factory=dict)
 
@@ -128,7 +130,7 @@ def load(text: str) -> dict[str, Any]:
     return value
 
 
-def first_message(text: str) -> Message:
+def first_message(text: str) -> RoomMessage:
     """{"type": "auth", "token"} (presenter) or {"type": "follow"} with an optional "id" (the follower's
     page's id for the class: 16–64 letters, digits, _ or -); Malformed otherwise."""
     try:
@@ -140,14 +142,14 @@ def first_message(text: str) -> Message:
         if follower_id is not None and not (isinstance(follower_id, str)
                                             and _FOLLOWER_ID.fullmatch(follower_id)):
             raise Malformed('a follower\'s "id" is 16 to 64 letters, digits, "_" or "-"')
-        return Message("follow", {"id": follower_id})
+        return RoomMessage("follow", {"id": follower_id})
     if value["type"] == "auth" and isinstance(value.get("token"), str):
-        return Message("auth", {"token": value["token"]})
+        return RoomMessage("auth", {"token": value["token"]})
     raise Malformed('the first message is {"type": "auth", "token": "<presenter_token>"} or '
                     '{"type": "follow"}')
 
 
-def parse(text: str, presenter: bool) -> Message:
+def parse(text: str, presenter: bool) -> RoomMessage:
     """One message after hello, checked for the sender's role."""
     value = load(text)
     kind = value["type"]
@@ -162,7 +164,7 @@ def parse(text: str, presenter: bool) -> Message:
         encoded = orjson.dumps(state)
         if len(encoded) > MAX_STATE_BYTES:
             raise Refused(f"state: {len(encoded)} bytes exceeds the limit of {MAX_STATE_BYTES}")
-        return Message("state", {"state": state, "encoded": encoded})
+        return RoomMessage("state", {"state": state, "encoded": encoded})
     if kind == "ask":
         fields = {}
         for name, limit in MAX_TEXT.items():
@@ -172,15 +174,17 @@ def parse(text: str, presenter: bool) -> Message:
             fields[name] = text_value
         if not fields["node"]:
             raise Refused('ask: "node" is required')
-        return Message("ask", fields)
+        return RoomMessage("ask", fields)
     if kind == "reveal":
-        return Message("reveal", {"id": _question_id(value), "value": _number(value.get("value"), "reveal")})
+        return RoomMessage("reveal", {"id": _question_id(value),
+                                      "value": _number(value.get("value"), "reveal")})
     if kind == "close_question":
-        return Message("close_question")
+        return RoomMessage("close_question")
     if kind == "answer":
         if presenter:
             raise Refused("the presenter asks; followers answer")
-        return Message("answer", {"id": _question_id(value), "value": _number(value.get("value"), "answer")})
+        return RoomMessage("answer", {"id": _question_id(value),
+                                      "value": _number(value.get("value"), "answer")})
     if kind in ("auth", "follow"):
         raise Refused(f"{kind!r} is only the first message")
     raise Refused(f"unknown message type {kind!r}")

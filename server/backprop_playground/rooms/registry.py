@@ -45,7 +45,7 @@ def error(message: str) -> str:
     return dumps({"type": "error", "message": message})
 
 
-class Outbox:
+class RoomOutbox:
     """What waits for a connection under back-pressure: ordered messages (bounded) plus one latest-wins slot
     per replaceable kind; `final` goes first and last (an error before a close)."""
 
@@ -125,7 +125,7 @@ class Connection:
         self.who = who or secrets.token_hex(8)  # whose answer this connection gives
         self.dropped = 0  # over-rate messages in a row
         self.noticed_at = -NOTICE_EVERY_S  # when the client was last told it is over its rate
-        self.outbox = Outbox()  # empty whenever `writer` is None
+        self.outbox = RoomOutbox()  # empty whenever `writer` is None
         self.close_code = 1000
         self.sending_since: float | None = None  # when the writer's send under way started (the watchdog's)
         self.writer: asyncio.Task | None = None  # only under back-pressure
@@ -579,7 +579,7 @@ class Registry:
                 return
             await asyncio.sleep(0)  # messages already buffered: let other connections run between
 
-    async def _apply(self, room: LocalRoom, conn: Connection, message: p.Message) -> None:
+    async def _apply(self, room: LocalRoom, conn: Connection, message: p.RoomMessage) -> None:
         bus, code, fields = self.bus, room.code, message.fields
         if message.type == "state":
             if await bus.state(code, fields["state"], fields["encoded"]) is None:

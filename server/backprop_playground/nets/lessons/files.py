@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from backprop_playground.nets.exprparse import ExpressionError, parse, variables
+from backprop_playground.nets.expressions.parse import ExpressionError, parse, variables
 from backprop_playground.nets.lessons.facts import KINDS
 from backprop_playground.nets.lessons.schema import (
     LessonFront,

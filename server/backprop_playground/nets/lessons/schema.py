@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from backprop_playground.nets.lessons.facts import KINDS
-from backprop_playground.nets.lessons.facts.common import PanelOf
+from backprop_playground.nets.lessons.facts.kinds import PanelOf
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 Compare = Literal["close", "less", "greater", "nonzero", "same_as"]

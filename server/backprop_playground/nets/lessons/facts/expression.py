@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from backprop_playground.nets.lessons.facts.common import ExpressionPanel, expression_trace, kind
+from backprop_playground.nets.lessons.facts.kinds import ExpressionPanel, kind
+from backprop_playground.nets.lessons.facts.panels import panel_trace
 
 
 @kind("expression")
@@ -17,7 +18,7 @@ def expression_fact(lesson: dict, panel: ExpressionPanel,
     """An expression panel's output value, or ∂output/∂variable (optionally at other values); or a count of
     its recorded graph: its nodes, its operations (the nodes that are not inputs or constants), or the
     contributions its backward pass sends along edges."""
-    trace = expression_trace(lesson, panel, values)
+    trace = panel_trace(lesson, panel, values)
     if of == "value":
         return trace["value"]
     if of == "gradient":

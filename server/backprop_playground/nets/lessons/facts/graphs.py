@@ -7,14 +7,15 @@ import numpy as np
 
 from backprop_playground.engine import count_chain_rule_ops
 from backprop_playground.nets.expressions import evaluate, evaluate_program, trace_expression
-from backprop_playground.nets.lessons.facts.common import ExpressionPanel, expression_trace, kind
+from backprop_playground.nets.lessons.facts.kinds import ExpressionPanel, kind
+from backprop_playground.nets.lessons.facts.panels import panel_trace
 
 
 @kind("softmax")
 def softmax_fact(lesson: dict, panel: ExpressionPanel, target: int):
     """For scores z and a target class: log softmax(z)_target three ways, and the gradient of the NLL
     −log softmax(z)_target from backprop next to softmax(z) − one-hot."""
-    trace = expression_trace(lesson, panel)
+    trace = panel_trace(lesson, panel)
     z = np.asarray(lesson["panels"][panel]["expression"]["values"]["z"], dtype=float)
     lse = float(np.log(np.exp(z - z.max()).sum()) + z.max())
     p = np.exp(z - lse)
@@ -29,7 +30,7 @@ def jacobian_fact(lesson: dict, panel: ExpressionPanel, inner: str, variable: st
     explicitly (one backward pass per entry of inner), Jᵀ∇_inner out, and backprop's own ∇_variable out —
     which never forms J: its largest backward array has only as many entries as one vector."""
     spec = lesson["panels"][panel]["expression"]
-    trace = expression_trace(lesson, panel)
+    trace = panel_trace(lesson, panel)
     node = next(n["id"] for n in trace["graph"] if n["label"] == inner)
     grad_inner = [e["total"] for e in trace["events"] if e["type"] == "backward" and e["node"] == node][-1]
     _, leaves, named = evaluate_program(spec["source"], spec["values"])
@@ -51,7 +52,7 @@ def jacobian_fact(lesson: dict, panel: ExpressionPanel, inner: str, variable: st
 def gradient_table(lesson: dict, panel: ExpressionPanel):
     """The table g filled in reverse order: per node, in the order its gradient became final, its label,
     each contribution with the consumer it came from, and the total."""
-    trace = expression_trace(lesson, panel)
+    trace = panel_trace(lesson, panel)
     labels = {n["id"]: n["label"] for n in trace["graph"]}
     rows: dict[str, dict] = {}
     final: list[dict] = []
@@ -69,7 +70,7 @@ def gradient_table(lesson: dict, panel: ExpressionPanel):
 def second_derivative(lesson: dict, panel: ExpressionPanel, variable: str):
     """Symbol-to-symbol: dy/dx built as graph nodes (create_graph), evaluated, then differentiated again;
     with the number of forward nodes and of nodes the backward pass added to the graph."""
-    trace = expression_trace(lesson, panel, mode="symbolic")
+    trace = panel_trace(lesson, panel, mode="symbolic")
     phases = [n.get("phase", "forward") for n in trace["graph"]]
     spec = lesson["panels"][panel]["expression"]
     out, leaves = evaluate(spec["source"], spec["values"])

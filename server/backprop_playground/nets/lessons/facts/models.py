@@ -6,7 +6,8 @@ from typing import Literal
 
 import numpy as np
 
-from backprop_playground.nets.lessons.facts.common import ModelPanel, kind, trained_model
+from backprop_playground.nets.lessons.facts.kinds import ModelPanel, kind
+from backprop_playground.nets.lessons.facts.panels import trained_model
 from backprop_playground.nets.net import LayerShape
 from backprop_playground.nets.regions import count_linear_regions
 

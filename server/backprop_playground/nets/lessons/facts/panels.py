@@ -1,60 +1,22 @@
-"""Lesson facts: the registry of fact kinds and what they share.
-
-A lesson's fact names a *kind* of computation and its arguments, e.g.
-`{"kind": "expression", "panel": 0, "of": "gradient", "variable": "z"}`; a function registered here with
-`@kind(name)` computes it. Generic kinds (`expression` in expression.py; `model` in models.py) cover most
-lessons; the others are small and named after the idea they show.
-"""
+"""What fact kinds compute from a lesson's panels: the recorded trace of an expression panel, and a model
+panel trained, both as the lesson has them or under a `Variation` (other seeds, perturbed weights)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Annotated
 
 import numpy as np
 
 from backprop_playground.nets.expressions import trace_expression
+from backprop_playground.nets.lessons.facts.kinds import ExpressionPanel, ModelPanel
 from backprop_playground.nets.model import Model
 
-KINDS: dict[str, Callable[..., object]] = {}
 
-
-def kind(name: str):
-    """Register a fact computation under `name`."""
-    def register(fn):
-        KINDS[name] = fn
-        return fn
-    return register
-
-
-@dataclass(frozen=True)
-class PanelOf:
-    """Marks a fact argument as the index of one of the lesson's panels, a panel that holds `holds`
-    ("expression" or "spec"): a lesson file is checked against it before anything is computed."""
-
-    holds: str
-
-
-ExpressionPanel = Annotated[int, PanelOf("expression")]
-ModelPanel = Annotated[int, PanelOf("spec")]
-
-
-def tolist(value):
-    """Numbers and arrays as plain JSON-able Python values."""
-    if isinstance(value, np.ndarray | np.generic):
-        return value.tolist()
-    if isinstance(value, dict):
-        return {k: tolist(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [tolist(v) for v in value]
-    return value
-
-
-def expression_trace(lesson: dict, panel: ExpressionPanel, values: dict | None = None,
-                     mode: str | None = None) -> dict:
+def panel_trace(lesson: dict, panel: ExpressionPanel, values: dict | None = None,
+                mode: str | None = None) -> dict:
     """The recorded trace of a lesson's expression panel (optionally at other values or mode)."""
     spec = lesson["panels"][panel]["expression"]
     merged = {**spec["values"], **(values or {})}

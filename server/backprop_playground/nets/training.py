@@ -1,7 +1,7 @@
 """The training step on the engine: forward, cost (data term + weight decay), backward, optimizer update,
 metrics and divergence detection; plus the thinned metrics history.
 
-The stepper reads a model and returns what a step changes (`Progress`); the model applies it, so only
+The trainer reads a model and returns what a step changes (`StepUpdate`); the model applies it, so only
 the model writes its own state."""
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class History:
 
 
 @dataclass(frozen=True)
-class Progress:
+class StepUpdate:
     """What one finished step changes, for the model to apply: the parameters and optimizer state after
     it, the step count and the step's metrics row {step, loss, accuracy} (held-out metrics are the
     model's to add, on the steps its history keeps)."""
@@ -82,7 +82,7 @@ class Batch:
         self.index = index
 
 
-class Stepper:
+class Trainer:
     """Runs steps for a Model: holds the data as tensors and the batch schedule (seeded per epoch)."""
 
     def __init__(self, spec: ModelSpec, shapes: list[LayerShape], train: Dataset, test: Dataset | None,
@@ -145,22 +145,22 @@ class Stepper:
         return tensors, cost, loss, out, grads
 
     def run(self, model, record: bool = False,
-            rows: list[int] | None = None) -> tuple[StepResult, Progress | None]:
-        """One step from `model`'s state: its result and the Progress to apply (None when anything became
+            rows: list[int] | None = None) -> tuple[StepResult, StepUpdate | None]:
+        """One step from `model`'s state: its result and the StepUpdate to apply (None when anything became
         non-finite: the step is not taken, and the result says where)."""
         batch = self.batch(model.step_count)
         rows = _check_rows(rows, len(batch.x.data)) if record else None
         with np.errstate(all="ignore"):
             if record:
                 with Recorder(row_index=rows) as rec:
-                    result, progress = self._step(model, batch, rec)
-                if progress is not None:
+                    result, update = self._step(model, batch, rec)
+                if update is not None:
                     result.trace = model_trace(rec, self._leaves, rows, len(batch.x.data), batch.index,
                                                self.graphs)
-                return result, progress
+                return result, update
             return self._step(model, batch, None)
 
-    def _step(self, model, batch: Batch, rec) -> tuple[StepResult, Progress | None]:
+    def _step(self, model, batch: Batch, rec) -> tuple[StepResult, StepUpdate | None]:
         tensors, cost, loss, out, grads = self.compute(model, batch)
         value = float(loss.data)
         flat = [t for layer in tensors for t in layer.values()]
@@ -174,9 +174,9 @@ class Stepper:
             for t, p, d in zip(flat, new, deltas, strict=True):
                 rec.add_update(t, p, d)
             rec.add_metrics(step, value, accuracy)
-        progress = Progress(_unflatten(model.params, new), state, step,
+        update = StepUpdate(_unflatten(model.params, new), state, step,
                             {"step": step, "loss": value, "accuracy": accuracy})
-        return StepResult(step, value, accuracy), progress
+        return StepResult(step, value, accuracy), update
 
     def evaluate(self, model, batch: Batch) -> dict:
         """Data loss and accuracy on held-out rows, without recording."""

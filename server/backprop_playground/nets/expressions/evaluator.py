@@ -1,12 +1,13 @@
-"""Expressions a student types, traced on the engine: forward, backward and (symbolic) the backward graph."""
+"""The evaluator: a parsed expression built on engine tensors and traced, forward, backward and (symbolic)
+the backward graph; its sizes are worked out on shapes first, by the same walk."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from backprop_playground.nets.exprfunctions import FUNCTIONS, engine_function, engine_unary
-from backprop_playground.nets.exprparse import ExpressionError, Node, over_limit, parse, variables
-from backprop_playground.nets.exprsize import SYMBOLIC_FACTOR, ShapeFunctions, Sizes
+from backprop_playground.nets.expressions.functions import FUNCTIONS, engine_function, engine_unary
+from backprop_playground.nets.expressions.parse import ExpressionError, Node, over_limit, parse, variables
+from backprop_playground.nets.expressions.sizes import SYMBOLIC_FACTOR, ShapeFunctions, Sizes
 from backprop_playground.nets.inputs import VALUE_DIMENSIONS
 from backprop_playground.nets.limits import DEFAULT_LIMITS, Limits
 from backprop_playground.nets.traces import expression_trace
@@ -216,7 +217,7 @@ def evaluate(source: str, values: dict, limits: Limits = DEFAULT_LIMITS, require
 def evaluate_program(source: str, values: dict, limits: Limits = DEFAULT_LIMITS, requires_grad: bool = True,
                      mode: str = "numeric"):
     """Like `evaluate`, also returning every name's tensor, inputs and `name = expr` results alike.
-    Sizes are checked on shapes first (exprsize): no tensor beyond the limits is ever allocated."""
+    Sizes are checked on shapes first (sizes.py): no tensor beyond the limits is ever allocated."""
     tree = parse(source, limits)
     names = variables(tree, source)
     missing = [name for name in names if name not in values]

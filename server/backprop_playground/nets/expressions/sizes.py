@@ -7,8 +7,8 @@ before a single large array exists; the sum over all nodes (each forward value, 
 contribution and running total, as the trace records them) is checked against `trace_elements`.
 
 This module is the shape arithmetic (`Sizes`, `Shape`, `ShapeFunctions`); the walk itself is the evaluator
-run on shapes, `expressions.check_sizes`, so the evaluator's rules are written once and imports run one
-way (expressions → exprsize).
+run on shapes, `evaluator.check_sizes`, so the evaluator's rules are written once and imports run one
+way (evaluator → sizes).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from backprop_playground.nets.exprparse import over_limit
+from backprop_playground.nets.expressions.parse import over_limit
 from backprop_playground.nets.limits import Limits
 
 SYMBOLIC_FACTOR = 3  # a create_graph backward records its VJPs as nodes too: up to 2.4× the numbers measured

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from backprop_playground.engine import grad_check_node
-from backprop_playground.nets.expressions import ExpressionError, check_sizes, evaluate_tree, to_tensor_value
-from backprop_playground.nets.exprparse import parse, variables
+from backprop_playground.nets.expressions.evaluator import check_sizes, evaluate_tree, to_tensor_value
+from backprop_playground.nets.expressions.parse import ExpressionError, parse, variables
 from backprop_playground.nets.limits import Limits
 
 NODE_COST = 10_000  # a node's fixed cost per forward pass (Python, dispatch) in elements of work, measured
