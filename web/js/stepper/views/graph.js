@@ -229,7 +229,8 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     const label = g.select("text.label").attr("x", compact ? 10 : 12).attr("y", compact ? box.labelBase : box.header / 2 + 6);
     if (compact && box.lines.length > 1) {
       label.text(null).selectAll("tspan").data(box.lines).join("tspan")
-        .attr("x", 10).attr("dy", (_, i) => (i ? box.lineGap : 0)).text((line) => line);
+        // the space the break replaced stays at the end of a line: the label's text reads as its name
+        .attr("x", 10).attr("dy", (_, i) => (i ? box.lineGap : 0)).text((line, i) => (i < box.lines.length - 1 ? `${line} ` : line));
     } else label.text(node.label || node.id);
     const under = compact && !box.metaBeside; // a compact box's op under its label, else right of it
     g.select("text.meta").attr("x", under ? 10 : width - (compact ? 10 : 12)).attr("y", compact ? box.metaBase : box.header / 2 + 5)
