@@ -45,11 +45,6 @@ def _fill(op, input_labels: list[str]) -> str:
 
 _TEX = {"ŷ": "\\hat{y}", "α": "\\alpha", "β": "\\beta", "σ": "\\sigma", "λ": "\\lambda ", "μ": "\\mu",
         "π": "\\pi", "θ": "\\theta", "‖": "\\|", "²": "^{2}", "·": "\\cdot "}
-# Ops whose formula sets an input beside an operator, so a compound input needs parentheses; the
-# others delimit their inputs themselves (\max(0, a), \frac{a}{b}, e^{a}, \sqrt{a}, |a|, ...).
-_NEEDS_PARENS = {"mul", "matmul", "linear", "pow", "neg", "transpose", "getitem", "log", "tanh", "sum",
-                 "mean", "max", "mse", "bce_with_logits", "softmax_cross_entropy", "softmax", "log_softmax",
-                 "logsumexp"}
 
 
 def _tex_name(label: str) -> str:
@@ -66,16 +61,14 @@ def _tex_name(label: str) -> str:
 
 def _reference(node, k: int, x, tex: str, ident: str) -> str:
     """How input `k` appears in `node`'s formula: by name if it has one, its formula if short (in
-    parentheses where the op needs them), else h_<id>; braced if it has a sub- or superscript, so that
-    a template's own subscript (`$a_i`) stays valid LaTeX."""
+    parentheses where the op's row asks for them, its `parens`), else h_<id>; braced if it has a sub- or
+    superscript, so that a template's own subscript (`$a_i`) stays valid LaTeX."""
     if x._op is not None and x.label:
         tex = _tex_name(x.label)
     elif len(tex) > MAX_LATEX:
         tex = f"h_{{{ident[1:]}}}"
-    elif x._op is not None and _COMPOUND.search(tex):
-        name = node._op.name
-        if name in _NEEDS_PARENS or (name == "sub" and k == 1):
-            tex = f"\\left({tex}\\right)"
+    elif x._op is not None and _COMPOUND.search(tex) and node._op.brackets(k):
+        tex = f"\\left({tex}\\right)"
     return "{" + tex + "}" if "_" in tex or "^" in tex else tex
 
 

@@ -95,8 +95,9 @@ class Tensor:
         """Forget the accumulated gradient (the next backward starts from zero)."""
         self.grad = None
 
-    # ---- arithmetic: + - * / @, unary -, and the elementwise methods are generated from the op table
-    # below the class (one Python frame per call); ** and indexing take static parameters ----
+    # ---- arithmetic: + - * / @, unary -, and the elementwise methods (the rows with `method=True`) are
+    # generated from the op table below the class (one Python frame per call); ** and indexing take static
+    # parameters ----
     # ---- comparisons: boolean ndarrays (masks are constants: no gradient flows through them) ----
     def __gt__(self, other):
         return self.data > (other.data if isinstance(other, Tensor) else other)
@@ -295,8 +296,9 @@ for _name, _op in [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "
     _fn = binary_op(OPS[_op])
     setattr(Tensor, f"__{_name}__", _fn)
     setattr(Tensor, f"__r{_name}__", _reflected(_fn))
-for _name in ("relu", "tanh", "sigmoid", "exp", "log", "sin", "cos", "abs", "sqrt", "softplus"):
-    setattr(Tensor, _name, unary_op(OPS[_name]))
+for _op in OPS.values():
+    if _op.method:  # a row with `method=True`: a unary op without static parameters
+        setattr(Tensor, _op.name, unary_op(_op))
 Tensor.__neg__ = unary_op(OPS["neg"])
 
 

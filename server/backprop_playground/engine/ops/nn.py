@@ -14,19 +14,19 @@ from .table import defop
 _add_reduce = np.add.reduce
 
 # ---- activations ----
-defop(name="relu", label="relu", symbol="relu",
+defop(name="relu", label="relu", symbol="relu", method=True,
       forward=lambda p, a: np.maximum(a, 0.0), kernel=lambda a: np.maximum(a, 0.0),
       vjps=(lambda B, p, g, out, a: g * (out > 0),),  # a comparison is a constant mask on ndarray and Tensor
       latex="\\max(0, $a)", vjp_latex=("$g\\, [$a > 0]",),
-      forward_template="\\max(0, {0})", local_templates=("[{0} > 0]",))
+      forward_template="\\max(0, $a)", local_templates=("[$a > 0]",))
 defop(name="generalized_relu", label="g(z;α)", symbol="g(z;α)",
       forward=lambda p, a, b: np.maximum(a, 0.0) + b * np.minimum(a, 0.0),
       vjps=(lambda B, p, g, out, a, b: B.sum_to(g * (B.pos(a) + B.neg(a) * b), a.shape),
             lambda B, p, g, out, a, b: B.sum_to(g * (a * B.neg(a)), b.shape)),
       latex="\\max(0, $a) + $b \\min(0, $a)",
       vjp_latex=("$g\\, ([$a > 0] + $b [$a < 0])", "$g\\, \\min(0, $a)"),
-      forward_template="\\max(0, {0}) + {1} \\min(0, {0})",
-      local_templates=("[{0} > 0] + {1}\\, [{0} < 0]", "\\min(0, {0})"))
+      forward_template="\\max(0, $a) + $b \\min(0, $a)",
+      local_templates=("[$a > 0] + $b\\, [$a < 0]", "\\min(0, $a)"))
 
 
 def _maxout_forward(k, z):
@@ -42,45 +42,45 @@ defop(name="maxout", label="maxout", symbol="maxout",
       forward=_maxout_forward,
       vjps=(_maxout_vjp,),
       latex="\\max_{j \\le k} ${a}_{i,j}", vjp_latex=("$g \\text{ to the argmax of each group}",),
-      forward_template="\\operatorname{maxout}({0})",
-      local_templates=("{g} \\text{ to the argmax of each group}",))
-defop(name="sigmoid", label="σ", symbol="σ",
+      forward_template="\\operatorname{maxout}($a)",
+      local_templates=("$g \\text{ to the argmax of each group}",))
+defop(name="sigmoid", label="σ", symbol="σ", method=True,
       forward=lambda p, a: sigmoid(a), kernel=sigmoid,
       vjps=(lambda B, p, g, out, a: g * (out * (1.0 - out)),),
       latex="\\sigma($a)", vjp_latex=("$g\\, $y (1 - $y)",),
-      forward_template="\\sigma({0})", local_templates=("{y}\\,(1 - {y})",))
-defop(name="tanh", label="tanh", symbol="tanh",
+      forward_template="\\sigma($a)", local_templates=("$y\\,(1 - $y)",))
+defop(name="tanh", label="tanh", symbol="tanh", method=True, parens=True,
       forward=lambda p, a: np.tanh(a), kernel=np.tanh,
       vjps=(lambda B, p, g, out, a: g * (1.0 - out * out),),
       latex="\\tanh $a", vjp_latex=("$g\\, (1 - $y^2)",),
-      forward_template="\\tanh({0})", local_templates=("1 - {{y}}^2",))
-defop(name="softplus", label="softplus", symbol="ζ",
+      forward_template="\\tanh($a)", local_templates=("1 - {$y}^2",))
+defop(name="softplus", label="softplus", symbol="ζ", method=True,
       forward=lambda p, a: np.logaddexp(0.0, a),
       vjps=(lambda B, p, g, out, a: g * B.sigmoid(a),),
       latex="\\log(1 + e^{$a})", vjp_latex=("$g\\, \\sigma($a)",),
-      forward_template="\\log(1 + e^{{0}})", local_templates=("\\sigma({0})",))
+      forward_template="\\log(1 + e^{$a})", local_templates=("\\sigma($a)",))
 
 # ---- softmax family (p = axis for softmax / log_softmax, (axes, keepdims) for logsumexp); the local
 # templates are Jacobians along the axis ----
-defop(name="softmax", label="softmax", symbol="softmax",
+defop(name="softmax", label="softmax", symbol="softmax", parens=True,
       forward=lambda p, a: softmax(a, p),
       vjps=(lambda B, p, g, out, a: out * (g - B.sum(g * out, (p,), True)),),
       latex="\\frac{e^{${a}_i}}{\\sum_j e^{${a}_j}}",
       vjp_latex=("$y \\odot ($g - \\langle $g, $y \\rangle)",),
-      forward_template="\\operatorname{softmax}({0})",
-      local_templates=("\\operatorname{diag}({y}) - {y}\\, {{y}}^{\\top}",))
-defop(name="log_softmax", label="log softmax", symbol="logsm",
+      forward_template="\\operatorname{softmax}($a)",
+      local_templates=("\\operatorname{diag}($y) - $y\\, {$y}^{\\top}",))
+defop(name="log_softmax", label="log softmax", symbol="logsm", parens=True,
       forward=lambda p, a: log_softmax(a, p),
       vjps=(lambda B, p, g, out, a: g - B.exp(out) * B.sum(g, (p,), True),),
       latex="${a}_i - \\log \\sum_j e^{${a}_j}", vjp_latex=("$g - e^{$y} \\sum_j ${g}_j",),
-      forward_template="\\log \\operatorname{softmax}({0})",
-      local_templates=("I - \\mathbf 1\\, \\operatorname{softmax}({0})^{\\top}",))
-defop(name="logsumexp", label="logΣexp", symbol="LSE",
+      forward_template="\\log \\operatorname{softmax}($a)",
+      local_templates=("I - \\mathbf 1\\, \\operatorname{softmax}($a)^{\\top}",))
+defop(name="logsumexp", label="logΣexp", symbol="LSE", parens=True,
       forward=lambda p, a: logsumexp(a, p[0], p[1]),
       vjps=(lambda B, p, g, out, a: (B.expand(g, a.shape, p[0], p[1])
                                      * B.exp(a - B.expand(out, a.shape, p[0], p[1]))),),
       latex="\\log \\sum_j e^{${a}_j}", vjp_latex=("$g\\, \\operatorname{softmax}($a)",),
-      forward_template="\\log \\textstyle\\sum e^{{0}}", local_templates=("\\operatorname{softmax}({0})",))
+      forward_template="\\log \\textstyle\\sum e^{$a}", local_templates=("\\operatorname{softmax}($a)",))
 
 
 # ---- fused losses, mean-reduced, scalar result ----
@@ -93,14 +93,14 @@ def _mse_forward(p, a, b):
     return (d * d).sum() / d.size  # sum/size: np.mean's Python wrapper costs more than the math here
 
 
-defop(name="mse", label="MSE", symbol="MSE",
+defop(name="mse", label="MSE", symbol="MSE", parens=True,
       forward=_mse_forward,
       vjps=(lambda B, p, g, out, a, b: B.sum_to((g * (2.0 / max(a.size, b.size))) * (a - b), a.shape),
             lambda B, p, g, out, a, b: B.sum_to((g * (-2.0 / max(a.size, b.size))) * (a - b), b.shape)),
       latex="\\frac{1}{n} \\sum_i (${a}_i - ${b}_i)^2",
       vjp_latex=("\\frac{2 $g}{n} ($a - $b)", "-\\frac{2 $g}{n} ($a - $b)"),
-      forward_template="\\frac1n \\textstyle\\sum ({0} - {1})^2",
-      local_templates=("\\frac2n ({0} - {1})", "-\\frac2n ({0} - {1})"))
+      forward_template="\\frac1n \\textstyle\\sum ($a - $b)^2",
+      local_templates=("\\frac2n ($a - $b)", "-\\frac2n ($a - $b)"))
 
 
 def _bce_logits_forward(p, z, t):
@@ -128,14 +128,14 @@ def _bce_logits_vjp_z(B, p, g, out, z, t):
     return r if r.shape == z.shape else B.sum_to(r, z.shape)
 
 
-defop(name="bce_with_logits", label="BCE", symbol="BCE",
+defop(name="bce_with_logits", label="BCE", symbol="BCE", parens=True,
       forward=_bce_logits_forward, kernel=_bce_logits_kernel,
       vjps=(_bce_logits_vjp_z,
             lambda B, p, g, out, z, t: B.sum_to((g / z.size) * -z, t.shape)),
       latex="\\frac{1}{n} \\sum_i \\log(1 + e^{${a}_i}) - ${b}_i ${a}_i",
       vjp_latex=("\\frac{$g}{n} (\\sigma($a) - $b)", "-\\frac{$g}{n} $a"),
-      forward_template="\\frac1n \\textstyle\\sum \\log(1 + e^{{0}}) - {1} \\odot {0}",
-      local_templates=("\\frac1n (\\sigma({0}) - {1})", "-\\frac1n {0}"))
+      forward_template="\\frac1n \\textstyle\\sum \\log(1 + e^{$a}) - $b \\odot $a",
+      local_templates=("\\frac1n (\\sigma($a) - $b)", "-\\frac1n $a"))
 
 
 def _softmax_ce_forward(p, z, t):
@@ -152,13 +152,13 @@ def _softmax_ce_vjp_z(B, p, g, out, z, t):
     return B.scaled_difference(probs, t, g / _rows(z))  # (probs − t) · g/N
 
 
-defop(name="softmax_cross_entropy", label="CE", symbol="CE", saves=True,
+defop(name="softmax_cross_entropy", label="CE", symbol="CE", saves=True, parens=True,
       forward=_softmax_ce_forward,
       vjps=(_softmax_ce_vjp_z,
             lambda B, p, g, out, z, t: B.log_softmax_of(z, p[1]) * (-g / _rows(z))),
       latex="-\\frac{1}{N} \\sum_{r} \\sum_i ${b}_{ri} \\log \\operatorname{softmax}(${a}_r)_i",
       vjp_latex=("\\frac{$g}{N} (\\operatorname{softmax}($a) - $b)",
                  "-\\frac{$g}{N} \\log \\operatorname{softmax}($a)"),
-      forward_template="-\\frac1N \\textstyle\\sum {1} \\odot \\log \\operatorname{softmax}({0})",
-      local_templates=("\\frac1N (\\operatorname{softmax}({0}) - {1})",
-                       "-\\frac1N \\log \\operatorname{softmax}({0})"))
+      forward_template="-\\frac1N \\textstyle\\sum $b \\odot \\log \\operatorname{softmax}($a)",
+      local_templates=("\\frac1N (\\operatorname{softmax}($a) - $b)",
+                       "-\\frac1N \\log \\operatorname{softmax}($a)"))

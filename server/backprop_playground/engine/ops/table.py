@@ -9,9 +9,8 @@ An `Op` row holds
   on ndarrays (`backend.NB`, the fast path) and on Tensors (`backend.TB`, `create_graph=True`: the backward
   pass becomes graph nodes). A `None` entry means "no VJP": differentiating through it raises, naming the op
   and the input;
-- `latex` / `vjp_latex`: the forward formula and each local VJP, written with `$a`, `$b`, `$c` for the
-  inputs, `$y` for the output and `$g` for the upstream gradient (a `string.Template`), rendered
-  generically for `GET /api/v1/ops` and with real input names for each graph node;
+- `latex` / `vjp_latex`: the forward formula and each local VJP, rendered generically for `GET /api/v1/ops`
+  and with real input names for each graph node;
 - `label`: a short readable label for a graph node (`"{0}·{1}"` composes the input labels, or a symbol);
 - `kernel` (optional, ops without static parameters): the same forward as one callable of the input
   arrays alone, e.g. `operator.add` or `np.exp`, which Tensor's operators and methods call instead of
@@ -19,11 +18,22 @@ An `Op` row holds
 - `saves`: the forward returns `(value, p)` and the node keeps that `p`, so a VJP can reuse a forward
   intermediate (the fused cross-entropy keeps log-softmax instead of recomputing softmax);
 - `forward_template` / `local_templates`: the forward and each input's local derivative ∂y/∂input_k for
-  the inspector, with `{0}`, `{1}`, ... for the inputs' LaTeX, `{y}` for the output and `{g}` for the
-  upstream gradient (a template with `{g}` gives the gradient sent to the input, for ops whose Jacobian is
-  no simple factor). A literal brace group never holds just a digit, `y` or `g` (`\\frac1{{0}}`, not
-  `\\frac{1}{{0}}`), so substituting each placeholder with a plain replace is safe. `local_templates` is
-  None for a variadic op, and an entry None where no formula is meaningful.
+  the inspector (a template with `$g` gives the gradient sent to the input, for ops whose Jacobian is no
+  simple factor). `local_templates` is None for a variadic op, and an entry None where no formula is
+  meaningful. `GET /api/v1/ops` serves them with `{0}`, `{1}`, ... for the inputs, `{y}` and `{g}`, which
+  the client fills with a plain replace: so a literal brace group never holds just a digit, `y` or `g`
+  (`\\frac1{$a}`, not `\\frac{1}{$a}`);
+- `parens`: whether a compound input (`x + y`) is bracketed where the op's LaTeX names it in a node's
+  formula: True for an op whose formula sets an input beside an operator (`$a \\cdot $b`, `\\log $a`),
+  False (the default) for one that delimits its inputs itself (`\\max(0, $a)`, `\\frac{$a}{$b}`, `e^{$a}`);
+  or one flag per input (`sub`: `(False, True)`, since `$a - ($b)`);
+- `method`: the op is also a Tensor method of its name (`x.tanh()`), for a unary op without static
+  parameters; expressions may then call it by its name.
+
+Every template (`latex`, `vjp_latex`, `forward_template`, `local_templates`) is a `string.Template` over
+`$a`, `$b`, `$c` for the inputs, `$y` for the output and `$g` for the upstream gradient (`${a}_i` where
+a letter, digit or `_` follows); one substitution renders each of them, with generic names (`GET /ops`),
+with the inputs' formulas (a node's LaTeX) or with the client's placeholders (the inspector's templates).
 """
 
 from __future__ import annotations
@@ -36,16 +46,19 @@ import textwrap
 from string import Template
 
 GENERIC_NAMES = {"a": "a", "b": "b", "c": "c", "y": "y", "g": "\\bar{y}"}
+PLACEHOLDERS = {"a": "{0}", "b": "{1}", "c": "{2}", "y": "{y}", "g": "{g}"}  # what the client fills in
 
 
 class Op:
     """One primitive of the engine: forward, VJPs and their formulas."""
 
     __slots__ = ("name", "arity", "forward", "vjps", "latex_template", "vjp_latex_templates", "label",
-                 "symbol", "saves", "forward_template", "local_templates", "_source", "kernel")
+                 "symbol", "saves", "forward_template", "local_templates", "_source", "kernel", "parens",
+                 "method")
 
     def __init__(self, name, forward, vjps, latex, vjp_latex, label, symbol=None, variadic=False,
-                 saves=False, *, forward_template=None, local_templates=None, kernel=None):
+                 saves=False, *, forward_template=None, local_templates=None, kernel=None, parens=False,
+                 method=False):
         self.name = name
         self.forward = forward
         self.vjps = vjps
@@ -55,10 +68,12 @@ class Op:
         self.label = label
         self.symbol = symbol or label
         self.saves = saves
-        self.forward_template = forward_template
-        self.local_templates = None if local_templates is None else list(local_templates)
+        self.forward_template = _placeholders(forward_template)
+        self.local_templates = None if local_templates is None else list(map(_placeholders, local_templates))
         self._source = None
         self.kernel = kernel
+        self.parens = parens
+        self.method = method
 
     @property
     def latex(self) -> str:
@@ -80,6 +95,11 @@ class Op:
                             "vjps": [function_source(fn) for fn in vjps]}
         return self._source
 
+    def brackets(self, k: int) -> bool:
+        """Whether a compound input `k` is bracketed in this op's node formula (see `parens`)."""
+        parens = self.parens
+        return parens[k] if isinstance(parens, tuple) else parens
+
     def vjp(self, k: int):
         """The VJP for input `k`; raises NotImplementedError naming the op and the input if there is none."""
         fn = self.vjps[k]
@@ -90,6 +110,11 @@ class Op:
 
     def __repr__(self) -> str:
         return f"Op({self.name!r}, arity={self.arity})"
+
+
+def _placeholders(template: str | None) -> str | None:
+    """An inspector template as served: the client's placeholders `{0}`, `{y}`, ... for `$a`, `$y`, ..."""
+    return None if template is None else Template(template).safe_substitute(PLACEHOLDERS)
 
 
 class VariadicVjps:
@@ -112,12 +137,13 @@ OPS: dict[str, Op] = {}
 
 
 def defop(*, name, forward, vjps, latex, vjp_latex, label, forward_template, local_templates, symbol=None,
-          variadic=False, saves=False, kernel=None) -> Op:
+          variadic=False, saves=False, kernel=None, parens=False, method=False) -> Op:
     """Create an Op and enter it in the table `OPS` under `name` (keyword arguments only; see `Op`)."""
     if name in OPS:
         raise ValueError(f"op {name!r} defined twice")
     op = OPS[name] = Op(name, forward, vjps, latex, vjp_latex, label, symbol, variadic, saves,
-                        forward_template=forward_template, local_templates=local_templates, kernel=kernel)
+                        forward_template=forward_template, local_templates=local_templates, kernel=kernel,
+                        parens=parens, method=method)
     return op
 
 
