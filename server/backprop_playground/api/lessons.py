@@ -190,7 +190,8 @@ async def lesson_file_route(body: LessonFileIn, request: Request, jobs: JobsDep,
         panel["expression"] = body.panel.expression.model_dump(mode="json")
     else:
         panel["spec"] = body.panel.spec.model_dump(mode="json", exclude_unset=True)
-    name, text = await jobs.run(lesson_file, panel, body.title, body.id, limits, wait=True)
+    # a visitor's request: a CPU job admitted as others are (503/429 when the slots or its share are taken)
+    name, text = await jobs.run(lesson_file, panel, body.title, body.id, limits)
     return Response(text, media_type="text/markdown; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -236,11 +237,15 @@ async def preview(request: Request, jobs: JobsDep, limits: LimitsDep) -> Any:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
             return _broken(LessonFileError(name, 1, f"the file is not UTF-8 text ({exc.reason})"))
-    try:
-        source = parse_lesson(text, name)
-        return await jobs.run(facts_once, source, limits, wait=True)
+    try:  # reading the file (YAML, the schema, its expressions) is CPU work too: all of it in the job
+        return await jobs.run(_preview, text, name, limits)
     except LessonFileError as exc:
         return _broken(exc)
+
+
+def _preview(text: str, name: str, limits) -> dict:
+    """A lesson file's text read and its facts computed (in a CPU job), as GET /lessons/{id} answers."""
+    return facts_once(parse_lesson(text, name), limits)
 
 
 def _broken(exc: LessonFileError) -> JSONResponse:
