@@ -1,6 +1,9 @@
-"""The built-in lessons, served from their lesson files, are exactly what tests/fixtures/lessons/ holds: text,
-panels, labels, expectations and computed facts. Values that come out of training may differ in the last
-bits on another machine's BLAS kernels, so those compare within a relative 1e-9; everything else is equal."""
+"""The built-in lessons, served from their lesson files, are what tests/fixtures/lessons/ holds: text, panels,
+labels and expectations exactly, and the computed facts as far as they hold on any machine. A computed number
+may differ in its last bits on another CPU (NumPy's vectorised exp and tanh, another BLAS kernel), so it
+compares within a relative 1e-12. A fact that comes out of training follows one trajectory, which such bits
+steer anywhere below its threshold: for it, the shape of its value and whether it holds (`passed`, compared
+exactly) are the golden part; that it holds for other seeds is test_lessons.py's robustness test."""
 
 import json
 import math
@@ -15,8 +18,9 @@ GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "lessons"
 IDS = [lesson["id"] for lesson in json.loads((GOLDEN / "index.json").read_text(encoding="utf-8"))]
 
 
-def same(actual, expected, rel: float, where: str = "") -> list[str]:
-    """Where `actual` differs from `expected` (floats within `rel` relative; all else exactly)."""
+def same(actual, expected, rel: float | None, where: str = "") -> list[str]:
+    """Where `actual` differs from `expected` (floats within `rel` relative, or any float for None; all else
+    exactly)."""
     if isinstance(expected, dict):
         if not isinstance(actual, dict) or set(actual) != set(expected):
             return [f"{where}: keys {sorted(actual) if isinstance(actual, dict) else actual!r}"]
@@ -27,7 +31,7 @@ def same(actual, expected, rel: float, where: str = "") -> list[str]:
         return [d for i, (a, e) in enumerate(zip(actual, expected, strict=True))
                 for d in same(a, e, rel, f"{where}[{i}]")]
     if isinstance(expected, float) and isinstance(actual, int | float) and not isinstance(actual, bool):
-        ok = actual == expected or math.isclose(actual, expected, rel_tol=rel, abs_tol=0)
+        ok = rel is None or actual == expected or math.isclose(actual, expected, rel_tol=rel, abs_tol=0)
         return [] if ok else [f"{where}: {actual!r} is not {expected!r}"]
     equal = (type(actual), actual) == (type(expected), expected)
     return [] if equal else [f"{where}: {actual!r} is not {expected!r}"]
@@ -48,7 +52,7 @@ def test_a_built_in_lesson_is_served_as_its_golden_payload(lesson_id):
                 {k: v for k, v in golden.items() if k != "facts"}, 0.0) == []
     assert [f["id"] for f in served["facts"]] == [f["id"] for f in golden["facts"]]
     for fact, expected in zip(served["facts"], golden["facts"], strict=True):
-        rel = 1e-9 if fact["id"] in trained or same_as.get(fact["id"]) in trained else 0.0
+        rel = None if fact["id"] in trained or same_as.get(fact["id"]) in trained else 1e-12
         numbers = ("value", "expected") if fact.get("compare") == "same_as" else ("value",)
         assert same({k: v for k, v in fact.items() if k not in numbers},
                     {k: v for k, v in expected.items() if k not in numbers}, 0.0) == [], fact["id"]
