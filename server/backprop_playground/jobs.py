@@ -154,7 +154,8 @@ class JobPool:
             self._waiters.append(waiter)
             self._waiting_clients.add(client)
             try:
-                await asyncio.wait_for(waiter, remaining)
+                async with asyncio.timeout(remaining):
+                    await waiter
             except TimeoutError:
                 pass
             finally:

@@ -372,7 +372,8 @@ class StreamSession:
     async def _sleep(self, seconds: float) -> None:
         """Sleep until the next tick, or until a command arrives."""
         try:
-            await asyncio.wait_for(self._wake.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
         except TimeoutError:
             pass
 
@@ -477,7 +478,8 @@ class StreamSession:
         except StopIteration:
             return True
         try:
-            await asyncio.wait_for(Resumed(sending, pending), self.send_timeout_s)
+            async with asyncio.timeout(self.send_timeout_s):
+                await Resumed(sending, pending)
         except TimeoutError:
             return False
         return True

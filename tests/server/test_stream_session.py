@@ -191,6 +191,63 @@ class DeafSocket(SlowSocket):
         await asyncio.Event().wait()
 
 
+class GatedSocket(SlowSocket):
+    """A client whose every send waits until the test opens `gate` (the transport paused, then drained)."""
+
+    def __init__(self) -> None:
+        super().__init__(0, [])
+        self.gate: asyncio.Future | None = None
+
+    async def send_text(self, text: str) -> None:
+        self.sent.append(json.loads(text))
+        self.gate = asyncio.get_running_loop().create_future()
+        await self.gate
+
+
+@pytest.mark.parametrize("turns", range(6))
+def test_a_stream_ends_even_when_a_send_completes_as_it_is_cancelled(turns):
+    """The client leaves just as a waiting send completes: the writer is cancelled `turns` loop passes after
+    the send's future settles. It must end, whatever the interleaving. (asyncio.wait_for on Python 3.11 let
+    a cancellation go when the awaited send had completed in the same pass; the writer then waited for its
+    next message forever, and so did the handler that cancelled it.)"""
+
+    async def main():
+        socket = GatedSocket()
+        session = StreamSession(socket, None, None, None, rows=4, max_rate=60, persist_every_s=60)
+        session.outbox.put_control({"type": "error", "detail": "x"})
+        writer = asyncio.ensure_future(session._writer())
+        await until(lambda: socket.gate is not None, "the send under way")
+        socket.gate.set_result(None)
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        writer.cancel()
+        for _ in range(20):  # passes of the loop, not time: enough for any interleaving to settle
+            await asyncio.sleep(0)
+        return writer.done() and writer.cancelled()
+
+    assert asyncio.run(main())
+
+
+@pytest.mark.parametrize("turns", range(4))
+def test_a_stream_ends_even_when_a_command_wakes_its_sleep_as_it_is_cancelled(turns):
+    """The same for the runner's paced sleep: woken by a command `turns` passes before it is cancelled."""
+
+    async def main():
+        session = StreamSession(SlowSocket(0, []), None, None, None, rows=4, max_rate=60, persist_every_s=60)
+        sleeper = asyncio.ensure_future(session._sleep(60))
+        await asyncio.sleep(0)
+        session._wake.set()
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        finished_first = sleeper.done()  # it may have returned before the cancel: then nothing to honour
+        sleeper.cancel()
+        for _ in range(20):
+            await asyncio.sleep(0)
+        return sleeper.done() and (finished_first or sleeper.cancelled())
+
+    assert asyncio.run(main())
+
+
 def test_a_client_that_never_reads_is_closed_after_the_send_timeout(tmp_path):
     from backprop_playground.hub import ModelHub
     from backprop_playground.jobs import JobPool

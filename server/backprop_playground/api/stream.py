@@ -93,7 +93,8 @@ async def _serve(websocket: WebSocket, model_id: str, token: str | None, client:
 async def _first_message_token(websocket: WebSocket) -> str | None:
     """The token of the first message if it is {"type": "auth", "token": "..."}; None otherwise."""
     try:
-        message = await asyncio.wait_for(websocket.receive(), AUTH_TIMEOUT_S)
+        async with asyncio.timeout(AUTH_TIMEOUT_S):
+            message = await websocket.receive()
     except TimeoutError:
         return None
     if message["type"] == "websocket.disconnect":
@@ -113,8 +114,8 @@ async def _first_message_token(websocket: WebSocket) -> str | None:
 
 async def _refuse(websocket: WebSocket, code: int, detail: str) -> None:
     try:
-        await asyncio.wait_for(
-            websocket.send_text(wire.dumps({"type": "error", "detail": detail}).decode()), CLOSE_TIMEOUT_S)
+        async with asyncio.timeout(CLOSE_TIMEOUT_S):
+            await websocket.send_text(wire.dumps({"type": "error", "detail": detail}).decode())
     except TimeoutError:
         return
     await _close(websocket, code)
@@ -124,6 +125,7 @@ async def _close(websocket: WebSocket, code: int) -> None:
     """Close, unless the client is gone; a client that reads nothing is not waited for."""
     if websocket.client_state == WebSocketState.CONNECTED:
         try:
-            await asyncio.wait_for(websocket.close(code), CLOSE_TIMEOUT_S)
+            async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                await websocket.close(code)
         except TimeoutError:
             pass

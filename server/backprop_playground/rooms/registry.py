@@ -460,7 +460,8 @@ class Registry:
             self.missed(client)
             return await refuse(socket, p.CLOSE_UNKNOWN_ROOM, "no such room (or it has ended)")
         try:
-            message = await asyncio.wait_for(socket.receive(), p.FIRST_MESSAGE_TIMEOUT_S)
+            async with asyncio.timeout(p.FIRST_MESSAGE_TIMEOUT_S):
+                message = await socket.receive()
         except TimeoutError:
             return await refuse(socket, p.CLOSE_BAD_MESSAGE, 'no first message: send {"type": "follow"} or '
                                 '{"type": "auth", "token": "<presenter_token>"}')
@@ -603,7 +604,8 @@ class Registry:
 async def refuse(socket: WebSocket, code: int, message: str) -> None:
     """An error message, then the close code (the connection was accepted so that it can be told why)."""
     try:
-        await asyncio.wait_for(socket.send_text(error(message)), CLOSE_TIMEOUT_S)
+        async with asyncio.timeout(CLOSE_TIMEOUT_S):
+            await socket.send_text(error(message))
     except (TimeoutError, WebSocketDisconnect, RuntimeError):
         return
     await close(socket, code)
@@ -614,6 +616,7 @@ async def close(socket: WebSocket, code: int) -> None:
     connected = WebSocketState.CONNECTED
     if socket.client_state == connected and socket.application_state == connected:
         try:
-            await asyncio.wait_for(socket.close(code), CLOSE_TIMEOUT_S)
+            async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                await socket.close(code)
         except (TimeoutError, RuntimeError):
             pass
