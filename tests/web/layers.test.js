@@ -56,3 +56,13 @@ test("the check sees imports: the pages import classroom/ and shared/", () => {
   assert.deepEqual(Object.keys(ALLOWED).sort(), readdirSync(JS).filter((n) => statSync(join(JS, n)).isDirectory()).sort(),
     "every folder of web/js has its place here");
 });
+
+test("no shipped module writes debugging output to the console (console.log, console.debug)", () => {
+  const found = [];
+  for (const path of files(JS)) {
+    readFileSync(path, "utf8").split("\n").forEach((line, i) => {
+      if (/\bconsole\.(log|debug)\s*\(/.test(line)) found.push(`${relative(JS, path)}:${i + 1}`);
+    });
+  }
+  assert.deepEqual(found, []);
+});

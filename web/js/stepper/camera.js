@@ -44,7 +44,7 @@ export function chooseLayout(build, area, fonts, target, fitOptions, details = L
     let [layout, px] = [null, -Infinity];
     for (const detail of [level].flat()) {
       const l = build(detail);
-      const p = rendered(l); console.log("LAYOUT", detail, l.arrange, l.width, l.height, p);
+      const p = rendered(l);
       if (p > px) [layout, px] = [l, p];
     }
     if (px >= target) return layout;
