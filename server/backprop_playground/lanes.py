@@ -19,6 +19,8 @@ run on the event loop itself, in the same fair order (`LoopLane`), a few at a ti
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import threading
 import time
 from collections import deque
@@ -68,36 +70,56 @@ def _settle(future: asyncio.Future, outcome: Any, failed: bool) -> None:
 
 
 class _Fair:
-    """Queued jobs by client, the least-served client's first (start-time fair queueing)."""
+    """Queued jobs by client, the least-served client's first (start-time fair queueing).
+
+    The clients with jobs queued wait in a heap by the CPU time they had used when last queued or charged
+    (an entry whose time has changed since is stale and skipped), so taking the next job costs O(log n),
+    not a scan of every client: at 300 streams that scan was 3.5 % of the server's samples."""
 
     def __init__(self) -> None:
         self._queues: dict[str, deque[_Job]] = {}
         self._used: dict[str, float] = {}  # client → CPU seconds, on the lane's virtual clock
         self._clock = 0.0
+        self._heap: list[tuple[float, int, str]] = []  # (used, arrival, client) of clients with jobs queued
+        self._arrivals = itertools.count()
+        self._queued = 0
 
     def _put(self, job: _Job) -> None:
         queue = self._queues.get(job.client)
         if queue is None:
             queue = self._queues[job.client] = deque()
-            self._used[job.client] = max(self._used.get(job.client, 0.0), self._clock)
+            used = self._used[job.client] = max(self._used.get(job.client, 0.0), self._clock)
+            heapq.heappush(self._heap, (used, next(self._arrivals), job.client))
         queue.append(job)
+        self._queued += 1
 
     def _count(self) -> int:
-        return sum(len(queue) for queue in self._queues.values())
+        return self._queued
 
     def _take(self) -> _Job:
-        client = min(self._queues, key=self._used.__getitem__)
+        while True:
+            used, _, client = heapq.heappop(self._heap)
+            if client in self._queues and used == self._used[client]:
+                break
         queue = self._queues[client]
         job = queue.popleft()
+        self._queued -= 1
         if not queue:
             del self._queues[client]
-        self._clock = self._used[client]
+        self._clock = used
         if len(self._used) > MAX_IDLE_CLIENTS:
             self._used = {c: t for c, t in self._used.items() if c in self._queues or t > self._clock}
         return job
 
     def _charge(self, client: str, used: float) -> None:
-        self._used[client] = self._used.get(client, self._clock) + used
+        total = self._used[client] = self._used.get(client, self._clock) + used
+        if client in self._queues:  # more of its jobs wait: it queues again at its new time
+            heapq.heappush(self._heap, (total, next(self._arrivals), client))
+
+    def _clear(self) -> None:
+        self._queues.clear()
+        self._heap.clear()
+        self._queued = 0
 
 
 class Lane(_Fair):
@@ -143,7 +165,7 @@ class Lane(_Fair):
             for queue in self._queues.values():
                 for job in queue:
                     job.loop.call_soon_threadsafe(job.future.cancel)
-            self._queues.clear()
+            self._clear()
             self._cv.notify_all()
         self._thread.join(timeout=30)
 
@@ -189,7 +211,7 @@ class LoopLane(_Fair):
             for job in queue:
                 if not job.loop.is_closed():
                     job.loop.call_soon_threadsafe(job.future.cancel)
-        self._queues.clear()
+        self._clear()
 
 
 class FairLanes:

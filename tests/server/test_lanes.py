@@ -104,3 +104,29 @@ def test_tiny_steps_may_run_on_the_event_loop_fairly_and_in_slices():
     assert here and all(away)
     assert before_one <= 2  # "one" came last but had used nothing: it ran before most of "many"
     assert ticks >= 5  # 20 steps of 2 ms in slices of ~4 ms: the loop ran other callbacks between
+
+
+def test_the_fair_queue_takes_the_least_served_client_among_hundreds():
+    """The heap behind the lanes' order against its definition: every job taken is one of the client that
+    has used the least CPU among those with jobs queued, through arrivals, charges and idle clients
+    returning (random costs, so no ties)."""
+    import random
+
+    from backprop_playground.lanes import _Fair, _Job
+
+    rng = random.Random(7)
+    fair, queued = _Fair(), {}
+    for _ in range(20_000):
+        if rng.random() < 0.55 or not queued:
+            client = f"c{rng.randrange(300)}"
+            fair._put(_Job(None, None, None, client))
+            queued[client] = queued.get(client, 0) + 1
+            continue
+        least = min(fair._used[c] for c in queued)
+        job = fair._take()
+        assert fair._used[job.client] == least
+        queued[job.client] -= 1
+        if not queued[job.client]:
+            del queued[job.client]
+        fair._charge(job.client, rng.random() * 1e-3)
+        assert fair._count() == sum(queued.values())

@@ -129,3 +129,42 @@ def test_a_frame_carries_its_step_and_divergence_and_the_stream_message_its_grap
     assert message["type"] == "trace" and "graph" not in message
     assert {**message, "graph": rest["graph"]} == {"type": "trace", **rest}
     assert loads(wire.stream_trace(frame, with_graph=True))["graph"] == rest["graph"]
+
+
+def _field_by_field(raw_events) -> list[dict]:
+    """The plain encoding by its definition: every field through `wire.tensor` / `wire.number`."""
+    out = []
+    for seq, event in enumerate(raw_events):
+        item = {key: wire._field(key, value, Encoding()) for key, value in event.items()}
+        item["seq"] = seq
+        out.append(item)
+    return out
+
+
+def _model_events() -> list[dict]:
+    from backprop_playground.nets.model import Model
+    from backprop_playground.nets.spec import XOR_EXAMPLE, ModelSpec
+
+    model = Model(ModelSpec.model_validate(XOR_EXAMPLE))
+    return model.take_step(record=True, rows=[0, 1, 2]).trace["events"]
+
+
+def _variants() -> dict[str, list[dict]]:
+    base = record()["events"]
+    nonfinite = [dict(e) for e in base]
+    nonfinite[2]["value"] = np.full((3, 1), np.inf)
+    nonfinite[4]["contribution"] = NONFINITE
+    mixed = [dict(e) for e in base]
+    mixed[0]["value"] = base[0]["value"].astype(np.float32)  # not float64: field by field
+    mixed[5]["contribution"] = np.array([[1], [2]])  # integers: field by field
+    mixed[1]["extra"] = "a field of no known kind"
+    model = _model_events()
+    return {"record": base, "non-finite": nonfinite, "mixed": mixed, "a model's step": model}
+
+
+@pytest.mark.parametrize("name", list(_variants()))
+def test_the_plain_hot_path_writes_exactly_what_field_by_field_encoding_writes(name):
+    """The streaming hot path (one finiteness check over every float tensor, flat views for orjson) must
+    write byte for byte what encoding each field by itself gives (NaN policy, dtypes, unknown fields)."""
+    events = _variants()[name]
+    assert wire.dumps(wire.events(events)) == wire.dumps(_field_by_field(events))
