@@ -14,14 +14,15 @@ The protocol, message by message (JSON text both ways):
                      periodic save the database refused (the stream goes on; the save is tried again)
     close codes      4401 no token, 4403 wrong token, 4429 too many streams (api/stream.py); 4404 no such
                      model (api/stream.py, or here when it is deleted), 4409 another replica saved it,
-                     4408 the client read nothing for `send_timeout_s`, 1011 a task failed (here)
+                     4408 the client read nothing for `send_timeout_s` or left MAX_CONTROL errors unread,
+                     1011 a task failed (here)
 
 Three tasks per connection: the reader parses commands (a bad one is answered with an error message),
 the runner runs steps in CPU jobs (paced by `play`, or one per `step`), and the writer encodes and sends.
 Between runner and writer sits a FrameOutbox holding only the newest frame, so a slow client gets fewer,
 newer frames and memory stays bounded; a frame is encoded only when it is sent, so a dropped one costs
 no encoding. The graph goes out with the first frame and again only when it changes. A client that reads
-nothing for `send_timeout_s` is closed (4408).
+nothing for `send_timeout_s`, or leaves MAX_CONTROL errors unread, is closed (4408).
 
 Steps are not frames. Up to `max_stream_rate` (60/s) `play` traces every step, as `step` does. Faster
 (up to `max_play_rate`, or "max") it fast-forwards: each lane turn runs a batch of untraced steps (the
@@ -83,6 +84,7 @@ MIN_BATCH_S = 0.01  # a paced fast-forward waits for this many seconds of steps 
 MAX_BEHIND_S = 0.5  # steps a paced fast-forward owes (the lane was busy) beyond this are let go
 MAX_UNSENT_POINTS = 50_000  # losses not yet sent, at most: beyond, fast-forward waits for the client
 DEFAULT_FPS = 30.0
+MAX_CONTROL = 32  # errors (never dropped) waiting unsent, at most: beyond, the client is too slow (4408)
 INLINE_SAVE_MARGIN_S = 0.05  # a step runs on the event loop only if no save comes due within this
 Point = tuple[int, float, float | None]  # (step, loss, accuracy) of one step
 
@@ -102,11 +104,15 @@ class StreamMessage:
 class FrameOutbox:
     """Control messages (errors) in order, a single slot for the newest trace frame, and the losses of
     fast-forwarded steps (`points`, in order), which go out as `progress` messages before the frame that
-    follows them and are never dropped."""
+    follows them and are never dropped. A control message is never dropped either: when MAX_CONTROL wait
+    unsent, the client is too slow, and what waits is replaced by one last error (`overflowed`: the stream
+    closes with 4408, as a room's connection does)."""
 
     def __init__(self) -> None:
         self.frame: StreamMessage | None = None
-        self.control: deque[StreamMessage] = deque(maxlen=32)
+        self.control: deque[StreamMessage] = deque()
+        self.overflowed = False
+        self.ending = False  # the last message is queued: nothing more is
         self.dropped = 0
         self.points: list[Point] = []
         self.before_frame = 0  # how many of `points` precede the frame in the slot
@@ -133,6 +139,15 @@ class FrameOutbox:
     def put_control(self, message: dict[str, Any] | StreamMessage, *, last: bool = False) -> None:
         """Queue a message that must not be dropped (sent before any trace frame waiting in the slot). A
         trace (a diverged step's) replaces the waiting frame and goes after every loss before it."""
+        if self.ending:
+            return
+        if not last and len(self.control) >= MAX_CONTROL:
+            self.overflowed = True
+            self.control.clear()
+            self.frame, self.points, self.before_frame = None, [], 0
+            message, last = {"type": "error", "detail": (
+                f"the client reads too slowly: {MAX_CONTROL} messages waited unsent; closing (4408)")}, True
+        self.ending = last
         if not isinstance(message, StreamMessage):
             message = StreamMessage(wire.dumps(message).decode(), last=last)
         elif message.frame is not None:
@@ -466,6 +481,8 @@ class StreamSession:
                 self.close_code = 4408
                 return
             if message.last:
+                if self.outbox.overflowed:
+                    self.close_code = 4408
                 return
 
     async def _send(self, text: str) -> bool:

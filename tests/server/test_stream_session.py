@@ -248,6 +248,48 @@ def test_a_stream_ends_even_when_a_command_wakes_its_sleep_as_it_is_cancelled(tu
     assert asyncio.run(main())
 
 
+def test_errors_a_client_leaves_unread_close_it_rather_than_vanish():
+    """A client that floods bad commands while not reading: its errors queue (none is dropped); past
+    MAX_CONTROL waiting, they give way to one last error and the stream closes with 4408, as a room's
+    connection does. Decided by counts, not by time."""
+    from backprop_playground.stream import MAX_CONTROL
+
+    async def main():
+        socket = GatedSocket()
+        for _ in range(MAX_CONTROL + 8):
+            socket.inbox.put_nowait({"type": "websocket.receive", "text": "not json"})
+        session = StreamSession(socket, None, None, None, rows=4, max_rate=60, persist_every_s=60)
+        runner = asyncio.ensure_future(session.run())
+        await until(lambda: socket.gate is not None, "the first error's send under way")
+        await until(lambda: socket.inbox.empty(), "every command read")
+        for _ in range(10_000):  # passes of the loop: the client now reads whatever is sent
+            if runner.done():
+                break
+            if not socket.gate.done():
+                socket.gate.set_result(None)
+            await asyncio.sleep(0)
+        assert runner.done(), "the stream went on"
+        return socket.sent, session.close_code, session.outbox.overflowed
+
+    sent, code, overflowed = asyncio.run(main())
+    assert code == 4408 and overflowed
+    assert [m["type"] for m in sent] == ["error", "error"]
+    assert "too slowly" in sent[-1]["detail"] and "4408" in sent[-1]["detail"]
+
+
+def test_an_outbox_drops_no_error_below_its_bound():
+    from backprop_playground.stream import MAX_CONTROL
+
+    async def main():
+        box = FrameOutbox()
+        for i in range(MAX_CONTROL):
+            box.put_control({"type": "error", "detail": str(i)})
+        return [json.loads((await box.get()).text)["detail"] for _ in range(MAX_CONTROL)], box.overflowed
+
+    details, overflowed = asyncio.run(main())
+    assert details == [str(i) for i in range(MAX_CONTROL)] and not overflowed
+
+
 def test_a_client_that_never_reads_is_closed_after_the_send_timeout(tmp_path):
     from backprop_playground.hub import ModelHub
     from backprop_playground.jobs import JobPool

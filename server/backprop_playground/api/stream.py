@@ -34,8 +34,9 @@ async def stream(
     play fast-forwards (rate above max_stream_rate: untraced steps, a trace at most fps times a second),
     {"type": "progress", "steps": [first, last], "loss": [...], "accuracy"?: [...]} before each trace.
     Close codes: 4401 no token, 4403 wrong token, 4404 no such model (after an error message),
-    4408 the client read nothing for too long, 4409 another server replica saved the model meanwhile
-    (reconnect: the stream resumes from that save), 4429 this client has too many streams open."""
+    4408 the client read nothing for too long (or left 32 errors unread), 4409 another server replica
+    saved the model meanwhile (reconnect: the stream resumes from that save), 4429 this client has too many
+    streams open."""
     app, settings = websocket.app, websocket.app.state.settings
     client = current_client()
     await websocket.accept()
