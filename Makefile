@@ -58,7 +58,7 @@ test-py: deps
 	$(PY) -m pytest
 
 test-js: deps
-	node --test tests/web/
+	node --import ./tests/web/setup.js --test tests/web/
 
 test: lint test-js test-py
 

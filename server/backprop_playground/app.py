@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
 from backprop_playground import __version__, logs
+from backprop_playground import vocabulary as words
 from backprop_playground.api import (
     datasets,
     errors,
@@ -34,6 +35,7 @@ from backprop_playground.api import (
     stream,
     traces,
     training,
+    vocabulary,
 )
 from backprop_playground.api.guards import BodyLimit, JsonBody
 from backprop_playground.budget import MB, MemoryBudget
@@ -52,16 +54,19 @@ from backprop_playground.webbuild import DistFiles, WebBuild
 API_PREFIX = "/api/v1"
 PAGES = ("index.html", "embed.html", "studio.html", "docs.html")  # the pages served with the import map
 _IMPORT_MAP_SLOT = re.compile(r'<script type="importmap" data-fill="importmap.json"></script>')
-_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
+# inline scripts that run (a JSON data block, such as the vocabulary, runs nothing and needs no CSP hash)
+_INLINE_SCRIPT = re.compile(r'<script(?![^>]*\bsrc=)(?![^>]*type="application/json")[^>]*>(.*?)</script>',
+                            re.S)
 
 
 class Pages:
     """The HTML pages as served: web/importmap.json filled into each page's import-map slot, so the pages
-    share one map; from the build (`web/dist/pages/`, pointing at bundled, content-hashed files) while it is
-    fresh, else web/ itself (webbuild.py). Read at startup and again when a page, the map or the build
-    changes on disk (a stat per page request); the CSP's script hashes come from exactly what is served.
-    Each page carries an ETag of its bytes and `Cache-Control: no-cache` (a browser asks again, with
-    If-None-Match, and gets a 304 while nothing changed)."""
+    share one map, and the vocabulary into its slot (vocabulary.py); from the build (`web/dist/pages/`,
+    pointing at bundled, content-hashed files) while it is fresh, else web/ itself (webbuild.py). Read at
+    startup and again when a page, the map or the build changes on disk (a stat per page request); the
+    CSP's script hashes come from exactly what is served. Each page carries an ETag of its bytes and
+    `Cache-Control: no-cache` (a browser asks again, with If-None-Match, and gets a 304 while nothing
+    changed)."""
 
     def __init__(self, web_dir: Path, build: WebBuild | None = None) -> None:
         self.web_dir = web_dir
@@ -93,7 +98,7 @@ class Pages:
         for name in PAGES:
             if (source / name).is_file():
                 text = (source / name).read_text(encoding="utf-8")
-                pages[name] = _IMPORT_MAP_SLOT.sub(lambda _: script, text).encode("utf-8")
+                pages[name] = words.fill(_IMPORT_MAP_SLOT.sub(lambda _: script, text)).encode("utf-8")
         self._etags = {name: f'"{hashlib.sha256(body).hexdigest()[:32]}"' for name, body in pages.items()}
         self._pages, self._hashes, self._stamp = pages, inline_script_hashes(pages.values()), stamp
 
@@ -198,8 +203,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.lessons = Library(settings.lessons_dir, settings.lessons_replace)
     app.state.pages = Pages(settings.web_dir, app.state.web_build)
     errors.install(app)
-    for module in (health, ops, datasets, lessons, expressions, export, media, models, training, specs,
-                   traces, stream, schema, rooms):
+    for module in (health, ops, vocabulary, datasets, lessons, expressions, export, media, models, training,
+                   specs, traces, stream, schema, rooms):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(rooms.pages)  # /join/{code}: the stepper page of a classroom room
     _mount_front_end(app, settings, app.state.pages)

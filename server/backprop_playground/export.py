@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from backprop_playground import vocabulary as words
 from backprop_playground import wire
 from backprop_playground.nets.inputs import check_value, read_value
 
@@ -283,7 +284,7 @@ _FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}")
 def page_html(web_dir: Path, data: dict, *, theme: str = "light", title: str = "Backprop Playground") -> str:
     """The embed page of `web_dir` made self-contained, with `data` embedded for the offline API (as JSON,
     readable as it is) and its styles and modules packed."""
-    page = (web_dir / PAGE).read_text(encoding="utf-8")
+    page = words.fill((web_dir / PAGE).read_text(encoding="utf-8"))
     imports = _import_map(web_dir, page)
     styles: list[str] = []
     entries: list[str] = []
@@ -313,7 +314,7 @@ def page_html(web_dir: Path, data: dict, *, theme: str = "light", title: str = "
     page = page.replace("\x00STYLE\x00", f"<style>{_UNTIL_UNPACKED}</style>")
     page = page.replace("\x00IMPORTMAP\x00", "")
     page = page.replace("\x00ENTRY\x00", f'<script type="application/json" id="{DATA_ELEMENT_ID}">'
-                        f'{script_json(data)}</script>\n  <script type="application/octet-stream" '
+                        f'{wire.script_json(data)}</script>\n  <script type="application/octet-stream" '
                         f'id="{PACKED_ELEMENT_ID}">{packed}</script>\n  <script>{unpack}</script>')
     page = re.sub(r"<title>.*?</title>", lambda _m: f"<title>{html.escape(title)}</title>", page, count=1,
                   flags=re.S)
@@ -357,13 +358,6 @@ def write_plugins(directory: Path | str, settings=None) -> list[Path]:
         target.write_bytes((web_dir / name).read_bytes())
         written.append(target)
     return written
-
-
-def script_json(value: Any) -> str:
-    """JSON that is safe inside a <script> element: no "</script>" or "<!--" can close or confuse it
-    (the Python twin of packaging.js `scriptSafeJson`); NaN and ±Infinity as wire.py writes them."""
-    text = wire.dumps(value).decode("utf-8")
-    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def _import_map(web_dir: Path, page: str) -> dict[str, str]:

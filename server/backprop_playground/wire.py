@@ -219,6 +219,13 @@ def dumps(value: Any) -> bytes:
     return orjson.dumps(value, option=_OPTIONS, default=_fallback)
 
 
+def script_json(value: Any) -> str:
+    """JSON that is safe inside a <script> element: no "</script>" or "<!--" can close or confuse it
+    (the Python twin of packaging.js `scriptSafeJson`); NaN and ±Infinity as `dumps` writes them."""
+    text = dumps(value).decode("utf-8")
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
 def _fallback(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return plain_array(value)

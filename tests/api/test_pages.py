@@ -9,7 +9,8 @@ import re
 import shutil
 
 IMPORT_MAP = re.compile(r'<script type="importmap">(.*?)</script>', re.S)
-INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
+INLINE = re.compile(r'<script(?![^>]*\bsrc=)(?![^>]*type="application/json")[^>]*>(.*?)</script>', re.S)
+VOCABULARY = re.compile(r'<script type="application/json" id="vocabulary">(.*?)</script>', re.S)
 PATHS = {"/": "index.html", "/index.html": "index.html", "/embed": "embed.html", "/embed.html": "embed.html",
          "/studio": "studio.html", "/studio.html": "studio.html"}
 
@@ -32,6 +33,15 @@ def test_every_page_is_served_with_the_one_import_map(client, settings):
         assert len(maps) == 1, path
         assert json.loads(maps[0]) == expected, path
         assert "data-fill" not in response.text, path
+
+
+def test_every_page_carries_the_vocabulary_the_api_serves(client):
+    """The pages read the server's words from the page itself (web/js/shared/vocabulary.js): no request of
+    their own, the join page's included."""
+    words = client.get("/api/v1/vocabulary").json()
+    for path in [*PATHS, "/join/ABCDEF"]:
+        found = VOCABULARY.findall(client.get(path).text)
+        assert len(found) == 1 and json.loads(found[0]) == words, path
 
 
 def test_the_csp_allows_exactly_the_inline_scripts_served(client):

@@ -21,6 +21,7 @@ def test_each_fixture_is_the_servers_answer(client):
     generator = _generator()
     made = generator.fixtures()
     assert made["ops.json"] == client.get("/api/v1/ops").json()  # the generator writes what /ops answers
+    assert made["vocabulary.json"] == client.get("/api/v1/vocabulary").json()
     for name, value in made.items():
         kept = (FIXTURES / name).read_text(encoding="utf-8")
         assert kept == generator.text(value), f"{name} differs: run tests/web/fixtures/generate.py"

@@ -99,7 +99,7 @@ def test_inspector_writes_out_the_accumulation_and_checks_the_gradient(page, liv
     inspector.wait_for()
     assert inspector.locator(".katex").count() > 0
     assert re.match(
-        r"^∂L/∂x = 3 from ‘\+’ \+ −3 from ‘×’ = 0$", inspector.locator(".accumulation-text").inner_text()
+        r"^∂L/∂x = 3 from ‘\+’ \+ −3 from ‘·’ = 0$", inspector.locator(".accumulation-text").inner_text()
     )
     assert "node=" + x in page.url
     inspector.get_by_role("button", name="Check gradient").click()

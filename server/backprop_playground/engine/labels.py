@@ -43,8 +43,11 @@ def _fill(op, input_labels: list[str]) -> str:
     return op.label.format(*parts)
 
 
-_TEX = {"ŷ": "\\hat{y}", "α": "\\alpha", "β": "\\beta", "σ": "\\sigma", "λ": "\\lambda ", "μ": "\\mu",
-        "π": "\\pi", "θ": "\\theta", "‖": "\\|", "²": "^{2}", "·": "\\cdot "}
+# A label's characters in LaTeX: the one table, served to the pages (GET /api/v1/vocabulary, `tex`), which
+# write labels in LaTeX by it too. A command ends in a space, so a letter after it stays a letter.
+LABEL_TEX = {"ŷ": "\\hat{y}", "α": "\\alpha ", "β": "\\beta ", "σ": "\\sigma ", "λ": "\\lambda ",
+             "μ": "\\mu ", "π": "\\pi ", "θ": "\\theta ", "‖": "\\|", "²": "^{2}", "·": " \\cdot ",
+             "ᵀ": "^{\\top}", "−": "-", "×": " \\times "}
 
 
 def _tex_name(label: str) -> str:
@@ -56,7 +59,7 @@ def _tex_name(label: str) -> str:
     match = re.fullmatch(r"([A-Za-z]+)_?(\d+)", plain)
     if match:
         return f"{match.group(1)}_{{{match.group(2)}}}"
-    return "".join(_TEX.get(ch, ch) for ch in plain)
+    return "".join(LABEL_TEX.get(ch, ch) for ch in plain)
 
 
 def _reference(node, k: int, x, tex: str, ident: str) -> str:

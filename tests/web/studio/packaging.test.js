@@ -31,7 +31,7 @@ test("data JSON cannot close its script element", () => {
 test("the standalone page maps every module to a data URL and embeds the recording", () => {
   const html = standaloneHtml({
     title: "Moons <demo>", css: "body{}", modules: { "studio/replay.js": 'import "../shared/x.js";', "shared/x.js": "export const x = 1;" },
-    d3Source: "globalThis.d3 = {};", recording: { frames: [{ step: 1 }] },
+    d3Source: "globalThis.d3 = {};", recording: { frames: [{ step: 1 }] }, words: { symbols: { mul: "·" } },
   });
   const map = JSON.parse(html.match(/<script type="importmap">(.*?)<\/script>/s)[1]);
   assert.deepEqual(Object.keys(map.imports).sort(), ["@app/shared/x.js", "@app/studio/replay.js", "d3"]);
@@ -39,6 +39,8 @@ test("the standalone page maps every module to a data URL and embeds the recordi
   assert.equal(replay, 'import "@app/shared/x.js";');
   assert.ok(html.includes("Moons &lt;demo&gt;"));
   assert.ok(html.includes('"frames":[{"step":1}]'));
+  const words = JSON.parse(html.match(/<script type="application\/json" id="vocabulary">(.*?)<\/script>/s)[1]);
+  assert.deepEqual(words, { symbols: { mul: "·" } }, "the page carries the vocabulary as a served page does");
   assert.match(moduleDataUrl("é"), /^data:text\/javascript;base64,/);
 });
 

@@ -5,16 +5,18 @@
  */
 
 import { asMatrix, formatNumber } from "../shared/format.js";
+import { vocabulary } from "../shared/vocabulary.js";
 
 const SUB = { "₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6", "₇": "7", "₈": "8", "₉": "9" };
 
-/** A trace label ("h₁", "x·W₁") as LaTeX. */
+/** A trace label ("h₁", "x·W₁") as LaTeX: TeX's special characters escaped, subscript digits as _{…}, and
+ * the other characters as the server's table says (vocabulary `tex`). */
 export function texLabel(label) {
+  const { tex } = vocabulary();
   let s = String(label ?? "");
   s = s.replace(/[\\{}$&#%~]/g, (c) => `\\${c}`);
   s = s.replace(/[₀-₉]+/g, (m) => `_{${[...m].map((c) => SUB[c]).join("")}}`);
-  return s.replaceAll("·", " \\cdot ").replaceAll("ᵀ", "^{\\top}").replaceAll("−", "-").replaceAll("×", " \\times ")
-    .replaceAll("σ", "\\sigma ").replaceAll("λ", "\\lambda ").replaceAll("α", "\\alpha ").replaceAll("‖", "\\|");
+  return [...s].map((c) => tex[c] ?? c).join("");
 }
 
 /** A number as LaTeX (negative numbers in parentheses when `paren`). */

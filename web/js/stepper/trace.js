@@ -5,6 +5,7 @@
  */
 
 import { decodeTensor } from "../shared/tensor-decode.js";
+import { vocabulary } from "../shared/vocabulary.js";
 
 export const SCHEMA_VERSION = 1;
 const STEP_TYPES = new Set(["forward", "backward", "update"]);
@@ -103,10 +104,7 @@ export function nodeCategory(node) {
   return node.role ?? "op";
 }
 
-/** A short symbol for an op, for "0.30 from ×" texts. */
-const OP_SYMBOLS = {
-  add: "+", sub: "−", mul: "×", div: "÷", matmul: "@", neg: "−", pow: "^",
-};
+/** An op's short symbol (the server's op table), for "0.30 from ‘·’" texts; a leaf's or an unknown op's name. */
 export function opSymbol(op) {
-  return OP_SYMBOLS[op] ?? op;
+  return vocabulary().symbols[op] ?? op;
 }

@@ -7,6 +7,7 @@ import { encodeForLink } from "./codec.js";
 import { fileName, modelFile, relativeImports, resolveModule, specFromFile, standaloneHtml, traceFile } from "./packaging.js";
 import { replayRecording } from "./replay-data.js";
 import { saveBlob, svgImage } from "../shared/files.js";
+import { vocabulary } from "../shared/vocabulary.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -116,7 +117,7 @@ export function createExporter({ app, network, dataView, lossChart, toast, onLoa
         moduleClosure("studio/replay.js"), text("/vendor/d3/dist/d3.min.js"), text("/css/studio.css"),
       ]);
       const recording = replayRecording(app, title());
-      const html = standaloneHtml({ title: `${title()} · replay`, css, modules, d3Source, recording, theme: app.theme });
+      const html = standaloneHtml({ title: `${title()} · replay`, css, modules, d3Source, recording, words: vocabulary(), theme: app.theme });
       saveBlob(fileName(`${app.spec.name || "studio"} replay`, "html"), new Blob([html], { type: "text/html" }));
     },
   };

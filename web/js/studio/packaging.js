@@ -72,9 +72,10 @@ const escapeHtml = (text) =>
 
 /**
  * The standalone replay page. `modules` maps paths under /js/ ("studio/replay.js") to their sources,
- * `d3Source` is d3's UMD build, `entry` the module whose `startReplay(root, recording)` runs the page.
+ * `d3Source` is d3's UMD build, `entry` the module whose `startReplay(root, recording)` runs the page,
+ * `words` the vocabulary it carries as a served page does (shared/vocabulary.js).
  */
-export function standaloneHtml({ title, css, modules, d3Source, recording, entry = "studio/replay.js", theme = "light" }) {
+export function standaloneHtml({ title, css, modules, d3Source, recording, words, entry = "studio/replay.js", theme = "light" }) {
   const imports = { d3: moduleDataUrl(`${d3Source}\nexport default globalThis.d3;\n`) };
   for (const [name, source] of Object.entries(modules)) imports[`@app/${name}`] = moduleDataUrl(rewriteImports(source, name));
   return `<!doctype html>
@@ -86,6 +87,7 @@ export function standaloneHtml({ title, css, modules, d3Source, recording, entry
 <link rel="icon" href="data:,">
 <style>${css.replace(/<\/style/gi, "<\\/style")}</style>
 <script type="importmap">${scriptSafeJson({ imports })}</script>
+<script type="application/json" id="vocabulary">${scriptSafeJson(words)}</script>
 <script type="application/json" id="replay-data">${scriptSafeJson(recording)}</script>
 <script type="module">
 import { startReplay } from "@app/${entry}";

@@ -1,20 +1,10 @@
 /**
  * ModelSpec (docs/contracts.md §3) as the builder edits it: defaults, validation, shapes and immutable edits.
- * Pure: no DOM, no fetch.
+ * Pure: no DOM, no fetch. The spec's choices are the server's (shared/vocabulary.js).
  */
 
-export const ACTIVATION_NAMES = [
-  "relu", "leaky_relu", "abs", "prelu", "maxout", "sigmoid", "tanh", "linear", "softplus",
-];
-export const OUTPUT_KINDS = ["sigmoid", "softmax", "linear", "mixture_density"];
-export const DEFAULT_LOSS = {
-  sigmoid: "binary_cross_entropy",
-  softmax: "cross_entropy",
-  linear: "mse",
-  mixture_density: "mixture_nll",
-};
-export const LOSS_NAMES = ["binary_cross_entropy", "cross_entropy", "mse", "mixture_nll"];
-export const OPTIMIZER_NAMES = ["sgd", "momentum", "adam"];
+import { vocabulary } from "../shared/vocabulary.js";
+
 /** What the studio's network view can draw legibly (the server allows far more). */
 export const LIMITS = { layers: 6, units: 64, pieces: 5, components: 8, lr: 10, n: 2000 };
 
@@ -46,7 +36,7 @@ export function normalizeSpec(spec) {
 
 /** The loss in force: the explicit one, or the output unit's matching loss. */
 export function effectiveLoss(spec) {
-  return spec.loss || DEFAULT_LOSS[spec.output.kind];
+  return spec.loss || vocabulary().default_loss[spec.output.kind];
 }
 
 /** The spec's `output.units` for an output kind given the data: classes for softmax, else targets. */
@@ -105,6 +95,7 @@ const isInt = (v) => Number.isInteger(v);
 
 /** Problems with a spec, as [{field, message}] (empty when the spec can be sent). */
 export function validateSpec(spec) {
+  const { enums } = vocabulary();
   const errors = [];
   const add = (field, message) => errors.push({ field, message });
   if (spec.hidden.length > LIMITS.layers) add("hidden", `at most ${LIMITS.layers} hidden layers`);
@@ -112,7 +103,7 @@ export function validateSpec(spec) {
     if (!isInt(layer.units) || layer.units < 1 || layer.units > LIMITS.units) {
       add(`hidden.${i}.units`, `layer ${i + 1}: 1 to ${LIMITS.units} units`);
     }
-    if (!ACTIVATION_NAMES.includes(layer.activation)) add(`hidden.${i}.activation`, "unknown activation");
+    if (!enums.activation.includes(layer.activation)) add(`hidden.${i}.activation`, "unknown activation");
     if (layer.activation === "maxout" && !(isInt(layer.pieces) && layer.pieces >= 2)) {
       add(`hidden.${i}.pieces`, `layer ${i + 1}: maxout needs 2 or more pieces`);
     }
@@ -120,11 +111,11 @@ export function validateSpec(spec) {
       add(`hidden.${i}.alpha`, `layer ${i + 1}: α must be a number`);
     }
   });
-  if (!OUTPUT_KINDS.includes(spec.output.kind)) add("output.kind", "unknown output unit");
-  if (spec.loss && !LOSS_NAMES.includes(spec.loss)) add("loss", "unknown loss");
+  if (!enums.output_kind.includes(spec.output.kind)) add("output.kind", "unknown output unit");
+  if (spec.loss && !enums.loss.includes(spec.loss)) add("loss", "unknown loss");
   const lr = spec.optimizer.lr;
   if (!(lr > 0 && lr <= LIMITS.lr)) add("optimizer.lr", `learning rate in (0, ${LIMITS.lr}]`);
-  if (!OPTIMIZER_NAMES.includes(spec.optimizer.name)) add("optimizer.name", "unknown optimizer");
+  if (!enums.optimizer.includes(spec.optimizer.name)) add("optimizer.name", "unknown optimizer");
   if (spec.batch_size !== null && !(isInt(spec.batch_size) && spec.batch_size >= 1)) {
     add("batch_size", "batch size: a positive integer, or empty for full batch");
   }

@@ -2,8 +2,9 @@
  * The builder: presets, data (named dataset or CSV), hidden layers, output and loss, optimizer.
  * Owns its form; every committed edit is reported as (field, rawValue); `render(spec, ctx)` redraws.
  */
+import { vocabulary } from "../../shared/vocabulary.js";
+import { LIMITS } from "../spec.js";
 import { morphHtml } from "./morph.js";
-import { ACTIVATION_NAMES, DEFAULT_LOSS, LIMITS, LOSS_NAMES, OPTIMIZER_NAMES, OUTPUT_KINDS } from "../spec.js";
 
 const esc = (t) => String(t ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 const opts = (values, selected, label = (v) => v) =>
@@ -23,6 +24,7 @@ function counter(name, value, min, max, title) {
 }
 
 function layerRow(layer, i) {
+  const { enums } = vocabulary();
   const extra = [];
   if (layer.activation === "leaky_relu" || layer.activation === "prelu") {
     const initial = layer.activation === "prelu" ? "0.25" : "0.01";
@@ -33,7 +35,7 @@ function layerRow(layer, i) {
   }
   return `<div class="layer-row" data-layer="${i}">
     <span class="name">h${i + 1}</span>${counter(`hidden.${i}.units`, layer.units, 1, LIMITS.units, `units of layer ${i + 1}`)}
-    <select name="hidden.${i}.activation" aria-label="activation of layer ${i + 1}">${opts(ACTIVATION_NAMES, layer.activation, label)}</select>
+    <select name="hidden.${i}.activation" aria-label="activation of layer ${i + 1}">${opts(enums.activation, layer.activation, label)}</select>
     ${extra.length ? `<div class="opts">${extra.join("")}</div>` : ""}</div>`;
 }
 
@@ -54,9 +56,10 @@ function dataSection(spec, ctx) {
 }
 
 function formHtml(spec, ctx) {
+  const { enums, default_loss } = vocabulary();
   const presetGroups = ctx.presetGroups.map((g) => `<optgroup label="${esc(g.label)}">${g.items.map((p) =>
     `<option value="${esc(p.id)}"${p.id === ctx.presetId ? " selected" : ""}>${esc(p.title)}</option>`).join("")}</optgroup>`).join("");
-  const lossChoices = ["", ...LOSS_NAMES];
+  const lossChoices = ["", ...enums.loss];
   return `<fieldset class="preset"><legend>Start from</legend>
       <select name="preset" aria-label="preset"><option value="">(your own net)</option>${presetGroups}</select>
       ${ctx.lessonPanels?.length > 1 ? `<select name="lesson-panel" aria-label="lesson panel">${ctx.lessonPanels.map((p, i) =>
@@ -69,11 +72,11 @@ function formHtml(spec, ctx) {
       <div class="row">${counter("layers", spec.hidden.length, 0, LIMITS.layers, "hidden layers")}<span class="hint">layers</span></div>
       ${spec.hidden.map(layerRow).join("")}</fieldset>
     <fieldset><legend>Output</legend>
-      <div class="row"><label><span>unit</span><select name="output.kind">${opts(OUTPUT_KINDS, spec.output.kind, label)}</select></label>
+      <div class="row"><label><span>unit</span><select name="output.kind">${opts(enums.output_kind, spec.output.kind, label)}</select></label>
       ${spec.output.kind === "mixture_density" ? `<label><span>K</span><input type="number" min="1" max="${LIMITS.components}" name="output.components" value="${spec.output.components ?? 3}"></label>` : ""}</div>
-      <div class="row"><label><span>loss</span><select name="loss">${opts(lossChoices, spec.loss || "", (v) => (v ? label(v) : `matching (${label(DEFAULT_LOSS[spec.output.kind])})`))}</select></label></div></fieldset>
+      <div class="row"><label><span>loss</span><select name="loss">${opts(lossChoices, spec.loss || "", (v) => (v ? label(v) : `matching (${label(default_loss[spec.output.kind])})`))}</select></label></div></fieldset>
     <fieldset><legend>Training</legend>
-      <div class="row"><label><span>optimizer</span><select name="optimizer.name">${opts(OPTIMIZER_NAMES, spec.optimizer.name, label)}</select></label></div>
+      <div class="row"><label><span>optimizer</span><select name="optimizer.name">${opts(enums.optimizer, spec.optimizer.name, label)}</select></label></div>
       <div class="row"><label><span>learning rate</span><input type="number" min="0" step="any" name="optimizer.lr" value="${spec.optimizer.lr}"></label></div>
       <div class="row"><label><span>batch</span><input type="number" min="1" name="batch_size" placeholder="all" value="${spec.batch_size ?? ""}"></label>
       <label><span>decay λ</span><input type="number" min="0" step="any" name="weight_decay" value="${spec.weight_decay ?? 0}"></label></div>
