@@ -51,6 +51,8 @@ def start_server(data_dir: str, jobs: int | None = None, root: Path = ROOT,
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, **(env or {})}
+    # the tree's own package, ahead of the checkout's that the venv's .pth file puts on sys.path
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "server"), env.get("PYTHONPATH")]))
     if jobs is not None:
         env["BACKPROP_MAX_CPU_JOBS"] = str(jobs)
     command = [sys.executable, "-m", "backprop_playground.cli", "serve", "--port", str(port),
