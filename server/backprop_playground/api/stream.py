@@ -27,16 +27,11 @@ async def stream(
     token: Annotated[str | None, Query(description="Deprecated: the edit token in the URL (prefer the "
                                                    "first message, as URLs end up in logs).")] = None,
 ) -> None:
-    """First message: {"type": "auth", "token": "<edit_token>"}. Then commands (JSON text):
-    {"type": "step"}, {"type": "play", "rate": steps/s | "max"}, {"type": "pause"}, {"type": "reset"},
-    {"type": "config", "lr"?, "rows"?, "encoding"?: "json"|"f32", "summary_over"?, "fps"?}.
-    Messages: {"type": "trace", "step", "graph"?, "events", ...}, {"type": "error", "detail"} and, when
-    play fast-forwards (rate above max_stream_rate: untraced steps, a trace at most fps times a second),
-    {"type": "progress", "steps": [first, last], "loss": [...], "accuracy"?: [...]} before each trace.
-    Close codes: 4401 no token, 4403 wrong token, 4404 no such model (after an error message),
-    4408 the client read nothing for too long (or left 32 errors unread), 4409 another server replica
-    saved the model meanwhile (reconnect: the stream resumes from that save), 4429 this client has too many
-    streams open."""
+    """The model stream: the protocol, message by message and with every close code, is written once, in
+    backprop_playground/stream.py's docstring (docs/contracts.md §5 for clients). Decided here: the first
+    message must be {"type": "auth", "token": "<edit_token>"} (4401 without one, 4403 for a wrong one),
+    the model must exist (4404) and a client may hold only so many streams (4429); the session does the
+    rest."""
     app, settings = websocket.app, websocket.app.state.settings
     client = current_client()
     await websocket.accept()
