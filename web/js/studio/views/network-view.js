@@ -2,6 +2,15 @@
  * The network view: neurons in layers, each showing its activation over the input plane as a small
  * heatmap, and links whose width and colour show a weight's sign and size — or, toggled, ∂L/∂w.
  * Owns its SVG and canvases; `update(frame)` redraws; clicks are reported through callbacks.
+ *
+ * Where its numbers come from (each trace the server streams, session.js, is folded in by frames.js):
+ * - weights and biases: the step's update events applied to the previous ones (traceparams.js
+ *   `applyUpdates`; the param nodes' forward values after a reset, `paramsFromForward`);
+ * - ∂L/∂w on the links: the backward events' totals at the param nodes (traceparams.js `gradientsFrom`);
+ * - the heatmaps: those weights run forward in the browser over the plane's grid (surface.js → forward.js
+ *   `forwardAll`, checked against the server's forward in tests/web/studio/server-parity.test.js);
+ * - the layout and link widths: neuron-layout.js; the colours: colors.js.
+ * render-loop.js calls `update` once per drawn frame.
  */
 import d3 from "d3";
 import { classColor, css, diverging, rasterize, signedUnit, THEMES } from "../colors.js";
