@@ -58,7 +58,6 @@ from backprop_playground.hub import LiveModel, ModelBusy, ModelConflict, ModelHu
 from backprop_playground.jobs import JobPool
 from backprop_playground.nets.model import Model
 from backprop_playground.nets.traces import Frame, step_frame, trace_frame, trace_rows
-from backprop_playground.rooms.registry import Resumed
 from backprop_playground.schema.ws import (
     MAX_PENDING_STEPS,
     Command,
@@ -69,6 +68,7 @@ from backprop_playground.schema.ws import (
     Step,
     parse_command,
 )
+from backprop_playground.sending import Resumed
 from backprop_playground.store import StorageError
 from backprop_playground.wire import Encoding
 

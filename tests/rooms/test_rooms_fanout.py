@@ -1,8 +1,8 @@
-"""A room connection's sending (rooms/registry.py `Connection`): a message goes out at once, in the caller's
-task, while nothing waits for the client; under back-pressure a writer task takes over, ordered messages
-keep their order and are never skipped, replaceable ones keep only the newest, and the direct path resumes
-once the backlog is sent. The socket here is a fake whose send suspends only while it is "paused", as
-uvicorn's does while its transport is paused; tests/rooms/test_rooms_live.py checks a real server."""
+"""A room connection's sending (rooms/connection.py `Connection`): a message goes out at once, in the
+caller's task, while nothing waits for the client; under back-pressure a writer task takes over, ordered
+messages keep their order and are never skipped, replaceable ones keep only the newest, and the direct path
+resumes once the backlog is sent. The socket here is a fake whose send suspends only while it is "paused",
+as uvicorn's does while its transport is paused; tests/rooms/test_rooms_live.py checks a real server."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from websockets.http11 import Response
 from websockets.uri import parse_uri
 
 from backprop_playground.rooms import protocol as p
-from backprop_playground.rooms.registry import Connection, Resumed
+from backprop_playground.rooms.connection import Connection
+from backprop_playground.sending import Resumed
 from tests.processes import Server
 from tests.waiting import DEADLINE_S, wait_until
 

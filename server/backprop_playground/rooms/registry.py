@@ -3,223 +3,39 @@
 The bus (bus.py) keeps the rooms and carries their events; the registry keeps, per room it serves, the
 presenter and follower connections and a mirror of what a late joiner needs (seq, state, open question,
 answers, audience), and turns each bus event into one encoded message that it hands to every connection.
-A connection whose client keeps up gets it at once, written in the task that handles the event (one pass
-over the room, no task woken per connection); one whose socket pushes back (its transport paused) gets a
-writer task and an outbox until it has caught up: its ordered messages (hello, ask, reveal, errors: at most
-OUTBOX_MESSAGES, beyond which the client is too slow and is closed with 4408) and one slot per kind of
-replaceable message (state, audience, answers) holding only the newest, so a slow follower skips states and
-never delays the others. A ticker reports the audience and the answers at most 1/TICK_S times a second,
-keeps rooms with a connected presenter alive, closes connections whose client read nothing for
-send_timeout_s and those of rooms that ended.
+A connection (connection.py) whose client keeps up gets it at once, written in the task that handles the
+event (one pass over the room, no task woken per connection); one whose socket pushes back waits in its
+outbox, so a slow follower skips states and never delays the others. A ticker reports the audience and the
+answers at most 1/TICK_S times a second, keeps rooms with a connected presenter alive, closes connections
+whose client read nothing for send_timeout_s and those of rooms that ended.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
-from collections import Counter, deque
-from collections.abc import Coroutine, Generator
+from collections import Counter
 from typing import Any
 
-import orjson
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from backprop_playground.fair import OverShare, RateQuota, client_group
 from backprop_playground.rooms import protocol as p
 from backprop_playground.rooms.bus import Bus, Snapshot
+from backprop_playground.rooms.connection import (
+    CLOSE_TIMEOUT_S,
+    NOTICE_EVERY_S,
+    Connection,
+    close,
+    dumps,
+    error,
+    refuse,
+)
 
 log = logging.getLogger("backprop_playground.rooms")
 TICK_S = 0.2  # audience and answers reach the presenter at most this often
 STOP_WAIT_S = 5.0  # how long closing waits for the ticker (its loop ends within a tick once `closing` is set)
-CLOSE_TIMEOUT_S = 1.0  # how long a closing handshake may wait for a client that does not read
-NOTICE_EVERY_S = 10.0  # a client over its message rate is told so at most this often
-
-
-def dumps(message: dict[str, Any]) -> str:
-    return orjson.dumps(message).decode()
-
-
-def error(message: str) -> str:
-    return dumps({"type": "error", "message": message})
-
-
-class RoomOutbox:
-    """What waits for a connection under back-pressure: ordered messages (bounded) plus one latest-wins slot
-    per replaceable kind; `final` goes first and last (an error before a close)."""
-
-    def __init__(self, limit: int = p.OUTBOX_MESSAGES) -> None:
-        self.queue: deque[str] = deque()
-        self.slots: dict[str, str] = {}
-        self.limit = limit
-        self.final: str | None = None
-
-    def put(self, text: str) -> bool:
-        """False when `limit` messages already wait: the client is too slow."""
-        if len(self.queue) >= self.limit:
-            return False
-        self.queue.append(text)
-        return True
-
-    def latest(self, kind: str, text: str) -> None:
-        self.slots[kind] = text
-
-    def end(self, text: str) -> None:
-        self.final = text
-
-    def take(self) -> tuple[str | None, bool]:
-        """(text, last), (None, False) when nothing waits."""
-        if self.final is not None:
-            return self.final, True
-        if self.queue:
-            return self.queue.popleft(), False
-        if self.slots:
-            kind = next(iter(self.slots))
-            return self.slots.pop(kind), False
-        return None, False
-
-
-class Resumed:
-    """The rest of a coroutine whose first step already ran (and suspended), for a task to await: what the
-    task sends or throws into it is passed on, as `yield from` does for a coroutine not started yet."""
-
-    __slots__ = ("coro", "pending")
-
-    def __init__(self, coro: Coroutine[Any, Any, Any], pending: Any) -> None:
-        self.coro, self.pending = coro, pending
-
-    def __await__(self) -> Generator[Any, Any, Any]:
-        coro, pending = self.coro, self.pending
-        while True:
-            try:
-                sent = yield pending
-            except GeneratorExit:
-                coro.close()
-                raise
-            except BaseException as exc:  # noqa: BLE001 - a cancellation, passed on like any other
-                try:
-                    pending = coro.throw(exc)
-                except StopIteration as stop:
-                    return stop.value
-            else:
-                try:
-                    pending = coro.send(sent)
-                except StopIteration as stop:
-                    return stop.value
-
-
-class Connection:
-    """One client's socket and what is sent to it.
-
-    A message is written at once, in the caller's task, when nothing waits for this client (no writer task):
-    the ASGI send runs its first step right there and, as long as the transport takes the bytes without
-    pausing, completes in it, so a state reaches a room's connections in one pass of the event loop with no
-    task woken per connection. A send that suspends (the transport paused: the client reads slowly) is
-    finished by a writer task started then, and later messages wait in the outbox (ordered ones bounded,
-    latest-wins slots) until that task has sent them; once it is empty, messages go out directly again."""
-
-    def __init__(self, socket: WebSocket, presenter: bool, who: str | None = None) -> None:
-        self.socket = socket
-        self.presenter = presenter
-        self.who = who or secrets.token_hex(8)  # whose answer this connection gives
-        self.dropped = 0  # over-rate messages in a row
-        self.noticed_at = -NOTICE_EVERY_S  # when the client was last told it is over its rate
-        self.outbox = RoomOutbox()  # empty whenever `writer` is None
-        self.close_code = 1000
-        self.sending_since: float | None = None  # when the writer's send under way started (the watchdog's)
-        self.writer: asyncio.Task | None = None  # only under back-pressure
-        self.reader: asyncio.Task | None = None
-        self.done = False  # nothing more is sent: the final message went out, the client is gone or too slow
-        self.failure: BaseException | None = None  # what a send raised
-        if presenter:
-            self.bucket = p.Bucket(p.PRESENTER_RATE, p.PRESENTER_BURST, time.monotonic())
-        else:
-            self.bucket = p.Bucket(p.FOLLOWER_RATE, p.FOLLOWER_BURST, time.monotonic())
-
-    def put(self, text: str) -> None:
-        """An ordered message: never skipped; OUTBOX_MESSAGES waiting close the client with 4408."""
-        if self.done:
-            return
-        if self.writer is None:
-            self._send_now(text)
-        elif not self.outbox.put(text):
-            self.close_code = p.CLOSE_TOO_SLOW
-            self._stop()
-
-    def latest(self, kind: str, text: str) -> None:
-        """A replaceable message: under back-pressure only the newest of its `kind` waits."""
-        if self.done:
-            return
-        if self.writer is None:
-            self._send_now(text)
-        else:
-            self.outbox.latest(kind, text)
-
-    def end(self, code: int, message: str) -> None:
-        """Send `message` as an error (before anything still waiting), then close with `code`."""
-        if self.done or self.outbox.final is not None:
-            return
-        self.close_code = code
-        text = error(message)
-        if self.writer is None:
-            self._send_now(text, last=True)
-        else:
-            self.outbox.end(text)
-
-    def too_slow(self) -> None:
-        """The client read nothing for send_timeout_s (the registry's watchdog)."""
-        self.close_code = p.CLOSE_TOO_SLOW
-        if self.writer is not None:
-            self.writer.cancel()
-        self._stop()
-
-    def _send_now(self, text: str, last: bool = False) -> None:
-        send = self.socket.send({"type": "websocket.send", "text": text})
-        try:
-            pending = send.send(None)
-        except StopIteration:  # sent
-            if last:
-                self._stop()
-            return
-        except Exception as exc:  # noqa: BLE001 - the client is gone (or a failure, logged by _run)
-            self._failed(exc)
-            return
-        self.sending_since = asyncio.get_running_loop().time()
-        self.writer = asyncio.create_task(self._write(Resumed(send, pending), last), name="room-writer")
-
-    async def _write(self, sending: Resumed, last: bool) -> None:
-        """Under back-pressure: finish the send under way, then send what waits, until nothing does."""
-        loop = asyncio.get_running_loop()
-        try:
-            await sending
-            self.sending_since = None
-            while not last:
-                text, last = self.outbox.take()
-                if text is None:
-                    break
-                self.sending_since = loop.time()
-                await self.socket.send({"type": "websocket.send", "text": text})
-                self.sending_since = None
-            if last:
-                self._stop()
-        except asyncio.CancelledError:
-            self._stop()
-            raise
-        except Exception as exc:  # noqa: BLE001
-            self._failed(exc)
-        finally:
-            if self.writer is asyncio.current_task():
-                self.writer = None
-
-    def _failed(self, exc: BaseException) -> None:
-        self.failure = exc
-        self._stop()
-
-    def _stop(self) -> None:
-        self.done = True
-        if self.reader is not None:
-            self.reader.cancel()
 
 
 class LocalRoom:
@@ -599,24 +415,3 @@ class Registry:
             if question is None or question["id"] != fields["id"] \
                     or not await bus.answer(code, fields["id"], conn.who, fields["value"]):
                 raise p.Refused(f"no open question with id {fields['id']}")
-
-
-async def refuse(socket: WebSocket, code: int, message: str) -> None:
-    """An error message, then the close code (the connection was accepted so that it can be told why)."""
-    try:
-        async with asyncio.timeout(CLOSE_TIMEOUT_S):
-            await socket.send_text(error(message))
-    except (TimeoutError, WebSocketDisconnect, RuntimeError):
-        return
-    await close(socket, code)
-
-
-async def close(socket: WebSocket, code: int) -> None:
-    """Close, unless the client is gone; a client that reads nothing is not waited for."""
-    connected = WebSocketState.CONNECTED
-    if socket.client_state == connected and socket.application_state == connected:
-        try:
-            async with asyncio.timeout(CLOSE_TIMEOUT_S):
-                await socket.close(code)
-        except (TimeoutError, RuntimeError):
-            pass
