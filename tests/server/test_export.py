@@ -119,7 +119,8 @@ def test_the_online_only_recorder_is_left_out_of_a_saved_page(lesson_page):
 def test_user_text_cannot_break_out_of_its_element():
     title = 'Cost </script><script>alert("x")</script> <!-- & </title><b>'
     page = stepper_html(expression="x*y", values={"x": 1, "y": 2}, title=title)
-    assert page.count("<script") == page.count("</script>") == 3  # data, packed modules, the unpacking
+    # the vocabulary, the data, the packed modules, the unpacking
+    assert page.count("<script") == page.count("</script>") == 4
     escaped = "Cost &lt;/script&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &lt;!-- &amp; "
     assert f"<title>{escaped}" in page
     assert "<b>" not in page
