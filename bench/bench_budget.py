@@ -16,7 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
 
 import numpy as np  # noqa: E402
 
-from backprop_playground import budget, wire  # noqa: E402
+from backprop_playground import wire  # noqa: E402
+from backprop_playground.admission import budget  # noqa: E402
 from backprop_playground.nets.limits import Limits  # noqa: E402
 from backprop_playground.nets.model import Model  # noqa: E402
 from backprop_playground.nets.net import count_parameters  # noqa: E402

@@ -112,7 +112,8 @@ class Phases:
 
 def instrument(phases: Phases) -> None:
     """Phase wrappers on the functions of a frame (those this tree has; older trees lack some)."""
-    from backprop_playground import budget, hub, stream, wire
+    from backprop_playground import hub, stream, wire
+    from backprop_playground.admission import budget
     from backprop_playground.engine import record
     from backprop_playground.nets import model, optim
 

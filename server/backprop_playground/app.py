@@ -19,6 +19,9 @@ from starlette.routing import Match, Mount
 
 from backprop_playground import __version__, logs
 from backprop_playground import vocabulary as words
+from backprop_playground.admission.budget import MB, MemoryBudget
+from backprop_playground.admission.fair import ClientKey, RateQuota
+from backprop_playground.admission.jobs import JobPool
 from backprop_playground.api import (
     datasets,
     errors,
@@ -38,10 +41,7 @@ from backprop_playground.api import (
     vocabulary,
 )
 from backprop_playground.api.guards import BodyLimit, JsonBody
-from backprop_playground.budget import MB, MemoryBudget
-from backprop_playground.fair import ClientKey, RateQuota
 from backprop_playground.hub import ModelHub
-from backprop_playground.jobs import JobPool
 from backprop_playground.lifespans import shared_by_servers
 from backprop_playground.nets.lessons import start_warming
 from backprop_playground.nets.lessons.library import Library

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from backprop_playground.budget import model_bytes
+from backprop_playground.admission.budget import model_bytes
 from backprop_playground.nets.limits import Limits
 from backprop_playground.nets.model import Model
 from backprop_playground.nets.results import TrainResult

@@ -212,7 +212,7 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: str | None) -> str | None:
-        from backprop_playground.fair import trusted_networks
+        from backprop_playground.admission.fair import trusted_networks
 
         trusted_networks(value)  # ValueError naming a bad entry
         return value

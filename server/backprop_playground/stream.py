@@ -34,7 +34,7 @@ no step's loss is lost to latest-wins. When fast-forwarding stops (pause; not a 
 says so), a still frame (the trace at the model's parameters, without metrics) shows where it stopped: the
 client's sign that no more steps come.
 
-Steps run on the fair lanes of the job pool (lanes.py), light or heavy by the step's measured cost.
+Steps run on the fair lanes of the job pool (admission/lanes.py), light or heavy by the step's measured cost.
 Commands never pile up: steps are a counter (at most MAX_PENDING_STEPS), and a queued `reset` or `lr`
 change is replaced by a newer one of its kind, so at most one of each waits.
 """
@@ -52,10 +52,10 @@ from typing import Any
 
 from starlette.websockets import WebSocketDisconnect
 
-from backprop_playground import budget as admit
 from backprop_playground import wire
+from backprop_playground.admission import budget as admit
+from backprop_playground.admission.jobs import JobPool
 from backprop_playground.hub import LiveModel, ModelBusy, ModelConflict, ModelHub, UnknownModel
-from backprop_playground.jobs import JobPool
 from backprop_playground.nets.model import Model
 from backprop_playground.nets.traces import Frame, step_frame, trace_frame, trace_rows
 from backprop_playground.schema.ws import (

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 
-from backprop_playground.jobs import Busy
+from backprop_playground.admission.jobs import Busy
 from backprop_playground.nets.spec import XOR_EXAMPLE
 from tests.api.conftest import MOONS, app_client
 

@@ -8,8 +8,9 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from backprop_playground import budget, wire
-from backprop_playground.budget import MemoryBudget, MemoryBusy, MemoryTooLarge
+from backprop_playground import wire
+from backprop_playground.admission import budget
+from backprop_playground.admission.budget import MemoryBudget, MemoryBusy, MemoryTooLarge
 from backprop_playground.nets.limits import Limits
 from backprop_playground.nets.model import Model
 

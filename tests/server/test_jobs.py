@@ -4,8 +4,8 @@ import threading
 import numpy as np
 import pytest
 
-from backprop_playground.fair import OverShare
-from backprop_playground.jobs import Busy, Deadline, JobPool
+from backprop_playground.admission.fair import OverShare
+from backprop_playground.admission.jobs import Busy, Deadline, JobPool
 from tests.waiting import until
 
 

@@ -2,7 +2,7 @@ import asyncio
 import threading
 import time
 
-from backprop_playground.lanes import FairLanes
+from backprop_playground.admission.lanes import FairLanes
 
 
 def _spin(seconds: float) -> float:
@@ -112,7 +112,7 @@ def test_the_fair_queue_takes_the_least_served_client_among_hundreds():
     returning (random costs, so no ties)."""
     import random
 
-    from backprop_playground.lanes import _Fair, _Job
+    from backprop_playground.admission.lanes import _Fair, _Job
 
     rng = random.Random(7)
     fair, queued = _Fair(), {}

@@ -57,8 +57,8 @@ class SlowSocket:
 
 
 def test_slow_client_gets_fewer_newer_frames(tmp_path):
+    from backprop_playground.admission.jobs import JobPool
     from backprop_playground.hub import ModelHub
-    from backprop_playground.jobs import JobPool
 
     read_s = 0.1  # the client's time to read one frame: wall time, whatever the CPU's speed
 
@@ -114,8 +114,8 @@ def test_a_step_waits_briefly_for_a_model_another_request_holds(tmp_path, releas
     """Another request holds the model when a step comes: released 50 ms after the step began to wait
     (well within STEP_WAIT_S), the step runs; never released, the step gives up with a 'busy' error after
     STEP_WAIT_S. Both are decided by the order of events, not by how fast this machine is."""
+    from backprop_playground.admission.jobs import JobPool
     from backprop_playground.hub import ModelHub
-    from backprop_playground.jobs import JobPool
 
     async def main():
         hub = ModelHub(Store(f"sqlite:///{tmp_path / 'db'}"), DEFAULT_LIMITS, capacity=8, persist_every_s=60)
@@ -291,8 +291,8 @@ def test_an_outbox_drops_no_error_below_its_bound():
 
 
 def test_a_client_that_never_reads_is_closed_after_the_send_timeout(tmp_path):
+    from backprop_playground.admission.jobs import JobPool
     from backprop_playground.hub import ModelHub
-    from backprop_playground.jobs import JobPool
 
     async def main():
         hub = ModelHub(Store(f"sqlite:///{tmp_path / 'db'}"), DEFAULT_LIMITS, capacity=8, persist_every_s=60)
@@ -314,8 +314,8 @@ def test_pause_stops_a_fast_forward_within_the_step_in_flight(tmp_path):
     """A pause ends the running batch after its step in flight: at most one step after the pause is applied
     (the batch checks for commands after every step), then a still frame at the model's step and nothing
     more. Decided by the order of events, not by speed."""
+    from backprop_playground.admission.jobs import JobPool
     from backprop_playground.hub import ModelHub
-    from backprop_playground.jobs import JobPool
     from backprop_playground.schema.ws import Pause
 
     async def main():
@@ -376,8 +376,8 @@ def test_a_fast_forward_waits_while_its_client_leaves_too_many_losses_unread(tmp
     """Losses are never dropped, so a client that reads nothing holds its fast-forward at the bound of
     unsent losses (here 300) until it reads (or the send timeout closes it): memory stays bounded."""
     import backprop_playground.stream as stream
+    from backprop_playground.admission.jobs import JobPool
     from backprop_playground.hub import ModelHub
-    from backprop_playground.jobs import JobPool
 
     monkeypatch.setattr(stream, "MAX_UNSENT_POINTS", 300)
 

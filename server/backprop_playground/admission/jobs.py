@@ -5,7 +5,7 @@ Three kinds of work get shares of their own, so none can take every slot from th
   one (training) (429 beyond, after waiting up to `queue_wait_s` for its own earlier jobs), and long ones
   take at most `long_slots`, so short requests always find a slot; a request finding every slot taken
   waits up to `queue_wait_s` for one (503 after);
-- stream steps: the fair lanes of backprop_playground.lanes (their own threads, counted apart);
+- stream steps: the fair lanes of backprop_playground.admission.lanes (their own threads, counted apart);
 - bookkeeping (`wait=True`: pinning, final saves): short, never refused.
 """
 
@@ -21,8 +21,8 @@ from typing import TypeVar
 
 import numpy as np
 
-from backprop_playground.fair import OverShare, current_client
-from backprop_playground.lanes import FairLanes
+from backprop_playground.admission.fair import OverShare, current_client
+from backprop_playground.admission.lanes import FairLanes
 
 T = TypeVar("T")
 

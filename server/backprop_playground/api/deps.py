@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from backprop_playground.budget import MemoryBudget
+from backprop_playground.admission.budget import MemoryBudget
+from backprop_playground.admission.jobs import JobPool
 from backprop_playground.hub import ModelHub
-from backprop_playground.jobs import JobPool
 from backprop_playground.nets.lessons.library import Library
 from backprop_playground.nets.limits import Limits
 from backprop_playground.settings import Settings

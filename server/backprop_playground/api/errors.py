@@ -13,10 +13,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from backprop_playground.budget import MemoryBusy, MemoryTooLarge
-from backprop_playground.fair import OverShare
+from backprop_playground.admission.budget import MemoryBusy, MemoryTooLarge
+from backprop_playground.admission.fair import OverShare
+from backprop_playground.admission.jobs import Busy
 from backprop_playground.hub import ModelBusy, NotAllowed, UnknownModel
-from backprop_playground.jobs import Busy
 from backprop_playground.nets.inputs import NestingError
 from backprop_playground.store import NoSpace, OwnerFull, StorageUnavailable, StoreFull
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
-from backprop_playground import budget as admit
+from backprop_playground.admission import budget as admit
 from backprop_playground.api.deps import BudgetDep, JobsDep, LessonsDep, LimitsDep, SettingsDep
 from backprop_playground.api.errors import responses
 from backprop_playground.export import ExportError, parse_values, stepper_html

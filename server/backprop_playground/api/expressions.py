@@ -9,8 +9,8 @@ import numpy as np
 from fastapi import APIRouter, Request, Response
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
-from backprop_playground import budget as admit
 from backprop_playground import wire
+from backprop_playground.admission import budget as admit
 from backprop_playground.api.constant import ConstantJson
 from backprop_playground.api.deps import (
     BudgetDep,

@@ -11,12 +11,12 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import Field
 
-from backprop_playground import budget as admit
 from backprop_playground import media
+from backprop_playground.admission import budget as admit
+from backprop_playground.admission.fair import current_client
 from backprop_playground.api.deps import BudgetDep, JobsDep, LessonsDep, LimitsDep, SettingsDep
 from backprop_playground.api.errors import responses
 from backprop_playground.export import ExportError, stepper_html, unpack_page
-from backprop_playground.fair import current_client
 from backprop_playground.media_jobs import JobRefused, MediaJobs, check_options, unavailable
 from backprop_playground.nets.expressions import expression_numbers
 from backprop_playground.schema.api import RequestModel, WireModel

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ConfigDict, Field, ValidationError
 
-from backprop_playground import budget as admit
+from backprop_playground.admission import budget as admit
+from backprop_playground.admission.fair import current_client
 from backprop_playground.api.deps import BudgetDep, HubDep, JobsDep, LimitsDep, TokenDep
 from backprop_playground.api.errors import responses
-from backprop_playground.fair import current_client
 from backprop_playground.nets.model import Model
 from backprop_playground.nets.regions import GRID_CHUNK
 from backprop_playground.nets.spec import ModelSpec

@@ -18,8 +18,8 @@ from fastapi.responses import FileResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import Field
 
+from backprop_playground.admission.fair import RateQuota, client_group, current_client
 from backprop_playground.api.errors import ErrorBody
-from backprop_playground.fair import RateQuota, client_group, current_client
 from backprop_playground.lifespans import shared_by_servers
 from backprop_playground.rooms import open_bus, protocol
 from backprop_playground.rooms.bus import CodeTaken, Lifetime, OwnerFull, RoomsFull, Snapshot

@@ -17,7 +17,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 from pydantic import ConfigDict, Field
 
-from backprop_playground import budget as admit
+from backprop_playground.admission import budget as admit
+from backprop_playground.admission.jobs import Deadline
 from backprop_playground.api.deps import (
     BudgetDep,
     CachedTraceDep,
@@ -30,7 +31,6 @@ from backprop_playground.api.deps import (
 from backprop_playground.api.errors import responses
 from backprop_playground.api.models import LayerParamsOut, strict_spec
 from backprop_playground.api.training import DivergedOut, traced_step
-from backprop_playground.jobs import Deadline
 from backprop_playground.nets.limits import Limits
 from backprop_playground.nets.model import Model
 from backprop_playground.nets.spec import ModelSpec

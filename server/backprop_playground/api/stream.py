@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, WebSocket
 from starlette.websockets import WebSocketState
 
 from backprop_playground import wire
-from backprop_playground.fair import current_client
+from backprop_playground.admission.fair import current_client
 from backprop_playground.hub import UnknownModel
 from backprop_playground.stream import CLOSE_TIMEOUT_S, StreamSession
 

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Header, Response
 from fastapi.responses import StreamingResponse
 from pydantic import ConfigDict, Field
 
-from backprop_playground import budget as admit
 from backprop_playground import wire
+from backprop_playground.admission import budget as admit
+from backprop_playground.admission.jobs import Deadline
 from backprop_playground.api.deps import (
     BudgetDep,
     HubDep,
@@ -25,7 +26,6 @@ from backprop_playground.api.deps import (
 )
 from backprop_playground.api.errors import responses
 from backprop_playground.api.models import Metrics, ModelId
-from backprop_playground.jobs import Deadline
 from backprop_playground.nets.model import Model
 from backprop_playground.nets.results import TrainResult
 from backprop_playground.nets.traces import step_frame, trace_frame, trace_rows

@@ -20,7 +20,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from backprop_playground.fair import OverShare, RateQuota, client_group
+from backprop_playground.admission.fair import OverShare, RateQuota, client_group
 from backprop_playground.rooms import protocol as p
 from backprop_playground.rooms.bus import Bus, Snapshot
 from backprop_playground.rooms.connection import (
