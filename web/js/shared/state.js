@@ -1,6 +1,10 @@
 /**
- * URL state: one declarative table of properties, a codec between it and the query string.
- * reveal.js unloads hidden iframes, so the URL is the page's only memory. Pure: no DOM.
+ * URL state, the one system of both pages:
+ * - the stepper's: one declarative table of properties, a codec between it and the query string
+ *   (reveal.js unloads hidden iframes, so the URL is the page's only memory);
+ * - the studio's share link: its whole state (spec with weights, view options, step) packed into the
+ *   fragment of /studio as `#s=1.<base64url of deflated JSON>` (weights make it too long for a query).
+ * Pure: no DOM (the standard CompressionStream packs, in browsers and Node ≥ 18 alike).
  */
 
 export const THEMES = ["light", "dark", "projector"];
@@ -147,4 +151,85 @@ export function embedUrl(origin, state) {
 export function embedSnippet(origin, state, { width = 960, height = 540 } = {}) {
   const src = embedUrl(origin, state).replaceAll("&", "&amp;").replaceAll('"', "&quot;");
   return `<iframe src="${src}" width="${width}" height="${height}" style="border:0" title="Backprop Playground" allow="clipboard-write"></iframe>`;
+}
+
+// ---- the studio's share link: the state packed into the URL fragment ----
+
+export const LINK_VERSION = 1;
+/** Longest fragment we hand out: browsers cope with far more, but chat apps and slides do not. */
+export const MAX_LINK_CHARS = 60000;
+
+/** Bytes → base64url without padding. */
+export function toBase64Url(bytes) {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/** base64url (with or without padding) → bytes; throws on foreign characters. */
+export function fromBase64Url(text) {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error("the link is damaged (unexpected characters)");
+  const b64 = text.replaceAll("-", "+").replaceAll("_", "/");
+  const binary = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+async function pipe(bytes, stream) {
+  const out = new Blob([bytes]).stream().pipeThrough(stream);
+  return new Uint8Array(await new Response(out).arrayBuffer());
+}
+
+/** Round every number in nested data to `digits` significant digits (to shrink a long link). */
+export function roundNumbers(value, digits) {
+  if (typeof value === "number") return Number.isFinite(value) ? Number(value.toPrecision(digits)) : value;
+  if (Array.isArray(value)) return value.map((v) => roundNumbers(v, digits));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, roundNumbers(v, digits)]));
+  }
+  return value;
+}
+
+/** State → fragment text "1.<payload>" (exact numbers: JSON keeps float64 round-trips exact). */
+export async function packState(state) {
+  const json = new TextEncoder().encode(JSON.stringify(state));
+  const packed = await pipe(json, new CompressionStream("deflate-raw"));
+  return `${LINK_VERSION}.${toBase64Url(packed)}`;
+}
+
+/** Fragment text → state; throws an Error with a readable message when the link is damaged. */
+export async function unpackState(text) {
+  const dot = text.indexOf(".");
+  const version = Number(text.slice(0, dot));
+  if (dot < 0 || version !== LINK_VERSION) throw new Error("this link was made by another version");
+  let bytes;
+  try {
+    bytes = await pipe(fromBase64Url(text.slice(dot + 1)), new DecompressionStream("deflate-raw"));
+  } catch {
+    throw new Error("the link is damaged (it could not be unpacked)");
+  }
+  return JSON.parse(new TextDecoder().decode(bytes));
+}
+
+/**
+ * The fragment for a state that fits MAX_LINK_CHARS: exact if possible, else with rounded numbers,
+ * Returns {fragment, rounded} or {error}.
+ */
+export async function packForLink(state, limit = MAX_LINK_CHARS) {
+  let fragment = await packState(state);
+  if (fragment.length <= limit) return { fragment, rounded: false };
+  const rounded = roundNumbers(state, 5);
+  fragment = await packState(rounded);
+  if (fragment.length <= limit) return { fragment, rounded: true };
+  return {
+    error: `the state needs ${fragment.length} characters, more than a link should carry (${limit}); ` +
+      "export the model as JSON instead",
+  };
+}
+
+/** The state text of a URL hash ("#s=…"), or null. */
+export function packedFromHash(hash) {
+  const params = new URLSearchParams(hash.replace(/^#/, ""));
+  return params.get("s");
 }

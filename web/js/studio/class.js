@@ -1,9 +1,9 @@
 /**
  * Classroom mode on the studio (/studio, and /studio?follow={code} for followers): the view state is the
- * share link's fragment (`s=…`, studio/codec.js), which the studio writes whenever training pauses or a
+ * share link's fragment (`s=…`, shared/state.js), which the studio writes whenever training pauses or a
  * net is built. A follower opens the presenter's fragment (the studio builds the net from it on load).
  */
-import { stateFromHash } from "./codec.js";
+import { packedFromHash } from "../shared/state.js";
 import { createClassroom } from "../classroom/classroom.js";
 
 /** The last presenter state a studio follower opened (its own builds rewrite the fragment). */
@@ -18,7 +18,7 @@ export function createStudioClass({ api, storage = globalThis.sessionStorage }) 
     button: document.getElementById("class-start"),
     anchor: document.querySelector(".topbar"),
     query: () => {
-      const s = stateFromHash(location.hash);
+      const s = packedFromHash(location.hash);
       return s ? `s=${s}` : null;
     },
     // the studio builds its net from the fragment when it loads: a new state is a reload

@@ -3,10 +3,10 @@
  * offline replay page, the share link (also kept in the address bar while paused), and loading a
  * model file back.
  */
-import { encodeForLink } from "./codec.js";
 import { fileName, modelFile, relativeImports, resolveModule, specFromFile, standaloneHtml, traceFile } from "./packaging.js";
 import { replayRecording } from "./replay-data.js";
 import { saveBlob, svgImage } from "../shared/files.js";
+import { packForLink } from "../shared/state.js";
 import { vocabulary } from "../shared/vocabulary.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -156,7 +156,7 @@ export function createExporter({ app, network, dataView, lossChart, toast, onLoa
   });
 
   async function link() {
-    const result = await encodeForLink(shareState());
+    const result = await packForLink(shareState());
     if (result.error) throw new Error(result.error);
     return { url: `${location.origin}/studio#s=${result.fragment}`, rounded: result.rounded };
   }
@@ -178,7 +178,7 @@ export function createExporter({ app, network, dataView, lossChart, toast, onLoa
     /** Keep the current state in the address bar (so a reload or a slide iframe comes back to it). */
     async rememberInUrl() {
       if (!app.params) return;
-      const result = await encodeForLink(shareState()).catch(() => ({ error: true }));
+      const result = await packForLink(shareState()).catch(() => ({ error: true }));
       if (result.error) return;
       // the path and query stay (a class's follower keeps its ?follow=)
       history.replaceState(null, "", `${location.pathname}${location.search}#s=${result.fragment}`);

@@ -5,7 +5,7 @@
 import { createApi } from "../shared/api.js";
 import { createBuilder } from "./views/builder.js";
 import { lessonIdOf, lessonPanels, lessonPresetId, loadCatalog } from "./catalog.js";
-import { decodeState, stateFromHash } from "./codec.js";
+import { packedFromHash, unpackState } from "../shared/state.js";
 import { loadData, markTest } from "./data.js";
 import { applyEdit, withCsvData, withNamedData } from "./edits.js";
 import { createExporter } from "./exporter.js";
@@ -287,11 +287,11 @@ async function openLesson(presetId) {
 }
 
 async function boot() {
-  const shared = stateFromHash(location.hash);
+  const shared = packedFromHash(location.hash);
   let spec = app.spec;
   if (shared) {
     try {
-      const state = await decodeState(shared);
+      const state = await unpackState(shared);
       spec = state.spec;
       app.presetId = state.presetId ?? null;
       if (state.theme && state.theme !== app.theme) $("theme").click();
