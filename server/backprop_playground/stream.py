@@ -19,10 +19,12 @@ The protocol, message by message (JSON text both ways):
 
 Three tasks per connection: the reader parses commands (a bad one is answered with an error message),
 the runner runs steps in CPU jobs (paced by `play`, or one per `step`), and the writer encodes and sends.
-Between runner and writer sits a FrameOutbox holding only the newest frame, so a slow client gets fewer,
-newer frames and memory stays bounded; a frame is encoded only when it is sent, so a dropped one costs
-no encoding. The graph goes out with the first frame and again only when it changes. A client that reads
-nothing for `send_timeout_s`, or leaves MAX_CONTROL errors unread, is closed (4408).
+Between runner and writer sits a FrameOutbox (sockets.py's outbox, which rooms use too) holding only the
+newest frame, so a slow client gets fewer, newer frames and memory stays bounded; a frame is encoded only
+when it is sent, so a dropped one costs no encoding. The graph goes out with the first frame and again only
+when it changes. A client that reads nothing for `send_timeout_s`, or leaves MAX_CONTROL errors unread, is
+closed (4408) after one last error saying why; the error that ends a stream (4404, 4409) goes out before
+anything still waiting.
 
 Steps are not frames. Up to `max_stream_rate` (60/s) `play` traces every step, as `step` does. Faster
 (up to `max_play_rate`, or "max") it fast-forwards: each lane turn runs a batch of untraced steps (the
@@ -45,8 +47,8 @@ import asyncio
 import logging
 import math
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -68,13 +70,12 @@ from backprop_playground.schema.ws import (
     Step,
     parse_command,
 )
-from backprop_playground.sending import Resumed
+from backprop_playground.sockets import CLOSE_TOO_SLOW, Outbox, send_now, texts
 from backprop_playground.store import StorageError
 from backprop_playground.wire import Encoding
 
 log = logging.getLogger("backprop_playground.stream")
 STEP_WAIT_S = 0.25  # how long a stream step waits for a model another request holds
-CLOSE_TIMEOUT_S = 1.0  # how long a closing handshake may wait for a client that does not read
 FLOPS_PER_S = 1e9  # a rough rate of the engine, to guess a stream's first step cost before measuring it
 ENCODE_APART_S = 0.01  # frames of models whose steps cost more are encoded in a thread, off the event loop
 MAX_TURN_S = 0.03  # a fast-forward batch's time on its lane, alone there...
@@ -97,66 +98,72 @@ class StreamMessage:
     text: str = ""
     frame: Frame | None = None
     encoding: Encoding = Encoding()
-    last: bool = False  # the writer closes the stream after sending it
     point: Point | None = None  # a fast-forward frame's own step: kept as a loss if the frame is dropped
 
 
-class FrameOutbox:
-    """Control messages (errors) in order, a single slot for the newest trace frame, and the losses of
-    fast-forwarded steps (`points`, in order), which go out as `progress` messages before the frame that
-    follows them and are never dropped. A control message is never dropped either: when MAX_CONTROL wait
-    unsent, the client is too slow, and what waits is replaced by one last error (`overflowed`: the stream
-    closes with 4408, as a room's connection does)."""
+def _text(message: dict[str, Any]) -> StreamMessage:
+    return StreamMessage(wire.dumps(message).decode())
+
+
+def _too_slow(limit: int) -> StreamMessage:
+    return _text({"type": "error", "detail": (
+        f"the client reads too slowly: {limit} messages waited unsent; closing ({CLOSE_TOO_SLOW})")})
+
+
+class FrameOutbox(Outbox[StreamMessage]):
+    """A stream's outbox (sockets.Outbox): control messages (errors) in order, one slot ("frame") for the
+    newest trace frame, and the losses of fast-forwarded steps (`points`, in order), which go out as
+    `progress` messages before the frame that follows them and are never dropped. A control message is
+    never dropped either: when MAX_CONTROL wait unsent, the client is too slow, and what waits gives way
+    to one last error (`overflowed`: the stream closes with 4408, as a room's connection does)."""
 
     def __init__(self) -> None:
-        self.frame: StreamMessage | None = None
-        self.control: deque[StreamMessage] = deque()
-        self.overflowed = False
-        self.ending = False  # the last message is queued: nothing more is
-        self.dropped = 0
+        super().__init__(MAX_CONTROL, _too_slow)
+        self.dropped = 0  # frames replaced unsent
         self.points: list[Point] = []
         self.before_frame = 0  # how many of `points` precede the frame in the slot
-        self._ready = asyncio.Event()
 
     def put_frame(self, message: StreamMessage) -> None:
-        self._drop_frame()
-        self.frame = message
+        replaced = self.latest("frame", message)
+        if replaced is not None:
+            self._dropped(replaced)
         self.before_frame = len(self.points)
-        self._ready.set()
 
-    def _drop_frame(self) -> None:
-        if self.frame is None:
-            return
+    def _dropped(self, frame: StreamMessage) -> None:
         self.dropped += 1
-        if self.frame.point is not None:  # its step's loss goes out with the others, in its place
-            self.points.insert(self.before_frame, self.frame.point)
-        self.frame = None
+        if frame.point is not None:  # its step's loss goes out with the others, in its place
+            self.points.insert(self.before_frame, frame.point)
 
     def add_points(self, points: list[Point]) -> None:
         """Losses of untraced steps; they go out just before the next frame (no wake-up of their own)."""
         self.points.extend(points)
 
     def put_control(self, message: dict[str, Any] | StreamMessage, *, last: bool = False) -> None:
-        """Queue a message that must not be dropped (sent before any trace frame waiting in the slot). A
-        trace (a diverged step's) replaces the waiting frame and goes after every loss before it."""
-        if self.ending:
-            return
-        if not last and len(self.control) >= MAX_CONTROL:
-            self.overflowed = True
-            self.control.clear()
-            self.frame, self.points, self.before_frame = None, [], 0
-            message, last = {"type": "error", "detail": (
-                f"the client reads too slowly: {MAX_CONTROL} messages waited unsent; closing (4408)")}, True
-        self.ending = last
+        """Queue a message that must not be dropped (sent before any trace frame waiting in the slot), or,
+        `last`, the final one (sent first; the stream then closes). A trace (a diverged step's) replaces
+        the waiting frame and goes after every loss before it."""
         if not isinstance(message, StreamMessage):
-            message = StreamMessage(wire.dumps(message).decode(), last=last)
-        elif message.frame is not None:
-            self._drop_frame()
-            while self.points:
-                self.control.append(self._progress(len(self.points)))
+            message = _text(message)
+        if last:
+            self.end(message)
+            return
+        if message.frame is not None and self.final is None:
+            replaced = self.slots.pop("frame", None)
+            if replaced is not None:
+                self._dropped(replaced)
+            while self.points:  # the losses before it, as progress, ahead of it (not counted as controls)
+                self.queue.append(self._progress(len(self.points)))
             self.before_frame = 0
-        self.control.append(message)
-        self._ready.set()
+        self.put(message)
+
+    def clear(self) -> None:
+        super().clear()
+        self.points, self.before_frame = [], 0
+
+    def take(self) -> tuple[StreamMessage | None, bool]:
+        if self.final is None and not self.queue and self.before_frame and "frame" in self.slots:
+            return self._progress(self.before_frame), False
+        return super().take()
 
     def _progress(self, upto: int) -> StreamMessage:
         """A progress message of the longest run of consecutive steps at the front of points[:upto]."""
@@ -171,19 +178,7 @@ class FrameOutbox:
                                    "loss": [wire.number(p[1]) for p in chunk]}
         if any(p[2] is not None for p in chunk):
             message["accuracy"] = [p[2] for p in chunk]
-        return StreamMessage(wire.dumps(message).decode())
-
-    async def get(self) -> StreamMessage:
-        while True:
-            if self.control:
-                return self.control.popleft()
-            if self.frame is not None:
-                if self.before_frame:
-                    return self._progress(self.before_frame)
-                frame, self.frame = self.frame, None
-                return frame
-            self._ready.clear()
-            await self._ready.wait()
+        return _text(message)
 
 
 @dataclass(frozen=True)
@@ -271,22 +266,15 @@ class StreamSession:
 
     # ---- reader: commands in ----
     async def _reader(self) -> None:
-        # The same ASGI receive loop as a room's reader (rooms/registry.py), kept apart on purpose: a bad
-        # message is answered here and ends the connection there.
-        while True:
-            message = await self.socket.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            text = message.get("text")
-            if text is None:
-                self.outbox.put_control({"type": "error", "detail": "commands are JSON text messages"})
-                continue
-            try:
-                self._apply(parse_command(text))
-            except ValueError as exc:
-                self.outbox.put_control({"type": "error", "detail": str(exc)})
-            # Commands already buffered are received without a pause; let other connections run between.
-            await asyncio.sleep(0)
+        async with aclosing(texts(self.socket)) as messages:
+            async for text in messages:
+                if text is None:
+                    self.outbox.put_control({"type": "error", "detail": "commands are JSON text messages"})
+                    continue
+                try:
+                    self._apply(parse_command(text))
+                except ValueError as exc:  # answered; the stream goes on (a room's connection would end)
+                    self.outbox.put_control({"type": "error", "detail": str(exc)})
 
     def _apply(self, command: Command) -> None:
         self.commands += 1
@@ -467,7 +455,7 @@ class StreamSession:
     # ---- writer: frames out ----
     async def _writer(self) -> None:
         while True:
-            message = await self.outbox.get()
+            message, last = await self.outbox.get()
             if message.frame is None:
                 text = message.text
             elif self.cost_s > ENCODE_APART_S:  # a large model's frame: megabytes to encode
@@ -478,25 +466,23 @@ class StreamSession:
                 # The client reads nothing: the server's send buffer would only grow. Let it go.
                 log.info("stream of model %s closed: its client read nothing for %g s",
                          self.live.id, self.send_timeout_s)
-                self.close_code = 4408
+                self.close_code = CLOSE_TOO_SLOW
                 return
-            if message.last:
+            if last:
                 if self.outbox.overflowed:
-                    self.close_code = 4408
+                    self.close_code = CLOSE_TOO_SLOW
                 return
 
     async def _send(self, text: str) -> bool:
         """Send `text`; False when the client read nothing for `send_timeout_s`. The send's first step runs
-        right here: while the transport takes the bytes at once (nearly always) it completes with no task
-        and no timer; only a send that waits (the client reads slowly) is awaited under the timeout."""
-        sending = self.socket.send_text(text)
-        try:
-            pending = sending.send(None)
-        except StopIteration:
+        right here (sockets.send_now): only a send that waits (the client reads slowly) is awaited, under
+        the timeout."""
+        rest = send_now(self.socket, text)
+        if rest is None:
             return True
         try:
             async with asyncio.timeout(self.send_timeout_s):
-                await Resumed(sending, pending)
+                await rest
         except TimeoutError:
             return False
         return True

@@ -22,7 +22,7 @@ from websockets.uri import parse_uri
 
 from backprop_playground.rooms import protocol as p
 from backprop_playground.rooms.connection import Connection
-from backprop_playground.sending import Resumed
+from backprop_playground.sockets import Resumed
 from tests.processes import Server
 from tests.waiting import DEADLINE_S, wait_until
 
@@ -101,7 +101,11 @@ def test_under_back_pressure_ordered_messages_keep_their_order_and_states_skip_t
     asyncio.run(main())
 
 
-def test_a_client_too_far_behind_is_closed_4408():
+def test_a_client_too_far_behind_is_told_so_and_closed_4408():
+    """OUTBOX_MESSAGES ordered messages wait: one more and what waits gives way to one last error saying
+    so (the outbox model streams use too); the connection stops reading and closes with 4408 once it is
+    sent."""
+
     async def main() -> None:
         socket = FakeSocket()
         conn = await _connection(socket)
@@ -109,15 +113,21 @@ def test_a_client_too_far_behind_is_closed_4408():
         conn.latest("state", "s1")
         for n in range(p.OUTBOX_MESSAGES):
             conn.put(f"q{n}")
-        assert not conn.done
+        assert not conn.done and conn.close_code == 1000
         conn.put("one too many")
-        assert conn.done and conn.close_code == p.CLOSE_TOO_SLOW
+        assert conn.close_code == p.CLOSE_TOO_SLOW and conn.outbox.overflowed
+        assert not conn.outbox.queue and not conn.outbox.slots  # nothing but the last error waits
         await asyncio.sleep(0)
-        assert conn.reader.cancelled()  # the connection ends
+        assert conn.reader.cancelled()  # nothing more is read
         conn.put("after")  # ignored
-        assert conn.outbox.queue[-1] == f"q{p.OUTBOX_MESSAGES - 1}"
-        conn.writer.cancel()
+        conn.latest("state", "s2")  # ignored
+        conn.end(1001, "a later end changes nothing")
+        socket.writable.set()
         await _settle(conn)
+        assert socket.sent[0] == "s1" and len(socket.sent) == 2  # the send under way, then the last error
+        final = json.loads(socket.sent[-1])
+        assert final["type"] == "error" and "too slowly" in final["message"] and "4408" in final["message"]
+        assert conn.done and conn.close_code == p.CLOSE_TOO_SLOW
 
     asyncio.run(main())
 

@@ -19,7 +19,7 @@ def test_outbox_keeps_only_the_newest_frame_but_every_control_message():
         for i in range(100):
             box.put_frame(StreamMessage(str(i)))
         box.put_control({"type": "error", "detail": "x"})
-        return [(await box.get()).text for _ in range(2)], box.dropped
+        return [(await box.get())[0].text for _ in range(2)], box.dropped
 
     (first, second), dropped = asyncio.run(main())
     assert json.loads(first)["type"] == "error" and second == "99" and dropped == 99
@@ -51,8 +51,8 @@ class SlowSocket:
     async def receive(self):
         return await self.inbox.get()
 
-    async def send_text(self, text: str) -> None:
-        self.sent.append(json.loads(text))
+    async def send(self, message: dict) -> None:
+        self.sent.append(json.loads(message["text"]))
         await asyncio.sleep(self.delay)
 
 
@@ -187,7 +187,7 @@ def test_queued_resets_and_lr_changes_coalesce_and_pause_drops_queued_steps():
 class DeafSocket(SlowSocket):
     """A client that never reads: every send waits forever (the server's buffer is full)."""
 
-    async def send_text(self, text: str) -> None:
+    async def send(self, message: dict) -> None:
         await asyncio.Event().wait()
 
 
@@ -198,8 +198,8 @@ class GatedSocket(SlowSocket):
         super().__init__(0, [])
         self.gate: asyncio.Future | None = None
 
-    async def send_text(self, text: str) -> None:
-        self.sent.append(json.loads(text))
+    async def send(self, message: dict) -> None:
+        self.sent.append(json.loads(message["text"]))
         self.gate = asyncio.get_running_loop().create_future()
         await self.gate
 
@@ -284,7 +284,7 @@ def test_an_outbox_drops_no_error_below_its_bound():
         box = FrameOutbox()
         for i in range(MAX_CONTROL):
             box.put_control({"type": "error", "detail": str(i)})
-        return [json.loads((await box.get()).text)["detail"] for _ in range(MAX_CONTROL)], box.overflowed
+        return [json.loads((await box.get())[0].text)["detail"] for _ in range(MAX_CONTROL)], box.overflowed
 
     details, overflowed = asyncio.run(main())
     assert details == [str(i) for i in range(MAX_CONTROL)] and not overflowed
@@ -365,7 +365,7 @@ def test_a_dropped_fast_forward_frame_gives_its_loss_to_the_progress_messages():
         box.put_frame(StreamMessage("f3", point=(3, 0.3, None)))
         box.add_points([(4, 0.2, None)])
         box.put_frame(StreamMessage("f5", point=(5, 0.1, None)))  # replaces f3, whose loss must not be lost
-        return [(await box.get()).text for _ in range(2)], box.points
+        return [(await box.get())[0].text for _ in range(2)], box.points
 
     (progress, frame), left = asyncio.run(main())
     assert json.loads(progress) == {"type": "progress", "steps": [1, 4], "loss": [0.5, 0.4, 0.3, 0.2]}

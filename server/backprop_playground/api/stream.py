@@ -13,7 +13,8 @@ from starlette.websockets import WebSocketState
 from backprop_playground import wire
 from backprop_playground.admission.fair import current_client
 from backprop_playground.hub import UnknownModel
-from backprop_playground.stream import CLOSE_TIMEOUT_S, StreamSession
+from backprop_playground.sockets import close, refuse
+from backprop_playground.stream import StreamSession
 
 router = APIRouter(tags=["stream"])
 AUTH_TIMEOUT_S = 10.0  # how long the server waits for the first message, {"type": "auth", "token"}
@@ -81,7 +82,7 @@ async def _serve(websocket: WebSocket, model_id: str, token: str | None, client:
         finally:
             app.state.streams.discard(session)
             await session.finish()
-        await _close(websocket, session.close_code)
+        await close(websocket, session.close_code)
     finally:
         await jobs.run(hub.unpin, live, wait=True)
 
@@ -109,19 +110,4 @@ async def _first_message_token(websocket: WebSocket) -> str | None:
 
 
 async def _refuse(websocket: WebSocket, code: int, detail: str) -> None:
-    try:
-        async with asyncio.timeout(CLOSE_TIMEOUT_S):
-            await websocket.send_text(wire.dumps({"type": "error", "detail": detail}).decode())
-    except TimeoutError:
-        return
-    await _close(websocket, code)
-
-
-async def _close(websocket: WebSocket, code: int) -> None:
-    """Close, unless the client is gone; a client that reads nothing is not waited for."""
-    if websocket.client_state == WebSocketState.CONNECTED:
-        try:
-            async with asyncio.timeout(CLOSE_TIMEOUT_S):
-                await websocket.close(code)
-        except TimeoutError:
-            pass
+    await refuse(websocket, code, wire.dumps({"type": "error", "detail": detail}).decode())

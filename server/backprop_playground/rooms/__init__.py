@@ -12,7 +12,8 @@ Start here; a room, module by module:
 - `registry`: the rooms this process serves: joining, a mirror of each room's state for late joiners, the
   fan-out (each bus event encoded once and handed to every connection) and the ticker.
 - `connection`: one client's socket and what is sent to it: at once while it keeps up, else an outbox and
-  a writer task.
+  a writer task (the outbox and receive loop are `backprop_playground/sockets.py`'s, shared with model
+  streams).
 
 In one process a presenter's message goes from its connection's reader (`registry`) to the bus, whose event
 comes back to `registry` and out through every `connection` of the room. Across replicas the bus is

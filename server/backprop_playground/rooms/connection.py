@@ -1,11 +1,12 @@
-"""One client's socket in a room and what is sent to it: `Connection`, its outbox, and the messages that
-refuse or close a socket.
+"""One client's socket in a room and what is sent to it: `Connection`, and the error messages that refuse a
+socket or end a connection.
 
 A message is written at once, in the task that hands it over, while the client keeps up; a connection whose
-socket pushes back (its transport paused) gets a writer task and an outbox until it has caught up: its
-ordered messages (hello, ask, reveal, errors: at most OUTBOX_MESSAGES, beyond which the client is too slow
-and is closed with 4408) and one slot per kind of replaceable message (state, audience, answers) holding
-only the newest, so a slow follower skips states and never delays the others.
+socket pushes back (its transport paused) gets a writer task and an outbox (sockets.Outbox, as a model
+stream has) until it has caught up: its ordered messages (hello, ask, reveal, errors: at most
+OUTBOX_MESSAGES, beyond which the client is too slow: one last error says so and it is closed with 4408)
+and one slot per kind of replaceable message (state, audience, answers) holding only the newest, so a slow
+follower skips states and never delays the others.
 """
 
 from __future__ import annotations
@@ -13,16 +14,15 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections import deque
 from typing import Any
 
 import orjson
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocket
 
+from backprop_playground import sockets
 from backprop_playground.rooms import protocol as p
-from backprop_playground.sending import Resumed
+from backprop_playground.sockets import Outbox, Resumed, send_now
 
-CLOSE_TIMEOUT_S = 1.0  # how long a closing handshake may wait for a client that does not read
 NOTICE_EVERY_S = 10.0  # a client over its message rate is told so at most this often
 
 
@@ -34,39 +34,8 @@ def error(message: str) -> str:
     return dumps({"type": "error", "message": message})
 
 
-class RoomOutbox:
-    """What waits for a connection under back-pressure: ordered messages (bounded) plus one latest-wins slot
-    per replaceable kind; `final` goes first and last (an error before a close)."""
-
-    def __init__(self, limit: int = p.OUTBOX_MESSAGES) -> None:
-        self.queue: deque[str] = deque()
-        self.slots: dict[str, str] = {}
-        self.limit = limit
-        self.final: str | None = None
-
-    def put(self, text: str) -> bool:
-        """False when `limit` messages already wait: the client is too slow."""
-        if len(self.queue) >= self.limit:
-            return False
-        self.queue.append(text)
-        return True
-
-    def latest(self, kind: str, text: str) -> None:
-        self.slots[kind] = text
-
-    def end(self, text: str) -> None:
-        self.final = text
-
-    def take(self) -> tuple[str | None, bool]:
-        """(text, last), (None, False) when nothing waits."""
-        if self.final is not None:
-            return self.final, True
-        if self.queue:
-            return self.queue.popleft(), False
-        if self.slots:
-            kind = next(iter(self.slots))
-            return self.slots.pop(kind), False
-        return None, False
+def too_slow(limit: int) -> str:
+    return error(f"the client reads too slowly: {limit} messages waited unsent; closing ({p.CLOSE_TOO_SLOW})")
 
 
 class Connection:
@@ -85,7 +54,7 @@ class Connection:
         self.who = who or secrets.token_hex(8)  # whose answer this connection gives
         self.dropped = 0  # over-rate messages in a row
         self.noticed_at = -NOTICE_EVERY_S  # when the client was last told it is over its rate
-        self.outbox = RoomOutbox()  # empty whenever `writer` is None
+        self.outbox: Outbox[str] = Outbox(p.OUTBOX_MESSAGES, too_slow)  # empty whenever `writer` is None
         self.close_code = 1000
         self.sending_since: float | None = None  # when the writer's send under way started (the watchdog's)
         self.writer: asyncio.Task | None = None  # only under back-pressure
@@ -98,14 +67,16 @@ class Connection:
             self.bucket = p.Bucket(p.FOLLOWER_RATE, p.FOLLOWER_BURST, time.monotonic())
 
     def put(self, text: str) -> None:
-        """An ordered message: never skipped; OUTBOX_MESSAGES waiting close the client with 4408."""
+        """An ordered message: never skipped; beyond OUTBOX_MESSAGES waiting, one last error and 4408."""
         if self.done:
             return
         if self.writer is None:
             self._send_now(text)
-        elif not self.outbox.put(text):
+        elif not self.outbox.put(text) and self.outbox.overflowed and self.close_code != p.CLOSE_TOO_SLOW:
+            # Too slow: nothing more is read, and the writer has CLOSE_TIMEOUT_S for the last error.
             self.close_code = p.CLOSE_TOO_SLOW
-            self._stop()
+            if self.reader is not None:
+                self.reader.cancel()
 
     def latest(self, kind: str, text: str) -> None:
         """A replaceable message: under back-pressure only the newest of its `kind` waits."""
@@ -118,14 +89,11 @@ class Connection:
 
     def end(self, code: int, message: str) -> None:
         """Send `message` as an error (before anything still waiting), then close with `code`."""
-        if self.done or self.outbox.final is not None:
+        if self.done or not self.outbox.end(error(message)):
             return
         self.close_code = code
-        text = error(message)
         if self.writer is None:
-            self._send_now(text, last=True)
-        else:
-            self.outbox.end(text)
+            self._send_now(self.outbox.final, last=True)
 
     def too_slow(self) -> None:
         """The client read nothing for send_timeout_s (the registry's watchdog)."""
@@ -135,18 +103,17 @@ class Connection:
         self._stop()
 
     def _send_now(self, text: str, last: bool = False) -> None:
-        send = self.socket.send({"type": "websocket.send", "text": text})
         try:
-            pending = send.send(None)
-        except StopIteration:  # sent
-            if last:
-                self._stop()
-            return
+            rest = send_now(self.socket, text)
         except Exception as exc:  # noqa: BLE001 - the client is gone (or a failure, logged by _run)
             self._failed(exc)
             return
+        if rest is None:  # sent
+            if last:
+                self._stop()
+            return
         self.sending_since = asyncio.get_running_loop().time()
-        self.writer = asyncio.create_task(self._write(Resumed(send, pending), last), name="room-writer")
+        self.writer = asyncio.create_task(self._write(rest, last), name="room-writer")
 
     async def _write(self, sending: Resumed, last: bool) -> None:
         """Under back-pressure: finish the send under way, then send what waits, until nothing does."""
@@ -184,20 +151,4 @@ class Connection:
 
 async def refuse(socket: WebSocket, code: int, message: str) -> None:
     """An error message, then the close code (the connection was accepted so that it can be told why)."""
-    try:
-        async with asyncio.timeout(CLOSE_TIMEOUT_S):
-            await socket.send_text(error(message))
-    except (TimeoutError, WebSocketDisconnect, RuntimeError):
-        return
-    await close(socket, code)
-
-
-async def close(socket: WebSocket, code: int) -> None:
-    """Close, unless the client is gone; a client that reads nothing is not waited for."""
-    connected = WebSocketState.CONNECTED
-    if socket.client_state == connected and socket.application_state == connected:
-        try:
-            async with asyncio.timeout(CLOSE_TIMEOUT_S):
-                await socket.close(code)
-        except (TimeoutError, RuntimeError):
-            pass
+    await sockets.refuse(socket, code, error(message))

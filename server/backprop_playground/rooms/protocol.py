@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from backprop_playground import sockets
 from backprop_playground.store import hash_token
 
 # Six characters from an alphabet without look-alikes (no 0/O/Q, 1/I/L, 2/Z, 5/S, 6/G, 8/B, U/V), so a
@@ -43,7 +44,7 @@ FOLLOWER_RATE, FOLLOWER_BURST = 5.0, 10.0
 CLOSE_BAD_MESSAGE = 4400
 CLOSE_BAD_TOKEN = 4403
 CLOSE_UNKNOWN_ROOM = 4404
-CLOSE_TOO_SLOW = 4408
+CLOSE_TOO_SLOW = sockets.CLOSE_TOO_SLOW  # 4408, as a model stream's
 CLOSE_TOO_LARGE = 4413
 CLOSE_FULL = 4429
 

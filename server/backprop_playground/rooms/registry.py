@@ -16,6 +16,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
+from contextlib import aclosing
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -23,15 +24,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from backprop_playground.admission.fair import OverShare, RateQuota, client_group
 from backprop_playground.rooms import protocol as p
 from backprop_playground.rooms.bus import Bus, Snapshot
-from backprop_playground.rooms.connection import (
-    CLOSE_TIMEOUT_S,
-    NOTICE_EVERY_S,
-    Connection,
-    close,
-    dumps,
-    error,
-    refuse,
-)
+from backprop_playground.rooms.connection import NOTICE_EVERY_S, Connection, dumps, error, refuse
+from backprop_playground.sockets import CLOSE_TIMEOUT_S, close, texts
 
 log = logging.getLogger("backprop_playground.rooms")
 TICK_S = 0.2  # audience and answers reach the presenter at most this often
@@ -359,42 +353,36 @@ class Registry:
 
     async def _reader(self, room: LocalRoom, conn: Connection) -> None:
         limit = p.MAX_PRESENTER_MESSAGE if conn.presenter else p.MAX_FOLLOWER_MESSAGE
-        # The same ASGI receive loop as a model stream's reader (stream.py), kept apart on purpose: a bad
-        # message ends the connection here and is answered there.
-        while True:
-            message = await conn.socket.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            text = message.get("text")
-            if text is None:
-                return conn.end(p.CLOSE_BAD_MESSAGE, "messages are JSON text")
-            if len(text) > limit:
-                return conn.end(p.CLOSE_TOO_LARGE,
-                                f"message: {len(text)} characters exceeds the limit of {limit}")
-            if not conn.bucket.take(time.monotonic()):
-                # Dropped unread and unanswered (one notice), so a flood costs the loop next to nothing;
-                # a client that keeps on is closed.
-                conn.dropped += 1
-                rate = p.PRESENTER_RATE if conn.presenter else p.FOLLOWER_RATE
-                now = time.monotonic()
-                if conn.dropped == 1 and now - conn.noticed_at >= NOTICE_EVERY_S:
-                    conn.noticed_at = now
-                    conn.put(error(f"too many messages: at most {rate:g} a second; the next ones are "
-                                   "dropped until the rate is kept"))
-                elif conn.dropped >= p.FLOOD_DROPS:
-                    return conn.end(p.CLOSE_FULL, f"too many messages: {conn.dropped} in a row over the rate "
-                                    f"of {rate:g} a second")
-                continue
-            conn.dropped = 0
-            try:
-                await self._apply(room, conn, p.parse(text, conn.presenter))
-            except p.Refused as exc:
-                conn.put(error(str(exc)))
-            except p.Malformed as exc:
-                return conn.end(p.CLOSE_BAD_MESSAGE, str(exc))
-            if room.ended:
-                return
-            await asyncio.sleep(0)  # messages already buffered: let other connections run between
+        async with aclosing(texts(conn.socket)) as messages:
+            async for text in messages:
+                if text is None:
+                    return conn.end(p.CLOSE_BAD_MESSAGE, "messages are JSON text")
+                if len(text) > limit:
+                    return conn.end(p.CLOSE_TOO_LARGE,
+                                    f"message: {len(text)} characters exceeds the limit of {limit}")
+                if not conn.bucket.take(time.monotonic()):
+                    # Dropped unread and unanswered (one notice), so a flood costs the loop next to nothing;
+                    # a client that keeps on is closed.
+                    conn.dropped += 1
+                    rate = p.PRESENTER_RATE if conn.presenter else p.FOLLOWER_RATE
+                    now = time.monotonic()
+                    if conn.dropped == 1 and now - conn.noticed_at >= NOTICE_EVERY_S:
+                        conn.noticed_at = now
+                        conn.put(error(f"too many messages: at most {rate:g} a second; the next ones are "
+                                       "dropped until the rate is kept"))
+                    elif conn.dropped >= p.FLOOD_DROPS:
+                        return conn.end(p.CLOSE_FULL, f"too many messages: {conn.dropped} in a row over the "
+                                        f"rate of {rate:g} a second")
+                    continue
+                conn.dropped = 0
+                try:
+                    await self._apply(room, conn, p.parse(text, conn.presenter))
+                except p.Refused as exc:  # answered; the connection stays (a bad stream command is too)
+                    conn.put(error(str(exc)))
+                except p.Malformed as exc:  # ends the connection (a bad stream command would be answered)
+                    return conn.end(p.CLOSE_BAD_MESSAGE, str(exc))
+                if room.ended:
+                    return
 
     async def _apply(self, room: LocalRoom, conn: Connection, message: p.RoomMessage) -> None:
         bus, code, fields = self.bus, room.code, message.fields
