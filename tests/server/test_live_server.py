@@ -153,28 +153,37 @@ def test_the_edit_token_never_reaches_the_servers_log(data_dir):
     assert token not in log and "token=…" in log  # ...without the token
 
 
-def test_kill_9_while_a_stream_plays_loses_at_most_the_persist_interval(data_dir):
+def _play_then_kill(server, model_id: str, token: str, rate) -> list[tuple[float, int]]:
+    """Play the model's stream at `rate` for six seconds after its first frame, noting when each step
+    (traced, or in a progress message) arrived, then kill -9 the server."""
     from websockets.sync.client import connect
 
-    server = Server(data_dir)  # streams save every stream_persist_every_s, 2 s by default
-    model_id, auth = _create(server.url)
-    token = auth["Authorization"].removeprefix("Bearer ")
     seen: list[tuple[float, int]] = []
-    rate = 30
-    started = time.monotonic()
     try:
-        with connect(_ws_url(server, model_id)) as ws:
+        with connect(_ws_url(server, model_id), max_size=2**24) as ws:
             ws.send(json.dumps({"type": "auth", "token": token}))
             ws.send(json.dumps({"type": "play", "rate": rate}))
-            while not seen or seen[-1][0] - seen[0][0] < 6.0:  # six seconds after the first frame
+            while not seen or seen[-1][0] - seen[0][0] < 6.0:
                 message = json.loads(ws.recv(timeout=30))
-                if message["type"] == "trace":
+                if message["type"] == "progress":
+                    seen.append((time.monotonic(), message["steps"][1]))
+                elif message["type"] == "trace":
                     seen.append((time.monotonic(), message["step"]))
             server.kill()
     except Exception:  # the socket of a killed server may fail to close; that is the point
         pass
     finally:
         server.kill()
+    return seen
+
+
+def test_kill_9_while_a_stream_plays_loses_at_most_the_persist_interval(data_dir):
+    server = Server(data_dir)  # streams save every stream_persist_every_s, 2 s by default
+    model_id, auth = _create(server.url)
+    token = auth["Authorization"].removeprefix("Bearer ")
+    rate = 30
+    started = time.monotonic()
+    seen = _play_then_kill(server, model_id, token, rate)
     killed_at, model, _ = _reopen(data_dir, model_id)
     # Saved every 2 s: every step seen 3.5 s before the kill (2 s plus slack for a busy machine) is kept.
     # Before streams saved as often as training (every 15 s), nothing of these 6 s was kept. Nothing is
@@ -187,27 +196,11 @@ def test_kill_9_while_a_stream_plays_loses_at_most_the_persist_interval(data_dir
 def test_kill_9_while_a_stream_fast_forwards_loses_at_most_the_persist_interval(data_dir):
     """The same at "max": every step whose loss arrived 3.5 s before the kill is kept, and the saved history
     (a row per step at first) came back with it."""
-    from websockets.sync.client import connect
 
     server = Server(data_dir)
     model_id, auth = _create(server.url)
     token = auth["Authorization"].removeprefix("Bearer ")
-    seen: list[tuple[float, int]] = []
-    try:
-        with connect(_ws_url(server, model_id), max_size=2**24) as ws:
-            ws.send(json.dumps({"type": "auth", "token": token}))
-            ws.send(json.dumps({"type": "play", "rate": "max"}))
-            while not seen or seen[-1][0] - seen[0][0] < 6.0:
-                message = json.loads(ws.recv(timeout=30))
-                if message["type"] == "progress":
-                    seen.append((time.monotonic(), message["steps"][1]))
-                elif message["type"] == "trace":
-                    seen.append((time.monotonic(), message["step"]))
-            server.kill()
-    except Exception:  # the socket of a killed server may fail to close; that is the point
-        pass
-    finally:
-        server.kill()
+    seen = _play_then_kill(server, model_id, token, "max")
     killed_at, model, _ = _reopen(data_dir, model_id)
     kept = max(step for when, step in seen if when <= killed_at - 3.5)
     assert kept >= 10 and kept <= model["step"] <= seen[-1][1] + 10_000
