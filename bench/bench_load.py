@@ -134,6 +134,26 @@ def cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def kernel_counts(pid: int) -> tuple[float, int, int, int]:
+    """(system CPU seconds, minor page faults, voluntary and involuntary context switches of its threads)
+    of a process so far: what a frame costs the kernel (on a virtual machine a page fault or a wake-up
+    from idle costs several times what it does on bare metal), within the CPU seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    system, faults = int(fields[12]) / os.sysconf("SC_CLK_TCK"), int(fields[7])
+    voluntary = involuntary = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            status = (task / "status").read_text()
+        except OSError:  # a thread that ended meanwhile
+            continue
+        for line in status.splitlines():
+            if line.startswith("voluntary_ctxt_switches:"):
+                voluntary += int(line.split()[1])
+            elif line.startswith("nonvoluntary_ctxt_switches:"):
+                involuntary += int(line.split()[1])
+    return system, faults, voluntary, involuntary
+
+
 async def wait_idle(pids: list[int], below: float = 0.05, timeout_s: float = 120.0) -> None:
     """Wait until the servers use less than `below` CPU seconds per second: a server computes every
     lesson's facts in a thread as it starts (seconds of CPU), which is not the streams' cost."""
@@ -158,9 +178,14 @@ async def run(args, server_pids: list[int]) -> dict:
     measure_from = time.monotonic()
     count_before = len(stats["latency"])
     cpu_before = sum(map(cpu_seconds, server_pids)), cpu_seconds(None)
+    kernel_before = [kernel_counts(pid) for pid in server_pids]
     await asyncio.gather(*tasks)
     elapsed = time.monotonic() - measure_from
     server_cpu = sum(map(cpu_seconds, server_pids)) - cpu_before[0]
+    kernel = [0.0, 0, 0, 0]
+    for pid, was in zip(server_pids, kernel_before, strict=True):
+        now = kernel_counts(pid)
+        kernel = [k + after - before for k, after, before in zip(kernel, now, was, strict=True)]
     client_cpu = cpu_seconds(None) - cpu_before[1]
     latencies = sorted(stats["latency"][count_before:]) or [float("nan")]
     return {
@@ -178,6 +203,9 @@ async def run(args, server_pids: list[int]) -> dict:
         "mean_frame_kb": stats["bytes"] / max(1, len(stats["latency"])) / 1e3,
         "server_cpu_per_s": server_cpu / elapsed if server_pids else None,
         "server_cpu_ms_per_frame": 1e3 * server_cpu / len(latencies) if server_pids else None,
+        "server_system_cpu_ms_per_frame": 1e3 * kernel[0] / len(latencies),
+        "server_faults_per_frame": kernel[1] / len(latencies),
+        "server_switches_per_frame": [kernel[2] / len(latencies), kernel[3] / len(latencies)],
         "client_cpu_per_s": client_cpu / elapsed,
         "load_average": os.getloadavg()[0],
         "errors": len(stats["errors"]),
