@@ -15,12 +15,16 @@ rounds and compare trees in one run:
     .venv/bin/python bench/bench_frame_cpu.py --profile           # + cProfile, top functions
     .venv/bin/python bench/bench_frame_cpu.py --compare OLD_TREE  # old and this tree, rounds interleaved
     .venv/bin/python bench/bench_frame_cpu.py --transport         # + uvicorn's own CPU per frame sent
+    .venv/bin/python bench/bench_frame_cpu.py --between code      # other work between frames (cold)
 
 `OLD_TREE` is a directory holding an older `server/` (e.g. `git archive 74a23fc server | tar -x -C
 /tmp/old`). Each tree runs in its own process (one package per process); rounds alternate between them.
 `--transport` measures, in a real uvicorn process with the server's WebSocket settings, the CPU of
 receiving a step command and sending a frame of the measured size (a bare endpoint: no model work), so
 the whole server's CPU per frame (bench_load.py) splits into frame work + transport + the rest.
+`--between data|code` runs other work between frames, uncounted: a live server's frame never runs twice in
+a row with its caches hot, as it does here by default, so the same instructions cost more there. (Its
+garbage is collected when it is: the garbage-collector phases then count collections between frames too.)
 """
 
 from __future__ import annotations
@@ -181,6 +185,22 @@ class Frames:
         self.hub.store.close()
 
 
+def sweep_data(buffer) -> None:
+    """Touch 16 MB, as other models' arrays and other connections' buffers do between two frames."""
+    buffer[::64] += 1
+
+
+def run_other_code(source: str, text: str) -> None:
+    """Unrelated Python between two frames, as the event loop, the sockets and other requests run: the
+    frame then finds its code and branches cold."""
+    import ast
+    import re
+
+    json.loads(text)
+    ast.parse(source)
+    re.findall(r"\w+\(", source)
+
+
 def worker(args) -> None:
     """Run in the process of one tree: read a round count per line on stdin, answer JSON per round."""
     sys.path.insert(0, str(Path(args.tree).resolve() / "server"))
@@ -188,21 +208,38 @@ def worker(args) -> None:
 
     with tempfile.TemporaryDirectory(prefix="bp-frame-") as data_dir, np.errstate(all="ignore"):
         frames = Frames(data_dir, args.save_every, args.models)
+        between = None
+        if args.between == "data":
+            buffer = np.zeros(16 * 2**20, dtype=np.uint8)
+            between = lambda: sweep_data(buffer)  # noqa: E731
+        elif args.between == "code":
+            source = (Path(args.tree) / "server" / "backprop_playground" / "stream.py").read_text()
+            between = lambda: run_other_code(source, frames.text)  # noqa: E731
+
+        def timed(n: int) -> float:
+            """Thread CPU per frame over n frames; what runs between them is not counted."""
+            if between is None:
+                start = time.thread_time()
+                for _ in range(n):
+                    frames.one()
+                return (time.thread_time() - start) / n
+            spent = 0.0
+            for _ in range(n):
+                between()
+                start = time.thread_time()
+                frames.one()
+                spent += time.thread_time() - start
+            return spent / n
+
         for _ in range(50 * args.models):  # warm up: caches, first save, lazy imports
             frames.one()
         phases = Phases()
         for line in sys.stdin:
             n = int(line)
-            start = time.thread_time()
-            for _ in range(n):
-                frames.one()
-            plain = (time.thread_time() - start) / n
+            plain = timed(n)
             instrument(phases)
             phases.totals.clear()
-            start = time.thread_time()
-            for _ in range(n):
-                frames.one()
-            with_phases = (time.thread_time() - start) / n
+            with_phases = timed(n)
             phases.restore()
             totals = {name: t / n for name, t in phases.totals.items()}
             print(json.dumps({"plain": plain, "with_phases": with_phases, "phases": totals,
@@ -223,7 +260,8 @@ def compare(args) -> None:
     procs = {}
     for name, tree in trees.items():
         command = [sys.executable, __file__, "--worker", "--tree", str(tree), "--save-every",
-                   str(args.save_every), "--frames", str(args.frames), "--models", str(args.models)]
+                   str(args.save_every), "--frames", str(args.frames), "--models", str(args.models),
+                   "--between", args.between]
         command += ["--profile"] if args.profile else []
         procs[name] = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     results: dict[str, list[dict]] = {name: [] for name in trees}
@@ -238,7 +276,7 @@ def compare(args) -> None:
         proc.stdin.close()
         proc.wait()
     print(f"per-frame thread CPU, 2-8-8-1 moons, 8 rows, {args.models} model(s) in turn, a save every "
-          f"{args.save_every} frames of each; "
+          f"{args.save_every} frames of each, between frames: {args.between}; "
           f"median of {args.rounds} rounds × {args.frames} frames; load average {os.getloadavg()[0]:.1f}")
     for name in names:
         rounds = results[name]
@@ -338,6 +376,9 @@ def main() -> None:
     parser.add_argument("--save-every", type=int, default=10, help="frames per save (2 s at 5 Hz: 10)")
     parser.add_argument("--models", type=int, default=1,
                         help="models stepped in turn (a live server's many: cold caches per frame)")
+    parser.add_argument("--between", choices=["nothing", "data", "code"], default="nothing",
+                        help="work between frames, not counted: data sweeps 16 MB, code runs other Python "
+                        "(a live server's frame runs between others' work, its caches cold)")
     parser.add_argument("--compare", metavar="OLD_TREE", help="a tree with an older server/ to run beside")
     parser.add_argument("--profile", action="store_true", help="cProfile the frames (top 30, on stderr)")
     parser.add_argument("--transport", action="store_true", help="also measure uvicorn's CPU per frame")
