@@ -42,11 +42,11 @@ def client_address(i: int) -> str:
     return f"127.1.{i // 250}.{i % 250 + 1}"
 
 
-def start_server(data_dir: str, jobs: int | None = None, root: Path = ROOT,
-                 env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+def start_server(data_dir: str, jobs: int | None = None, root: Path = ROOT, env: dict[str, str] | None = None,
+                 launcher: str | None = None) -> tuple[subprocess.Popen, str]:
     """A real server process (the checkout at `root`) on a free loopback port, once it answers /health;
-    `jobs` sets BACKPROP_MAX_CPU_JOBS, `env` more settings. Shared by the benches that measure a live
-    server."""
+    `jobs` sets BACKPROP_MAX_CPU_JOBS, `env` more settings, `launcher` a script run in place of the CLI
+    module (bench/phased_server.py). Shared by the benches that measure a live server."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -55,8 +55,9 @@ def start_server(data_dir: str, jobs: int | None = None, root: Path = ROOT,
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "server"), env.get("PYTHONPATH")]))
     if jobs is not None:
         env["BACKPROP_MAX_CPU_JOBS"] = str(jobs)
-    command = [sys.executable, "-m", "backprop_playground.cli", "serve", "--port", str(port),
-               "--data-dir", data_dir, "--log-level", "warning"]
+    start = [launcher] if launcher else ["-m", "backprop_playground.cli"]
+    command = [sys.executable, *start, "serve", "--port", str(port), "--data-dir", data_dir,
+               "--log-level", "warning"]
     process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -179,7 +180,12 @@ async def run(args, server_pids: list[int]) -> dict:
     count_before = len(stats["latency"])
     cpu_before = sum(map(cpu_seconds, server_pids)), cpu_seconds(None)
     kernel_before = [kernel_counts(pid) for pid in server_pids]
+    if args.phases:
+        os.kill(server_pids[0], signal.SIGUSR1)  # the phases' totals start again here
     await asyncio.gather(*tasks)
+    if args.phases:
+        os.kill(server_pids[0], signal.SIGUSR1)
+        await asyncio.sleep(0.5)
     elapsed = time.monotonic() - measure_from
     server_cpu = sum(map(cpu_seconds, server_pids)) - cpu_before[0]
     kernel = [0.0, 0, 0, 0]
@@ -188,6 +194,12 @@ async def run(args, server_pids: list[int]) -> dict:
         kernel = [k + after - before for k, after, before in zip(kernel, now, was, strict=True)]
     client_cpu = cpu_seconds(None) - cpu_before[1]
     latencies = sorted(stats["latency"][count_before:]) or [float("nan")]
+    phases = None
+    if args.phases:
+        taken = json.loads(Path(os.environ["BACKPROP_PHASES_OUT"]).read_text())
+        phases = {name: {"calls": calls, "us_per_call": round(1e6 * seconds / max(1, calls), 1),
+                         "us_per_frame": round(1e6 * seconds / len(latencies), 1)}
+                  for name, (calls, seconds) in taken.items()}
     return {
         "sessions": args.sessions,
         "replicas": args.replicas,
@@ -208,6 +220,7 @@ async def run(args, server_pids: list[int]) -> dict:
         "server_switches_per_frame": [kernel[2] / len(latencies), kernel[3] / len(latencies)],
         "client_cpu_per_s": client_cpu / elapsed,
         "load_average": os.getloadavg()[0],
+        "phases_thread_cpu": phases,
         "errors": len(stats["errors"]),
         "first_errors": stats["errors"][:3],
     }
@@ -225,19 +238,27 @@ def main() -> None:
     parser.add_argument("--url", default=None, help="use this running server instead of starting one")
     parser.add_argument("--replicas", type=int, default=1, choices=[1, 2],
                         help="2: two servers over one database behind nginx (deploy/nginx.conf)")
+    parser.add_argument("--phases", action="store_true",
+                        help="time a frame's parts in the live server (bench/phased_server.py), 1 process")
     parser.add_argument("--server-root", type=Path, default=ROOT,
                         help="start the server from this source tree (e.g. an older commit, to compare)")
     args = parser.parse_args()
     if args.sessions > 1000 or args.duration > 300:
         parser.error("bounded: at most 1000 sessions for 300 s")
+    if args.phases and (args.replicas > 1 or args.url is not None):
+        parser.error("--phases starts one server of its own")
     processes: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory(prefix="bp-load-") as data_dir:
         if args.url is None:
             # Behind nginx, the client is the address nginx appends to X-Forwarded-For.
             env = ({"BACKPROP_CLIENT_IP_HEADER": "x-forwarded-for", "BACKPROP_TRUSTED_PROXIES": "127.0.0.1"}
                    if args.replicas > 1 else {})
+            if args.phases:
+                env = {"BACKPROP_PHASES_OUT": os.environ.setdefault("BACKPROP_PHASES_OUT",
+                                                                     f"{data_dir}/phases.json")}
+            launcher = str(ROOT / "bench" / "phased_server.py") if args.phases else None
             for _ in range(args.replicas):  # several replicas share the data dir's SQLite file
-                process, args.url = start_server(data_dir, args.jobs, args.server_root, env)
+                process, args.url = start_server(data_dir, args.jobs, args.server_root, env, launcher)
                 processes.append(process)
             if args.replicas > 1:
                 proxy, args.url = start_proxy(Path(data_dir), [p.args[p.args.index("--port") + 1]
