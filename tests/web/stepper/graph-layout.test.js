@@ -345,3 +345,70 @@ test("edges from one source between the bands share a lane of the corridor; othe
   assert.equal(lanes.size, new Set(cross.map((e) => e.from)).size, "a lane per source");
   assert.deepEqual(crossings(layout), []);
 });
+
+/** y = x·x·x + 2·x differentiated symbol to symbol: the backward graph of the symbol-to-symbol lesson. */
+function cubeTrace() {
+  const fwd = [
+    { id: "x", label: "x", op: "leaf", inputs: [] },
+    { id: "xx", label: "x·x", op: "mul", inputs: ["x", "x"] },
+    { id: "xxx", label: "(x·x)·x", op: "mul", inputs: ["xx", "x"] },
+    { id: "two", label: "2", op: "leaf", role: "const", inputs: [] },
+    { id: "tx", label: "2·x", op: "mul", inputs: ["two", "x"] },
+    { id: "y", label: "y", op: "add", inputs: ["xxx", "tx"] },
+  ];
+  const bwd = [
+    { id: "g0", label: "∂y/∂y", op: "leaf", role: "const", inputs: [] },
+    { id: "g1", label: "∂y/∂x ← 2·x", op: "mul", inputs: ["g0", "two"] },
+    { id: "g2", label: "∂y/∂(x·x)", op: "mul", inputs: ["g0", "x"] },
+    { id: "g3", label: "∂y/∂x ← (x·x)·x", op: "mul", inputs: ["g0", "xx"] },
+    { id: "g4", label: "∂y/∂x (2 of 4)", op: "add", inputs: ["g1", "g3"] },
+    { id: "g5", label: "∂y/∂x ← x·x", op: "mul", inputs: ["g2", "x"] },
+    { id: "g6", label: "∂y/∂x (3 of 4)", op: "add", inputs: ["g4", "g5"] },
+    { id: "g7", label: "∂y/∂x ← x·x", op: "mul", inputs: ["g2", "x"] },
+    { id: "g8", label: "∂y/∂x", op: "add", inputs: ["g6", "g7"] },
+  ];
+  return traceOf([...fwd, ...bwd.map((n) => ({ ...n, phase: "backward" }))]);
+}
+
+test("packed bands are as low as their tallest column, with the same boxes and edges and none crossed", () => {
+  const fonts = { label: 20, meta: 15, scalar: 23, cell: 18, caption: 15, edge: 20 };
+  for (const [trace, arrange] of [[cubeTrace(), "beside"], [cubeTrace(), "stacked"], [sinTrace(true), "beside"]]) {
+    const plain = layoutGraph(dagre, trace, { detail: "compact", fonts, arrange });
+    const packed = layoutGraph(dagre, trace, { detail: "compact", fonts, arrange, pack: true });
+    assert.equal(packed.nodes.size, plain.nodes.size);
+    assert.deepEqual(packed.edges.map((e) => e.id), plain.edges.map((e) => e.id));
+    assert.deepEqual(crossings(packed), [], arrange);
+    for (const e of trace.edges) assert.ok(packed.nodes.get(e.from).x < packed.nodes.get(e.to).x, e.id);
+    const boxes = [...packed.nodes.values()];
+    for (const [i, p] of boxes.entries()) {
+      assert.ok(p.x - p.width / 2 >= 0 && p.x + p.width / 2 <= packed.width && p.y - p.height / 2 >= 0 && p.y + p.height / 2 <= packed.height, p.id);
+      for (const q of boxes.slice(i + 1)) {
+        const apart = Math.abs(p.x - q.x) >= (p.width + q.width) / 2 || Math.abs(p.y - q.y) >= (p.height + q.height) / 2;
+        assert.ok(apart, `${p.id} and ${q.id} overlap`);
+      }
+    }
+    if (!packed.packed) continue;
+    assert.ok(packed.height < plain.height, `${arrange}: ${packed.height} vs ${plain.height}`);
+  }
+  // the symbolic derivative's backward band: three boxes stand in its tallest column, and so it is three high
+  const packed = layoutGraph(dagre, cubeTrace(), { detail: "compact", fonts, arrange: "beside", pack: true });
+  assert.equal(packed.packed, true);
+  const backward = packed.clusters.find((c) => c.name === "backward");
+  const column = [...packed.nodes.values()].filter((b) => ["g1", "g2", "g3"].includes(b.id));
+  assert.equal(new Set(column.map((b) => Math.round(b.x))).size, 1, "one column");
+  const stack = column.reduce((h, b) => h + b.height, 0) + 2 * 16;
+  assert.ok(backward.height < stack + 40, `${backward.height} vs ${stack}`);
+  // the two-line names of that column have their op beside the first line there: lower boxes
+  assert.ok(column.every((b) => b.lines.length === 1 || b.metaBeside), "ops beside the names");
+});
+
+test("boxes fit their names as the page measures them where it does; the estimate otherwise", () => {
+  const node = { label: "log_softmax(z)", op: "log_softmax", inputs: ["a"], shape: [] };
+  const estimated = nodeSize(node, { detail: "compact", grad: false, fonts: FONTS });
+  const measured = nodeSize(node, { detail: "compact", grad: false, fonts: { ...FONTS, measure: (text) => 6 * [...text].length } });
+  assert.ok(measured.width < estimated.width - 50, `${measured.width} vs ${estimated.width}`);
+  const wide = nodeSize(node, { detail: "compact", grad: false, fonts: { ...FONTS, measure: (text) => 15 * [...text].length } });
+  assert.equal(wide.width, 15 * 14 + 20, "a name wider than its estimate widens its box");
+  const unknown = nodeSize(node, { detail: "compact", grad: false, fonts: { ...FONTS, measure: () => undefined } });
+  assert.equal(unknown.width, estimated.width);
+});

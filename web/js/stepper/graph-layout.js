@@ -47,6 +47,9 @@ export const SPACING = {
   tight: { nodesep: 16, ranksep: 34, margin: 6 },
 };
 
+/** Packed bands (packBand) have their columns this much as far apart as SPACING's. */
+export const PACKED_GAPS = 0.8;
+
 /** Compact tensor blocks (small heatmaps) stay within this many px. */
 const MINI = { width: 64, height: 40, maxCell: 10, minCell: 3 };
 
@@ -56,10 +59,14 @@ export function kindOfShape(shape) {
   return tensorKind({ shape, size, data: size <= 1024 ? [] : null });
 }
 
-/** Rough text widths: bold sans labels, sans meta text, monospace numbers. */
+/**
+ * Text widths: bold sans labels, sans meta text, monospace numbers. A page passes `fonts.measure(text,
+ * kind)`, the width of the text as it draws it (kind "label" or "meta"; undefined where it cannot tell):
+ * boxes then fit their names, not a rough estimate of them, which for most fonts is the wider.
+ */
 const textWidth = {
-  label: (text, fonts) => [...String(text)].length * 0.64 * fonts.label,
-  meta: (text, fonts) => [...String(text)].length * 0.585 * fonts.meta,
+  label: (text, fonts) => fonts.measure?.(String(text), "label") ?? [...String(text)].length * 0.64 * fonts.label,
+  meta: (text, fonts) => fonts.measure?.(String(text), "meta") ?? [...String(text)].length * 0.585 * fonts.meta,
   mono: (chars, px) => chars * 0.61 * px,
 };
 
@@ -68,10 +75,10 @@ const textWidth = {
  * `detail: "compact"` the header holds the label over the op, tensors become small heatmaps and boxes are
  * only as wide as their text.
  */
-export function nodeSize(node, { grad = true, chars = 6, detail = "full", fonts = FONTS } = {}) {
+export function nodeSize(node, { grad = true, chars = 6, detail = "full", fonts = FONTS, width: least = 0 } = {}) {
   const shape = node.shape ?? [];
   const kind = kindOfShape(shape);
-  if (detail === "compact" || detail === "tight") return compactSize(node, kind, shape, { grad, chars, fonts, numbers: detail === "compact" });
+  if (detail === "compact" || detail === "tight") return compactSize(node, kind, shape, { grad, chars, fonts, numbers: detail === "compact", least });
   if (detail === "row") return rowSize(node, kind, shape, { grad, chars, fonts });
   const block = blockSize(kind, shape, cellWidth(chars, fonts), fonts);
   const header = headerHeight(fonts);
@@ -85,17 +92,22 @@ export function headerHeight(fonts = FONTS) {
   return Math.round(Math.max(BOX.header, fonts.label * 1.9));
 }
 
-/** A compact box: label, op (or role) under it, then value and gradient as a number or a small heatmap. */
-function compactSize(node, kind, shape, { grad, chars, fonts, numbers }) {
+/**
+ * A compact box: label, op (or role) under it, then value and gradient as a number or a small heatmap. At
+ * least `least` px wide (a box as wide as its column): a label in two lines may then have room for the op
+ * beside it.
+ */
+function compactSize(node, kind, shape, { grad, chars, fonts, numbers, least = 0 }) {
   const meta = compactMeta(node);
   const lines = labelLines(node.label || node.id || "");
   const lineGap = Math.round(1.15 * fonts.label);
   const block = compactBlock(kind, shape, { chars, fonts, numbers });
   const pad = 10;
-  const width = Math.ceil(Math.max(56, ...lines.map((line) => textWidth.label(line, fonts) + 2 * pad),
+  const width = Math.ceil(Math.max(least, 56, ...lines.map((line) => textWidth.label(line, fonts) + 2 * pad),
     (lines.length > 1 ? 0 : textWidth.meta(meta, fonts)) + 2 * pad, block.width + 2 * pad + (block.mini ? 0 : 4)));
   // a label in two lines has the op beside its first line where that fits, else under its last
-  const metaBeside = lines.length > 1 && textWidth.label(lines[0], fonts) + 12 + textWidth.meta(meta, fonts) + 2 * pad <= width;
+  const besideWidth = lines.length > 1 ? Math.ceil(textWidth.label(lines[0], fonts) + 12 + textWidth.meta(meta, fonts) + 2 * pad) : Infinity;
+  const metaBeside = besideWidth <= width;
   const labelBase = Math.round(5 + 0.95 * fonts.label);
   const lastLine = labelBase + (lines.length - 1) * lineGap;
   const metaBase = metaBeside ? labelBase : Math.round(lastLine + 0.3 * fonts.label + 0.95 * fonts.meta);
@@ -103,7 +115,7 @@ function compactSize(node, kind, shape, { grad, chars, fonts, numbers }) {
   const wide = metaBeside ? width : Math.ceil(Math.max(width, textWidth.meta(meta, fonts) + 2 * pad));
   const gap = block.mini ? 6 : 2;
   const height = Math.ceil(header + block.height + (grad ? gap + block.height : 0) + (block.mini ? 12 : 5));
-  return { width: wide, height, kind, block, grad, detail: "compact", header, lines, lineGap, labelBase, metaBase, metaBeside, gap, meta, slot: wide };
+  return { width: wide, height, kind, block, grad, detail: "compact", header, lines, lineGap, labelBase, metaBase, metaBeside, besideWidth, gap, meta, slot: wide };
 }
 
 /**
@@ -222,17 +234,17 @@ export function blockSize(kind, shape, cellW = BOX.cellW, fonts = FONTS) {
  * (`arrange: "wrap"`, see wrapBand): a long chain then fills a screen that is not as wide as it is.
  * Options: `detail` (one of DETAILS), `expanded` (ids drawn in full in a compact layout), `fonts`, `arrange`,
  * `labels` (the characters of contribution labels to make room for between the columns, see labelRoom;
- * 0: none).
+ * 0: none), `pack` (the two bands packed where that makes them lower, see packBand).
  * Returns {width, height, detail, nodes: Map id→box, edges: [{...edge, points, cross?}], clusters,
- * edgeLabels (whether contribution labels are drawn on the edges)}. Edge
+ * edgeLabels (whether contribution labels are drawn on the edges), packed (whether a band is)}. Edge
  * points run straight through the columns of boxes and bend only in the gaps between columns (edges
  * between the bands go down those gaps and along the corridor between the bands), so no edge crosses a box
  * that is not one of its ends.
  */
-export function layoutGraph(dagre, trace, { detail = "full", expanded = null, fonts = FONTS, limit = DAGRE_LIMIT, arrange = "stacked", labels = LABEL_CHARS, ...spacing } = {}) {
+export function layoutGraph(dagre, trace, { detail = "full", expanded = null, fonts = FONTS, limit = DAGRE_LIMIT, arrange = "stacked", labels = LABEL_CHARS, pack = false, ...spacing } = {}) {
   const opts = { ...(SPACING[detail] ?? SPACING.full), ...spacing };
   if (labels > 0 && spacing.ranksep === undefined) opts.ranksep = Math.max(opts.ranksep, labelRoom(trace, fonts, labels));
-  const sizeOf = (n) => traceNodeSize(trace, n, { detail: expanded?.has(n.id) ? "full" : detail, fonts });
+  const sizeOf = (n, width = 0) => traceNodeSize(trace, n, { detail: expanded?.has(n.id) ? "full" : detail, fonts, width });
   const edgeLabels = labelRoom(trace, fonts, 1) > 0; // the drawing carries contribution labels
   if (trace.nodes.length > limit) return { ...withKinds(fastLayout(trace, sizeOf, opts), trace, sizeOf), detail, edgeLabels };
   const backward = new Set(trace.nodes.filter((n) => n.phase === "backward").map((n) => n.id));
@@ -241,8 +253,15 @@ export function layoutGraph(dagre, trace, { detail = "full", expanded = null, fo
     return { ...(arrange === "wrap" ? wrapBand(band, trace, opts) : { ...band, arrange: "stacked" }), detail, clusters: [], edgeLabels };
   }
   const inBand = (e, back) => backward.has(e.from) === back && backward.has(e.to) === back;
-  const fwd = dagreBand(dagre, trace, trace.nodes.filter((n) => !backward.has(n.id)), trace.edges.filter((e) => inBand(e, false)), sizeOf, opts);
-  const bwd = dagreBand(dagre, trace, trace.nodes.filter((n) => backward.has(n.id)), trace.edges.filter((e) => inBand(e, true)), sizeOf, opts);
+  // packed (`pack`): a band as low as its tallest column, its columns closer (packBand), where that is lower
+  const band = (back) => {
+    const laid = (o) => dagreBand(dagre, trace, trace.nodes.filter((n) => backward.has(n.id) === back), trace.edges.filter((e) => inBand(e, back)), sizeOf, o);
+    const gaps = { ...opts, ranksep: Math.max(Math.round(PACKED_GAPS * opts.ranksep), labels > 0 ? labelRoom(trace, fonts, labels) : 0) };
+    // its title, written across the band's top edge, clear of the boxes stacked up to that edge
+    const packed = pack ? packBand(laid(gaps), trace, { ...opts, top: Math.round(fonts.meta / 2) }, sizeOf) : null;
+    return packed?.packed ? packed : laid(opts);
+  };
+  const [fwd, bwd] = [band(false), band(true)];
   const title = Math.round(fonts.meta * 2.2);
   const crossing = trace.edges.filter((e) => inBand(e, false) === inBand(e, true));
   // the edges between the bands from one source share a lane of the corridor (a bus that branches off
@@ -253,13 +272,13 @@ export function layoutGraph(dagre, trace, { detail = "full", expanded = null, fo
   const beside = arrange === "beside";
   const corridorHeight = beside ? 6 * (sources.length + 1) : title + opts.margin;
   const at = beside
-    ? { fwd: { x: 0, y: corridorHeight + title }, bwd: { x: fwd.width + opts.ranksep, y: corridorHeight + title } }
+    ? { fwd: { x: 0, y: corridorHeight + title }, bwd: { x: fwd.width + opts.ranksep / 2, y: corridorHeight + title } }
     : { fwd: { x: 0, y: title }, bwd: { x: 0, y: 2 * title + fwd.height } };
   const corridor = beside ? { top: 0, bottom: corridorHeight } : { top: title + fwd.height - opts.margin / 2, bottom: 2 * title + fwd.height + opts.margin / 2 };
   const move = (d) => (p) => ({ ...p, x: p.x + d.x, y: p.y + d.y });
   const nodes = new Map([...[...fwd.nodes].map(([id, b]) => [id, move(at.fwd)(b)]), ...[...bwd.nodes].map(([id, b]) => [id, move(at.bwd)(b)])]);
   const own = new Map([...fwd.edges.map((e) => [e.id, e.points.map(move(at.fwd))]), ...bwd.edges.map((e) => [e.id, e.points.map(move(at.bwd))])]);
-  const gaps = { fwd: fwd.columns.map((c) => ({ ...c, x: c.x + at.fwd.x })), bwd: bwd.columns.map((c) => ({ ...c, x: c.x + at.bwd.x })) };
+  const gaps = { fwd: fwd.columns.map((c) => ({ ...c, x: c.x + at.fwd.x, gap: fwd.ranksep })), bwd: bwd.columns.map((c) => ({ ...c, x: c.x + at.bwd.x, gap: bwd.ranksep })) };
   const edges = trace.edges.map((e) => {
     if (own.has(e.id)) return { ...e, points: own.get(e.id) };
     const lane = corridor.top + ((sources.indexOf(e.from) + 1) / (sources.length + 1)) * (corridor.bottom - corridor.top);
@@ -269,7 +288,7 @@ export function layoutGraph(dagre, trace, { detail = "full", expanded = null, fo
   const clusters = [cluster("forward", fwd, at.fwd), cluster("backward", bwd, at.bwd)];
   const width = beside ? at.bwd.x + bwd.width : Math.max(fwd.width, bwd.width);
   const height = beside ? at.fwd.y + Math.max(fwd.height, bwd.height) : at.bwd.y + bwd.height;
-  return { width, height, detail, arrange: beside ? "beside" : "stacked", nodes, edges, clusters, edgeLabels };
+  return { width, height, detail, arrange: beside ? "beside" : "stacked", packed: !!(fwd.packed || bwd.packed), nodes, edges, clusters, edgeLabels };
 }
 
 /**
@@ -317,6 +336,72 @@ export function wrapBand(band, trace, { ranksep, margin }) {
   return { ...band, width, height, nodes, edges, arrange: "wrap", columns: [...gaps.fwd, ...gaps.bwd] };
 }
 
+/**
+ * A band packed as low as its tallest column: each column's boxes (and the long edges passing through it)
+ * keep their order and stack `nodesep` apart, the stack centred on the mean height of its boxes' inputs as
+ * far as the band allows. Where a column stands taller than the others could be made, its compact boxes
+ * whose two-line labels have the op under them widen until the op fits beside (`sizeOf(node, width)`): lower
+ * boxes, the column (and the columns right of it) moved over by what it widened. Dagre lines a node up with
+ * its neighbours, which can leave a band of three rows of boxes four rows high; packed, edges bend more
+ * (still only between the columns, and a long edge still passes a column where no box is). `top` px more
+ * stay free above the boxes (for the band's title). The band as it was where packing does not make it lower.
+ */
+export function packBand(band, trace, { nodesep, margin, top = 0 }, sizeOf) {
+  const column = (cols, x) => cols.findIndex((c) => Math.abs(c.x - x) < 0.5);
+  const items = band.columns.map(() => []);
+  for (const box of band.nodes.values()) {
+    const wide = Math.max(2 * band.columns[column(band.columns, box.x)].half, box.besideWidth);
+    const low = box.lines?.length > 1 && !box.metaBeside && !box.row && Number.isFinite(wide) ? sizeOf(trace.nodeById.get(box.id), wide) : null;
+    const lower = low?.metaBeside && low.height < box.height ? { ...box, ...low } : null;
+    items[column(band.columns, box.x)].push({ box, lower, y: box.y, height: box.height });
+  }
+  // a long edge passes each column between its ends at the height its routed polyline crosses it
+  const passes = band.edges.map((e) => {
+    const [a, b] = [column(band.columns, band.nodes.get(e.from).x), column(band.columns, band.nodes.get(e.to).x)];
+    return band.columns.slice(a + 1, b).map((c, i) => {
+      const y = e.points.find((p) => Math.abs(p.x - (c.x - c.half)) < 0.01)?.y ?? band.nodes.get(e.from).y;
+      const pass = { y, height: 0 };
+      items[a + 1 + i].push(pass);
+      return pass;
+    });
+  });
+  const extent = (list, low = false) => list.reduce((h, it) => h + ((low && it.lower) || it).height, 0) + (list.length - 1) * nodesep;
+  const floor = Math.max(...items.map((list) => extent(list, true)));
+  let shift = 0;
+  band.columns.forEach((c, i) => {
+    const widen = extent(items[i]) > floor;
+    const half = Math.max(...items[i].filter((it) => it.box).map((it) => (widen && it.lower ? it.lower : it.box).width / 2));
+    for (const it of items[i]) {
+      if (widen && it.lower) [it.box, it.height] = [it.lower, it.lower.height];
+      if (it.box) it.box = { ...it.box, x: it.box.x + shift + half - c.half };
+    }
+    shift += 2 * (half - c.half);
+  });
+  const height = Math.max(...items.map((list) => extent(list))) + 2 * margin + top;
+  if (height >= band.height - 0.5) return band;
+  const placed = new Map();
+  for (const list of items) {
+    list.sort((p, q) => p.y - q.y);
+    const anchors = list.flatMap((it) => (it.box ? trace.nodeById.get(it.box.id).inputs.map((id) => placed.get(id)?.y) : []))
+      .filter(Number.isFinite);
+    const size = extent(list);
+    const centre = anchors.length ? anchors.reduce((a, b) => a + b, 0) / anchors.length : (height + top) / 2;
+    let y = Math.min(Math.max(margin + top, centre - size / 2), height - margin - size);
+    for (const it of list) {
+      it.y = y + it.height / 2;
+      if (it.box) placed.set(it.box.id, { ...it.box, y: it.y });
+      y += it.height + nodesep;
+    }
+  }
+  const columns = columnsOf(placed);
+  const edges = band.edges.map((e, i) => {
+    const [a, b] = [placed.get(e.from), placed.get(e.to)];
+    const via = [{ x: a.x, y: a.y }, ...passes[i].map((p, k) => ({ x: columns[column(columns, a.x) + 1 + k].x, y: p.y })), { x: b.x, y: b.y }];
+    return { ...e, points: routeEdge(a, b, via, columns, e.index, trace.nodeById.get(e.to).inputs.length) };
+  });
+  return { ...band, width: band.width + shift, height, nodes: placed, edges, columns, packed: true };
+}
+
 /** The most characters of a contribution label that the gaps between columns are made wide enough for. */
 export const LABEL_CHARS = 5;
 /** The room a graph view tries, most first, while the text stays legible (0: none). */
@@ -355,14 +440,14 @@ function dagreBand(dagre, trace, nodeList, edgeList, sizeOf, { nodesep, ranksep,
     points: routeEdge(nodes.get(e.from), nodes.get(e.to), g.edge({ v: e.from, w: e.to, name: e.id }).points, columns, e.index, trace.nodeById.get(e.to).inputs.length),
   }));
   const { width, height } = g.graph();
-  return { width: nodeList.length ? width : 0, height: nodeList.length ? height : 0, nodes, edges, columns };
+  return { width: nodeList.length ? width : 0, height: nodeList.length ? height : 0, nodes, edges, columns, ranksep };
 }
 
 /**
  * An edge from a forward box down to a backward box: out of the source's right side into the gap after its
  * column, down that gap to the corridor between the bands (at height `lane`), along it to the gap before
- * the target's column, down to the target's input height and into its left side. Corners are rounded
- * within a few px, so the curve stays in the gaps.
+ * the target's column, down to the target's input height and into its left side (down the middle of a gap:
+ * a column's `gap`, else `ranksep`). Corners are rounded within a few px, so the curve stays in the gaps.
  */
 export function crossRoute(a, b, gaps, lane, ranksep, index = 0, inputs = 1) {
   const column = (cols, x) => cols.find((c) => Math.abs(c.x - x) < 0.5);
@@ -370,8 +455,8 @@ export function crossRoute(a, b, gaps, lane, ranksep, index = 0, inputs = 1) {
   const colB = column(gaps.bwd, b.x) ?? { x: b.x, half: b.width / 2 };
   const spread = Math.min(16, b.height / (inputs + 1));
   const yB = b.y + (index - (inputs - 1) / 2) * spread;
-  const xA = colA.x + colA.half + ranksep / 2;
-  const xB = Math.max(2, colB.x - colB.half - ranksep / 2);
+  const xA = colA.x + colA.half + (colA.gap ?? ranksep) / 2;
+  const xB = Math.max(2, colB.x - colB.half - (colB.gap ?? ranksep) / 2);
   const corners = [{ x: a.x + a.width / 2, y: a.y }, { x: xA, y: a.y }, { x: xA, y: lane }, { x: xB, y: lane }, { x: xB, y: yB }, { x: b.x - b.width / 2, y: yB }];
   return roundCorners(corners, Math.min(8, ranksep / 4));
 }
@@ -432,10 +517,10 @@ function drawn(trace, node) {
 }
 
 /** Size of a node's box in this trace: its drawn shape, and a gradient block only if it gets one. */
-export function traceNodeSize(trace, node, { detail = "full", fonts = FONTS } = {}) {
+export function traceNodeSize(trace, node, { detail = "full", fonts = FONTS, width = 0 } = {}) {
   const grad = !trace.receivers || trace.receivers.size === 0 || trace.receivers.has(node.id);
   const chars = trace.steps ? longestNumber(trace, node.id) : 6;
-  return nodeSize(drawn(trace, node), { grad: grad && trace.receivers?.size !== 0, chars, detail, fonts });
+  return nodeSize(drawn(trace, node), { grad: grad && trace.receivers?.size !== 0, chars, detail, fonts, width });
 }
 
 function withKinds(layout, trace, sizeOf) {

@@ -64,7 +64,32 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     const css = getComputedStyle(container);
     const px = (name, fallback) => parseFloat(css.getPropertyValue(name)) || fallback;
     const fonts = Object.fromEntries(Object.entries(FONTS).map(([k, v]) => [k, px(`--node-${k}`, v)]));
-    return { fonts, target: px("--graph-legible", 12), followDetail: css.getPropertyValue("--graph-follow-detail").trim() };
+    // the widths of names as drawn (none while the graph is not drawn: a hidden slide)
+    const measure = svg.node().getClientRects().length > 0 ? (text, kind) => measureText(text, kind, fonts[kind]) : null;
+    return { fonts, measure, target: px("--graph-legible", 12), followDetail: css.getPropertyValue("--graph-follow-detail").trim() };
+  }
+
+  /**
+   * The width of a node's label or meta text as drawn at `size` px: a hidden node's text, measured and
+   * removed again (the probe goes once the layout that asked is done); undefined where it measures nothing.
+   * Packed layouts size their boxes so (graph-layout.js fonts.measure); the others keep the estimates
+   * their arrangements were tuned with.
+   */
+  const widths = new Map();
+  let probe = null;
+  function measureText(text, kind, size) {
+    const key = `${kind}|${size}|${text}`;
+    if (widths.has(key)) return widths.get(key);
+    if (!probe) {
+      probe = svg.append("g").attr("class", "node").attr("aria-hidden", "true").style("visibility", "hidden");
+      queueMicrotask(() => { probe.remove(); probe = null; });
+    }
+    const el = probe.append("text").attr("class", kind).text(text).node();
+    const width = el.getComputedTextLength();
+    el.remove();
+    if (!(width > 0) && text) return undefined;
+    widths.set(key, width);
+    return width;
   }
 
   /**
@@ -94,19 +119,21 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
   /** Choose the level of detail for the room there is, redraw if it changed, and refit unless zoomed. */
   function relayout({ refit = true } = {}) {
     if (!state.trace) return;
-    const { fonts, target, followDetail } = readFonts();
+    const { fonts, measure, target, followDetail } = readFonts();
     state.fonts = fonts;
     state.target = target;
-    const key = (detail, arrange, labels) => `${detail}|${arrange}|${labels}|${JSON.stringify(fonts)}|${[...state.expanded].sort().join(",")}`;
-    const made = (detail, arrange, labels) => {
-      const k = key(detail, arrange, labels);
-      if (!state.layouts.has(k)) state.layouts.set(k, buildLayout(state.trace, { detail, fonts, expanded: state.expanded, arrange, labels }));
+    const key = (detail, arrange, labels, pack) => `${detail}|${arrange}|${labels}|${pack && (measure ? "measured" : "packed")}|${JSON.stringify(fonts)}|${[...state.expanded].sort().join(",")}`;
+    const made = (detail, arrange, labels, pack = false) => {
+      const k = key(detail, arrange, labels, pack);
+      const sized = pack && measure ? { ...fonts, measure } : fonts;
+      if (!state.layouts.has(k)) state.layouts.set(k, buildLayout(state.trace, { detail, fonts: sized, expanded: state.expanded, arrange, labels, pack }));
       return state.layouts.get(k);
     };
     const rect = container.getBoundingClientRect();
-    // a backward band goes below the forward graph or beside it, whichever fits the area larger; a graph
-    // without one wraps in two where that draws it clearly larger (a long chain on a screen less wide),
-    // unless the camera follows the current node (`wrap` false)
+    // a backward band goes below the forward graph or beside it, whichever fits the area larger, its bands
+    // packed as low as their tallest columns where that fits it larger still; a graph without one wraps in
+    // two where that draws it clearly larger (a long chain on a screen less wide), unless the camera
+    // follows the current node (`wrap` false)
     const arranged = (detail, labels, wrap = true) => {
       const stacked = made(detail, "stacked", labels);
       const k = (l) => fitTransform(l, area(), fitOptions).k;
@@ -116,7 +143,9 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
         return wrapped.arrange === "wrap" && k(wrapped) > WRAP_GAIN * k(stacked) ? wrapped : stacked;
       }
       const beside = made(detail, "beside", labels);
-      return k(beside) > k(stacked) ? beside : stacked;
+      const plain = k(beside) > k(stacked) ? beside : stacked;
+      const packed = made(detail, plain.arrange, labels, true);
+      return packed.packed && k(packed) > k(plain) ? packed : plain;
     };
     // room between the columns for the contribution labels: the most that keeps the text legible; none
     // where even the least would make it too small (nor where no level of detail is legible: there every
@@ -148,7 +177,8 @@ export function createGraphView(container, { onSelect = () => {}, fitOptions = {
     const trace = state.trace;
     state.layout = layout;
     // what was chosen for the room there is, for a reader of the page (and its tests)
-    svg.attr("data-detail", layout.nodes.values().next().value?.row ? "row" : layout.detail).attr("data-arrange", layout.arrange ?? "stacked");
+    svg.attr("data-detail", layout.nodes.values().next().value?.row ? "row" : layout.detail).attr("data-arrange", layout.arrange ?? "stacked")
+      .attr("data-packed", layout.packed ? "true" : null);
     state.rendered.clear();
     state.marks = null;
     drawClusters(layout);
