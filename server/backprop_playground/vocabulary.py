@@ -36,7 +36,11 @@ def vocabulary() -> dict:
 SLOT = '<script type="application/json" id="vocabulary" data-fill="vocabulary"></script>'
 
 
+@functools.cache
+def _filled() -> str:
+    return f'<script type="application/json" id="vocabulary">{wire.script_json(vocabulary())}</script>'
+
+
 def fill(page: str) -> str:
     """`page` with its vocabulary slot (if it has one) holding the vocabulary."""
-    filled = f'<script type="application/json" id="vocabulary">{wire.script_json(vocabulary())}</script>'
-    return page.replace(SLOT, filled)
+    return page.replace(SLOT, _filled())

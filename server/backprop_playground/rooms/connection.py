@@ -34,7 +34,7 @@ def error(message: str) -> str:
     return dumps({"type": "error", "message": message})
 
 
-def too_slow(limit: int) -> str:
+def too_slow_error(limit: int) -> str:
     return error(f"the client reads too slowly: {limit} messages waited unsent; closing ({p.CLOSE_TOO_SLOW})")
 
 
@@ -54,7 +54,8 @@ class Connection:
         self.who = who or secrets.token_hex(8)  # whose answer this connection gives
         self.dropped = 0  # over-rate messages in a row
         self.noticed_at = -NOTICE_EVERY_S  # when the client was last told it is over its rate
-        self.outbox: Outbox[str] = Outbox(p.OUTBOX_MESSAGES, too_slow)  # empty whenever `writer` is None
+        # what waits while the socket pushes back (and the final error)
+        self.outbox: Outbox[str] = Outbox(p.OUTBOX_MESSAGES, too_slow_error)
         self.close_code = 1000
         self.sending_since: float | None = None  # when the writer's send under way started (the watchdog's)
         self.writer: asyncio.Task | None = None  # only under back-pressure
